@@ -1,0 +1,255 @@
+"""`kb`: import, publish, inspect and serve a knowledge base from the shell."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from kb import KBError, KnowledgeBase, PublishPlan
+from kb.errors import InvalidContent
+from kb.settings import Settings
+
+app = typer.Typer(
+    help="One knowledge base for every support channel: web, chatbot, operator panel and IVR.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+
+LocaleOpt = Annotated[
+    str | None, typer.Option("--locale", "-l", help="Locale (default: KB_DEFAULT_LOCALE).")
+]
+MessageOpt = Annotated[str, typer.Option("--message", "-m", help="Why: kept in the history.")]
+
+
+@contextmanager
+def _open() -> Iterator[KnowledgeBase]:
+    """Open the configured knowledge base; domain errors end the command with a clear message."""
+    try:
+        with KnowledgeBase.open(Settings.from_env()) as kb:
+            yield kb
+    except InvalidContent as exc:
+        typer.echo(f"error: {len(exc.problems)} problem(s), nothing was changed:", err=True)
+        for problem in exc.problems:
+            typer.echo(f"  {problem}", err=True)
+        raise typer.Exit(1) from None
+    except KBError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None
+
+
+def _locale(kb: KnowledgeBase, locale: str | None) -> str:
+    return locale or kb.settings.default_locale
+
+
+@app.command("import")
+def import_(
+    path: Annotated[Path, typer.Argument(help="A content folder or a CSV file of questions.")],
+    message: MessageOpt = "Import",
+) -> None:
+    """Import units and snippets as drafts: all of them, or nothing if anything is invalid."""
+    from importers import read_path
+    from importers.content_folder import unit_files
+
+    with _open() as kb:
+        total = len(unit_files(path)) if path.is_dir() else 0
+        with typer.progressbar(
+            length=total, label="Reading", file=sys.stderr, hidden=total < 200
+        ) as bar:
+            batch = read_path(
+                path,
+                channels=kb.settings.channels,
+                default_locale=kb.settings.default_locale,
+                progress=bar.update,
+            )
+        with typer.progressbar(
+            length=len(batch.units) + len(batch.snippets),
+            label="Saving",
+            file=sys.stderr,
+            hidden=total < 200,
+        ) as bar:
+            report = kb.import_content(
+                batch, author=kb.settings.author, message=message, progress=bar.update
+            )
+        typer.echo(report.summary())
+
+
+def _print_plan(plan: PublishPlan, kb: KnowledgeBase) -> None:
+    groups = [
+        ("added", plan.added),
+        ("changed", plan.changed),
+        ("removed", plan.removed),
+        ("snippet added", plan.snippets_added),
+        ("snippet changed", plan.snippets_changed),
+        ("snippet removed", plan.snippets_removed),
+    ]
+    for label, keys in groups:
+        for name, locale in keys:
+            typer.echo(f"  {label:<16} {name} ({locale})")
+    for (unit_id, locale), names in plan.affected_by_snippets.items():
+        typer.echo(f"  {'via snippet':<16} {unit_id} ({locale}): {', '.join(names)}")
+    for unit_id, locale in plan.stale:
+        typer.echo(f"  warning: {unit_id} ({locale}) is stale: its review date has passed")
+    del kb
+
+
+@app.command()
+def publish(
+    message: MessageOpt = "",
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Only list what would change.")
+    ] = False,
+) -> None:
+    """Publish the drafts as the next release, which every channel then serves."""
+    with _open() as kb:
+        plan = kb.publish(author=kb.settings.author, message=message, dry_run=dry_run)
+        if not plan.has_changes:
+            current = plan.base_release
+            typer.echo(
+                f"Nothing to publish: release {current} already serves the drafts."
+                if current
+                else "Nothing to publish: there are no drafts yet."
+            )
+            return
+        head = "Would publish" if dry_run else f"Published release {plan.release}"
+        typer.echo(f"{head}: {len(plan.units_with_new_output)} unit(s) with new output")
+        _print_plan(plan, kb)
+
+
+@app.command("rollback")
+def rollback_(
+    release: Annotated[int, typer.Argument(help="The release whose content to restore.")],
+    message: MessageOpt = "",
+) -> None:
+    """Publish a new release equal to an older one (nothing is deleted)."""
+    with _open() as kb:
+        plan = kb.rollback(release, author=kb.settings.author, message=message)
+        typer.echo(f"Published release {plan.release} = release {release}")
+        _print_plan(plan, kb)
+
+
+@app.command()
+def releases() -> None:
+    """List releases, newest first."""
+    with _open() as kb:
+        for r in kb.releases():
+            note = f" (rollback to {r.rollback_of})" if r.rollback_of else ""
+            typer.echo(
+                f"{r.number:>5}  {r.created_at:%Y-%m-%d %H:%M}  {r.author:<12} "
+                f"{r.unit_count:>6} units  {r.message}{note}"
+            )
+
+
+@app.command()
+def history(unit_id: str, locale: LocaleOpt = None) -> None:
+    """List a unit's revisions, oldest first."""
+    with _open() as kb:
+        for rev in kb.history(unit_id, _locale(kb, locale)):
+            flag = " [archived]" if rev.archived else ""
+            typer.echo(
+                f"{rev.number:>4}  {rev.created_at:%Y-%m-%d %H:%M}  {rev.author:<12} "
+                f"{rev.content_hash[:12]}  {rev.message}{flag}"
+            )
+
+
+@app.command()
+def diff(
+    unit_id: str,
+    rev1: Annotated[int | None, typer.Argument(help="Older revision (default: published).")] = None,
+    rev2: Annotated[int | None, typer.Argument(help="Newer revision (default: newest).")] = None,
+    locale: LocaleOpt = None,
+) -> None:
+    """Show what changed in a unit between two revisions."""
+    with _open() as kb:
+        text = kb.diff(unit_id, _locale(kb, locale), rev1, rev2)
+        typer.echo(text or "No differences.", nl=not text)
+
+
+@app.command()
+def archive(unit_id: str, locale: LocaleOpt = None, message: MessageOpt = "Archived") -> None:
+    """Withdraw a unit from the next release (its history stays)."""
+    with _open() as kb:
+        result = kb.archive_unit(
+            unit_id, _locale(kb, locale), author=kb.settings.author, message=message
+        )
+        typer.echo(f"{unit_id}: revision {result.revision} ({result.outcome.value})")
+
+
+@app.command()
+def export(
+    directory: Annotated[Path, typer.Argument(help="An empty (or new) folder.")],
+    drafts: Annotated[
+        bool, typer.Option("--drafts", help="Export drafts, not the release.")
+    ] = False,
+    overwrite: Annotated[
+        bool, typer.Option("--overwrite", help="Write into a non-empty folder.")
+    ] = False,
+) -> None:
+    """Write the published release (or the drafts) in the content format."""
+    from importers import export_snapshot
+
+    with _open() as kb:
+        snap = kb.drafts() if drafts else kb.snapshot()
+        report = export_snapshot(snap, directory, overwrite=overwrite)
+        what = "drafts" if drafts else f"release {snap.number}"
+        typer.echo(f"Exported {what}: {report.units} units, {report.snippet_files} snippet files")
+
+
+@app.command()
+def stale(
+    drafts: Annotated[
+        bool, typer.Option("--drafts", help="Check drafts, not the release.")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+) -> None:
+    """List units whose review date has passed."""
+    with _open() as kb:
+        units = kb.stale_units(drafts=drafts)
+        rows = [
+            {
+                "id": u.document.id,
+                "locale": u.document.locale,
+                "review_by": str(u.document.review_by),
+                "owner": u.document.owner,
+            }
+            for u in units
+        ]
+        if as_json:
+            typer.echo(json.dumps(rows, ensure_ascii=False))
+            return
+        for row in rows:
+            typer.echo(
+                f"{row['id']} ({row['locale']}): review by {row['review_by']}, "
+                f"owner {row['owner'] or '-'}"
+            )
+        typer.echo(f"{len(rows)} stale unit(s) as of {date.today()}")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+) -> None:
+    """Serve the HTTP API with uvicorn."""
+    import uvicorn
+
+    from api import create_app
+
+    with _open() as kb:
+        release = kb.current_release()
+        typer.echo(
+            f"Serving release {release.number if release else '(none yet)'} from "
+            f"{kb.db.safe_url} on http://{host}:{port}",
+            err=True,
+        )
+        uvicorn.run(create_app(kb), host=host, port=port)
+
+
+if __name__ == "__main__":
+    app()

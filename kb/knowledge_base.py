@@ -1,0 +1,291 @@
+"""`KnowledgeBase`: the one entry point the command line, the API and embedders all use."""
+
+from __future__ import annotations
+
+import difflib
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from kb.db import Database
+from kb.document import UnitDocument, parse_unit
+from kb.errors import InvalidContent, SnippetNotFound, VersionConflict
+from kb.importing import ContentBatch, ImportReport, import_batch
+from kb.models import Release, UnitRevision
+from kb.publishing import PublishPlan, publish, rollback
+from kb.settings import Settings
+from kb.snapshot import Snapshot, StoredUnit
+from kb.snippets import SnippetDocument, validate_snippet
+from kb.store import (
+    SaveResult,
+    current_release,
+    draft_snapshot,
+    newest_snippet,
+    newest_unit,
+    release_snapshot,
+    save_snippet,
+    save_unit,
+    to_document,
+    to_snippet,
+    unit_revision,
+    unit_revisions,
+)
+
+__all__ = ["KnowledgeBase"]
+
+_CACHED_SNAPSHOTS = 3
+
+
+class KnowledgeBase:
+    """Drafts, revisions and releases of one knowledge base, on SQLite or PostgreSQL."""
+
+    def __init__(self, settings: Settings, database: Database) -> None:
+        self.settings = settings
+        self.db = database
+        self._snapshots: dict[int, Snapshot] = {}
+        self._lock = threading.Lock()
+
+    @classmethod
+    def open(
+        cls,
+        settings: Settings | None = None,
+        *,
+        data_dir: Path | str | None = None,
+        database_url: str | None = None,
+        channels: Iterable[str] | None = None,
+    ) -> KnowledgeBase:
+        """Connect (creating or upgrading the schema) using settings or explicit overrides."""
+        settings = settings or Settings.from_env()
+        overrides: dict[str, object] = {}
+        if data_dir is not None:
+            overrides["data_dir"] = Path(data_dir)
+        if database_url is not None:
+            overrides["database_url"] = database_url
+        if channels is not None:
+            overrides["channels"] = tuple(channels)
+        if overrides:
+            settings = Settings(**{**settings.__dict__, **overrides})  # type: ignore[arg-type]
+        database = Database(settings.sqlalchemy_url)
+        database.migrate()
+        return cls(settings, database)
+
+    def close(self) -> None:
+        """Release the database connections."""
+        self.db.dispose()
+
+    def __enter__(self) -> KnowledgeBase:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    # -- drafts -------------------------------------------------------------------------------
+
+    def parse_unit(self, text: str, *, source: str = "<text>") -> UnitDocument:
+        """Parse a unit in the content format, checking channels against this knowledge base."""
+        return parse_unit(text, source=source, channels=self.settings.channels)
+
+    def save_unit(
+        self,
+        document: UnitDocument | str,
+        *,
+        author: str,
+        message: str = "",
+        expected_revision: int | None = None,
+    ) -> SaveResult:
+        """Save a draft (a document, or its Markdown source); never touches what is published."""
+        source = document if isinstance(document, str) else None
+        doc = self.parse_unit(document) if isinstance(document, str) else document
+        with _race_is_conflict(f"unit '{doc.id}'"), self.db.write() as session:
+            return save_unit(
+                session,
+                doc,
+                author=author,
+                message=message,
+                source=source,
+                expected_revision=expected_revision,
+            )
+
+    def archive_unit(
+        self,
+        unit_id: str,
+        locale: str,
+        *,
+        author: str,
+        message: str = "",
+        expected_revision: int | None = None,
+    ) -> SaveResult:
+        """Withdraw a unit from the next release; its history stays and a save brings it back."""
+        with _race_is_conflict(f"unit '{unit_id}'"), self.db.write() as session:
+            head = newest_unit(session, unit_id, locale)
+            if head is None:
+                unit_revisions(session, unit_id, locale)  # raises UnitNotFound
+            assert head is not None
+            return save_unit(
+                session,
+                to_document(head),
+                author=author,
+                message=message,
+                source=head.source,
+                expected_revision=expected_revision,
+                archived=True,
+            )
+
+    def save_snippet(
+        self,
+        snippet: SnippetDocument,
+        *,
+        author: str,
+        message: str = "",
+        expected_revision: int | None = None,
+    ) -> SaveResult:
+        """Save a snippet draft; customers see it only after the next publish."""
+        problems = validate_snippet(snippet.name, snippet.locale, snippet.type.value, snippet.value)
+        if problems:
+            raise InvalidContent(problems)
+        with _race_is_conflict(f"snippet '{snippet.name}'"), self.db.write() as session:
+            return save_snippet(
+                session,
+                snippet,
+                author=author,
+                message=message,
+                expected_revision=expected_revision,
+            )
+
+    def archive_snippet(
+        self, name: str, locale: str, *, author: str, message: str = ""
+    ) -> SaveResult:
+        """Withdraw a snippet from the next release."""
+        with self.db.write() as session:
+            head = newest_snippet(session, name, locale)
+            if head is None:
+                raise SnippetNotFound(f"no snippet '{name}' in locale '{locale}'")
+            return save_snippet(
+                session, to_snippet(head), author=author, message=message, archived=True
+            )
+
+    def import_content(
+        self,
+        batch: ContentBatch,
+        *,
+        author: str,
+        message: str = "Import",
+        progress: Callable[[int], None] | None = None,
+    ) -> ImportReport:
+        """Store a whole batch in one transaction, or nothing if any of it is invalid."""
+        with _race_is_conflict("the import"), self.db.write() as session:
+            return import_batch(session, batch, author=author, message=message, progress=progress)
+
+    def drafts(self) -> Snapshot:
+        """The newest revision of every unit and snippet: what the next release would serve."""
+        with self.db.read() as session:
+            return draft_snapshot(session)
+
+    # -- releases -----------------------------------------------------------------------------
+
+    def current_release(self) -> Release | None:
+        """The release every channel serves now, or None before the first publish."""
+        with self.db.read() as session:
+            return current_release(session)
+
+    def snapshot(self, number: int | None = None) -> Snapshot:
+        """A release's content (default: the current one); cached, since releases never change."""
+        if number is None:
+            release = self.current_release()
+            number = release.number if release else None
+        if number is not None and number in self._snapshots:
+            return self._snapshots[number]
+        with self.db.read() as session:
+            snap = release_snapshot(session, number)
+        with self._lock:
+            self._snapshots[snap.number or 0] = snap
+            for old in sorted(self._snapshots)[:-_CACHED_SNAPSHOTS]:
+                del self._snapshots[old]
+        return snap
+
+    def releases(self) -> list[Release]:
+        """Every release, newest first."""
+        with self.db.read() as session:
+            return list(session.scalars(select(Release).order_by(Release.number.desc())))
+
+    def publish(
+        self, *, author: str, message: str = "", dry_run: bool = False, today: date | None = None
+    ) -> PublishPlan:
+        """Publish the drafts as the next release (atomic), or report what that would change."""
+        with self.db.write(exclusive=True) as session:
+            return publish(
+                session,
+                author=author,
+                message=message,
+                dry_run=dry_run,
+                today=today or date.today(),
+            )
+
+    def rollback(self, to: int, *, author: str, message: str = "") -> PublishPlan:
+        """Publish a new release equal to release `to`."""
+        with self.db.write(exclusive=True) as session:
+            return rollback(session, to, author=author, message=message, today=date.today())
+
+    # -- history ------------------------------------------------------------------------------
+
+    def history(self, unit_id: str, locale: str) -> list[UnitRevision]:
+        """Every revision of a unit, oldest first."""
+        with self.db.read() as session:
+            return unit_revisions(session, unit_id, locale)
+
+    def revision(self, unit_id: str, locale: str, number: int) -> UnitRevision:
+        """One revision of a unit."""
+        with self.db.read() as session:
+            return unit_revision(session, unit_id, locale, number)
+
+    def diff(
+        self, unit_id: str, locale: str, old: int | None = None, new: int | None = None
+    ) -> str:
+        """Unified diff between two revisions; by default the published one and the newest draft."""
+        with self.db.read() as session:
+            revisions = unit_revisions(session, unit_id, locale)
+            newest = revisions[-1]
+            new_row = newest if new is None else unit_revision(session, unit_id, locale, new)
+            if old is not None:
+                old_row: UnitRevision | None = unit_revision(session, unit_id, locale, old)
+            else:
+                old_row = self._published_row(unit_id, locale, revisions)
+        old_label = f"{unit_id}.{locale}.md@{old_row.number}" if old_row else "/dev/null"
+        new_label = f"{unit_id}.{locale}.md@{new_row.number}"
+        return "".join(
+            difflib.unified_diff(
+                (old_row.source if old_row else "").splitlines(keepends=True),
+                new_row.source.splitlines(keepends=True),
+                fromfile=old_label,
+                tofile=new_label,
+            )
+        )
+
+    def _published_row(
+        self, unit_id: str, locale: str, revisions: list[UnitRevision]
+    ) -> UnitRevision | None:
+        if self.current_release() is None:
+            return None
+        live = self.snapshot().units.get((unit_id, locale))
+        return next((r for r in revisions if live and r.id == live.revision_id), None)
+
+    def stale_units(self, *, today: date | None = None, drafts: bool = False) -> list[StoredUnit]:
+        """Units past their review date, in the current release or in the drafts."""
+        snap = self.drafts() if drafts or self.current_release() is None else self.snapshot()
+        return snap.stale(today or date.today())
+
+
+@contextmanager
+def _race_is_conflict(what: str) -> Iterator[None]:
+    """Two writers racing for the same revision number: the loser gets a VersionConflict."""
+    try:
+        yield
+    except IntegrityError as exc:
+        raise VersionConflict(
+            f"{what} was saved by someone else at the same moment; reload and retry"
+        ) from exc

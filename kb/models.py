@@ -1,0 +1,131 @@
+"""Database tables: immutable revisions of units and snippets, and numbered releases of them."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from sqlalchemy import JSON, Column, DateTime, Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+__all__ = [
+    "IMMUTABLE_TABLES",
+    "Release",
+    "ReleaseSnippet",
+    "ReleaseUnit",
+    "SnippetRevision",
+    "UnitRevision",
+    "utcnow",
+]
+
+
+def utcnow() -> datetime:
+    """The current time in UTC; every timestamp we store is UTC."""
+    return datetime.now(UTC)
+
+
+def _created_at() -> datetime:
+    return Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
+
+
+class UnitRevision(SQLModel, table=True):
+    """One saved state of a unit in one locale; rows are only ever inserted, never changed."""
+
+    __tablename__ = "unit_revision"
+    __table_args__ = (
+        UniqueConstraint("unit_id", "locale", "number", name="uq_unit_revision_number"),
+        Index("ix_unit_revision_content_hash", "content_hash"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    unit_id: str = Field(max_length=200)
+    locale: str = Field(max_length=35)
+    number: int
+    title: str = Field(sa_column=Column(Text, nullable=False))
+    questions: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    category: str | None = Field(default=None, max_length=200)
+    tags: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    audience: str = Field(default="public", max_length=20)
+    channels: list[str] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    routing: str | None = Field(default=None, max_length=200)
+    owner: str | None = Field(default=None, max_length=200)
+    review_by: date | None = None
+    body: str = Field(sa_column=Column(Text, nullable=False))
+    source: str = Field(sa_column=Column(Text, nullable=False))
+    content_hash: str = Field(max_length=64)
+    archived: bool = False
+    author: str = Field(max_length=200)
+    message: str = Field(default="", sa_column=Column(Text, nullable=False))
+    created_at: datetime = _created_at()
+
+
+class SnippetRevision(SQLModel, table=True):
+    """One saved state of a snippet in one locale; insert-only like unit revisions."""
+
+    __tablename__ = "snippet_revision"
+    __table_args__ = (
+        UniqueConstraint("name", "locale", "number", name="uq_snippet_revision_number"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200)
+    locale: str = Field(max_length=35)
+    number: int
+    type: str = Field(max_length=20)
+    value: str = Field(sa_column=Column(Text, nullable=False))
+    content_hash: str = Field(max_length=64)
+    archived: bool = False
+    author: str = Field(max_length=200)
+    message: str = Field(default="", sa_column=Column(Text, nullable=False))
+    created_at: datetime = _created_at()
+
+
+class Release(SQLModel, table=True):
+    """A numbered, immutable snapshot of the whole knowledge base that every channel serves."""
+
+    __tablename__ = "release"
+
+    number: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    author: str = Field(max_length=200)
+    message: str = Field(default="", sa_column=Column(Text, nullable=False))
+    rollback_of: int | None = Field(default=None, description="the release this one restores")
+    unit_count: int = 0
+    snippet_count: int = 0
+    created_at: datetime = _created_at()
+
+
+class ReleaseUnit(SQLModel, table=True):
+    """Which revision of a unit is live in a release."""
+
+    __tablename__ = "release_unit"
+    __table_args__ = (
+        UniqueConstraint("release_number", "unit_id", "locale", name="uq_release_unit_key"),
+    )
+
+    release_number: int = Field(foreign_key="release.number", primary_key=True)
+    revision_id: int = Field(foreign_key="unit_revision.id", primary_key=True)
+    unit_id: str = Field(max_length=200)
+    locale: str = Field(max_length=35)
+
+
+class ReleaseSnippet(SQLModel, table=True):
+    """Which revision of a snippet is live in a release."""
+
+    __tablename__ = "release_snippet"
+    __table_args__ = (
+        UniqueConstraint("release_number", "name", "locale", name="uq_release_snippet_key"),
+    )
+
+    release_number: int = Field(foreign_key="release.number", primary_key=True)
+    revision_id: int = Field(foreign_key="snippet_revision.id", primary_key=True)
+    name: str = Field(max_length=200)
+    locale: str = Field(max_length=35)
+
+
+#: Tables whose rows the database itself refuses to update or delete.
+IMMUTABLE_TABLES = (
+    "unit_revision",
+    "snippet_revision",
+    "release",
+    "release_unit",
+    "release_snippet",
+)

@@ -1,0 +1,170 @@
+"""Releases: what publishing would change, publishing it atomically, and rolling back."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import insert
+from sqlmodel import Session
+
+from kb.errors import ReleaseNotFound, VersionConflict
+from kb.models import Release, ReleaseSnippet, ReleaseUnit
+from kb.snapshot import Snapshot
+from kb.store import current_release, draft_snapshot, release_snapshot
+
+__all__ = ["PublishPlan", "plan_changes", "publish", "rollback"]
+
+Key = tuple[str, str]
+
+
+@dataclass(frozen=True)
+class PublishPlan:
+    """What a release made from `target` would change for customers, compared with `base`."""
+
+    base_release: int | None
+    added: tuple[Key, ...] = ()
+    changed: tuple[Key, ...] = ()
+    removed: tuple[Key, ...] = ()
+    #: Units whose own text is unchanged but whose output changes through a snippet.
+    affected_by_snippets: dict[Key, tuple[str, ...]] = field(default_factory=dict)
+    snippets_added: tuple[Key, ...] = ()
+    snippets_changed: tuple[Key, ...] = ()
+    snippets_removed: tuple[Key, ...] = ()
+    stale: tuple[Key, ...] = ()
+    release: int | None = None
+
+    @property
+    def has_changes(self) -> bool:
+        """False when a release would serve exactly what is served now."""
+        return bool(
+            self.added
+            or self.changed
+            or self.removed
+            or self.snippets_added
+            or self.snippets_changed
+            or self.snippets_removed
+        )
+
+    @property
+    def units_with_new_output(self) -> list[Key]:
+        """Every unit whose output in some channel changes: edited, new, or via a snippet."""
+        return sorted({*self.added, *self.changed, *self.affected_by_snippets})
+
+
+def plan_changes(base: Snapshot | None, target: Snapshot, today: date) -> PublishPlan:
+    """Compare two snapshots by content, so a re-saved but identical unit is not a change."""
+    old_units = base.units if base else {}
+    old_snippets = base.snippets if base else {}
+    new_units, new_snippets = target.units, target.snippets
+
+    def changed_keys(old: dict, new: dict) -> tuple[list[Key], list[Key], list[Key]]:  # type: ignore[type-arg]
+        added = sorted(k for k in new if k not in old)
+        removed = sorted(k for k in old if k not in new)
+        changed = sorted(k for k in new if k in old and _hash(new[k]) != _hash(old[k]))
+        return added, changed, removed
+
+    added, changed, removed = changed_keys(dict(old_units), dict(new_units))
+    s_added, s_changed, s_removed = changed_keys(dict(old_snippets), dict(new_snippets))
+    touched = {*s_added, *s_changed, *s_removed}
+    affected: dict[Key, tuple[str, ...]] = {}
+    for key, unit in new_units.items():
+        if key in old_units and key not in changed:
+            names = sorted(n for n in unit.document.snippet_names if (n, key[1]) in touched)
+            if names:
+                affected[key] = tuple(names)
+    return PublishPlan(
+        base_release=base.number if base else None,
+        added=tuple(added),
+        changed=tuple(changed),
+        removed=tuple(removed),
+        affected_by_snippets=dict(sorted(affected.items())),
+        snippets_added=tuple(s_added),
+        snippets_changed=tuple(s_changed),
+        snippets_removed=tuple(s_removed),
+        stale=tuple(u.key for u in target.stale(today)),
+    )
+
+
+def _hash(item: object) -> str:
+    document = getattr(item, "document", item)
+    return document.content_hash  # type: ignore[attr-defined]
+
+
+def publish(
+    session: Session, *, author: str, message: str, today: date, dry_run: bool = False
+) -> PublishPlan:
+    """Make the drafts release N+1 in the caller's exclusive transaction; no-op if unchanged."""
+    base_row = current_release(session)
+    base = release_snapshot(session, base_row.number) if base_row else None
+    target = draft_snapshot(session)
+    plan = plan_changes(base, target, today)
+    if dry_run or not plan.has_changes:
+        return plan
+    number = _write_release(session, target, author=author, message=message, rollback_of=None)
+    return _with_release(plan, number)
+
+
+def rollback(session: Session, to: int, *, author: str, message: str, today: date) -> PublishPlan:
+    """Publish a new release whose content equals release `to`; history stays as it was."""
+    base_row = current_release(session)
+    if base_row is None:
+        raise ReleaseNotFound("nothing has been published yet, so there is nothing to roll back")
+    target = release_snapshot(session, to)
+    if to == base_row.number:
+        raise VersionConflict(f"release {to} is already the current release")
+    plan = plan_changes(release_snapshot(session, base_row.number), target, today)
+    number = _write_release(
+        session,
+        target,
+        author=author,
+        message=message or f"Roll back to release {to}",
+        rollback_of=to,
+    )
+    return _with_release(plan, number)
+
+
+def _with_release(plan: PublishPlan, number: int) -> PublishPlan:
+    return PublishPlan(**{**plan.__dict__, "release": number})
+
+
+def _write_release(
+    session: Session, target: Snapshot, *, author: str, message: str, rollback_of: int | None
+) -> int:
+    """Insert the release row and its members in one go; callers hold the exclusive lock."""
+    latest = current_release(session)
+    number = (latest.number if latest else 0) + 1
+    session.add(
+        Release(
+            number=number,
+            author=author,
+            message=message,
+            rollback_of=rollback_of,
+            unit_count=len(target.units),
+            snippet_count=len(target.snippets),
+        )
+    )
+    session.flush()
+    if target.units:
+        session.execute(
+            insert(ReleaseUnit),
+            [
+                {
+                    "release_number": number,
+                    "revision_id": u.revision_id,
+                    "unit_id": k[0],
+                    "locale": k[1],
+                }
+                for k, u in target.units.items()
+            ],
+        )
+    if target.snippets:
+        ids = target.snippet_revision_ids
+        session.execute(
+            insert(ReleaseSnippet),
+            [
+                {"release_number": number, "revision_id": ids[k], "name": k[0], "locale": k[1]}
+                for k in target.snippets
+            ],
+        )
+    return number

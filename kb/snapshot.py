@@ -1,0 +1,83 @@
+"""A whole knowledge base at one moment: a release, or the drafts the next release takes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from types import MappingProxyType
+
+from kb.document import UnitDocument
+from kb.errors import UnitNotFound
+from kb.models import Release
+from kb.snippets import SnippetDocument
+
+__all__ = ["Snapshot", "StoredUnit"]
+
+
+@dataclass(frozen=True)
+class StoredUnit:
+    """A unit document with the facts of the revision it was read from."""
+
+    document: UnitDocument
+    revision: int
+    revision_id: int
+    author: str
+    updated_at: datetime
+    source: str
+
+    @property
+    def key(self) -> tuple[str, str]:
+        """(id, locale) of the unit."""
+        return self.document.key
+
+
+def _frozen(mapping: Mapping) -> Mapping:  # type: ignore[type-arg]
+    return MappingProxyType(dict(mapping))
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Units and snippets of one release (or of the drafts, where `release` is None)."""
+
+    release: Release | None
+    units: Mapping[tuple[str, str], StoredUnit] = field(default_factory=dict)
+    snippets: Mapping[tuple[str, str], SnippetDocument] = field(default_factory=dict)
+    #: The revision row behind each snippet, so a release can point at exactly these.
+    snippet_revision_ids: Mapping[tuple[str, str], int] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for name in ("units", "snippets", "snippet_revision_ids"):
+            object.__setattr__(self, name, _frozen(getattr(self, name)))
+
+    @property
+    def number(self) -> int | None:
+        """The release number, or None for drafts."""
+        return self.release.number if self.release else None
+
+    @property
+    def locales(self) -> list[str]:
+        """Every locale that has at least one unit, sorted."""
+        return sorted({locale for _id, locale in self.units})
+
+    def unit(self, unit_id: str, locale: str) -> StoredUnit:
+        """The unit with this id in this locale; UnitNotFound if there is none."""
+        try:
+            return self.units[(unit_id, locale)]
+        except KeyError:
+            where = f"release {self.number}" if self.release else "the drafts"
+            raise UnitNotFound(f"no unit '{unit_id}' in locale '{locale}' in {where}") from None
+
+    def snippets_for(self, locale: str) -> dict[str, SnippetDocument]:
+        """The snippets a unit in `locale` can use, by name."""
+        return {name: s for (name, loc), s in self.snippets.items() if loc == locale}
+
+    def iter_units(self, locale: str | None = None) -> Iterator[StoredUnit]:
+        """Units sorted by locale and id, optionally of one locale."""
+        for key in sorted(self.units, key=lambda k: (k[1], k[0])):
+            if locale is None or key[1] == locale:
+                yield self.units[key]
+
+    def stale(self, today: date) -> list[StoredUnit]:
+        """Units whose review date has passed."""
+        return [u for u in self.iter_units() if u.document.is_stale(today)]

@@ -1,0 +1,342 @@
+"""Revisions: saving units and snippets as new rows, and reading drafts, releases and history."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+
+from sqlalchemy import func, select
+from sqlmodel import Session
+
+from kb.document import UnitDocument
+from kb.errors import ReleaseNotFound, RevisionNotFound, UnitNotFound, VersionConflict
+from kb.models import Release, ReleaseSnippet, ReleaseUnit, SnippetRevision, UnitRevision
+from kb.snapshot import Snapshot, StoredUnit
+from kb.snippets import SnippetDocument, SnippetType
+
+__all__ = [
+    "SaveOutcome",
+    "SaveResult",
+    "current_release",
+    "draft_snapshot",
+    "head_snippets",
+    "head_units",
+    "new_snippet_row",
+    "new_unit_row",
+    "newest_snippet",
+    "newest_unit",
+    "outcome_of",
+    "release_snapshot",
+    "save_snippet",
+    "save_unit",
+    "unit_revision",
+    "unit_revisions",
+]
+
+
+class SaveOutcome(StrEnum):
+    """What a save did: a first revision, a further revision, or nothing (same content)."""
+
+    CREATED = "created"
+    UPDATED = "updated"
+    UNCHANGED = "unchanged"
+
+
+@dataclass(frozen=True)
+class SaveResult:
+    """The revision that now holds the content, and what the save did."""
+
+    outcome: SaveOutcome
+    revision: int
+    revision_id: int
+
+
+def _aware(moment: datetime) -> datetime:
+    """SQLite hands back naive datetimes; everything we stored was UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def to_document(row: UnitRevision) -> UnitDocument:
+    """The unit document a revision row holds."""
+    return UnitDocument(
+        id=row.unit_id,
+        locale=row.locale,
+        title=row.title,
+        body=row.body,
+        questions=tuple(row.questions),
+        category=row.category,
+        tags=tuple(row.tags),
+        audience=row.audience,
+        channels=tuple(row.channels) if row.channels is not None else None,
+        routing=row.routing,
+        owner=row.owner,
+        review_by=row.review_by,
+    )
+
+
+def to_stored(row: UnitRevision) -> StoredUnit:
+    """A revision row as the read-only value the rest of the code works with."""
+    assert row.id is not None
+    return StoredUnit(
+        document=to_document(row),
+        revision=row.number,
+        revision_id=row.id,
+        author=row.author,
+        updated_at=_aware(row.created_at),
+        source=row.source,
+    )
+
+
+def to_snippet(row: SnippetRevision) -> SnippetDocument:
+    """The snippet a revision row holds."""
+    return SnippetDocument(row.name, row.locale, SnippetType(row.type), row.value)
+
+
+def head_units(session: Session) -> dict[tuple[str, str], UnitRevision]:
+    """The newest revision of every unit, archived ones included."""
+    newest = select(func.max(UnitRevision.id)).group_by(UnitRevision.unit_id, UnitRevision.locale)
+    rows = session.scalars(select(UnitRevision).where(UnitRevision.id.in_(newest)))
+    return {(r.unit_id, r.locale): r for r in rows}
+
+
+def head_snippets(session: Session) -> dict[tuple[str, str], SnippetRevision]:
+    """The newest revision of every snippet, archived ones included."""
+    newest = select(func.max(SnippetRevision.id)).group_by(
+        SnippetRevision.name, SnippetRevision.locale
+    )
+    rows = session.scalars(select(SnippetRevision).where(SnippetRevision.id.in_(newest)))
+    return {(r.name, r.locale): r for r in rows}
+
+
+def draft_snapshot(session: Session) -> Snapshot:
+    """What the next release would contain: the newest revision of everything not archived."""
+    units = {k: to_stored(r) for k, r in head_units(session).items() if not r.archived}
+    snippet_rows = {k: r for k, r in head_snippets(session).items() if not r.archived}
+    return _snapshot(None, units, snippet_rows.values())
+
+
+def current_release(session: Session) -> Release | None:
+    """The release every channel serves: the newest one."""
+    return session.scalars(select(Release).order_by(Release.number.desc()).limit(1)).first()
+
+
+def release_snapshot(session: Session, number: int | None = None) -> Snapshot:
+    """Everything live in release `number` (default: the current one)."""
+    release = current_release(session) if number is None else session.get(Release, number)
+    if release is None:
+        raise ReleaseNotFound(
+            "nothing has been published yet" if number is None else f"no release {number}"
+        )
+    unit_rows = session.scalars(
+        select(UnitRevision)
+        .join(ReleaseUnit, ReleaseUnit.revision_id == UnitRevision.id)
+        .where(ReleaseUnit.release_number == release.number)
+    )
+    snippet_rows = session.scalars(
+        select(SnippetRevision)
+        .join(ReleaseSnippet, ReleaseSnippet.revision_id == SnippetRevision.id)
+        .where(ReleaseSnippet.release_number == release.number)
+    )
+    units = {(r.unit_id, r.locale): to_stored(r) for r in unit_rows}
+    return _snapshot(release, units, snippet_rows)
+
+
+def _snapshot(
+    release: Release | None,
+    units: dict[tuple[str, str], StoredUnit],
+    snippet_rows: Iterable[SnippetRevision],
+) -> Snapshot:
+    rows = {(r.name, r.locale): r for r in snippet_rows}
+    return Snapshot(
+        release=release,
+        units=units,
+        snippets={k: to_snippet(r) for k, r in rows.items()},
+        snippet_revision_ids={k: r.id for k, r in rows.items() if r.id is not None},
+    )
+
+
+def outcome_of(
+    head: UnitRevision | SnippetRevision | None, content_hash: str, archived: bool
+) -> SaveOutcome:
+    """Whether saving this content over `head` creates, updates or changes nothing."""
+    if head is None:
+        return SaveOutcome.CREATED
+    if head.content_hash == content_hash and head.archived == archived:
+        return SaveOutcome.UNCHANGED
+    return SaveOutcome.UPDATED
+
+
+def _check_expected(head_number: int, expected: int | None, what: str) -> None:
+    """Refuse a save based on an older revision than the newest: the lost-update guard."""
+    if expected is not None and head_number != expected:
+        raise VersionConflict(
+            f"{what} is at revision {head_number}, not {expected}: "
+            "someone saved it in between; reload and re-apply your change"
+        )
+
+
+def new_unit_row(
+    document: UnitDocument,
+    *,
+    number: int,
+    author: str,
+    message: str,
+    source: str | None,
+    archived: bool = False,
+) -> UnitRevision:
+    """The revision row for `document`; the caller decides its number and adds it."""
+    meta = document.metadata()
+    return UnitRevision(
+        unit_id=document.id,
+        locale=document.locale,
+        number=number,
+        title=document.title,
+        questions=meta["questions"],
+        category=document.category,
+        tags=meta["tags"],
+        audience=document.audience,
+        channels=meta["channels"],
+        routing=document.routing,
+        owner=document.owner,
+        review_by=document.review_by,
+        body=document.body,
+        source=source if source is not None else document.to_markdown(),
+        content_hash=document.content_hash,
+        archived=archived,
+        author=author,
+        message=message,
+    )
+
+
+def new_snippet_row(
+    snippet: SnippetDocument, *, number: int, author: str, message: str, archived: bool = False
+) -> SnippetRevision:
+    """The revision row for `snippet`; the caller decides its number and adds it."""
+    return SnippetRevision(
+        name=snippet.name,
+        locale=snippet.locale,
+        number=number,
+        type=snippet.type.value,
+        value=snippet.value,
+        content_hash=snippet.content_hash,
+        archived=archived,
+        author=author,
+        message=message,
+    )
+
+
+def save_unit(
+    session: Session,
+    document: UnitDocument,
+    *,
+    author: str,
+    message: str = "",
+    source: str | None = None,
+    expected_revision: int | None = None,
+    archived: bool = False,
+) -> SaveResult:
+    """Add a revision unless the content is unchanged; `expected_revision` guards lost updates."""
+    head = newest_unit(session, document.id, document.locale)
+    _check_expected(
+        head.number if head else 0, expected_revision, f"unit '{document.id}' ({document.locale})"
+    )
+    outcome = outcome_of(head, document.content_hash, archived)
+    if outcome is SaveOutcome.UNCHANGED:
+        assert head is not None and head.id is not None
+        return SaveResult(outcome, head.number, head.id)
+    row = new_unit_row(
+        document,
+        number=(head.number if head else 0) + 1,
+        author=author,
+        message=message,
+        source=source,
+        archived=archived,
+    )
+    session.add(row)
+    session.flush()
+    assert row.id is not None
+    return SaveResult(outcome, row.number, row.id)
+
+
+def save_snippet(
+    session: Session,
+    snippet: SnippetDocument,
+    *,
+    author: str,
+    message: str = "",
+    expected_revision: int | None = None,
+    archived: bool = False,
+) -> SaveResult:
+    """Add a snippet revision unless nothing changed; same rules as `save_unit`."""
+    head = newest_snippet(session, snippet.name, snippet.locale)
+    _check_expected(
+        head.number if head else 0,
+        expected_revision,
+        f"snippet '{snippet.name}' ({snippet.locale})",
+    )
+    outcome = outcome_of(head, snippet.content_hash, archived)
+    if outcome is SaveOutcome.UNCHANGED:
+        assert head is not None and head.id is not None
+        return SaveResult(outcome, head.number, head.id)
+    row = new_snippet_row(
+        snippet,
+        number=(head.number if head else 0) + 1,
+        author=author,
+        message=message,
+        archived=archived,
+    )
+    session.add(row)
+    session.flush()
+    assert row.id is not None
+    return SaveResult(outcome, row.number, row.id)
+
+
+def newest_snippet(session: Session, name: str, locale: str) -> SnippetRevision | None:
+    """The newest revision of a snippet, or None if it never existed."""
+    return session.scalars(
+        select(SnippetRevision)
+        .where(SnippetRevision.name == name, SnippetRevision.locale == locale)
+        .order_by(SnippetRevision.number.desc())
+        .limit(1)
+    ).first()
+
+
+def newest_unit(session: Session, unit_id: str, locale: str) -> UnitRevision | None:
+    """The newest revision of a unit, or None if it never existed."""
+    return session.scalars(
+        select(UnitRevision)
+        .where(UnitRevision.unit_id == unit_id, UnitRevision.locale == locale)
+        .order_by(UnitRevision.number.desc())
+        .limit(1)
+    ).first()
+
+
+def unit_revisions(session: Session, unit_id: str, locale: str) -> list[UnitRevision]:
+    """Every revision of a unit, oldest first; UnitNotFound if it never existed."""
+    rows = list(
+        session.scalars(
+            select(UnitRevision)
+            .where(UnitRevision.unit_id == unit_id, UnitRevision.locale == locale)
+            .order_by(UnitRevision.number)
+        )
+    )
+    if not rows:
+        raise UnitNotFound(f"no unit '{unit_id}' in locale '{locale}'")
+    return rows
+
+
+def unit_revision(session: Session, unit_id: str, locale: str, number: int) -> UnitRevision:
+    """One revision of a unit by its number."""
+    row = session.scalars(
+        select(UnitRevision).where(
+            UnitRevision.unit_id == unit_id,
+            UnitRevision.locale == locale,
+            UnitRevision.number == number,
+        )
+    ).first()
+    if row is None:
+        unit_revisions(session, unit_id, locale)  # raises UnitNotFound for an unknown unit
+        raise RevisionNotFound(f"unit '{unit_id}' ({locale}) has no revision {number}")
+    return row
