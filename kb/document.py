@@ -53,9 +53,10 @@ _LEADING_BLANK_LINES = re.compile(r"\A(?:[ \t]*\n)+")
 
 @dataclass(frozen=True)
 class Origin:
-    """Where a piece of content came from: a file and the line its body starts on."""
+    """Where a piece of content came from: a file, the line naming it and where its body starts."""
 
     source: str
+    line: int = 1
     body_line: int = 1
 
 
@@ -174,7 +175,8 @@ def parse_unit(
     if loaded is None:
         raise InvalidContent(problems)
     body = "\n".join(lines[end + 1 :])
-    document = _build(loaded, body, problems, frozenset(channels), Origin(source, end + 2))
+    origin = Origin(source, line=loaded.line_of("id") or 1, body_line=end + 2)
+    document = _build(loaded, body, problems, frozenset(channels), origin)
     if problems or document is None:
         raise InvalidContent(problems)
     return document

@@ -57,7 +57,7 @@ class ImportReport:
 
 def _where(item: UnitDocument | SnippetDocument) -> tuple[str | None, int | None]:
     origin = item.origin
-    return (origin.source, origin.body_line) if origin else (None, None)
+    return (origin.source, origin.line) if origin else (None, None)
 
 
 def validate_batch(batch: ContentBatch) -> list[Problem]:

@@ -149,7 +149,7 @@ def parse_snippet_file(text: str, *, locale: str, source: str) -> list[SnippetDo
         if not found:
             snippets.append(
                 SnippetDocument(
-                    str(name), locale, SnippetType(kind), value, Origin(source, line or 1)
+                    str(name), locale, SnippetType(kind), value, Origin(source, line=line or 1)
                 )
             )
     if problems:
