@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from kb.errors import ConfigError, InvalidContent, KBError, NotFound, VersionConflict
@@ -37,6 +38,25 @@ def _from_kb_error(_request: Request, exc: Exception) -> JSONResponse:
     return problem(status, title, str(exc).split("\n", 1)[0], **extra)
 
 
+def _from_validation_error(_request: Request, exc: Exception) -> JSONResponse:
+    """Bad query or path parameters get the same problem format as every other failure."""
+    assert isinstance(exc, RequestValidationError)
+    errors = [
+        {
+            "message": e.get("msg", ""),
+            "source": str(e["loc"][0]) if e.get("loc") else None,
+            "line": None,
+            "field": ".".join(str(part) for part in e.get("loc", ())[1:]) or None,
+        }
+        for e in exc.errors()
+    ]
+    detail = "; ".join(
+        f"{e['field']}: {e['message']}" if e["field"] else e["message"] for e in errors
+    )
+    return problem(422, "Invalid request", detail or "invalid request", errors=errors)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Map domain errors to statuses in one place."""
     app.add_exception_handler(KBError, _from_kb_error)
+    app.add_exception_handler(RequestValidationError, _from_validation_error)

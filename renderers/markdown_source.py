@@ -5,6 +5,7 @@ The first, source-level view of a unit; the per-channel renderers build on the s
 
 from __future__ import annotations
 
+import re
 from functools import cache
 
 from markdown_it import MarkdownIt
@@ -30,18 +31,21 @@ def _parser() -> MarkdownIt:
 
 
 def channel_markdown(body: str, channel: str) -> str:
-    """Drop the blocks `channel` must not show; keep everything else as written."""
+    """Drop the blocks `channel` must not show, and the fences of `only` and `summary` blocks."""
     lines = body.split("\n")
     drop: set[int] = set()
     for token in _parser().parse(body):
         if token.nesting != 1 or not token.type.startswith("container_") or token.map is None:
             continue
+        start, end = token.map
+        closing = min(end, len(lines) - 1)
         words = token.info.split()
         hidden = (token.type == "container_internal_open" and channel not in STAFF_CHANNELS) or (
             token.type == "container_only_open" and channel not in words[1:]
         )
         if hidden:
-            start, end = token.map
-            drop.update(range(start, min(end + 1, len(lines))))
+            drop.update(range(start, closing + 1))
+        elif token.type != "container_internal_open":  # internal notes stay marked as such
+            drop.update((start, closing))
     kept = [line for number, line in enumerate(lines) if number not in drop]
-    return "\n".join(kept).strip("\n")
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(kept)).strip("\n")
