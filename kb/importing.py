@@ -6,10 +6,12 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from sqlalchemy import insert
 from sqlmodel import Session
 
 from kb.document import UnitDocument
 from kb.errors import InvalidContent, Problem
+from kb.models import SnippetRevision, UnitRevision
 from kb.snippets import SnippetDocument
 from kb.store import (
     SaveOutcome,
@@ -111,7 +113,8 @@ def import_batch(
         raise InvalidContent(problems)
     report = ImportReport()
     unit_heads = head_units(session)
-    rows: list[object] = []
+    unit_rows: list[UnitRevision] = []
+    snippet_rows: list[SnippetRevision] = []
     for item in batch.units:
         doc = item.document
         head = unit_heads.get(doc.key)
@@ -119,7 +122,7 @@ def import_batch(
         report.units[outcome] += 1
         if outcome is not SaveOutcome.UNCHANGED:
             number = (head.number if head else 0) + 1
-            rows.append(
+            unit_rows.append(
                 new_unit_row(doc, number=number, author=author, message=message, source=item.source)
             )
         if progress:
@@ -131,9 +134,13 @@ def import_batch(
         report.snippets[outcome] += 1
         if outcome is not SaveOutcome.UNCHANGED:
             number = (head_s.number if head_s else 0) + 1
-            rows.append(new_snippet_row(snippet, number=number, author=author, message=message))
+            snippet_rows.append(
+                new_snippet_row(snippet, number=number, author=author, message=message)
+            )
         if progress:
             progress(1)
-    session.add_all(rows)
-    session.flush()
+    # Plain multi-row INSERTs: the ORM would ask for every new id back, which we never use.
+    for model, rows in ((UnitRevision, unit_rows), (SnippetRevision, snippet_rows)):
+        if rows:
+            session.execute(insert(model), [row.model_dump(exclude={"id"}) for row in rows])
     return report

@@ -10,7 +10,8 @@ from sqlmodel import Session
 
 from kb.errors import ReleaseNotFound, VersionConflict
 from kb.models import Release, ReleaseSnippet, ReleaseUnit
-from kb.snapshot import Snapshot
+from kb.snapshot import Snapshot, StoredUnit
+from kb.snippets import SnippetDocument
 from kb.store import current_release, draft_snapshot, release_snapshot
 
 __all__ = ["PublishPlan", "plan_changes", "publish", "rollback"]
@@ -86,9 +87,9 @@ def plan_changes(base: Snapshot | None, target: Snapshot, today: date) -> Publis
     )
 
 
-def _hash(item: object) -> str:
-    document = getattr(item, "document", item)
-    return document.content_hash  # type: ignore[attr-defined]
+def _hash(item: StoredUnit | SnippetDocument) -> str:
+    """Stored units carry the hash saved with their revision, so nothing is rehashed here."""
+    return item.content_hash
 
 
 def publish(

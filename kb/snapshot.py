@@ -25,6 +25,7 @@ class StoredUnit:
     author: str
     updated_at: datetime
     source: str
+    content_hash: str
 
     @property
     def key(self) -> tuple[str, str]:

@@ -86,6 +86,7 @@ def to_stored(row: UnitRevision) -> StoredUnit:
         author=row.author,
         updated_at=_aware(row.created_at),
         source=row.source,
+        content_hash=row.content_hash,
     )
 
 
