@@ -1,0 +1,153 @@
+"""The one parse of a unit's Markdown: tokens every channel renders from, and facts derived from it.
+
+Parsing happens once per body text (cached); renderers treat the tokens as read-only.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from markdown_it import MarkdownIt
+from markdown_it.rules_inline import StateInline
+from markdown_it.token import Token
+from mdit_py_plugins.container import container_plugin
+
+from kb.document import SNIPPET_REF
+
+__all__ = [
+    "CONTAINERS",
+    "KNOWN_TOKEN_TYPES",
+    "SNIPPET_SCHEME",
+    "UNIT_SCHEME",
+    "ParsedBody",
+    "iter_tokens",
+    "matching_close",
+    "only_channels",
+    "parse_body",
+    "parse_fragment",
+]
+
+#: `::: name` blocks of the content format.
+CONTAINERS = ("internal", "summary", "only")
+#: A link to another unit: `[text](unit:other-id)`.
+UNIT_SCHEME = "unit:"
+#: A link whose address is a url snippet: `[text]({{ name }})` is parsed as `snippet:name`.
+SNIPPET_SCHEME = "snippet:"
+
+#: Every token type the parser below can emit. Renderers must handle each; the meta-tests
+#: check both that the parser emits nothing else and that every channel has a rule for each.
+KNOWN_TOKEN_TYPES = frozenset(
+    {
+        "inline",
+        "paragraph_open", "paragraph_close",
+        "heading_open", "heading_close",
+        "blockquote_open", "blockquote_close",
+        "bullet_list_open", "bullet_list_close",
+        "ordered_list_open", "ordered_list_close",
+        "list_item_open", "list_item_close",
+        "table_open", "table_close", "thead_open", "thead_close", "tbody_open", "tbody_close",
+        "tr_open", "tr_close", "th_open", "th_close", "td_open", "td_close",
+        "code_block", "fence", "hr",
+        *(f"container_{name}_{edge}" for name in CONTAINERS for edge in ("open", "close")),
+        "text", "softbreak", "hardbreak", "code_inline", "image", "snippet",
+        "em_open", "em_close", "strong_open", "strong_close", "s_open", "s_close",
+        "link_open", "link_close",
+    }
+)  # fmt: skip
+
+_SNIPPET_LINK = re.compile(r"\]\(\s*\{\{\s*([a-z][a-z0-9_]*)\s*\}\}\s*\)")
+
+
+def _snippet_rule(state: StateInline, silent: bool) -> bool:
+    """`{{ name }}` becomes one `snippet` token carrying the name; its value comes at render."""
+    if not state.src.startswith("{{", state.pos):
+        return False
+    match = SNIPPET_REF.match(state.src, state.pos)
+    if match is None:
+        return False
+    if not silent:
+        token = state.push("snippet", "", 0)
+        token.content = match.group(0)
+        token.meta = {"name": match.group(1)}
+    state.pos = match.end()
+    return True
+
+
+def _is_only(params: str, *_args: object) -> bool:
+    return params.strip().split()[:1] == ["only"]
+
+
+@lru_cache(maxsize=1)
+def _parser() -> MarkdownIt:
+    # Raw HTML is off: it arrives as text and every renderer escapes it.
+    md = MarkdownIt("commonmark", {"html": False}).enable(["table", "strikethrough"])
+    md.use(container_plugin, name="internal")
+    md.use(container_plugin, name="summary")
+    md.use(container_plugin, name="only", validate=_is_only)
+    md.inline.ruler.before("text", "snippet", _snippet_rule)
+    return md
+
+
+@dataclass(frozen=True)
+class ParsedBody:
+    """A body's tokens plus what the checks need to know about it."""
+
+    tokens: tuple[Token, ...]
+    snippet_names: frozenset[str]
+    unit_links: tuple[str, ...]
+
+    def has_summary(self) -> bool:
+        """Whether the author wrote an explicit short answer."""
+        return any(t.type == "container_summary_open" for t in self.tokens)
+
+
+def iter_tokens(tokens: Sequence[Token]) -> Iterator[Token]:
+    """Every token, inline children included, in document order."""
+    for token in tokens:
+        yield token
+        if token.children:
+            yield from iter_tokens(token.children)
+
+
+def matching_close(tokens: Sequence[Token], start: int) -> int:
+    """Index of the token closing the block opened at `start` (or the last token)."""
+    depth = 0
+    for index in range(start, len(tokens)):
+        depth += tokens[index].nesting
+        if depth == 0:
+            return index
+    return len(tokens) - 1
+
+
+def only_channels(token: Token) -> tuple[str, ...]:
+    """The channels an `::: only a b` block names."""
+    return tuple(token.info.split()[1:])
+
+
+@lru_cache(maxsize=8192)
+def parse_body(body: str) -> ParsedBody:
+    """Parse a unit body once; the same text always yields the same (shared) tokens."""
+    tokens = tuple(_parser().parse(_SNIPPET_LINK.sub(rf"]({SNIPPET_SCHEME}\1)", body)))
+    names: set[str] = set()
+    links: list[str] = []
+    for token in iter_tokens(tokens):
+        if token.type == "snippet":
+            names.add(token.meta["name"])
+        href = str(token.attrs.get("href", "")) if token.type == "link_open" else ""
+        if href.startswith(SNIPPET_SCHEME):
+            names.add(href.removeprefix(SNIPPET_SCHEME))
+        elif href.startswith(UNIT_SCHEME):
+            links.append(href.removeprefix(UNIT_SCHEME))
+    return ParsedBody(tokens=tokens, snippet_names=frozenset(names), unit_links=tuple(links))
+
+
+@lru_cache(maxsize=1024)
+def parse_fragment(text: str, *, inline: bool) -> tuple[Token, ...]:
+    """Parse a markdown snippet's value: as blocks, or as inline content for use in a sentence."""
+    md = _parser()
+    if inline:
+        return tuple(md.parseInline(text))
+    return tuple(md.parse(text))
