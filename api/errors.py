@@ -7,6 +7,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from kb.errors import ConfigError, InvalidContent, KBError, NotFound, VersionConflict
+from kb.publishing import PublishBlocked
 
 __all__ = ["install_error_handlers", "problem"]
 
@@ -14,6 +15,7 @@ _STATUS: list[tuple[type[KBError], int, str]] = [
     (NotFound, 404, "Not found"),
     (VersionConflict, 409, "Conflict"),
     (InvalidContent, 422, "Invalid content"),
+    (PublishBlocked, 422, "Checks failed"),
     (ConfigError, 503, "Service misconfigured"),
 ]
 

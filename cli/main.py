@@ -12,9 +12,12 @@ from typing import Annotated
 
 import typer
 
-from kb import KBError, KnowledgeBase, PublishPlan
+from kb import KBError, KnowledgeBase, PublishBlocked, PublishPlan
 from kb.errors import InvalidContent
 from kb.settings import Settings
+from renderers import registry
+from renderers.base import Finding, RenderContext
+from renderers.checks import check_snapshot, publish_gate
 
 app = typer.Typer(
     help="One knowledge base for every support channel: web, chatbot, operator panel and IVR.",
@@ -32,8 +35,14 @@ MessageOpt = Annotated[str, typer.Option("--message", "-m", help="Why: kept in t
 def _open() -> Iterator[KnowledgeBase]:
     """Open the configured knowledge base; domain errors end the command with a clear message."""
     try:
-        with KnowledgeBase.open(Settings.from_env()) as kb:
+        with KnowledgeBase.open(Settings.from_env(), channels=registry.names()) as kb:
             yield kb
+    except PublishBlocked as exc:
+        _print_findings(list(exc.findings))  # type: ignore[arg-type]
+        typer.echo(
+            "error: publishing refused; fix the errors above (kb check lists them)", err=True
+        )
+        raise typer.Exit(1) from None
     except InvalidContent as exc:
         typer.echo(f"error: {len(exc.problems)} problem(s), nothing was changed:", err=True)
         for problem in exc.problems:
@@ -99,6 +108,11 @@ def _print_plan(plan: PublishPlan, kb: KnowledgeBase) -> None:
     del kb
 
 
+def _print_findings(findings: list[Finding]) -> None:
+    for finding in findings:
+        typer.echo(f"  {finding}", err=finding.blocking)
+
+
 @app.command()
 def publish(
     message: MessageOpt = "",
@@ -106,9 +120,14 @@ def publish(
         bool, typer.Option("--dry-run", help="Only list what would change.")
     ] = False,
 ) -> None:
-    """Publish the drafts as the next release, which every channel then serves."""
+    """Publish the drafts as the next release, which every channel then serves.
+
+    Every unit is first rendered in every channel; errors refuse the release.
+    """
     with _open() as kb:
-        plan = kb.publish(author=kb.settings.author, message=message, dry_run=dry_run)
+        plan = kb.publish(
+            author=kb.settings.author, message=message, dry_run=dry_run, gate=publish_gate()
+        )
         if not plan.has_changes:
             current = plan.base_release
             typer.echo(
@@ -120,6 +139,10 @@ def publish(
         head = "Would publish" if dry_run else f"Published release {plan.release}"
         typer.echo(f"{head}: {len(plan.units_with_new_output)} unit(s) with new output")
         _print_plan(plan, kb)
+        _print_findings(list(plan.findings))  # type: ignore[arg-type]
+        if dry_run and any(f.blocking for f in plan.findings):
+            typer.echo("Publishing would be refused: fix the errors above first.", err=True)
+            raise typer.Exit(1)
 
 
 @app.command("rollback")
@@ -229,6 +252,73 @@ def stale(
                 f"owner {row['owner'] or '-'}"
             )
         typer.echo(f"{len(rows)} stale unit(s) as of {date.today()}")
+
+
+@app.command()
+def check(
+    release: Annotated[bool, typer.Option("--release", help="Check the live release.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+) -> None:
+    """Render every unit in every channel and locale and report problems (errors exit 1)."""
+    with _open() as kb:
+        snap = kb.snapshot() if release else kb.drafts()
+        findings = check_snapshot(snap)
+    errors = sum(f.blocking for f in findings)
+    if as_json:
+        typer.echo(
+            json.dumps(
+                {
+                    "errors": errors,
+                    "warnings": len(findings) - errors,
+                    "findings": [f.to_json() for f in findings],
+                },
+                ensure_ascii=False,
+            )
+        )
+    else:
+        for finding in findings:
+            typer.echo(str(finding))
+        typer.echo(
+            f"{len(snap.units)} units checked: {errors} error(s), "
+            f"{len(findings) - errors} warning(s)"
+        )
+    if errors:
+        raise typer.Exit(1)
+
+
+@app.command()
+def render(
+    unit_id: str,
+    channel: Annotated[
+        str, typer.Option("--channel", "-c", help="web, chatbot, operator, ivr")
+    ] = "web",
+    locale: LocaleOpt = None,
+    drafts: Annotated[
+        bool, typer.Option("--drafts", help="Render the draft, not the release.")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="The whole rendering as JSON.")] = False,
+    audio: Annotated[
+        Path | None,
+        typer.Option("--audio", help="Also speak an IVR prompt to a WAV file (needs espeak-ng)."),
+    ] = None,
+) -> None:
+    """Print one unit as a channel renders it."""
+    with _open() as kb:
+        renderer = registry.get(channel)
+        snap = kb.drafts() if drafts else kb.snapshot()
+        unit = snap.unit(unit_id, _locale(kb, locale))
+        rendering = renderer.render(RenderContext.from_snapshot(snap, unit))
+    if as_json:
+        typer.echo(json.dumps(rendering.to_json(), ensure_ascii=False, indent=2))
+    else:
+        typer.echo(rendering.body.rstrip("\n"))
+        for finding in rendering.findings:
+            typer.echo(str(finding), err=True)
+    if audio is not None:
+        from renderers.audio import speak_rendering
+
+        seconds = speak_rendering(rendering, unit.document.locale, audio)
+        typer.echo(f"Wrote {audio} ({seconds:.1f} s)", err=True)
 
 
 @app.command()

@@ -15,7 +15,7 @@ from kb.errors import (
 )
 from kb.importing import ContentBatch, ImportReport, SourcedUnit
 from kb.knowledge_base import KnowledgeBase
-from kb.publishing import PublishPlan
+from kb.publishing import PublishBlocked, PublishPlan
 from kb.settings import Settings
 from kb.snapshot import Snapshot, StoredUnit
 from kb.snippets import SnippetDocument, SnippetType
@@ -30,6 +30,7 @@ __all__ = [
     "KnowledgeBase",
     "NotFound",
     "Problem",
+    "PublishBlocked",
     "PublishPlan",
     "ReleaseNotFound",
     "RevisionNotFound",

@@ -17,7 +17,7 @@ from kb.document import UnitDocument, parse_unit
 from kb.errors import InvalidContent, SnippetNotFound, VersionConflict
 from kb.importing import ContentBatch, ImportReport, import_batch
 from kb.models import Release, UnitRevision
-from kb.publishing import PublishPlan, publish, rollback
+from kb.publishing import PublishGate, PublishPlan, publish, rollback
 from kb.settings import Settings
 from kb.snapshot import Snapshot, StoredUnit
 from kb.snippets import SnippetDocument, validate_snippet
@@ -214,9 +214,18 @@ class KnowledgeBase:
             return list(session.scalars(select(Release).order_by(Release.number.desc())))
 
     def publish(
-        self, *, author: str, message: str = "", dry_run: bool = False, today: date | None = None
+        self,
+        *,
+        author: str,
+        message: str = "",
+        dry_run: bool = False,
+        today: date | None = None,
+        gate: PublishGate | None = None,
     ) -> PublishPlan:
-        """Publish the drafts as the next release (atomic), or report what that would change."""
+        """Publish the drafts as the next release (atomic), or report what that would change.
+
+        `gate` (e.g. the channel checks) runs on exactly what is released; errors refuse it.
+        """
         with self.db.write(exclusive=True) as session:
             return publish(
                 session,
@@ -224,6 +233,7 @@ class KnowledgeBase:
                 message=message,
                 dry_run=dry_run,
                 today=today or date.today(),
+                gate=gate,
             )
 
     def rollback(self, to: int, *, author: str, message: str = "") -> PublishPlan:

@@ -2,21 +2,54 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Protocol
 
 from sqlalchemy import insert
 from sqlmodel import Session
 
-from kb.errors import ReleaseNotFound, VersionConflict
+from kb.errors import KBError, ReleaseNotFound, VersionConflict
 from kb.models import Release, ReleaseSnippet, ReleaseUnit
 from kb.snapshot import Snapshot, StoredUnit
 from kb.snippets import SnippetDocument
 from kb.store import current_release, draft_snapshot, release_snapshot
 
-__all__ = ["PublishPlan", "plan_changes", "publish", "rollback"]
+__all__ = [
+    "GateFinding",
+    "PublishBlocked",
+    "PublishGate",
+    "PublishPlan",
+    "plan_changes",
+    "publish",
+    "rollback",
+]
 
 Key = tuple[str, str]
+
+
+class GateFinding(Protocol):
+    """Something a publishing check found; blocking findings stop the release."""
+
+    @property
+    def blocking(self) -> bool:
+        """Whether this finding must be fixed before publishing."""
+        ...
+
+
+#: A check run on exactly the content about to be released, inside the publish transaction.
+PublishGate = Callable[[Snapshot], Sequence[GateFinding]]
+
+
+class PublishBlocked(KBError):
+    """The checks found errors in the drafts; nothing was published."""
+
+    def __init__(self, findings: Sequence[GateFinding]) -> None:
+        self.findings = tuple(findings)
+        blocking = [f for f in self.findings if f.blocking]
+        lines = "\n".join(f"  {f}" for f in blocking)
+        super().__init__(f"publishing refused, {len(blocking)} error(s) to fix first:\n{lines}")
 
 
 @dataclass(frozen=True)
@@ -34,6 +67,8 @@ class PublishPlan:
     snippets_removed: tuple[Key, ...] = ()
     stale: tuple[Key, ...] = ()
     release: int | None = None
+    #: What the publishing checks reported (errors block a real publish, never a dry run).
+    findings: tuple[GateFinding, ...] = ()
 
     @property
     def has_changes(self) -> bool:
@@ -93,15 +128,28 @@ def _hash(item: StoredUnit | SnippetDocument) -> str:
 
 
 def publish(
-    session: Session, *, author: str, message: str, today: date, dry_run: bool = False
+    session: Session,
+    *,
+    author: str,
+    message: str,
+    today: date,
+    dry_run: bool = False,
+    gate: PublishGate | None = None,
 ) -> PublishPlan:
-    """Make the drafts release N+1 in the caller's exclusive transaction; no-op if unchanged."""
+    """Make the drafts release N+1 in the caller's exclusive transaction; no-op if unchanged.
+
+    `gate` checks exactly the snapshot being released; any blocking finding refuses it.
+    """
     base_row = current_release(session)
     base = release_snapshot(session, base_row.number) if base_row else None
     target = draft_snapshot(session)
     plan = plan_changes(base, target, today)
+    if gate is not None and plan.has_changes:
+        plan = PublishPlan(**{**plan.__dict__, "findings": tuple(gate(target))})
     if dry_run or not plan.has_changes:
         return plan
+    if any(f.blocking for f in plan.findings):
+        raise PublishBlocked(plan.findings)
     number = _write_release(session, target, author=author, message=message, rollback_of=None)
     return _with_release(plan, number)
 

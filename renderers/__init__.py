@@ -6,10 +6,14 @@ can add one with an entry point in the `kb.renderers` group.
 
 from renderers import registry
 from renderers.base import Finding, RenderContext, Renderer, Rendering, RenderLimits, Severity
-from renderers.markdown_source import channel_markdown
+from renderers.chatbot import ChatbotRenderer
+from renderers.ivr import IvrRenderer
+from renderers.operator import OperatorRenderer
 from renderers.web import WebRenderer
 
-registry.register(WebRenderer())
+for _builtin in (WebRenderer(), ChatbotRenderer(), OperatorRenderer(), IvrRenderer()):
+    registry.register(_builtin)
+registry.load_plugins()
 
 __all__ = [
     "Finding",
@@ -18,6 +22,5 @@ __all__ = [
     "Renderer",
     "Rendering",
     "Severity",
-    "channel_markdown",
     "registry",
 ]

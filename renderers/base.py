@@ -48,6 +48,11 @@ class Finding:
     locale: str | None = None
     channel: str | None = None
 
+    @property
+    def blocking(self) -> bool:
+        """Errors block publishing."""
+        return self.severity is Severity.ERROR
+
     def __str__(self) -> str:
         where = " ".join(p for p in (self.unit_id, self.locale, self.channel) if p)
         return f"{self.severity.value}: {where}: {self.message} [{self.code}]"
@@ -99,6 +104,8 @@ class RenderContext:
     today: date
     limits: RenderLimits = field(default_factory=RenderLimits)
     unit_url: Callable[[str, str], str] = _default_unit_url
+    #: Ids of units for staff only: customer channels must not link to them or show their titles.
+    internal_units: frozenset[str] = frozenset()
 
     @property
     def locale(self) -> str:
@@ -128,10 +135,23 @@ class RenderContext:
             today=today or date.today(),
             limits=limits or RenderLimits(),
             unit_url=unit_url or _default_unit_url,
+            internal_units=frozenset(
+                u.document.id
+                for u in snapshot.iter_units(locale)
+                if u.document.audience != "public"
+            ),
         )
 
-    def finding(self, severity: Severity, code: str, message: str, channel: str) -> Finding:
-        """A finding about this unit in `channel`."""
+    def unit_link_problem(self, target: str, *, for_staff: bool) -> str | None:
+        """Why a `unit:` link to `target` cannot be followed in a channel, or None if it can."""
+        if target not in self.unit_titles:
+            return f"links to unit '{target}', which does not exist in locale '{self.locale}'"
+        if target in self.internal_units and not for_staff:
+            return f"links to internal unit '{target}', which customers cannot see"
+        return None
+
+    def finding(self, severity: Severity, code: str, message: str, channel: str | None) -> Finding:
+        """A finding about this unit in `channel` (None: in every channel)."""
         doc = self.unit.document
         return Finding(severity, code, message, doc.id, doc.locale, channel)
 
@@ -162,6 +182,9 @@ class Renderer(Protocol):
     """A channel: turns one unit's parse into that channel's output."""
 
     name: str
+    #: Whether the channel is for staff with an operator credential: only such channels ever
+    #: receive `::: internal` notes or units whose audience is internal.
+    for_staff: bool
     #: Token type -> rule; must cover `kb.markdown.KNOWN_TOKEN_TYPES` (a meta-test checks).
     rules: Mapping[str, Any]
 

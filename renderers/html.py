@@ -85,18 +85,18 @@ def _inline(state: HtmlState, tokens: Sequence[Token], index: int) -> None:
 
 
 def _text(state: HtmlState, tokens: Sequence[Token], index: int) -> None:
-    state.emit(escape(tokens[index].content))
+    state.emit(escape(tokens[index].content, quote=False))
 
 
 def _code_inline(state: HtmlState, tokens: Sequence[Token], index: int) -> None:
-    state.emit(f"<code>{escape(tokens[index].content)}</code>")
+    state.emit(f"<code>{escape(tokens[index].content, quote=False)}</code>")
 
 
 def _code_block(state: HtmlState, tokens: Sequence[Token], index: int) -> None:
     token = tokens[index]
     language = token.info.strip().split(" ")[0] if token.type == "fence" else ""
     attr = f' class="language-{escape(language)}"' if language else ""
-    state.emit(f"<pre><code{attr}>{escape(token.content)}</code></pre>\n")
+    state.emit(f"<pre><code{attr}>{escape(token.content, quote=False)}</code></pre>\n")
 
 
 def _heading_open(state: HtmlState, tokens: Sequence[Token], index: int) -> None:
@@ -138,11 +138,9 @@ def _resolve_link(state: HtmlState, href: str) -> str | None:
     context = state.context
     if href.startswith(UNIT_SCHEME):
         target = href.removeprefix(UNIT_SCHEME)
-        if target not in context.unit_titles:
-            state.problem(
-                "broken-unit-link",
-                f"links to unit '{target}', which does not exist in locale '{context.locale}'",
-            )
+        problem = context.unit_link_problem(target, for_staff=state.shows_internal)
+        if problem is not None:
+            state.problem("broken-unit-link", problem)
             return None
         return context.unit_url(target, context.locale)
     if href.startswith(SNIPPET_SCHEME):

@@ -6,7 +6,15 @@ from importlib.metadata import entry_points
 
 from renderers.base import Renderer
 
-__all__ = ["ENTRY_POINT_GROUP", "UnknownChannel", "get", "names", "register", "renderers"]
+__all__ = [
+    "ENTRY_POINT_GROUP",
+    "UnknownChannel",
+    "get",
+    "names",
+    "register",
+    "renderers",
+    "unregister",
+]
 
 #: Third-party packages add a channel with an entry point in this group naming a Renderer.
 ENTRY_POINT_GROUP = "kb.renderers"
@@ -29,7 +37,13 @@ def register(renderer: Renderer) -> Renderer:
     return renderer
 
 
-def _load_plugins() -> None:
+def unregister(name: str) -> None:
+    """Remove a channel (for hosts that reconfigure, and for tests of plug-in channels)."""
+    _REGISTRY.pop(name, None)
+
+
+def load_plugins() -> None:
+    """Register every channel that installed packages declare as an entry point."""
     for entry in entry_points(group=ENTRY_POINT_GROUP):
         register(entry.load())
 

@@ -14,6 +14,7 @@ class WebRenderer:
     """Customer-facing HTML: no internal notes, no other channels' blocks, only safe markup."""
 
     name = "web"
+    for_staff = False
     media_type = "text/html"
     rules: Mapping[str, Rule] = rule_table(html_rules())
 

@@ -40,8 +40,9 @@ def test_sample_uses_every_snippet_type_and_defines_what_it_uses(sample: Content
     for locale in ("en", "ru"):
         defined = {s.name: s for s in sample.snippets if s.locale == locale}
         assert {s.type for s in defined.values()} == set(SnippetType)
-        used = set().union(*(u.document.snippet_names for u in sample.units
-                             if u.document.locale == locale))
+        used = set().union(
+            *(u.document.snippet_names for u in sample.units if u.document.locale == locale)
+        )
         assert used <= set(defined), used - set(defined)
         assert set(defined) <= used, set(defined) - used
 

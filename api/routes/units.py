@@ -1,15 +1,16 @@
-"""Reading published units, per channel and locale."""
+"""Reading published units, rendered per channel and locale."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Response
 
 from api.deps import KBDep
 from kb.errors import UnitNotFound
-from renderers import channel_markdown
-from renderers.markdown_source import STAFF_CHANNELS
+from renderers import registry
+from renderers.base import RenderContext
+from renderers.checks import enabled_renderers
 
 router = APIRouter(prefix="/api/v1", tags=["delivery"])
 
@@ -35,27 +36,34 @@ def read_unit(
     response: Response,
     channel: Annotated[str, Query(max_length=20)] = "web",
     locale: Annotated[str | None, Query(max_length=35)] = None,
-) -> dict[str, object]:
-    """One published public unit as the channel may show it."""
-    if channel not in kb.settings.channels:
-        raise HTTPException(422, f"unknown channel '{channel}'")
-    if channel in STAFF_CHANNELS:
+) -> dict[str, Any]:
+    """One published unit as `channel` shows it; staff channels need an operator key."""
+    if channel not in registry.names():
+        raise HTTPException(
+            422, f"unknown channel '{channel}'; known: {', '.join(registry.names())}"
+        )
+    renderer = registry.get(channel)
+    if renderer.for_staff:
         raise HTTPException(403, "this channel needs an operator key")
     snap = kb.snapshot()
     unit = snap.unit(unit_id, locale or kb.settings.default_locale)
-    doc = unit.document
-    enabled = doc.channels is None or channel in doc.channels
-    if doc.audience != "public" or not enabled:
+    if not enabled_renderers(unit, [renderer]):
         raise UnitNotFound(f"no unit '{unit_id}' for channel '{channel}'")
+    rendering = renderer.render(RenderContext.from_snapshot(snap, unit))
+    doc = unit.document
     response.headers["X-KB-Version"] = str(snap.number)
+    extras = {k: v for k, v in rendering.data.items() if k not in ("title",)}
     return {
         "kb_version": snap.number,
         "unit_id": doc.id,
         "locale": doc.locale,
+        "channel": channel,
         "title": doc.title,
         "category": doc.category,
         "tags": list(doc.tags),
+        "routing": doc.routing,
         "revision": unit.revision,
-        "content": channel_markdown(doc.body, channel),
-        "content_type": "text/markdown",
+        "media_type": rendering.media_type,
+        "content": rendering.body,
+        **extras,
     }

@@ -107,7 +107,8 @@ def test_unit_returns_title_content_and_kb_version_in_body_and_header(
     assert body["category"] == "billing"
     assert body["tags"] == ["balance"]
     assert body["kb_version"] == 1
-    assert body["content"].startswith("Dial *100# to hear your balance.")
+    assert body["content"].startswith("<p>Dial *100# to hear your balance.")
+    assert body["media_type"] == "text/html"
     assert response.headers["X-KB-Version"] == "1"
 
 
@@ -240,7 +241,7 @@ def test_draft_saved_after_publishing_is_invisible_until_the_next_publish(
 
     served = get_unit(client).json()
     assert served["title"] == "How do I check my balance?"
-    assert served["content"].startswith("Dial *100#")
+    assert served["content"].startswith("<p>Dial *100#")
     assert served["kb_version"] == 1
     assert get_unit(client, "top-up").status_code == 404
 
@@ -248,7 +249,7 @@ def test_draft_saved_after_publishing_is_invisible_until_the_next_publish(
 
     updated = get_unit(client)
     assert updated.json()["title"] == "Checking your balance"
-    assert updated.json()["content"] == "Open the app."
+    assert updated.json()["content"] == "<p>Open the app.</p>\n"
     assert updated.json()["kb_version"] == 2
     assert updated.headers["X-KB-Version"] == "2"
     assert get_unit(client, "top-up").status_code == 200

@@ -1,0 +1,163 @@
+"""`kb check`: render every unit in every channel and locale, and report what customers would
+suffer from; the same checks gate publishing."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
+from datetime import date
+from xml.etree import ElementTree
+
+from kb.markdown import iter_tokens, only_channels
+from kb.publishing import PublishGate
+from kb.snapshot import Snapshot, StoredUnit
+from renderers import registry
+from renderers.base import Finding, RenderContext, Renderer, RenderLimits, Severity
+
+__all__ = ["check_snapshot", "enabled_renderers", "publish_gate"]
+
+_XML_MEDIA_TYPES = frozenset({"application/ssml+xml", "application/xml"})
+
+
+def enabled_renderers(unit: StoredUnit, renderers: Sequence[Renderer]) -> list[Renderer]:
+    """The channels a unit reaches: the ones it names (default all), staff-only if internal."""
+    doc = unit.document
+    wanted = set(doc.channels) if doc.channels is not None else {r.name for r in renderers}
+    return [r for r in renderers if r.name in wanted and (doc.audience == "public" or r.for_staff)]
+
+
+def _unit_findings(unit: StoredUnit, context: RenderContext, known: set[str]) -> list[Finding]:
+    """Problems of the unit itself, whatever the channel."""
+    doc = unit.document
+    found: list[Finding] = []
+    for token in iter_tokens(context.parsed.tokens):
+        if token.type == "container_only_open":
+            unknown = [c for c in only_channels(token) if c not in known]
+            if unknown or not only_channels(token):
+                found.append(
+                    context.finding(
+                        Severity.ERROR,
+                        "unknown-channel",
+                        f"'::: {token.info.strip()}' names an unknown channel "
+                        f"({', '.join(unknown) or 'none given'}); "
+                        f"known: {', '.join(sorted(known))}",
+                        None,
+                    )
+                )
+    if doc.is_stale(context.today):
+        found.append(
+            context.finding(
+                Severity.WARNING,
+                "stale",
+                f"review date {doc.review_by} has passed"
+                + (f"; owner: {doc.owner}" if doc.owner else ""),
+                None,
+            )
+        )
+    return found
+
+
+def _channel_findings(renderer: Renderer, context: RenderContext) -> list[Finding]:
+    """Render in one channel and collect what the renderer reported plus generic checks."""
+    try:
+        rendering = renderer.render(context)
+    except Exception as exc:  # a renderer bug must not hide the rest of the report
+        return [
+            context.finding(
+                Severity.ERROR, "render-failed", f"{type(exc).__name__}: {exc}", renderer.name
+            )
+        ]
+    found = list(rendering.findings)
+    if not rendering.body.strip() and not any(f.code == "no-output" for f in found):
+        found.append(
+            context.finding(
+                Severity.ERROR,
+                "no-output",
+                "renders to nothing in a channel it is enabled for",
+                renderer.name,
+            )
+        )
+    if rendering.media_type in _XML_MEDIA_TYPES:
+        try:
+            ElementTree.fromstring(rendering.body)
+        except ElementTree.ParseError as exc:
+            found.append(
+                context.finding(
+                    Severity.ERROR,
+                    "ssml-invalid",
+                    f"output is not well-formed XML: {exc}",
+                    renderer.name,
+                )
+            )
+    return found
+
+
+def _missing_translations(snapshot: Snapshot) -> list[Finding]:
+    locales = snapshot.locales
+    ids: dict[str, set[str]] = {}
+    for unit_id, locale in snapshot.units:
+        ids.setdefault(unit_id, set()).add(locale)
+    return [
+        Finding(
+            Severity.WARNING,
+            "missing-translation",
+            f"has no translation in {', '.join(sorted(set(locales) - have))}",
+            unit_id,
+            sorted(have)[0],
+            None,
+        )
+        for unit_id, have in sorted(ids.items())
+        if set(locales) - have
+    ]
+
+
+def _merge(findings: Iterable[Finding]) -> list[Finding]:
+    """One finding per problem: the same broken link seen by four channels is reported once."""
+    merged: dict[tuple[object, ...], Finding] = {}
+    for f in findings:
+        key = (f.severity, f.code, f.unit_id, f.locale, f.message)
+        earlier = merged.get(key)
+        if earlier is None:
+            merged[key] = f
+        elif earlier.channel != f.channel:
+            merged[key] = replace(earlier, channel=None)
+    return list(merged.values())
+
+
+def check_snapshot(
+    snapshot: Snapshot,
+    *,
+    today: date | None = None,
+    limits: RenderLimits | None = None,
+    renderers: Sequence[Renderer] | None = None,
+) -> list[Finding]:
+    """Every finding for every unit in every channel it is enabled for; errors first."""
+    renderers = list(renderers or registry.renderers())
+    known = {r.name for r in renderers}
+    findings: list[Finding] = []
+    for unit in snapshot.iter_units():
+        context = RenderContext.from_snapshot(snapshot, unit, today=today, limits=limits)
+        findings.extend(_unit_findings(unit, context, known))
+        for renderer in enabled_renderers(unit, renderers):
+            findings.extend(_channel_findings(renderer, context))
+    findings.extend(_missing_translations(snapshot))
+    merged = _merge(findings)
+    return sorted(
+        merged,
+        key=lambda f: (
+            f.severity is not Severity.ERROR,
+            f.locale or "",
+            f.unit_id or "",
+            f.channel or "",
+            f.code,
+        ),
+    )
+
+
+def publish_gate(*, today: date | None = None, limits: RenderLimits | None = None) -> PublishGate:
+    """The checks as a publishing gate for `KnowledgeBase.publish(gate=...)`."""
+
+    def gate(snapshot: Snapshot) -> list[Finding]:
+        return check_snapshot(snapshot, today=today, limits=limits)
+
+    return gate

@@ -1,0 +1,538 @@
+"""The IVR channel: a unit's short answer as SSML for a phone menu, and the same words as text.
+
+Only the short answer is spoken (the `::: summary` block, else the first paragraph, plus the
+`::: only ivr` blocks). Nothing that cannot be heard is read out: no link addresses, URLs,
+images, tables or code. Every piece of text is XML-escaped, so no content can add markup.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from html import escape
+from typing import TypeVar
+
+from markdown_it.token import Token
+
+from kb.markdown import matching_close, parse_fragment
+from kb.snippets import SnippetType
+from renderers.base import (
+    Finding,
+    RenderContext,
+    Rendering,
+    Rule,
+    Severity,
+    rule_table,
+    short_answer,
+    walk,
+)
+from renderers.speech import (
+    BREAK_AFTER_LIST_ITEM_MS,
+    BREAK_AROUND_HEADING_MS,
+    estimate_seconds,
+    ordinal_prefix,
+    speech_lang,
+    split_codes,
+    spoken_characters,
+    spoken_money,
+    spoken_phone,
+)
+from renderers.values import format_date
+
+__all__ = ["SSML_NAMESPACE", "IvrRenderer", "IvrState", "ivr_rules", "xml_text"]
+
+SSML_NAMESPACE = "http://www.w3.org/2001/10/synthesis"
+
+#: Characters XML 1.0 cannot carry at all, even escaped; they are dropped from spoken text.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+#: A sentence ends at . ! ? (or an ellipsis) followed by white space.
+_SENTENCE_END = re.compile(r"(?<=[.!?\u2026])\s+")
+_TERMINAL = ".!?\u2026:;"
+_SPACES = re.compile(r"\s+")
+_SPACE_BEFORE_PUNCTUATION = re.compile(r"\s+(?=[,.;:!?\u2026])")
+_HAS_WORDS = re.compile(r"\w")
+#: A full stop straight after an element is read out as "dot" by some engines (espeak-ng);
+#: the </s> that follows already ends the sentence, so the stop is left out of the SSML.
+_STOP_AFTER_ELEMENT = re.compile(r"(/>|</say-as>)\s*\.$")
+#: Text that looks like a web address; the IVR must never read one out.
+URL_LIKE = re.compile(r"https?://|\bwww\.", re.IGNORECASE)
+
+
+def xml_text(text: str) -> str:
+    """`text` as XML character data: escaped, and without characters XML cannot hold."""
+    return escape(_NOT_XML.sub("", text), quote=True)
+
+
+@dataclass(frozen=True)
+class Piece:
+    """A stretch of a sentence: the words a listener hears and, for say-as, its SSML element.
+
+    A piece without SSML is plain words: escaped on output, and split where a sentence ends.
+    """
+
+    text: str
+    ssml: str | None = None
+
+
+Sentence = tuple[Piece, ...]
+
+
+@dataclass(frozen=True)
+class Pause:
+    """An explicit silence (`<break time="...ms"/>`)."""
+
+    ms: int
+
+
+Paragraph = list[Sentence | Pause]
+_Item = TypeVar("_Item")
+
+
+@dataclass
+class _ListFrame:
+    """An open list: whether its items are numbered, the first number, items seen so far."""
+
+    ordered: bool
+    start: int = 1
+    items: int = 0
+
+
+@dataclass
+class IvrState:
+    """The speech under construction: finished paragraphs, the current one, words not yet
+    cut into sentences, open lists, and what was wrong."""
+
+    context: RenderContext
+    channel: str
+    rules: Mapping[str, Rule]
+    blocks: list[Paragraph | Pause] = field(default_factory=list)
+    paragraph: Paragraph | None = None
+    inline: list[Piece] = field(default_factory=list)
+    depth: int = 0
+    lists: list[_ListFrame] = field(default_factory=list)
+    prefix: str | None = None
+    findings: list[Finding] = field(default_factory=list)
+    snippet_depth: int = 0
+
+    def problem(self, code: str, message: str, severity: Severity = Severity.ERROR) -> None:
+        """Record a finding about this unit in this channel."""
+        self.findings.append(self.context.finding(severity, code, message, self.channel))
+
+    def render(self, tokens: Sequence[Token]) -> None:
+        """Walk `tokens` with the IVR rules: never internal notes, summary blocks allowed."""
+        walk(
+            tokens,
+            self.rules,
+            self,
+            channel=self.channel,
+            shows_internal=False,
+            shows_summary=True,
+        )
+
+    def say(self, piece: Piece) -> None:
+        """Add words to the current sentence (a list item's ordinal goes before its first word)."""
+        if self.prefix is not None:
+            if piece.ssml is None and not piece.text.strip():
+                return
+            prefix, self.prefix = self.prefix, None
+            self.say(Piece(prefix + " "))
+        last = self.inline[-1] if self.inline else None
+        if piece.ssml is None and last is not None and last.ssml is None:
+            self.inline[-1] = Piece(last.text + piece.text)
+        else:
+            self.inline.append(piece)
+
+    def end_sentences(self) -> None:
+        """Cut the words said so far into sentences of the current paragraph."""
+        pieces, self.inline = self.inline, []
+        sentences = _sentences(pieces)
+        if not sentences:
+            return
+        if self.paragraph is None:
+            self.paragraph = []
+            self.blocks.append(self.paragraph)
+        self.paragraph.extend(sentences)
+
+    def open_block(self) -> None:
+        """Start a block; only outermost blocks become paragraphs (SSML `<p>` cannot nest)."""
+        self.end_sentences()
+        if self.depth == 0:
+            self.paragraph = []
+            self.blocks.append(self.paragraph)
+        self.depth += 1
+
+    def close_block(self) -> None:
+        """End a block; the paragraph ends with the outermost one."""
+        self.end_sentences()
+        self.depth = max(self.depth - 1, 0)
+        if self.depth == 0:
+            self.paragraph = None
+
+    def pause(self, ms: int) -> None:
+        """A silence here: inside the current paragraph, or between paragraphs."""
+        self.end_sentences()
+        if self.depth > 0 and self.paragraph is not None:
+            self.paragraph.append(Pause(ms))
+        else:
+            self.blocks.append(Pause(ms))
+
+
+def _sentences(pieces: Sequence[Piece]) -> list[Sentence]:
+    """Split words at sentence ends (say-as pieces are never split); drop wordless ones."""
+    sentences: list[Sentence] = []
+    current: list[Piece] = []
+    for piece in pieces:
+        if piece.ssml is not None:
+            current.append(piece)
+            continue
+        for number, part in enumerate(_SENTENCE_END.split(piece.text)):
+            if number:
+                sentences.append(tuple(current))
+                current = []
+            if part:
+                current.append(Piece(part))
+    sentences.append(tuple(current))
+    return [s for s in sentences if _HAS_WORDS.search("".join(p.text for p in s))]
+
+
+def _tidy(text: str) -> str:
+    """One space between words, none before punctuation."""
+    return _SPACE_BEFORE_PUNCTUATION.sub("", _SPACES.sub(" ", text)).strip()
+
+
+def sentence_forms(sentence: Sentence) -> tuple[str, str]:
+    """A sentence as (SSML content, plain text), both ending like a sentence."""
+    text = _tidy("".join(p.text for p in sentence))
+    ssml = _tidy("".join(xml_text(p.text) if p.ssml is None else p.ssml for p in sentence))
+    ssml = _STOP_AFTER_ELEMENT.sub(r"\1", ssml)
+    if text[-1:] not in _TERMINAL:
+        text += "."
+        if not ssml.endswith(">"):
+            ssml += "."
+    return ssml, text
+
+
+def _layout(blocks: Sequence[Paragraph | Pause]) -> list[Paragraph | Pause]:
+    """Drop empty paragraphs, merge neighbouring pauses, and trim pauses at either end."""
+    laid: list[Paragraph | Pause] = []
+    for block in blocks:
+        item: Paragraph | Pause = block if isinstance(block, Pause) else _trim(block)
+        if isinstance(item, list) and not item:
+            continue
+        laid.append(item)
+    return _trim(laid)
+
+
+def _trim(items: Sequence[_Item]) -> list[_Item]:
+    """Merge neighbouring pauses into the longest, and drop pauses at the start and the end."""
+    merged: list[_Item] = []
+    for item in items:
+        last = merged[-1] if merged else None
+        if isinstance(item, Pause) and isinstance(last, Pause):
+            merged[-1] = Pause(max(last.ms, item.ms))
+        else:
+            merged.append(item)
+    while merged and isinstance(merged[0], Pause):
+        merged.pop(0)
+    while merged and isinstance(merged[-1], Pause):
+        merged.pop()
+    return merged
+
+
+# --- rules ---------------------------------------------------------------------------------
+
+
+def _nothing(_state: IvrState, _tokens: Sequence[Token], _index: int) -> None:
+    """Tokens that add nothing a listener hears (formatting, link edges, visibility)."""
+
+
+def _never(state: IvrState, tokens: Sequence[Token], index: int) -> None:
+    """Internal notes are hidden by the walk; reaching one here is a bug, never output."""
+    raise AssertionError(f"{tokens[index].type} reached the {state.channel} renderer")
+
+
+def _inline(state: IvrState, tokens: Sequence[Token], index: int) -> None:
+    state.render(tokens[index].children or ())
+
+
+def _text(state: IvrState, tokens: Sequence[Token], index: int) -> None:
+    state.say(Piece(tokens[index].content))
+
+
+def _space(state: IvrState, _tokens: Sequence[Token], _index: int) -> None:
+    state.say(Piece(" "))
+
+
+def _code_inline(state: IvrState, tokens: Sequence[Token], index: int) -> None:
+    state.problem(
+        "ivr-code-skipped",
+        f"code '{tokens[index].content[:40]}' is not read out in the IVR",
+        Severity.WARNING,
+    )
+
+
+def _code_block(state: IvrState, _tokens: Sequence[Token], _index: int) -> None:
+    state.end_sentences()
+    state.problem("ivr-code-skipped", "a code block is not read out in the IVR", Severity.WARNING)
+
+
+def _skip_table(state: IvrState, tokens: Sequence[Token], index: int) -> int:
+    """A table cannot be listened to: the whole table is left out, and the editor told."""
+    state.problem(
+        "ivr-table-skipped",
+        "a table is not read out in the IVR; write the key facts as a sentence in '::: only ivr'",
+        Severity.WARNING,
+    )
+    return matching_close(tokens, index) + 1
+
+
+def _skip_struck(_state: IvrState, tokens: Sequence[Token], index: int) -> int:
+    """Struck-out text is what no longer holds: it is not said."""
+    return matching_close(tokens, index) + 1
+
+
+def _open_block(state: IvrState, _tokens: Sequence[Token], _index: int) -> None:
+    state.open_block()
+
+
+def _close_block(state: IvrState, _tokens: Sequence[Token], _index: int) -> None:
+    state.close_block()
+
+
+def _paragraph_open(state: IvrState, tokens: Sequence[Token], index: int) -> int | None:
+    """A paragraph holding only a markdown snippet becomes the snippet's own blocks."""
+    children = tokens[index + 1].children or [] if index + 1 < len(tokens) else []
+    if len(children) == 1 and children[0].type == "snippet":
+        snippet = state.context.snippets.get(children[0].meta["name"])
+        if snippet is not None and snippet.type is SnippetType.MARKDOWN:
+            _render_fragment(state, snippet.value, inline=False)
+            return index + 3
+    state.open_block()
+    return None
+
+
+def _heading_open(state: IvrState, _tokens: Sequence[Token], _index: int) -> None:
+    state.pause(BREAK_AROUND_HEADING_MS)
+    state.open_block()
+
+
+def _heading_close(state: IvrState, _tokens: Sequence[Token], _index: int) -> None:
+    state.close_block()
+    state.pause(BREAK_AROUND_HEADING_MS)
+
+
+def _hr(state: IvrState, _tokens: Sequence[Token], _index: int) -> None:
+    state.pause(BREAK_AROUND_HEADING_MS)
+
+
+def _list_open(state: IvrState, tokens: Sequence[Token], index: int) -> None:
+    token = tokens[index]
+    start = token.attrs.get("start") if token.type == "ordered_list_open" else None
+    state.open_block()
+    state.lists.append(_ListFrame(ordered=token.type == "ordered_list_open", start=int(start or 1)))
+
+
+def _list_close(state: IvrState, _tokens: Sequence[Token], _index: int) -> None:
+    if state.lists:
+        state.lists.pop()
+    state.close_block()
+
+
+def _list_item_open(state: IvrState, _tokens: Sequence[Token], _index: int) -> None:
+    """Each item is its own sentence, after a short break; numbered items start "First,"."""
+    state.end_sentences()
+    frame = state.lists[-1] if state.lists else _ListFrame(ordered=False)
+    if frame.items:
+        state.pause(BREAK_AFTER_LIST_ITEM_MS)
+    frame.items += 1
+    if frame.ordered:
+        state.prefix = ordinal_prefix(frame.start + frame.items - 1, state.context.locale)
+
+
+def _list_item_close(state: IvrState, _tokens: Sequence[Token], _index: int) -> None:
+    state.prefix = None
+    state.end_sentences()
+
+
+def _snippet(state: IvrState, tokens: Sequence[Token], index: int) -> None:
+    """A snippet spoken by its type: phone digit by digit, money in words, never a URL."""
+    name = tokens[index].meta["name"]
+    snippet = state.context.snippets.get(name)
+    if snippet is None:
+        state.problem("unresolved-snippet", f"snippet '{name}' is not defined")
+        return
+    locale = state.context.locale
+    value = snippet.value
+    if snippet.type is SnippetType.PHONE:
+        state.say(_say_as("telephone", value, spoken_phone(value, locale)))
+    elif snippet.type is SnippetType.MONEY:
+        words = spoken_money(value, locale)
+        state.say(_say_as("currency", words, words))
+    elif snippet.type is SnippetType.DATE:
+        state.say(_say_as("date", value, format_date(value, locale), ' format="ymd"'))
+    elif snippet.type is SnippetType.URL:
+        state.problem(
+            "ivr-url-snippet",
+            f"url snippet '{name}' is not read out in the IVR; the sentence must make sense "
+            "without it",
+            Severity.WARNING,
+        )
+    elif snippet.type is SnippetType.MARKDOWN:
+        _render_fragment(state, value, inline=True)
+    else:
+        for part, is_code in split_codes(value):
+            if is_code:
+                state.say(_say_as("characters", part, spoken_characters(part, locale)))
+            else:
+                state.say(Piece(part))
+
+
+def _say_as(interpret_as: str, content: str, words: str, attrs: str = "") -> Piece:
+    """A `<say-as>` element for engines that know the type, with the words for those that don't."""
+    return Piece(
+        words,
+        f'<say-as interpret-as="{interpret_as}"{attrs}>{xml_text(content)}</say-as>',
+    )
+
+
+def _render_fragment(state: IvrState, value: str, *, inline: bool) -> None:
+    """A markdown snippet's content, spoken by the same rules (snippets do not nest)."""
+    if state.snippet_depth:
+        state.problem("nested-snippet", "a markdown snippet cannot use other snippets")
+        return
+    state.snippet_depth += 1
+    try:
+        state.render(parse_fragment(value, inline=inline))
+    finally:
+        state.snippet_depth -= 1
+
+
+def ivr_rules() -> dict[str, Rule]:
+    """The IVR rule table: one rule per token type the parser emits."""
+    rules: dict[str, Rule] = {
+        "inline": _inline,
+        "text": _text,
+        "softbreak": _space,
+        "hardbreak": _space,
+        "code_inline": _code_inline,
+        "code_block": _code_block,
+        "fence": _code_block,
+        "hr": _hr,
+        "image": _nothing,
+        "snippet": _snippet,
+        "paragraph_open": _paragraph_open,
+        "paragraph_close": _close_block,
+        "heading_open": _heading_open,
+        "heading_close": _heading_close,
+        "blockquote_open": _open_block,
+        "blockquote_close": _close_block,
+        "bullet_list_open": _list_open,
+        "bullet_list_close": _list_close,
+        "ordered_list_open": _list_open,
+        "ordered_list_close": _list_close,
+        "list_item_open": _list_item_open,
+        "list_item_close": _list_item_close,
+        "table_open": _skip_table,
+        "link_open": _nothing,
+        "link_close": _nothing,
+        "s_open": _skip_struck,
+        "s_close": _nothing,
+        "container_only_open": _nothing,
+        "container_only_close": _nothing,
+        "container_summary_open": _nothing,
+        "container_summary_close": _nothing,
+        "container_internal_open": _never,
+        "container_internal_close": _never,
+    }
+    # Table parts are consumed whole by `table_open`; emphasis adds nothing a listener hears.
+    rules["table_close"] = _nothing
+    for name in ("thead", "tbody", "tr", "th", "td", "em", "strong"):
+        rules[f"{name}_open"] = _nothing
+        rules[f"{name}_close"] = _nothing
+    return rules
+
+
+class IvrRenderer:
+    """The phone menu: the short answer as SSML 1.1 plus the same words as plain text."""
+
+    name = "ivr"
+    media_type = "application/ssml+xml"
+    for_staff = False
+    rules: Mapping[str, Rule] = rule_table(ivr_rules())
+
+    def render(self, context: RenderContext) -> Rendering:
+        """Speak the short answer; report URLs, silence and answers too long to listen to."""
+        state = IvrState(context, self.name, self.rules)
+        state.render(short_answer(context.parsed.tokens, self.name))
+        state.end_sentences()
+        blocks = _layout(state.blocks)
+
+        ssml_lines: list[str] = []
+        paragraphs_text: list[str] = []
+        sentences = paragraphs = break_ms = 0
+        for block in blocks:
+            if isinstance(block, Pause):
+                ssml_lines.append(f'<break time="{block.ms}ms"/>')
+                break_ms += block.ms
+                continue
+            parts: list[str] = []
+            texts: list[str] = []
+            for item in block:
+                if isinstance(item, Pause):
+                    parts.append(f'<break time="{item.ms}ms"/>')
+                    break_ms += item.ms
+                    continue
+                ssml, text = sentence_forms(item)
+                parts.append(f"<s>{ssml}</s>")
+                texts.append(text)
+                sentences += 1
+            ssml_lines.append("<p>" + "".join(parts) + "</p>")
+            paragraphs_text.append(" ".join(texts))
+            paragraphs += 1
+
+        text = "\n".join(paragraphs_text)
+        lang = xml_text(speech_lang(context.locale))
+        body = "\n".join(
+            [
+                f'<speak version="1.1" xmlns="{SSML_NAMESPACE}" xml:lang="{lang}">',
+                *ssml_lines,
+                "</speak>",
+            ]
+        )
+        seconds = estimate_seconds(
+            text, context.locale, sentences=sentences, paragraphs=paragraphs, break_ms=break_ms
+        )
+        limit = context.limits.ivr_max_seconds
+        _check(state, text, seconds, limit)
+        return Rendering(
+            channel=self.name,
+            media_type=self.media_type,
+            body=body + "\n",
+            data={"text": text, "duration_seconds": seconds, "max_seconds": limit},
+            findings=tuple(state.findings),
+        )
+
+
+def _check(state: IvrState, text: str, seconds: float, limit: float) -> None:
+    """What would make the prompt fail a caller: silence, a URL read out, or too long."""
+    if not text.strip():
+        state.problem(
+            "no-output",
+            "the IVR has nothing to say: write a first paragraph, a '::: summary' "
+            "or a '::: only ivr' block",
+        )
+        return
+    match = URL_LIKE.search(text)
+    if match is not None:
+        start = match.start()
+        state.problem(
+            "ivr-url",
+            f"the spoken answer would read out a web address ('{text[start : start + 40]}'); "
+            "say where to find it in words instead",
+        )
+    if seconds > limit:
+        state.problem(
+            "ivr-too-long",
+            f"the spoken answer takes about {seconds:.0f} s, limit {limit:g} s",
+        )
