@@ -16,7 +16,7 @@ from kb import KBError, KnowledgeBase, PublishBlocked, PublishPlan
 from kb.errors import InvalidContent
 from kb.settings import Settings
 from renderers import registry
-from renderers.base import Finding, RenderContext
+from renderers.base import Finding, RenderContext, Rendering
 from renderers.checks import check_snapshot, publish_gate
 
 app = typer.Typer(
@@ -303,8 +303,11 @@ def render(
     ] = None,
 ) -> None:
     """Print one unit as a channel renders it."""
-    with _open() as kb:
+    try:
         renderer = registry.get(channel)
+    except registry.UnknownChannel as exc:
+        raise typer.BadParameter(str(exc), param_hint="--channel") from None
+    with _open() as kb:
         snap = kb.drafts() if drafts else kb.snapshot()
         unit = snap.unit(unit_id, _locale(kb, locale))
         rendering = renderer.render(RenderContext.from_snapshot(snap, unit))
@@ -315,10 +318,26 @@ def render(
         for finding in rendering.findings:
             typer.echo(str(finding), err=True)
     if audio is not None:
-        from renderers.audio import speak_rendering
+        _speak(rendering, unit.document.locale, audio)
 
-        seconds = speak_rendering(rendering, unit.document.locale, audio)
-        typer.echo(f"Wrote {audio} ({seconds:.1f} s)", err=True)
+
+def _speak(rendering: Rendering, locale: str, path: Path) -> None:
+    """Write an SSML rendering as a WAV file so an editor can listen to it."""
+    from renderers.audio import SpeechFailed, espeak_available, speak_to_wav, voice_for
+
+    if rendering.media_type != "application/ssml+xml":
+        raise typer.BadParameter(
+            "only a spoken channel (ivr) can be written as audio", param_hint="--audio"
+        )
+    if not espeak_available():
+        typer.echo("error: espeak-ng is not installed (apt-get install espeak-ng)", err=True)
+        raise typer.Exit(1)
+    try:
+        seconds = speak_to_wav(rendering.body, voice_for(locale), path)
+    except SpeechFailed as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"Wrote {path} ({seconds:.1f} s)", err=True)
 
 
 @app.command()

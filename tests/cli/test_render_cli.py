@@ -1,0 +1,67 @@
+"""`kb render`: one unit as a channel renders it, from the release or the drafts."""
+
+from __future__ import annotations
+
+import json
+import wave
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from cli.main import app
+from renderers.audio import espeak_available
+from tests.conftest import SAMPLE_CONTENT
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def published(env: dict[str, str]) -> dict[str, str]:
+    assert runner.invoke(app, ["import", str(SAMPLE_CONTENT)], env=env).exit_code == 0
+    result = runner.invoke(app, ["publish", "-m", "sample"], env=env)
+    assert result.exit_code == 0, result.output
+    return env
+
+
+def test_render_prints_each_channel(published: dict[str, str]) -> None:
+    web = runner.invoke(app, ["render", "check-balance", "--channel", "web"], env=published)
+    assert web.exit_code == 0, web.output
+    assert web.stdout.startswith("<p>Dial *100#")
+    ivr = runner.invoke(app, ["render", "check-balance", "-c", "ivr", "-l", "ru"], env=published)
+    assert ivr.stdout.startswith('<speak version="1.1"') and 'xml:lang="ru-RU"' in ivr.stdout
+    bot = runner.invoke(app, ["render", "check-balance", "-c", "chatbot", "--json"], env=published)
+    data = json.loads(bot.stdout)
+    assert data["channel"] == "chatbot" and len(data["quick_replies"]) == 2
+
+
+def test_render_shows_drafts_only_when_asked(published: dict[str, str], tmp_path: Path) -> None:
+    source = (SAMPLE_CONTENT / "en" / "billing" / "check-balance.md").read_text(encoding="utf-8")
+    changed = tmp_path / "c" / "en"
+    changed.mkdir(parents=True)
+    (changed / "check-balance.md").write_text(source.replace("free of charge", "for free"))
+    assert runner.invoke(app, ["import", str(changed.parent)], env=published).exit_code == 0
+    live = runner.invoke(app, ["render", "check-balance"], env=published).stdout
+    draft = runner.invoke(app, ["render", "check-balance", "--drafts"], env=published).stdout
+    assert "free of charge" in live and "for free" in draft
+
+
+def test_render_unknown_channel_or_unit_is_a_clear_error(published: dict[str, str]) -> None:
+    channel = runner.invoke(app, ["render", "check-balance", "-c", "fax"], env=published)
+    assert channel.exit_code != 0 and "unknown channel 'fax'" in channel.output
+    unit = runner.invoke(app, ["render", "no-such-unit"], env=published)
+    assert unit.exit_code == 1 and "no unit 'no-such-unit'" in unit.output
+
+
+@pytest.mark.skipif(not espeak_available(), reason="espeak-ng is not installed")
+def test_render_ivr_writes_audio_an_editor_can_listen_to(
+    published: dict[str, str], tmp_path: Path
+) -> None:
+    out = tmp_path / "prompt.wav"
+    result = runner.invoke(
+        app, ["render", "check-balance", "-c", "ivr", "--audio", str(out)], env=published
+    )
+    assert result.exit_code == 0, result.output
+    with wave.open(str(out)) as audio:
+        seconds = audio.getnframes() / audio.getframerate()
+    assert 5 < seconds < 30
