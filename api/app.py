@@ -9,7 +9,7 @@ from fastapi import FastAPI, Request
 from starlette.exceptions import HTTPException
 
 from api.errors import install_error_handlers, problem
-from api.routes import health, units
+from api.routes import answers, health, units
 from kb.knowledge_base import KnowledgeBase
 
 __all__ = ["create_app"]
@@ -39,4 +39,5 @@ def create_app(kb: KnowledgeBase | None = None) -> FastAPI:
 
     app.include_router(health.router)
     app.include_router(units.router)
+    app.include_router(answers.router)
     return app

@@ -12,12 +12,15 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from kb.answers import Answer, ReleaseServices, routing_regressions
 from kb.db import Database
 from kb.document import UnitDocument, parse_unit
-from kb.errors import InvalidContent, SnippetNotFound, VersionConflict
+from kb.errors import InvalidContent, ReleaseNotFound, SnippetNotFound, VersionConflict
 from kb.importing import ContentBatch, ImportReport, import_batch
+from kb.matcher import Thresholds
 from kb.models import Release, UnitRevision
-from kb.publishing import PublishGate, PublishPlan, publish, rollback
+from kb.publishing import GateFinding, PublishGate, PublishPlan, publish, rollback
+from kb.search import SearchQuery, SearchResults, get_engine
 from kb.settings import Settings
 from kb.snapshot import Snapshot, StoredUnit
 from kb.snippets import SnippetDocument, validate_snippet
@@ -49,6 +52,8 @@ class KnowledgeBase:
         self.db = database
         self._snapshots: dict[int, Snapshot] = {}
         self._lock = threading.Lock()
+        self._services: ReleaseServices | None = None
+        self._services_lock = threading.Lock()
 
     @classmethod
     def open(
@@ -75,7 +80,9 @@ class KnowledgeBase:
         return cls(settings, database)
 
     def close(self) -> None:
-        """Release the database connections."""
+        """Release the database connections and index files."""
+        if self._services is not None:
+            self._services.close()
         self.db.dispose()
 
     def __enter__(self) -> KnowledgeBase:
@@ -225,21 +232,114 @@ class KnowledgeBase:
         """Publish the drafts as the next release (atomic), or report what that would change.
 
         `gate` (e.g. the channel checks) runs on exactly what is released; errors refuse it.
+        Example questions that would stop routing to their own unit are reported as warnings.
         """
+        base = self._services_if_published()
+
+        def checks(target: Snapshot) -> list[GateFinding]:
+            found: list[GateFinding] = list(gate(target)) if gate else []
+            found.extend(routing_regressions(target, base))
+            return found
+
         with self.db.write(exclusive=True) as session:
-            return publish(
+            plan = publish(
                 session,
                 author=author,
                 message=message,
                 dry_run=dry_run,
                 today=today or date.today(),
-                gate=gate,
+                gate=checks,
             )
+        if plan.release is not None:
+            self.services()  # build the new release's index and matchers: publish-to-ready
+        return plan
 
     def rollback(self, to: int, *, author: str, message: str = "") -> PublishPlan:
         """Publish a new release equal to release `to`."""
         with self.db.write(exclusive=True) as session:
-            return rollback(session, to, author=author, message=message, today=date.today())
+            plan = rollback(session, to, author=author, message=message, today=date.today())
+        self.services()
+        return plan
+
+    # -- answers and search -------------------------------------------------------------------
+
+    def services(self, *, rebuild: bool = False) -> ReleaseServices:
+        """Search index and matchers of the current release, switched atomically on a new one."""
+        release = self.current_release()
+        if release is None:
+            raise ReleaseNotFound("nothing has been published yet: publish before asking")
+        current = self._services
+        if current is not None and current.release == release.number and not rebuild:
+            return current
+        with self._services_lock:
+            current = self._services
+            if current is None or current.release != release.number or rebuild:
+                engine = get_engine(self.settings.search_engine)
+                current = ReleaseServices.load_or_build(
+                    self.snapshot(release.number),
+                    engine,
+                    self.settings.index_dir,
+                    rebuild=rebuild,
+                )
+                self._services = current  # one reference swap: a request sees one release
+            return current
+
+    def _services_if_published(self) -> ReleaseServices | None:
+        return self.services() if self.current_release() is not None else None
+
+    def reindex(self) -> ReleaseServices:
+        """Rebuild the current release's index and matchers from the database."""
+        return self.services(rebuild=True)
+
+    def search(
+        self,
+        text: str,
+        *,
+        locale: str | None = None,
+        staff: bool = False,
+        channel: str | None = None,
+        category: str | None = None,
+        tag: str | None = None,
+        limit: int = 10,
+        prefix: bool = True,
+    ) -> tuple[SearchResults, int]:
+        """Ranked hits in the current release, and that release's number."""
+        services = self.services()
+        query = SearchQuery(
+            text=text,
+            locale=locale or self.settings.default_locale,
+            staff=staff,
+            channel=channel,
+            category=category,
+            tag=tag,
+            limit=limit,
+            prefix=prefix,
+        )
+        return services.search(query), services.release
+
+    def ask(
+        self, question: str, *, locale: str | None = None, channel: str | None = None
+    ) -> Answer:
+        """The best answer to a customer's question in the current release, or an honest no."""
+        return self.services().ask(
+            question,
+            locale=locale or self.settings.default_locale,
+            channel=channel,
+            thresholds=self.thresholds,
+        )
+
+    @property
+    def thresholds(self) -> Thresholds | None:
+        """The configured matcher thresholds (None: the matcher's tuned defaults)."""
+        s = self.settings
+        if s.answer_threshold is None and s.clarify_threshold is None and s.clarify_margin is None:
+            return None
+        default = Thresholds()
+        return Thresholds(
+            answer=s.answer_threshold if s.answer_threshold is not None else default.answer,
+            clarify=s.clarify_threshold if s.clarify_threshold is not None else default.clarify,
+            margin=s.clarify_margin if s.clarify_margin is not None else default.margin,
+        )
 
     # -- history ------------------------------------------------------------------------------
 

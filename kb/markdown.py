@@ -98,6 +98,10 @@ class ParsedBody:
     tokens: tuple[Token, ...]
     snippet_names: frozenset[str]
     unit_links: tuple[str, ...]
+    #: Words customers can read (every channel's blocks, no internal notes): for the index.
+    public_text: str = ""
+    #: Words of `::: internal` notes, kept apart so only staff searches can match them.
+    internal_text: str = ""
 
     def has_summary(self) -> bool:
         """Whether the author wrote an explicit short answer."""
@@ -133,6 +137,7 @@ def parse_body(body: str) -> ParsedBody:
     tokens = tuple(_parser().parse(_SNIPPET_LINK.sub(rf"]({SNIPPET_SCHEME}\1)", body)))
     names: set[str] = set()
     links: list[str] = []
+    public, internal = _plain_text(tokens)
     for token in iter_tokens(tokens):
         if token.type == "snippet":
             names.add(token.meta["name"])
@@ -141,7 +146,44 @@ def parse_body(body: str) -> ParsedBody:
             names.add(href.removeprefix(SNIPPET_SCHEME))
         elif href.startswith(UNIT_SCHEME):
             links.append(href.removeprefix(UNIT_SCHEME))
-    return ParsedBody(tokens=tokens, snippet_names=frozenset(names), unit_links=tuple(links))
+    return ParsedBody(
+        tokens=tokens,
+        snippet_names=frozenset(names),
+        unit_links=tuple(links),
+        public_text=public,
+        internal_text=internal,
+    )
+
+
+_WORDY = frozenset({"text", "code_inline", "code_block", "fence"})
+
+
+def _plain_text(tokens: Sequence[Token]) -> tuple[str, str]:
+    """Split the words of a body into customer-facing and internal (derived in the one parse)."""
+    public: list[str] = []
+    internal: list[str] = []
+    depth = 0  # nesting inside `::: internal`
+    for token in iter_tokens(tokens):
+        if token.type == "container_internal_open":
+            depth += 1
+        elif token.type == "container_internal_close":
+            depth -= 1
+        elif token.type in _WORDY or token.type == "image":
+            words = token.content if token.type != "image" else token.attrs.get("alt", "")
+            (internal if depth else public).append(str(words).strip())
+        elif token.type in (
+            "paragraph_close",
+            "heading_close",
+            "list_item_close",
+            "td_close",
+            "th_close",
+        ):
+            (internal if depth else public).append("\n")
+    return _join(public), _join(internal)
+
+
+def _join(parts: list[str]) -> str:
+    return re.sub(r"[ \t]*\n[\s]*", "\n", " ".join(p for p in parts if p)).strip()
 
 
 @lru_cache(maxsize=1024)

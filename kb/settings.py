@@ -8,6 +8,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from kb.errors import ConfigError
+
 __all__ = ["DEFAULT_CHANNELS", "Settings"]
 
 #: The channels a unit may name; the renderer registry provides the real list at run time.
@@ -29,10 +31,15 @@ class Settings:
     default_locale: str = "en"
     channels: tuple[str, ...] = field(default=DEFAULT_CHANNELS)
     author: str = "kb"
+    search_engine: str = "whoosh"
+    #: Matcher thresholds; None keeps the defaults tuned in kb/matcher.py.
+    answer_threshold: float | None = None
+    clarify_threshold: float | None = None
+    clarify_margin: float | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
-        """Read `KB_DATA_DIR`, `KB_DATABASE_URL`, `KB_DEFAULT_LOCALE` and `KB_AUTHOR`."""
+        """Read the `KB_*` variables listed in the README."""
         env = os.environ if env is None else env
         data_dir = env.get("KB_DATA_DIR")
         return cls(
@@ -40,7 +47,16 @@ class Settings:
             database_url=env.get("KB_DATABASE_URL") or None,
             default_locale=env.get("KB_DEFAULT_LOCALE") or "en",
             author=env.get("KB_AUTHOR") or _login_name(),
+            search_engine=env.get("KB_SEARCH_ENGINE") or "whoosh",
+            answer_threshold=_float(env, "KB_ANSWER_THRESHOLD"),
+            clarify_threshold=_float(env, "KB_CLARIFY_THRESHOLD"),
+            clarify_margin=_float(env, "KB_CLARIFY_MARGIN"),
         )
+
+    @property
+    def index_dir(self) -> Path:
+        """Where search indexes and trained matchers of releases are kept (derived data)."""
+        return self.data_dir / "index"
 
     @property
     def sqlalchemy_url(self) -> str:
@@ -64,3 +80,17 @@ def _login_name() -> str:
         return getpass.getuser()
     except (OSError, KeyError):  # no login name in some containers
         return "kb"
+
+
+def _float(env: Mapping[str, str], name: str) -> float | None:
+    """An optional number in 0..1 from the environment; a bad value is a clear error."""
+    raw = env.get(name)
+    if not raw:
+        return None
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number between 0 and 1, not {raw!r}") from None
+    if not 0 <= value <= 1:
+        raise ConfigError(f"{name} must be between 0 and 1, not {value}")
+    return value

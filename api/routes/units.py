@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query, Response
+from fastapi import APIRouter, Query, Response
 
-from api.deps import KBDep
+from api.deps import KBDep, customer_channel
 from kb.errors import UnitNotFound
-from renderers import registry
 from renderers.base import RenderContext
 from renderers.checks import enabled_renderers
 
@@ -38,13 +37,7 @@ def read_unit(
     locale: Annotated[str | None, Query(max_length=35)] = None,
 ) -> dict[str, Any]:
     """One published unit as `channel` shows it; staff channels need an operator key."""
-    if channel not in registry.names():
-        raise HTTPException(
-            422, f"unknown channel '{channel}'; known: {', '.join(registry.names())}"
-        )
-    renderer = registry.get(channel)
-    if renderer.for_staff:
-        raise HTTPException(403, "this channel needs an operator key")
+    renderer = customer_channel(channel)
     snap = kb.snapshot()
     unit = snap.unit(unit_id, locale or kb.settings.default_locale)
     if not enabled_renderers(unit, [renderer]):

@@ -1,0 +1,259 @@
+"""Answering from one release: its search index and intent matchers, built once, then shared.
+
+Indexes are derived data: they are built from a release into a fresh directory and renamed
+into place when complete, so a reader (in this process or another) never sees a half-built
+one, and they can always be rebuilt from the database.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import shutil
+import threading
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from kb.matcher import Candidate, Example, IntentMatcher, Status, Thresholds, regressions
+from kb.search import SearchEngine, SearchIndex, SearchQuery, SearchResults, indexed_units
+from kb.snapshot import Snapshot, StoredUnit
+
+__all__ = [
+    "Alternative",
+    "Answer",
+    "ReleaseServices",
+    "RoutingRegression",
+    "routing_regressions",
+    "training_examples",
+]
+
+_READY = "READY"
+#: Runners-up below this confidence are noise, not alternatives worth offering.
+_MIN_ALTERNATIVE = 0.05
+
+
+@dataclass(frozen=True)
+class Alternative:
+    """A unit offered when the matcher is unsure."""
+
+    unit_id: str
+    title: str
+    confidence: float
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The matcher's verdict on one question, in the release it came from."""
+
+    status: Status
+    locale: str
+    release: int
+    unit_id: str | None = None
+    title: str | None = None
+    confidence: float = 0.0
+    routing: str | None = None
+    alternatives: tuple[Alternative, ...] = ()
+
+
+@dataclass(frozen=True)
+class RoutingRegression:
+    """An example question that routed to its own unit before and will not after publishing."""
+
+    unit_id: str
+    locale: str
+    question: str
+    routes_to: str | None
+
+    @property
+    def blocking(self) -> bool:
+        """Editors should look, but it does not stop a release."""
+        return False
+
+    def __str__(self) -> str:
+        target = f"'{self.routes_to}'" if self.routes_to else "no unit"
+        return (
+            f"warning: {self.unit_id} {self.locale}: example question '{self.question}' "
+            f"would route to {target} [routing-regression]"
+        )
+
+
+def _answerable(unit: StoredUnit) -> bool:
+    """Customers' questions are matched against public units only."""
+    return unit.document.audience == "public"
+
+
+def training_examples(snapshot: Snapshot, locale: str) -> list[Example]:
+    """Every example question and title of the public units of `locale`."""
+    examples: list[Example] = []
+    for unit in snapshot.iter_units(locale):
+        if _answerable(unit):
+            doc = unit.document
+            examples.extend(Example(doc.id, text) for text in (doc.title, *doc.questions))
+    return examples
+
+
+_trained: dict[str, IntentMatcher] = {}
+_trained_lock = threading.Lock()
+
+
+def _train(examples: Sequence[Example], locale: str) -> IntentMatcher:
+    """Train, reusing the last matcher trained on exactly these examples (publish trains the
+    release it checks, then serves it)."""
+    digest = hashlib.sha256(
+        "\x1f".join(f"{e.unit_id}\x1e{e.text}" for e in examples).encode()
+    ).hexdigest()
+    key = f"{locale}:{digest}"
+    with _trained_lock:
+        if key in _trained:
+            return _trained[key]
+    matcher = IntentMatcher.train(examples, locale=locale)
+    with _trained_lock:
+        _trained.clear()  # keep memory flat: only the latest set per process
+        _trained[key] = matcher
+    return matcher
+
+
+def _failures(
+    matcher: IntentMatcher, examples: Sequence[Example]
+) -> dict[tuple[str, str], str | None]:
+    return {
+        (example.unit_id, example.text): best.unit_id if best else None
+        for example, best in regressions(matcher, examples)
+    }
+
+
+def routing_regressions(target: Snapshot, base: ReleaseServices | None) -> list[RoutingRegression]:
+    """Example questions that would stop routing to their unit if `target` were published."""
+    found: list[RoutingRegression] = []
+    for locale in target.locales:
+        examples = training_examples(target, locale)
+        if not examples:
+            continue
+        after = _failures(_train(examples, locale), examples)
+        before: dict[tuple[str, str], str | None] = {}
+        if base is not None and locale in base.matchers:
+            before = _failures(base.matchers[locale], examples)
+        for (unit_id, text), routes_to in sorted(after.items()):
+            if (unit_id, text) not in before:
+                found.append(RoutingRegression(unit_id, locale, text, routes_to))
+    return found
+
+
+class ReleaseServices:
+    """Search and answers for one release; immutable once loaded, like the release itself."""
+
+    def __init__(
+        self, snapshot: Snapshot, index: SearchIndex, matchers: dict[str, IntentMatcher]
+    ) -> None:
+        assert snapshot.number is not None
+        self.snapshot = snapshot
+        self.release: int = snapshot.number
+        self.index = index
+        self.matchers = matchers
+
+    @classmethod
+    def load_or_build(
+        cls, snapshot: Snapshot, engine: SearchEngine, root: Path, *, rebuild: bool = False
+    ) -> ReleaseServices:
+        """Open the release's index and matchers, building them first if nobody has yet."""
+        directory = root / f"release-{snapshot.number}-{engine.name}"
+        if rebuild or not (directory / _READY).exists():
+            _build(snapshot, engine, directory, replace=rebuild)
+        matchers = {
+            path.stem.removeprefix("matcher-"): IntentMatcher.load(path)
+            for path in sorted(directory.glob("matcher-*.pkl"))
+        }
+        return cls(snapshot, engine.open(directory / "search"), matchers)
+
+    def close(self) -> None:
+        """Release the index's files."""
+        self.index.close()
+
+    def search(self, query: SearchQuery) -> SearchResults:
+        """Ranked hits from this release's index."""
+        return self.index.search(query)
+
+    def ask(
+        self,
+        question: str,
+        *,
+        locale: str,
+        channel: str | None = None,
+        thresholds: Thresholds | None = None,
+    ) -> Answer:
+        """Answer, offer a choice, or admit not knowing, for units that `channel` serves."""
+        matcher = self.matchers.get(locale)
+        if matcher is None:
+            return Answer(Status.NO_ANSWER, locale, self.release)
+        result = matcher.match(question, thresholds=thresholds)
+        if not result.candidates:
+            return Answer(Status.NO_ANSWER, locale, self.release)
+        best = result.candidates[0]
+        served = [
+            c
+            for c in result.candidates
+            if self._serves(c.unit_id, locale, channel)
+            and (c is best or c.confidence >= _MIN_ALTERNATIVE)
+        ]
+        if result.status is Status.NO_ANSWER or not served or served[0] != best:
+            # Out of scope, or about a unit this channel does not carry: hand over to a person.
+            routing = self._unit(best.unit_id, locale).document.routing
+            return Answer(
+                Status.NO_ANSWER, locale, self.release, confidence=best.confidence, routing=routing
+            )
+        alternatives = tuple(self._alternative(c, locale) for c in served)
+        top = self._unit(best.unit_id, locale).document
+        if result.status is Status.CLARIFY and len(alternatives) > 1:
+            return Answer(
+                Status.CLARIFY,
+                locale,
+                self.release,
+                confidence=best.confidence,
+                routing=top.routing,
+                alternatives=alternatives,
+            )
+        return Answer(
+            Status.ANSWERED,
+            locale,
+            self.release,
+            unit_id=top.id,
+            title=top.title,
+            confidence=best.confidence,
+            routing=top.routing,
+            alternatives=alternatives[1:],
+        )
+
+    def _unit(self, unit_id: str, locale: str) -> StoredUnit:
+        return self.snapshot.unit(unit_id, locale)
+
+    def _alternative(self, candidate: Candidate, locale: str) -> Alternative:
+        title = self._unit(candidate.unit_id, locale).document.title
+        return Alternative(candidate.unit_id, title, candidate.confidence)
+
+    def _serves(self, unit_id: str, locale: str, channel: str | None) -> bool:
+        channels = self._unit(unit_id, locale).document.channels
+        return channel is None or channels is None or channel in channels
+
+
+def _build(snapshot: Snapshot, engine: SearchEngine, directory: Path, *, replace: bool) -> None:
+    """Build into a sibling temporary directory, then rename it into place."""
+    directory.parent.mkdir(parents=True, exist_ok=True)
+    staging = directory.with_name(f".{directory.name}.{uuid.uuid4().hex[:8]}")
+    try:
+        (staging / "search").mkdir(parents=True)
+        engine.build(indexed_units(snapshot), staging / "search")
+        for locale in snapshot.locales:
+            examples = training_examples(snapshot, locale)
+            if examples:
+                _train(examples, locale).save(staging / f"matcher-{locale}.pkl")
+        (staging / _READY).write_text(str(snapshot.number))
+        if replace and directory.exists():
+            retired = directory.with_name(f".{directory.name}.old-{uuid.uuid4().hex[:8]}")
+            directory.rename(retired)  # open files stay readable until their readers close
+            shutil.rmtree(retired, ignore_errors=True)
+        with contextlib.suppress(OSError):  # another process finished first: keep theirs
+            staging.rename(directory)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)

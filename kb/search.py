@@ -1,0 +1,137 @@
+"""The engine-neutral search interface: what gets indexed, how it is asked, what comes back.
+
+Engines (Whoosh today, tantivy planned) implement `SearchEngine`; nothing outside an engine's
+own module sees its types. An index is built from one release into a fresh directory and only
+then put into service, so readers never see a half-built index.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from kb.errors import ConfigError
+from kb.markdown import parse_body
+from kb.snapshot import Snapshot
+
+__all__ = [
+    "IndexedUnit",
+    "SearchEngine",
+    "SearchHit",
+    "SearchIndex",
+    "SearchQuery",
+    "SearchResults",
+    "get_engine",
+    "indexed_units",
+]
+
+
+@dataclass(frozen=True)
+class IndexedUnit:
+    """One unit in one locale, as the index sees it."""
+
+    unit_id: str
+    locale: str
+    title: str
+    questions: tuple[str, ...]
+    text: str
+    internal_text: str
+    tags: tuple[str, ...]
+    category: str | None
+    audience: str
+    channels: tuple[str, ...] | None
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    """A search as a caller asks it.
+
+    `staff` lets internal units and internal notes match and be shown (operator credential);
+    `channel` keeps only units enabled for that channel; `prefix` treats the last word as
+    unfinished (search as you type).
+    """
+
+    text: str
+    locale: str
+    staff: bool = False
+    channel: str | None = None
+    category: str | None = None
+    tag: str | None = None
+    limit: int = 10
+    prefix: bool = True
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    """One ranked result; `snippet` is safe HTML with matches in <mark>."""
+
+    unit_id: str
+    title: str
+    snippet: str
+    score: float
+    category: str | None = None
+
+
+@dataclass(frozen=True)
+class SearchResults:
+    """Ranked hits, how many matched in all, and a corrected query when words were misspelt."""
+
+    hits: tuple[SearchHit, ...]
+    total: int
+    did_you_mean: str | None = None
+
+
+class SearchIndex(Protocol):
+    """A built index of one release, ready to answer queries (thread-safe for reading)."""
+
+    def search(self, query: SearchQuery) -> SearchResults:
+        """Ranked hits for `query`."""
+        ...
+
+    def close(self) -> None:
+        """Release files and caches."""
+        ...
+
+
+class SearchEngine(Protocol):
+    """Builds and opens indexes of one kind."""
+
+    name: str
+
+    def build(self, units: Iterable[IndexedUnit], directory: Path) -> None:
+        """Write a complete index of `units` into the empty `directory`."""
+        ...
+
+    def open(self, directory: Path) -> SearchIndex:
+        """Open an index that `build` wrote."""
+        ...
+
+
+def indexed_units(snapshot: Snapshot) -> Iterator[IndexedUnit]:
+    """Every unit of a release as the index sees it (text derived from the one parse)."""
+    for unit in snapshot.iter_units():
+        doc = unit.document
+        parsed = parse_body(doc.body)
+        yield IndexedUnit(
+            unit_id=doc.id,
+            locale=doc.locale,
+            title=doc.title,
+            questions=doc.questions,
+            text=parsed.public_text,
+            internal_text=parsed.internal_text,
+            tags=doc.tags,
+            category=doc.category,
+            audience=doc.audience,
+            channels=doc.channels,
+        )
+
+
+def get_engine(name: str) -> SearchEngine:
+    """The engine called `name`; a clear error says how to install one that is missing."""
+    if name == "whoosh":
+        from kb.search_whoosh import WhooshEngine
+
+        return WhooshEngine()
+    raise ConfigError(f"unknown search engine '{name}'; available: whoosh")

@@ -1,0 +1,525 @@
+"""The Whoosh search engine: one sub-index per locale with that language's analyzer.
+
+Typo tolerance does not use Whoosh's fuzzy terms (ten times slower than a plain query): words
+missing from the vocabulary saved at build time are corrected with rapidfuzz, and the corrected
+query is run instead. Search-as-you-type expands the last word against the same vocabulary.
+Nothing outside this module sees a Whoosh type.
+"""
+
+from __future__ import annotations
+
+import bisect
+import heapq
+import html
+import json
+import re
+import threading
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+from whoosh import index as whoosh_index
+from whoosh.collectors import FilterCollector, TopCollector
+from whoosh.fields import ID, KEYWORD, TEXT, Schema
+from whoosh.query import And, Not, Or, Query, Term
+from whoosh.searching import Results, Searcher
+from whoosh.writing import IndexWriter
+
+from kb.analysis import Language, language_for, surface_words
+from kb.errors import ConfigError
+from kb.search import IndexedUnit, SearchHit, SearchQuery, SearchResults
+
+__all__ = ["WhooshEngine", "WhooshIndex"]
+
+FORMAT = 1
+MANIFEST = "manifest.json"
+VOCABULARY = "vocabulary.json"
+#: The channels keyword of a unit that names none: enabled everywhere.
+ALL_CHANNELS = "*"
+#: Query-time weights: a word in the title or an example question outranks one in the body.
+#: BM25 saturates a word repeated in the body at 2.2 times one mention, so these exceed that.
+BOOSTS = {
+    "title": 5.0,
+    "questions": 4.0,
+    "keywords": 2.0,
+    "text": 1.0,
+    "internal_text": 1.0,
+    "headline": 3.0,
+}
+PUBLIC_FIELDS = ("title", "questions", "keywords", "text")
+STAFF_FIELDS = (*PUBLIC_FIELDS, "internal_text")
+#: How many vocabulary words an unfinished last word of 1, 2, 3+ letters stands for (the most
+#: frequent ones). Completions of 1-2 letters are looked for in the "headline" field only (title,
+#: questions and keywords in one): across all fields they would match nearly every unit and take
+#: a hundred milliseconds to score.
+PREFIX_EXPANSIONS = (8, 16, 24)
+SHORT_PREFIX = 2
+SHORT_PREFIX_FIELDS = ("headline",)
+#: Words shorter than this are never corrected (too many near neighbours).
+MIN_TYPO_LENGTH = 4
+#: Or-fallback coordination bonus: a unit matching more of the words ranks higher.
+COORDINATION = 0.9
+SNIPPET_CHARS = 160
+
+_SPACE = re.compile(r"\s+")
+_EMPTY = SearchResults(hits=(), total=0)
+
+
+def _schema(language: Language) -> Schema:
+    """Fields of one locale's index; text fields share the language's analyzer."""
+    analyzer = language.analyzer()
+    return Schema(
+        unit_id=ID(stored=True, unique=True),
+        title=TEXT(analyzer=analyzer, stored=True, phrase=False),
+        questions=TEXT(analyzer=analyzer, phrase=False),
+        keywords=TEXT(analyzer=analyzer, phrase=False),
+        headline=TEXT(analyzer=analyzer, phrase=False),
+        text=TEXT(analyzer=analyzer, stored=True, phrase=False),
+        internal_text=TEXT(analyzer=analyzer, stored=True, phrase=False),
+        category=ID(stored=True),
+        tags=KEYWORD(commas=True, lowercase=True),
+        audience=ID,
+        channels=KEYWORD(commas=True),
+    )
+
+
+def _locale_key(locale: str) -> str:
+    """One spelling per locale: "en_GB", "en-gb" and "en-GB " are the same index."""
+    return locale.strip().replace("_", "-").lower()
+
+
+def _is_internal(unit: IndexedUnit) -> bool:
+    """Whether the whole unit is for staff only."""
+    return unit.audience == "internal"
+
+
+def _words(*texts: str) -> Iterator[str]:
+    """The folded surface words of `texts`, as the vocabulary counts them."""
+    for text in texts:
+        for word, _start, _end in surface_words(text):
+            yield word
+
+
+class WhooshEngine:
+    """Builds and opens Whoosh indexes of a release (one sub-index per locale)."""
+
+    name = "whoosh"
+
+    def build(self, units: Iterable[IndexedUnit], directory: Path) -> None:
+        """Write every unit into `directory` (must be empty or absent), grouped by locale."""
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        if any(directory.iterdir()):
+            raise FileExistsError(f"search index directory {directory} is not empty")
+        groups: dict[str, list[IndexedUnit]] = defaultdict(list)
+        for unit in units:
+            groups[_locale_key(unit.locale)].append(unit)
+        locales = {}
+        for number, (locale, group) in enumerate(sorted(groups.items())):
+            language = language_for(locale)
+            folder = f"locale-{number}"
+            _build_locale(group, language, directory / folder)
+            locales[locale] = {"folder": folder, "language": language.code, "units": len(group)}
+        manifest = {"engine": self.name, "format": FORMAT, "locales": locales}
+        (directory / MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+
+    def open(self, directory: Path) -> WhooshIndex:
+        """Open an index `build` wrote; everything queries need is loaded here, once."""
+        directory = Path(directory)
+        try:
+            manifest = json.loads((directory / MANIFEST).read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ConfigError(f"no search index in {directory}; rebuild it") from None
+        if manifest.get("engine") != self.name or manifest.get("format") != FORMAT:
+            raise ConfigError(f"search index in {directory} has another format; rebuild it")
+        locales = {}
+        for locale, entry in manifest["locales"].items():
+            language = language_for(locale)
+            if language.code != entry["language"]:
+                raise ConfigError(f"search index in {directory} used another analyzer; rebuild it")
+            locales[locale] = _LocaleIndex.load(directory / entry["folder"], language)
+        return WhooshIndex(locales)
+
+
+def _build_locale(units: list[IndexedUnit], language: Language, folder: Path) -> None:
+    """Index one locale's units and save its vocabulary (public and staff word counts)."""
+    folder.mkdir()
+    ix = whoosh_index.create_in(str(folder), _schema(language))
+    public: Counter[str] = Counter()
+    staff: Counter[str] = Counter()
+    writer = ix.writer(limitmb=256)
+    try:
+        _add_units(writer, units, public, staff)
+    except BaseException:
+        writer.cancel()
+        raise
+    writer.commit(optimize=True)
+    rows = [[w, language.term(w), public[w], staff[w]] for w in sorted(staff)]
+    (folder / VOCABULARY).write_text(json.dumps({"words": rows}, ensure_ascii=False), "utf-8")
+
+
+def _add_units(
+    writer: IndexWriter, units: list[IndexedUnit], public: Counter[str], staff: Counter[str]
+) -> None:
+    """Add each unit's fields, counting the words each audience may see."""
+    for unit in units:
+        keywords = " ".join((*unit.tags, unit.category or ""))
+        writer.add_document(
+            unit_id=unit.unit_id,
+            title=unit.title,
+            questions="\n".join(unit.questions),
+            keywords=keywords,
+            headline="\n".join((unit.title, *unit.questions, keywords)),
+            text=unit.text,
+            internal_text=unit.internal_text,
+            category=unit.category or "",
+            tags=",".join(unit.tags),
+            audience=unit.audience,
+            channels=ALL_CHANNELS if unit.channels is None else ",".join(unit.channels),
+        )
+        words = Counter(_words(unit.title, *unit.questions, unit.text, keywords))
+        staff.update(words)
+        staff.update(_words(unit.internal_text))
+        if not _is_internal(unit):
+            public.update(words)
+
+
+@dataclass(frozen=True)
+class _Vocabulary:
+    """Surface words one audience may see, for prefix completion and typo correction."""
+
+    frequency: dict[str, int]
+    terms: frozenset[str]
+    sorted_words: tuple[str, ...]
+    by_length: dict[int, list[str]]
+
+    @classmethod
+    def of(cls, counts: dict[str, int], terms: dict[str, str | None]) -> _Vocabulary:
+        """Index `counts` (word -> frequency) by spelling and by length."""
+        by_length: dict[int, list[str]] = defaultdict(list)
+        for word in counts:
+            by_length[len(word)].append(word)
+        return cls(
+            frequency=counts,
+            terms=frozenset(t for w in counts if (t := terms[w])),
+            sorted_words=tuple(sorted(counts)),
+            by_length=dict(by_length),
+        )
+
+    def knows(self, word: str, term: str | None) -> bool:
+        """Whether `word`, or another form of it (same term), occurs in the index."""
+        return word in self.frequency or (term is not None and term in self.terms)
+
+    def completions(self, prefix: str, limit: int) -> list[str]:
+        """The `limit` most frequent words starting with `prefix`."""
+        start = bisect.bisect_left(self.sorted_words, prefix)
+        end = bisect.bisect_left(self.sorted_words, prefix + "\U0010ffff", lo=start)
+        return heapq.nlargest(limit, self.sorted_words[start:end], key=self.frequency.__getitem__)
+
+    def correct(self, word: str) -> str | None:
+        """The closest word (1 edit up to 5 letters, else 2; transpositions count one).
+
+        Among equally close words, one with the same first letter and then the most frequent
+        one wins.
+        """
+        limit = 1 if len(word) <= 5 else 2
+        best: tuple[int, int, int, str] | None = None
+        for length in range(len(word) - limit, len(word) + limit + 1):
+            bucket = self.by_length.get(length)
+            if not bucket:
+                continue
+            for candidate, distance, _ in process.extract(
+                word, bucket, scorer=OSA.distance, score_cutoff=limit, limit=None
+            ):
+                key = (
+                    int(distance),
+                    candidate[0] != word[0],
+                    -self.frequency[candidate],
+                    candidate,
+                )
+                if best is None or key < best:
+                    best = key
+        return best[3] if best else None
+
+
+@dataclass(frozen=True)
+class _Clause:
+    """What one query word may match: terms in any field, completions in some fields."""
+
+    terms: frozenset[str]
+    completions: frozenset[str]
+    completion_fields: tuple[str, ...]
+
+    def query(self, fields: tuple[str, ...]) -> Query:
+        """Or of the word's terms over `fields` and of its completions over theirs."""
+        wanted = [(f, t) for t in sorted(self.terms) for f in fields]
+        completions = sorted(self.completions - self.terms)
+        wanted += [(f, t) for t in completions for f in self.completion_fields]
+        return Or([Term(f, t, boost=BOOSTS[f]) for f, t in wanted])
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """A query turned into terms: one clause per word, plus the corrected text if any."""
+
+    clauses: tuple[_Clause, ...]
+    did_you_mean: str | None
+
+    @property
+    def terms(self) -> frozenset[str]:
+        """Every term that may match (what the snippet highlights)."""
+        return frozenset().union(*(c.terms | c.completions for c in self.clauses))
+
+
+class _LocaleIndex:
+    """One locale's Whoosh index, its vocabularies and a pool of searchers."""
+
+    def __init__(
+        self,
+        ix: whoosh_index.Index,
+        language: Language,
+        public: _Vocabulary,
+        staff: _Vocabulary,
+    ) -> None:
+        self._ix = ix
+        self.language = language
+        self._vocabularies = {False: public, True: staff}
+        self._pool: list[Searcher] = []
+        self._lock = threading.Lock()
+        self._closed = False
+        with self._searcher() as searcher:
+            self._internal = frozenset(searcher.docs_for_query(Term("audience", "internal")))
+            # Units that name their channels, and per channel those of them it is not among.
+            self._restricted = frozenset(
+                searcher.docs_for_query(Not(Term("channels", ALL_CHANNELS)))
+            )
+            self._disabled = {
+                channel: self._restricted
+                - frozenset(searcher.docs_for_query(Term("channels", channel)))
+                for channel in searcher.reader().field_terms("channels")
+            }
+
+    @classmethod
+    def load(cls, folder: Path, language: Language) -> _LocaleIndex:
+        """Open the index in `folder` and read its vocabulary."""
+        rows = json.loads((folder / VOCABULARY).read_text(encoding="utf-8"))["words"]
+        terms = {word: term for word, term, _public, _staff in rows}
+        public = _Vocabulary.of({w: p for w, _t, p, _s in rows if p}, terms)
+        staff = _Vocabulary.of({w: s for w, _t, _p, s in rows}, terms)
+        return cls(whoosh_index.open_dir(str(folder)), language, public, staff)
+
+    @contextmanager
+    def _searcher(self) -> Iterator[Searcher]:
+        """A searcher used by one thread at a time (Whoosh searchers are not thread-safe)."""
+        with self._lock:
+            if self._closed:
+                raise RuntimeError("search index is closed")
+            searcher = self._pool.pop() if self._pool else None
+        if searcher is None:
+            searcher = self._ix.searcher()
+        try:
+            yield searcher
+        finally:
+            with self._lock:
+                if self._closed:
+                    searcher.close()
+                else:
+                    self._pool.append(searcher)
+
+    def close(self) -> None:
+        """Close every pooled searcher and the index (again: nothing)."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            pool, self._pool = self._pool, []
+        for searcher in pool:
+            searcher.close()
+        self._ix.close()
+
+    def search(self, query: SearchQuery) -> SearchResults:
+        """Ranked, filtered, highlighted hits for `query` in this locale."""
+        plan = self._plan(query)
+        if not plan.clauses:
+            return SearchResults(hits=(), total=0, did_you_mean=plan.did_you_mean)
+        fields = STAFF_FIELDS if query.staff else PUBLIC_FIELDS
+        clauses = [clause.query(fields) for clause in plan.clauses]
+        limit = max(query.limit, 1)
+        with self._searcher() as searcher:
+            allowed, hidden = self._filters(searcher, query)
+            if allowed is not None and not allowed:
+                return SearchResults(hits=(), total=0, did_you_mean=plan.did_you_mean)
+            results = self._run(searcher, And(clauses), limit, allowed, hidden)
+            if results.scored_length() == 0 and len(clauses) > 1:
+                results = self._run(
+                    searcher, Or(clauses, scale=COORDINATION), limit, allowed, hidden
+                )
+            hits = tuple(
+                self._hit(searcher.stored_fields(hit.docnum), hit.score, plan, query.staff)
+                for hit in results[: max(query.limit, 0)]
+            )
+            total = len(results)
+        return SearchResults(hits=hits, total=total, did_you_mean=plan.did_you_mean)
+
+    @staticmethod
+    def _run(
+        searcher: Searcher,
+        q: Query,
+        limit: int,
+        allowed: frozenset[int] | None,
+        hidden: frozenset[int],
+    ) -> Results:
+        # Score every match (usequality=False) so the total is exact, and never "replace" the
+        # matcher tree: re-planning a wide Or every ten documents costs more than it saves.
+        collector = FilterCollector(
+            TopCollector(limit=limit, usequality=False, replace=0),
+            # Whoosh takes plain sets (not frozensets); an empty mask must be None, not set().
+            allow=None if allowed is None else set(allowed),
+            restrict=set(hidden) if hidden else None,
+        )
+        searcher.search_with_collector(q, collector)
+        return collector.results()
+
+    def _filters(
+        self, searcher: Searcher, query: SearchQuery
+    ) -> tuple[frozenset[int] | None, frozenset[int]]:
+        """Documents a query may return (None: any) and documents it must not."""
+        hidden: frozenset[int] = frozenset() if query.staff else self._internal
+        if query.channel is not None:
+            hidden = hidden | self._disabled.get(query.channel, self._restricted)
+        required: list[Query] = []
+        if query.category is not None:
+            required.append(Term("category", query.category))
+        if query.tag is not None:
+            required.append(Term("tags", query.tag.strip().lower()))
+        if not required:
+            return None, hidden
+        wanted = required[0] if len(required) == 1 else And(required)
+        return frozenset(searcher.docs_for_query(wanted)), hidden
+
+    def _plan(self, query: SearchQuery) -> _Plan:
+        """Terms for each word: corrected when unknown, expanded when it is being typed."""
+        vocabulary = self._vocabularies[query.staff]
+        all_fields = STAFF_FIELDS if query.staff else PUBLIC_FIELDS
+        text = query.text
+        words = list(surface_words(text))
+        clauses: list[_Clause] = []
+        corrections: list[tuple[int, int, str]] = []
+        for position, (word, start, end) in enumerate(words):
+            term = self.language.term(word)
+            typing = query.prefix and position == len(words) - 1 and end == len(text)
+            limit = PREFIX_EXPANSIONS[min(len(word), len(PREFIX_EXPANSIONS)) - 1]
+            completions = vocabulary.completions(word, limit) if typing else []
+            expanded = frozenset(t for c in completions if (t := self.language.term(c)))
+            fields = SHORT_PREFIX_FIELDS if len(word) <= SHORT_PREFIX else all_fields
+            terms: frozenset[str] = frozenset()
+            if vocabulary.knows(word, term):
+                terms = frozenset([term] if term else [])
+            elif not completions and self._correctable(word):
+                corrected = vocabulary.correct(word)
+                if corrected is not None:
+                    corrections.append((start, end, corrected))
+                    fixed = self.language.term(corrected)
+                    terms = frozenset([fixed] if fixed else [])
+            # A word found nowhere (and not corrected) would only empty an And: leave it out.
+            if terms or expanded:
+                clauses.append(_Clause(terms, expanded, fields))
+        did_you_mean = None
+        if corrections:
+            did_you_mean = text
+            for start, end, corrected in reversed(corrections):
+                did_you_mean = did_you_mean[:start] + corrected + did_you_mean[end:]
+            did_you_mean = did_you_mean.strip()
+        return _Plan(tuple(clauses), did_you_mean)
+
+    @staticmethod
+    def _correctable(word: str) -> bool:
+        """Long enough, and a word rather than a number or a code, to be a typo."""
+        return len(word) >= MIN_TYPO_LENGTH and word.isalpha()
+
+    def _hit(self, stored: dict[str, str], score: float, plan: _Plan, staff: bool) -> SearchHit:
+        """A hit whose snippet shows the customer text (staff: or the better-matching notes)."""
+        terms = plan.terms
+        snippet, matched = _snippet(stored.get("text", ""), self.language, terms)
+        internal = stored.get("internal_text", "")
+        if staff and internal:
+            other, other_matched = _snippet(internal, self.language, terms)
+            if other_matched > matched or not stored.get("text"):
+                snippet = other
+        return SearchHit(
+            unit_id=stored["unit_id"],
+            title=stored.get("title", ""),
+            snippet=snippet,
+            score=float(score),
+            category=stored.get("category") or None,
+        )
+
+
+def _snippet(text: str, language: Language, terms: frozenset[str]) -> tuple[str, int]:
+    """Safe-HTML excerpt of `text` around the most distinct matches, and how many it shows."""
+    text = _SPACE.sub(" ", text).strip()
+    matches = [
+        (start, end, term)
+        for word, start, end in surface_words(text)
+        if (term := language.term(word)) is not None and term in terms
+    ]
+    if not matches:
+        return _excerpt(text, 0, []), 0
+    best, best_key = 0, (-1, -1)
+    for i, (start, _end, _term) in enumerate(matches):
+        inside = [m for m in matches[i:] if m[1] <= start + SNIPPET_CHARS]
+        key = (len({m[2] for m in inside}), len(inside))
+        if key > best_key:
+            best, best_key = i, key
+    first = matches[best][0]
+    # Start a little before the first match, at a word boundary, so it reads as a phrase.
+    begin = max(0, first - 30)
+    if begin > 0:
+        space = text.find(" ", begin, first)
+        begin = space + 1 if space != -1 else first
+    return _excerpt(text, begin, matches), best_key[0]
+
+
+def _excerpt(text: str, begin: int, matches: list[tuple[int, int, str]]) -> str:
+    """Escape text[begin:begin+SNIPPET_CHARS] (cut at a space), marking the matches in it."""
+    end = len(text)
+    if end - begin > SNIPPET_CHARS:
+        end = begin + SNIPPET_CHARS
+        space = text.rfind(" ", begin, end)
+        if space > begin:
+            end = space
+    parts = ["…" if begin > 0 else ""]
+    cursor = begin
+    for start, stop, _term in matches:
+        if start < begin or stop > end:
+            continue
+        parts += [html.escape(text[cursor:start]), "<mark>", html.escape(text[start:stop])]
+        parts.append("</mark>")
+        cursor = stop
+    parts.append(html.escape(text[cursor:end]))
+    if end < len(text):
+        parts.append("…")
+    return "".join(parts)
+
+
+class WhooshIndex:
+    """An opened index of one release: every locale, searchable from several threads."""
+
+    def __init__(self, locales: dict[str, _LocaleIndex]) -> None:
+        self._locales = locales
+
+    def search(self, query: SearchQuery) -> SearchResults:
+        """Ranked hits for `query` in its locale (a locale with no units finds nothing)."""
+        locale = self._locales.get(_locale_key(query.locale))
+        if locale is None or not query.text.strip():
+            return _EMPTY
+        return locale.search(query)
+
+    def close(self) -> None:
+        """Release every locale's files."""
+        for locale in self._locales.values():
+            locale.close()

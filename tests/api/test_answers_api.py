@@ -1,0 +1,77 @@
+"""GET /api/v1/answer and /api/v1/search, exactly as PRODUCT.md describes them."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api import create_app
+from importers import read_folder
+from kb import KnowledgeBase
+from kb.settings import DEFAULT_CHANNELS
+from tests.conftest import SAMPLE_CONTENT
+
+
+@pytest.fixture
+def client(kb: KnowledgeBase) -> TestClient:
+    kb.import_content(read_folder(SAMPLE_CONTENT, channels=DEFAULT_CHANNELS), author="t")
+    kb.publish(author="t")
+    return TestClient(create_app(kb))
+
+
+def test_answer_returns_the_unit_rendered_for_the_channel(client: TestClient) -> None:
+    response = client.get("/api/v1/answer", params={"q": "my phone was stolen", "channel": "ivr"})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["status"] == "answered"
+    assert body["unit_id"] == "lost-or-stolen-phone"
+    assert body["content"]["body"].startswith("<speak")
+    assert body["kb_version"] == 1 and response.headers["X-KB-Version"] == "1"
+    assert set(body) >= {
+        "status",
+        "unit_id",
+        "title",
+        "confidence",
+        "content",
+        "routing",
+        "alternatives",
+        "kb_version",
+    }
+
+
+def test_answer_says_no_answer_with_a_routing_hint(client: TestClient) -> None:
+    body = client.get("/api/v1/answer", params={"q": "who won the football world cup"}).json()
+    assert body["status"] == "no_answer"
+    assert body["unit_id"] is None and body["content"] is None
+
+
+def test_answer_in_russian(client: TestClient) -> None:
+    body = client.get(
+        "/api/v1/answer", params={"q": "у меня украли телефон", "locale": "ru"}
+    ).json()
+    assert (body["status"], body["unit_id"]) == ("answered", "lost-or-stolen-phone")
+    assert "<p>" in body["content"]["body"] or body["content"]["body"]
+
+
+def test_search_returns_ranked_highlighted_hits(client: TestClient) -> None:
+    response = client.get("/api/v1/search", params={"q": "roamng", "limit": 3})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["did_you_mean"] == "roaming"
+    assert len(body["hits"]) == 3 and body["total"] >= 3
+    assert all("<mark>" in hit["snippet"] for hit in body["hits"])
+    assert body["kb_version"] == 1
+
+
+def test_search_never_shows_internal_units_to_anonymous_callers(client: TestClient) -> None:
+    hits = client.get("/api/v1/search", params={"q": "goodwill credit"}).json()["hits"]
+    assert "goodwill-credit-policy" not in [h["unit_id"] for h in hits]
+
+
+def test_operator_channel_and_bad_parameters_are_refused(client: TestClient) -> None:
+    operator = client.get("/api/v1/answer", params={"q": "balance", "channel": "operator"})
+    assert operator.status_code == 403
+    too_long = client.get("/api/v1/answer", params={"q": "x" * 501})
+    assert too_long.status_code == 422
+    assert too_long.headers["content-type"].startswith("application/problem+json")
+    assert client.get("/api/v1/search", params={"q": "a", "limit": 500}).status_code == 422

@@ -1,0 +1,161 @@
+"""Answers and search served from the current release, updated by publish and rollback."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from importers import read_folder
+from kb import KnowledgeBase, ReleaseNotFound
+from kb.answers import RoutingRegression
+from kb.matcher import Status
+from kb.settings import DEFAULT_CHANNELS
+from tests.conftest import SAMPLE_CONTENT, make_unit
+
+
+@pytest.fixture
+def sample_kb(kb: KnowledgeBase) -> KnowledgeBase:
+    kb.import_content(read_folder(SAMPLE_CONTENT, channels=DEFAULT_CHANNELS), author="t")
+    kb.publish(author="t", message="sample")
+    return kb
+
+
+def test_asking_before_any_release_is_a_clear_error(kb: KnowledgeBase) -> None:
+    with pytest.raises(ReleaseNotFound):
+        kb.ask("what is my balance")
+
+
+def test_a_paraphrase_is_answered_with_its_unit(sample_kb: KnowledgeBase) -> None:
+    answer = sample_kb.ask("is there any credit left on my phone", locale="en")
+    assert answer.status is Status.ANSWERED
+    assert answer.unit_id == "check-balance"
+    assert answer.routing == "billing" and answer.release == 1
+    assert 0 < answer.confidence <= 1
+
+
+def test_a_russian_question_is_answered_in_russian(sample_kb: KnowledgeBase) -> None:
+    answer = sample_kb.ask("сколько денег у меня на счету", locale="ru")
+    assert (answer.status, answer.unit_id, answer.locale) == (
+        Status.ANSWERED,
+        "check-balance",
+        "ru",
+    )
+
+
+def test_an_unrelated_question_gets_an_honest_no_answer(sample_kb: KnowledgeBase) -> None:
+    answer = sample_kb.ask("what is the capital of peru and who painted the mona lisa")
+    assert answer.status is Status.NO_ANSWER
+    assert answer.unit_id is None
+
+
+def test_internal_units_are_never_answered_for_customers(sample_kb: KnowledgeBase) -> None:
+    for question in ("what is the goodwill credit policy", "sim swap fraud procedure"):
+        answer = sample_kb.ask(question)
+        assert answer.unit_id not in {"goodwill-credit-policy", "sim-swap-fraud-procedure"}
+        assert all(
+            a.unit_id not in {"goodwill-credit-policy", "sim-swap-fraud-procedure"}
+            for a in answer.alternatives
+        )
+
+
+def test_internal_units_are_found_by_staff_search_only(sample_kb: KnowledgeBase) -> None:
+    public, _ = sample_kb.search("goodwill credit")
+    staff, _ = sample_kb.search("goodwill credit", staff=True)
+    assert "goodwill-credit-policy" not in [h.unit_id for h in public.hits]
+    assert staff.hits and staff.hits[0].unit_id == "goodwill-credit-policy"
+
+
+def test_a_unit_the_channel_does_not_carry_is_not_answered_there(
+    sample_kb: KnowledgeBase,
+) -> None:
+    question = "how do I set up an esim"
+    assert sample_kb.ask(question, channel="chatbot").unit_id == "esim-setup"
+    on_the_phone = sample_kb.ask(question, channel="ivr")
+    assert on_the_phone.status is Status.NO_ANSWER
+    assert on_the_phone.routing  # the IVR can still hand over to the right team
+
+
+def test_publish_updates_answers_and_search_and_rollback_restores_them(
+    sample_kb: KnowledgeBase,
+) -> None:
+    question = "can I pay with bitcoin"
+    assert sample_kb.ask(question).status is Status.NO_ANSWER
+    sample_kb.save_unit(
+        make_unit(
+            "pay-with-crypto",
+            title="Can I pay with cryptocurrency?",
+            category="payments",
+            body="No: we accept cards, Direct Debit and top-up vouchers only.",
+            questions=(
+                "can I pay with bitcoin",
+                "do you accept crypto",
+                "pay my bill in cryptocurrency",
+                "bitcoin payment",
+                "ethereum top up",
+            ),
+        ),
+        author="ann",
+    )
+    assert sample_kb.ask(question).status is Status.NO_ANSWER  # drafts are not served
+    sample_kb.publish(author="ann")
+    answered = sample_kb.ask(question)
+    assert (answered.status, answered.unit_id, answered.release) == (
+        Status.ANSWERED,
+        "pay-with-crypto",
+        2,
+    )
+    hits, release = sample_kb.search("cryptocurrency")
+    assert release == 2 and hits.hits[0].unit_id == "pay-with-crypto"
+
+    sample_kb.rollback(1, author="ann")
+    restored = sample_kb.ask(question)
+    assert restored.status is Status.NO_ANSWER and restored.release == 3
+    assert "pay-with-crypto" not in [h.unit_id for h in sample_kb.search("cryptocurrency")[0].hits]
+
+
+def test_reindex_from_the_database_gives_the_same_results(
+    sample_kb: KnowledgeBase, settings
+) -> None:  # type: ignore[no-untyped-def]
+    queries = ["balance", "roaming in spain", "lost phone", "топ ап", "баланс"]
+    before = [sample_kb.search(q, locale="ru" if q[0] > "z" else "en")[0] for q in queries]
+    answers_before = [sample_kb.ask(q).unit_id for q in queries]
+    shutil.rmtree(settings.data_dir / "index")
+    sample_kb.reindex()
+    after = [sample_kb.search(q, locale="ru" if q[0] > "z" else "en")[0] for q in queries]
+    assert after == before
+    assert [sample_kb.ask(q).unit_id for q in queries] == answers_before
+    assert (Path(settings.data_dir) / "index").is_dir()
+
+
+def test_another_process_reuses_the_built_index(sample_kb: KnowledgeBase, settings) -> None:  # type: ignore[no-untyped-def]
+    with KnowledgeBase.open(settings) as other:
+        assert other.ask("what is my balance").unit_id == "check-balance"
+        assert other.services().release == sample_kb.services().release
+
+
+def test_publish_reports_example_questions_that_would_stop_routing(
+    sample_kb: KnowledgeBase,
+) -> None:
+    # A new unit that claims the balance questions steals them from check-balance.
+    sample_kb.save_unit(
+        make_unit(
+            "balance-v2",
+            title="What is my balance",
+            category="billing",
+            questions=(
+                "what is my balance",
+                "how much money is left on my account",
+                "check my credit",
+                "balance inquiry",
+                "balance enquiry",
+            ),
+        ),
+        author="ann",
+    )
+    plan = sample_kb.publish(author="ann", dry_run=True)
+    stolen = [f for f in plan.findings if isinstance(f, RoutingRegression)]
+    assert any(f.unit_id == "check-balance" and f.routes_to == "balance-v2" for f in stolen)
+    assert not any(f.blocking for f in stolen)
+    assert "routing-regression" in str(stolen[0])

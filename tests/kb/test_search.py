@@ -1,0 +1,521 @@
+"""The Whoosh search engine on real indexes: analyzers, typos, prefixes, filters, internal text.
+
+Indexes are built in tmp folders from hand-made units and from the sample content (through
+`indexed_units`, as the service does).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from importers import read_folder
+from kb import ConfigError, Snapshot, StoredUnit
+from kb.analysis import bulgarian_stem, language_for, surface_words
+from kb.search import (
+    IndexedUnit,
+    SearchIndex,
+    SearchQuery,
+    SearchResults,
+    get_engine,
+    indexed_units,
+)
+from kb.settings import DEFAULT_CHANNELS
+from tests.conftest import SAMPLE_CONTENT, make_unit
+
+#: Words that occur only where staff may look: an internal note, an internal unit.
+NOTE_MARKER = "zebrafinch"
+UNIT_MARKER = "quokkaplan"
+
+
+def unit(unit_id: str, locale: str = "en", **fields: object) -> IndexedUnit:
+    """A public unit enabled everywhere, with empty fields unless given."""
+    values: dict[str, object] = {
+        "title": f"Title of {unit_id}",
+        "questions": (),
+        "text": "",
+        "internal_text": "",
+        "tags": (),
+        "category": None,
+        "audience": "public",
+        "channels": None,
+    }
+    values.update(fields)
+    return IndexedUnit(unit_id=unit_id, locale=locale, **values)  # type: ignore[arg-type]
+
+
+def build(tmp_path: Path, units: list[IndexedUnit], name: str = "index") -> SearchIndex:
+    """Build `units` into a fresh folder with the Whoosh engine and open it."""
+    engine = get_engine("whoosh")
+    engine.build(units, tmp_path / name)
+    return engine.open(tmp_path / name)
+
+
+def ids(results: SearchResults) -> list[str]:
+    """The unit ids of the hits, best first."""
+    return [hit.unit_id for hit in results.hits]
+
+
+def search(index: SearchIndex, text: str, locale: str = "en", **options: object) -> SearchResults:
+    """Search with the defaults callers use (public, prefix on) unless overridden."""
+    return index.search(SearchQuery(text=text, locale=locale, **options))  # type: ignore[arg-type]
+
+
+# --- the sample content -------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def sample_index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SearchIndex]:
+    """The sample knowledge base (en and ru) indexed as a release would be."""
+    batch = read_folder(SAMPLE_CONTENT, channels=DEFAULT_CHANNELS)
+    units = {}
+    for item in batch.units:
+        doc = item.document
+        units[doc.key] = StoredUnit(
+            doc,
+            1,
+            len(units) + 1,
+            "sample",
+            datetime(2026, 11, 1, tzinfo=UTC),
+            item.source or "",
+            doc.content_hash,
+        )
+    snapshot = Snapshot(release=None, units=units, snippets={s.key: s for s in batch.snippets})
+    index = build(tmp_path_factory.mktemp("sample"), list(indexed_units(snapshot)))
+    yield index
+    index.close()
+
+
+def test_english_stemming_finds_other_forms_of_a_word(sample_index: SearchIndex) -> None:
+    results = search(sample_index, "charged", prefix=False)
+    assert ids(results)[0] == "unexpected-charges"
+    assert "<mark>charges</mark>" in results.hits[0].snippet
+
+
+@pytest.mark.parametrize("word", ["баланса", "балансом", "балансе"])
+def test_russian_inflected_forms_find_check_balance(sample_index: SearchIndex, word: str) -> None:
+    assert ids(search(sample_index, word, "ru", prefix=False))[0] == "check-balance"
+
+
+def test_russian_locative_finds_roaming_units(sample_index: SearchIndex) -> None:
+    roaming = {"turn-on-roaming", "roaming-europe", "roaming-rest-of-world"}
+    results = search(sample_index, "роуминге", "ru", prefix=False)
+    assert ids(results)[0] in roaming
+    assert roaming <= set(ids(results))
+
+
+def test_locales_are_searched_apart(sample_index: SearchIndex) -> None:
+    assert search(sample_index, "баланс", "en").total == 0
+    assert search(sample_index, "remaining", "ru", prefix=False).total == 0
+    assert search(sample_index, "remaining", "en", prefix=False).total > 0
+    assert search(sample_index, "balance", "fr").hits == ()
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected_unit", "suggestion"),
+    [
+        ("balanse", "check-balance", "balance"),
+        ("roamng", "turn-on-roaming", "roaming"),
+        ("check my balanse", "check-balance", "check my balance"),
+        ("trun on roaming", "turn-on-roaming", "turn on roaming"),
+    ],
+)
+def test_typos_find_the_unit_and_suggest_the_correction(
+    sample_index: SearchIndex, typed: str, expected_unit: str, suggestion: str
+) -> None:
+    results = search(sample_index, typed, prefix=False)
+    assert ids(results)[0] == expected_unit
+    assert results.did_you_mean == suggestion
+
+
+def test_correctly_spelt_query_suggests_nothing(sample_index: SearchIndex) -> None:
+    assert search(sample_index, "roaming charges", prefix=False).did_you_mean is None
+
+
+def test_russian_typo_is_corrected(sample_index: SearchIndex) -> None:
+    results = search(sample_index, "роуменг", "ru", prefix=False)
+    assert results.did_you_mean == "роуминг"
+    assert ids(results)[0] == "turn-on-roaming"
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected_unit"),
+    [("bal", "check-balance"), ("top u", "top-up"), ("roam", "turn-on-roaming")],
+)
+def test_prefix_search_finds_the_unit_being_typed(
+    sample_index: SearchIndex, typed: str, expected_unit: str
+) -> None:
+    results = search(sample_index, typed)
+    assert ids(results)[0] == expected_unit
+    assert results.did_you_mean is None
+
+
+def test_without_prefix_an_unfinished_word_matches_only_itself(sample_index: SearchIndex) -> None:
+    assert search(sample_index, "bal", prefix=False).total == 0
+    assert search(sample_index, "bal", prefix=True).total > 0
+
+
+def test_internal_sample_unit_is_for_staff_only(sample_index: SearchIndex) -> None:
+    public = search(sample_index, "sim swap fraud")
+    staff = search(sample_index, "sim swap fraud", staff=True)
+    assert "sim-swap-fraud-procedure" not in ids(public)
+    assert ids(staff)[0] == "sim-swap-fraud-procedure"
+
+
+def test_results_are_identical_after_reopening(tmp_path: Path) -> None:
+    units = [
+        unit("a", title="Roaming in Europe", text="Roaming is free in Europe."),
+        unit("b", title="Roaming elsewhere", text="Roaming outside Europe costs more."),
+        unit("c", title="Top up", text="Top up your roaming pass."),
+    ]
+    engine = get_engine("whoosh")
+    engine.build(units, tmp_path / "ix")
+    queries = [("roaming", {}), ("roamng europe", {}), ("to", {}), ("europe", {"staff": True})]
+    first = engine.open(tmp_path / "ix")
+    before = [search(first, text, **options) for text, options in queries]
+    first.close()
+    second = engine.open(tmp_path / "ix")
+    after = [search(second, text, **options) for text, options in queries]
+    second.close()
+    assert before == after
+    assert all(results.total for results in before)
+
+
+# --- hand-made units ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def internal_index(tmp_path: Path) -> Iterator[SearchIndex]:
+    """A unit with a marked internal note, a marked internal unit, a unit sharing a note word."""
+    index = build(
+        tmp_path,
+        [
+            unit("cards", title="New cards", text="We approve new cards within a day."),
+            unit(
+                "refund",
+                title="How do I get a refund?",
+                text="Refunds reach your card within five working days.",
+                internal_text=f"Approve refunds over 50 pounds with code {NOTE_MARKER}.",
+            ),
+            unit(
+                "refund-policy",
+                title="Refund policy for agents",
+                text=f"Refunds above the limit follow the {UNIT_MARKER} procedure.",
+                audience="internal",
+                channels=("operator",),
+            ),
+        ],
+    )
+    yield index
+    index.close()
+
+
+@pytest.mark.parametrize("prefix", [True, False])
+@pytest.mark.parametrize(
+    "typed",
+    [
+        NOTE_MARKER,
+        UNIT_MARKER,
+        NOTE_MARKER[:5],
+        UNIT_MARKER[:4],
+        NOTE_MARKER[:-1],  # a "typo" must not be corrected into an internal word
+        UNIT_MARKER[:-1] + "x",
+        f"refund {NOTE_MARKER}",
+    ],
+)
+def test_internal_words_are_never_matched_for_customers(
+    internal_index: SearchIndex, typed: str, prefix: bool
+) -> None:
+    results = search(internal_index, typed, prefix=prefix)
+    assert "refund-policy" not in ids(results)
+    assert all(NOTE_MARKER not in hit.snippet for hit in results.hits)
+    assert NOTE_MARKER not in (results.did_you_mean or "")
+    assert UNIT_MARKER not in (results.did_you_mean or "")
+    if typed != f"refund {NOTE_MARKER}":
+        assert results.hits == () and results.total == 0
+
+
+def test_internal_note_is_never_shown_to_customers(internal_index: SearchIndex) -> None:
+    # The note matches both words, the customer text only one: customers still see the text.
+    results = search(internal_index, "approve refunds")
+    assert ids(results)[0] == "refund"
+    assert results.hits[0].snippet.startswith("<mark>Refunds</mark> reach your card")
+    assert all(NOTE_MARKER not in hit.snippet for hit in results.hits)
+
+
+def test_a_word_only_in_a_units_internal_note_does_not_match_it_for_customers(
+    internal_index: SearchIndex,
+) -> None:
+    assert ids(search(internal_index, "approve")) == ["cards"]
+    assert ids(search(internal_index, "appro")) == ["cards"]
+    assert set(ids(search(internal_index, "approve", staff=True))) == {"cards", "refund"}
+
+
+def test_staff_match_and_see_internal_notes_and_units(internal_index: SearchIndex) -> None:
+    note = search(internal_index, NOTE_MARKER, staff=True)
+    assert ids(note) == ["refund"]
+    assert f"<mark>{NOTE_MARKER}</mark>" in note.hits[0].snippet
+    both = search(internal_index, "approve refunds", staff=True)
+    assert both.hits[0].snippet.startswith("<mark>Approve</mark> <mark>refunds</mark>")
+    internal_unit = search(internal_index, UNIT_MARKER, staff=True)
+    assert ids(internal_unit) == ["refund-policy"]
+    assert set(ids(search(internal_index, "refund", staff=True))) == {"refund", "refund-policy"}
+
+
+def test_staff_prefix_and_typo_reach_internal_words(internal_index: SearchIndex) -> None:
+    assert ids(search(internal_index, NOTE_MARKER[:5], staff=True)) == ["refund"]
+    corrected = search(internal_index, UNIT_MARKER[:-1] + "x", staff=True, prefix=False)
+    assert corrected.did_you_mean == UNIT_MARKER
+    assert ids(corrected) == ["refund-policy"]
+
+
+def test_internal_note_written_in_markdown_stays_internal(tmp_path: Path) -> None:
+    body = f"Call us to pay.\n\n::: internal\nTell them {NOTE_MARKER}.\n:::\n"
+    document = make_unit("pay-by-phone", body=body, title="Paying by phone")
+    stored = StoredUnit(document, 1, 1, "t", datetime(2026, 11, 1, tzinfo=UTC), "", "h")
+    snapshot = Snapshot(release=None, units={document.key: stored}, snippets={})
+    index = build(tmp_path, list(indexed_units(snapshot)))
+    assert search(index, NOTE_MARKER).total == 0
+    assert NOTE_MARKER not in search(index, "pay").hits[0].snippet
+    assert ids(search(index, NOTE_MARKER, staff=True)) == ["pay-by-phone"]
+    index.close()
+
+
+@pytest.fixture
+def router_index(tmp_path: Path) -> Iterator[SearchIndex]:
+    """Four router units in different categories, tags and channels."""
+    index = build(
+        tmp_path,
+        [
+            unit("home", text="Restart the router.", category="internet", tags=("wifi", "home")),
+            unit("office", text="Office router setup.", category="business", tags=("wifi",)),
+            unit("web-only", text="Router prices online.", category="internet", channels=("web",)),
+            unit("voice", text="Router help by phone.", category="internet", channels=("ivr",)),
+        ],
+    )
+    yield index
+    index.close()
+
+
+def test_category_filter_keeps_only_that_category(router_index: SearchIndex) -> None:
+    assert set(ids(search(router_index, "router", category="internet"))) == {
+        "home",
+        "web-only",
+        "voice",
+    }
+    assert ids(search(router_index, "router", category="business")) == ["office"]
+    assert search(router_index, "router", category="nothing").total == 0
+
+
+def test_tag_filter_keeps_only_tagged_units(router_index: SearchIndex) -> None:
+    assert set(ids(search(router_index, "router", tag="wifi"))) == {"home", "office"}
+    assert ids(search(router_index, "router", tag="home", category="internet")) == ["home"]
+    assert search(router_index, "router", tag="home", category="business").total == 0
+
+
+def test_channel_filter_keeps_units_enabled_for_the_channel(router_index: SearchIndex) -> None:
+    assert set(ids(search(router_index, "router", channel="web"))) == {"home", "office", "web-only"}
+    assert set(ids(search(router_index, "router", channel="ivr"))) == {"home", "office", "voice"}
+    assert set(ids(search(router_index, "router", channel="sms"))) == {"home", "office"}
+    assert len(ids(search(router_index, "router"))) == 4
+
+
+def test_every_word_must_match_when_some_unit_has_them_all(router_index: SearchIndex) -> None:
+    results = search(router_index, "restart router", prefix=False)
+    assert (ids(results), results.total) == (["home"], 1)
+
+
+def test_words_never_found_together_fall_back_to_any_word(router_index: SearchIndex) -> None:
+    results = search(router_index, "restart prices", prefix=False)
+    assert set(ids(results)) == {"home", "web-only"}
+    assert results.total == 2
+
+
+def test_title_and_question_matches_outrank_body_mentions(tmp_path: Path) -> None:
+    body = "Voicemail, voicemail, voicemail: this unit mentions voicemail often in passing. " * 3
+    index = build(
+        tmp_path,
+        [
+            unit("body-only", title="Calls and messages", text=body),
+            unit("in-title", title="Set up voicemail", text="Dial 123 and follow the prompts."),
+            unit(
+                "in-question",
+                title="Missed calls",
+                questions=("how do I set up voicemail",),
+                text="Dial 123 to hear your messages.",
+            ),
+        ],
+    )
+    ranked = ids(search(index, "voicemail", prefix=False))
+    assert set(ranked[:2]) == {"in-title", "in-question"}
+    assert ranked[2] == "body-only"
+    index.close()
+
+
+def test_snippet_is_escaped_html_with_marked_matches(tmp_path: Path) -> None:
+    text = "Filler. " * 30 + 'Then <script>alert("x")</script> router & modem. ' + "Filler. " * 30
+    index = build(tmp_path, [unit("xss", text=text)])
+    snippet = search(index, "router").hits[0].snippet
+    assert "<script>" not in snippet
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; <mark>router</mark> &amp;" in snippet
+    visible = snippet.replace("<mark>", "").replace("</mark>", "")
+    assert len(visible) <= 200
+    index.close()
+
+
+def test_snippet_centres_on_a_match_far_into_the_text(tmp_path: Path) -> None:
+    text = "Opening words. " * 40 + "Here the modem blinks red. " + "Closing words. " * 40
+    index = build(tmp_path, [unit("far", text=text)])
+    snippet = search(index, "modem").hits[0].snippet
+    assert snippet.startswith("…") and snippet.endswith("…")
+    assert "<mark>modem</mark>" in snippet
+    index.close()
+
+
+def test_snippet_without_a_match_in_the_text_shows_its_start(tmp_path: Path) -> None:
+    index = build(tmp_path, [unit("t", title="Voicemail", text="Dial 123 <b>now</b>.")])
+    assert search(index, "voicemail").hits[0].snippet == "Dial 123 &lt;b&gt;now&lt;/b&gt;."
+    index.close()
+
+
+def test_limit_caps_hits_but_total_counts_every_match(tmp_path: Path) -> None:
+    units = [unit(f"u{i}", text=f"Roaming note number {i}.") for i in range(15)]
+    units.append(unit("other", text="Nothing relevant."))
+    units.append(unit("hidden", text="Roaming for staff.", audience="internal"))
+    index = build(tmp_path, units)
+    results = search(index, "roaming", limit=5)
+    assert len(results.hits) == 5
+    assert results.total == 15
+    assert search(index, "roaming", limit=5, staff=True).total == 16
+    assert search(index, "roaming", limit=50).total == len(search(index, "roaming", limit=50).hits)
+    index.close()
+
+
+def test_total_is_exact_on_a_larger_index(tmp_path: Path) -> None:
+    filler = " ".join(f"word{i}" for i in range(40))
+    units = [unit(f"u{i}", text=f"{filler} modem {'modem ' * (i % 7)}") for i in range(600)]
+    index = build(tmp_path, units)
+    assert search(index, "modem", limit=3).total == 600
+    assert search(index, "modem word3", limit=3).total == 600
+    index.close()
+
+
+@pytest.mark.parametrize("text", ["", "   ", "\n\t"])
+def test_empty_query_returns_nothing(router_index: SearchIndex, text: str) -> None:
+    assert search(router_index, text) == SearchResults(hits=(), total=0)
+
+
+@pytest.mark.parametrize("text", ["the of and", "?!... ,;", "the", "- * #", "to"])
+def test_stop_words_and_punctuation_do_not_crash(router_index: SearchIndex, text: str) -> None:
+    results = search(router_index, text, prefix=False)
+    assert results.hits == () and results.total == 0
+
+
+def test_bulgarian_inflected_forms_find_their_unit(tmp_path: Path) -> None:
+    index = build(
+        tmp_path,
+        [
+            unit(
+                "balance",
+                "bg",
+                title="Как да проверя баланса си?",
+                text="Балансът и остатъкът от минутите се виждат в приложението.",
+            ),
+            unit(
+                "roaming",
+                "bg",
+                title="Роуминг в чужбина",
+                text="Включете роуминга от настройките на телефона.",
+            ),
+            unit(
+                "sim",
+                "bg",
+                title="Смяна на SIM карта",
+                text="Поръчайте нова карта в приложението.",
+            ),
+        ],
+    )
+    assert ids(search(index, "баланс", "bg", prefix=False))[0] == "balance"
+    assert ids(search(index, "настройка на роуминг", "bg", prefix=False))[0] == "roaming"
+    assert ids(search(index, "нови карти", "bg", prefix=False))[0] == "sim"
+    index.close()
+
+
+def test_bulgarian_stemmer_conflates_articles_and_plurals() -> None:
+    for forms in (
+        ["настройка", "настройки", "настройката", "настройките"],
+        ["файл", "файла", "файлът", "файлове", "файловете"],
+        ["нов", "нова", "новият", "новата", "новите"],
+        ["версия", "версии", "версията"],
+    ):
+        assert len({bulgarian_stem(f) for f in forms}) == 1, forms
+
+
+@pytest.mark.parametrize(
+    ("locale", "text"),
+    [
+        ("en", "The Charges were CHARGED twice, e.g. 3.5 GB of top-up's data!"),
+        ("ru", "Счёт и БАЛАНС: проверьте ёлку, а потом — роуминге 5G."),
+        ("bg", "Настройките на новия телефон: файловете и центъра за 1:1 Записване."),
+        ("fr", "L'itinérance coûte 3,50 € à l'étranger."),
+    ],
+)
+def test_index_analyzer_and_query_terms_agree(locale: str, text: str) -> None:
+    language = language_for(locale)
+    indexed = [token.text for token in language.analyzer()(text)]
+    queried = [t for word, _, _ in surface_words(text) if (t := language.term(word))]
+    assert indexed == queried
+    assert indexed
+
+
+def test_unknown_languages_get_a_plain_lowercase_analyzer(tmp_path: Path) -> None:
+    assert language_for("fr-FR").stem is None
+    assert language_for("bg-BG").code == "bg"
+    index = build(tmp_path, [unit("fr", "fr", title="Itinérance", text="Activez l'itinérance.")])
+    assert ids(search(index, "ITINÉRANCE", "fr", prefix=False)) == ["fr"]
+    assert ids(search(index, "itinérance", "FR", prefix=False)) == ["fr"]
+    index.close()
+
+
+def test_concurrent_searches_agree_with_serial_ones(router_index: SearchIndex) -> None:
+    queries = ["router", "rout", "ruoter", "restart", "office router", "prices"]
+    expected = {q: search(router_index, q) for q in queries}
+    failures: list[str] = []
+
+    def worker() -> None:
+        for _ in range(20):
+            for q in queries:
+                if search(router_index, q) != expected[q]:
+                    failures.append(q)
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    assert expected["ruoter"].did_you_mean == "router"
+
+
+def test_build_refuses_a_directory_that_is_not_empty(tmp_path: Path) -> None:
+    (tmp_path / "ix").mkdir()
+    (tmp_path / "ix" / "old").write_text("x")
+    with pytest.raises(FileExistsError):
+        get_engine("whoosh").build([unit("a")], tmp_path / "ix")
+
+
+def test_open_without_an_index_says_to_rebuild(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="rebuild"):
+        get_engine("whoosh").open(tmp_path)
+
+
+def test_closed_index_refuses_to_search(tmp_path: Path) -> None:
+    index = build(tmp_path, [unit("a", text="router")])
+    index.close()
+    index.close()  # closing twice is harmless
+    with pytest.raises(RuntimeError):
+        search(index, "router")
