@@ -11,7 +11,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from markdown_it.token import Token
 
-from kb.markdown import ParsedBody, matching_close, only_channels, parse_body
+from kb.markdown import ParsedBody, matching_close, only_channels, parse_body, parse_fragment
 from kb.snapshot import Snapshot, StoredUnit
 from kb.snippets import SnippetDocument
 
@@ -24,8 +24,13 @@ __all__ = [
     "Rule",
     "Severity",
     "UnknownToken",
+    "WalkState",
+    "inline_rule",
+    "render_fragment",
     "rule_table",
     "short_answer",
+    "skip_rule",
+    "unreachable_rule",
     "walk",
 ]
 
@@ -196,6 +201,47 @@ class Renderer(Protocol):
 #: A rule renders tokens[index] into the state; it may return the index to continue at
 #: (to consume several tokens at once), or None to go on with the next token.
 Rule = Callable[[Any, Sequence[Token], int], int | None]
+
+
+class WalkState(Protocol):
+    """What the shared rules below need from a channel's state object."""
+
+    channel: str
+    snippet_depth: int
+
+    def render(self, tokens: Sequence[Token]) -> None:
+        """Walk `tokens` with the channel's rules."""
+        ...
+
+    def problem(self, code: str, message: str, severity: Severity = Severity.ERROR) -> None:
+        """Record a finding."""
+        ...
+
+
+def skip_rule(_state: WalkState, _tokens: Sequence[Token], _index: int) -> None:
+    """Tokens that add nothing of their own in a channel (visibility-only containers...)."""
+
+
+def unreachable_rule(state: WalkState, tokens: Sequence[Token], index: int) -> None:
+    """Internal notes are hidden by `walk`; reaching one is a bug, never output."""
+    raise AssertionError(f"{tokens[index].type} reached the {state.channel} renderer")
+
+
+def inline_rule(state: WalkState, tokens: Sequence[Token], index: int) -> None:
+    """Render an inline token's children with the same rules."""
+    state.render(tokens[index].children or ())
+
+
+def render_fragment(state: WalkState, value: str, *, inline: bool) -> None:
+    """A markdown snippet's content, rendered by the same rules (snippets do not nest)."""
+    if state.snippet_depth:
+        state.problem("nested-snippet", "a markdown snippet cannot use other snippets")
+        return
+    state.snippet_depth += 1
+    try:
+        state.render(parse_fragment(value, inline=inline))
+    finally:
+        state.snippet_depth -= 1
 
 
 def rule_table(rules: Mapping[str, Rule]) -> Mapping[str, Rule]:

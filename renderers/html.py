@@ -13,9 +13,18 @@ from urllib.parse import urlsplit
 
 from markdown_it.token import Token
 
-from kb.markdown import SNIPPET_SCHEME, UNIT_SCHEME, parse_fragment
+from kb.markdown import SNIPPET_SCHEME, UNIT_SCHEME
 from kb.snippets import SnippetType
-from renderers.base import RenderContext, Rule, Severity, walk
+from renderers.base import (
+    RenderContext,
+    Rule,
+    Severity,
+    inline_rule,
+    render_fragment,
+    skip_rule,
+    unreachable_rule,
+    walk,
+)
 from renderers.values import format_date, format_money, phone_href
 
 __all__ = ["SAFE_SCHEMES", "HtmlState", "html_rules", "safe_url"]
@@ -70,18 +79,6 @@ def _tag(name: str, newline: bool = False) -> Rule:
         state.emit(text)
 
     return rule
-
-
-def _nothing(_state: HtmlState, _tokens: Sequence[Token], _index: int) -> None:
-    """Containers that only decide visibility add no markup of their own."""
-
-
-def _never(state: HtmlState, tokens: Sequence[Token], index: int) -> None:
-    raise AssertionError(f"{tokens[index].type} reached the {state.channel} renderer")
-
-
-def _inline(state: HtmlState, tokens: Sequence[Token], index: int) -> None:
-    state.render(tokens[index].children or ())
 
 
 def _text(state: HtmlState, tokens: Sequence[Token], index: int) -> None:
@@ -194,21 +191,9 @@ def _snippet(state: HtmlState, tokens: Sequence[Token], index: int) -> None:
         url = safe_url(value) or ""
         state.emit(f'<a href="{escape(url)}" rel="noopener noreferrer">{escape(value)}</a>')
     elif snippet.type is SnippetType.MARKDOWN:
-        _render_fragment(state, value, inline=True)
+        render_fragment(state, value, inline=True)
     else:
         state.emit(escape(value))
-
-
-def _render_fragment(state: HtmlState, value: str, *, inline: bool) -> None:
-    """A markdown snippet's content, rendered by the same rules (snippets do not nest)."""
-    if state.snippet_depth:
-        state.problem("nested-snippet", "a markdown snippet cannot use other snippets")
-        return
-    state.snippet_depth += 1
-    try:
-        state.render(parse_fragment(value, inline=inline))
-    finally:
-        state.snippet_depth -= 1
 
 
 def _paragraph_open(state: HtmlState, tokens: Sequence[Token], index: int) -> int | None:
@@ -217,7 +202,7 @@ def _paragraph_open(state: HtmlState, tokens: Sequence[Token], index: int) -> in
     if len(children) == 1 and children[0].type == "snippet":
         snippet = state.context.snippets.get(children[0].meta["name"])
         if snippet is not None and snippet.type is SnippetType.MARKDOWN:
-            _render_fragment(state, snippet.value, inline=False)
+            render_fragment(state, snippet.value, inline=False)
             return index + 3
     if not tokens[index].hidden:  # paragraphs in tight lists carry no <p>
         state.emit("<p>")
@@ -232,7 +217,7 @@ def _paragraph_close(state: HtmlState, tokens: Sequence[Token], index: int) -> N
 def html_rules() -> dict[str, Rule]:
     """The HTML rule table; channels copy it and change what differs."""
     rules: dict[str, Rule] = {
-        "inline": _inline,
+        "inline": inline_rule,
         "text": _text,
         "softbreak": lambda state, _t, _i: state.emit("\n"),
         "hardbreak": lambda state, _t, _i: state.emit("<br>\n"),
@@ -251,12 +236,12 @@ def html_rules() -> dict[str, Rule]:
         "link_close": _link_close,
         "image": _image,
         "snippet": _snippet,
-        "container_only_open": _nothing,
-        "container_only_close": _nothing,
-        "container_summary_open": _nothing,
-        "container_summary_close": _nothing,
-        "container_internal_open": _never,
-        "container_internal_close": _never,
+        "container_only_open": skip_rule,
+        "container_only_close": skip_rule,
+        "container_summary_open": skip_rule,
+        "container_summary_close": skip_rule,
+        "container_internal_open": unreachable_rule,
+        "container_internal_close": unreachable_rule,
     }
     for name, tag in (
         ("blockquote", "blockquote"),

@@ -15,7 +15,7 @@ from typing import TypeVar
 
 from markdown_it.token import Token
 
-from kb.markdown import matching_close, parse_fragment
+from kb.markdown import matching_close
 from kb.snippets import SnippetType
 from renderers.base import (
     Finding,
@@ -23,8 +23,12 @@ from renderers.base import (
     Rendering,
     Rule,
     Severity,
+    inline_rule,
+    render_fragment,
     rule_table,
     short_answer,
+    skip_rule,
+    unreachable_rule,
     walk,
 )
 from renderers.speech import (
@@ -243,19 +247,6 @@ def _trim(items: Sequence[_Item]) -> list[_Item]:
 # --- rules ---------------------------------------------------------------------------------
 
 
-def _nothing(_state: IvrState, _tokens: Sequence[Token], _index: int) -> None:
-    """Tokens that add nothing a listener hears (formatting, link edges, visibility)."""
-
-
-def _never(state: IvrState, tokens: Sequence[Token], index: int) -> None:
-    """Internal notes are hidden by the walk; reaching one here is a bug, never output."""
-    raise AssertionError(f"{tokens[index].type} reached the {state.channel} renderer")
-
-
-def _inline(state: IvrState, tokens: Sequence[Token], index: int) -> None:
-    state.render(tokens[index].children or ())
-
-
 def _text(state: IvrState, tokens: Sequence[Token], index: int) -> None:
     state.say(Piece(tokens[index].content))
 
@@ -306,7 +297,7 @@ def _paragraph_open(state: IvrState, tokens: Sequence[Token], index: int) -> int
     if len(children) == 1 and children[0].type == "snippet":
         snippet = state.context.snippets.get(children[0].meta["name"])
         if snippet is not None and snippet.type is SnippetType.MARKDOWN:
-            _render_fragment(state, snippet.value, inline=False)
+            render_fragment(state, snippet.value, inline=False)
             return index + 3
     state.open_block()
     return None
@@ -379,7 +370,7 @@ def _snippet(state: IvrState, tokens: Sequence[Token], index: int) -> None:
             Severity.WARNING,
         )
     elif snippet.type is SnippetType.MARKDOWN:
-        _render_fragment(state, value, inline=True)
+        render_fragment(state, value, inline=True)
     else:
         for part, is_code in split_codes(value):
             if is_code:
@@ -396,22 +387,10 @@ def _say_as(interpret_as: str, content: str, words: str, attrs: str = "") -> Pie
     )
 
 
-def _render_fragment(state: IvrState, value: str, *, inline: bool) -> None:
-    """A markdown snippet's content, spoken by the same rules (snippets do not nest)."""
-    if state.snippet_depth:
-        state.problem("nested-snippet", "a markdown snippet cannot use other snippets")
-        return
-    state.snippet_depth += 1
-    try:
-        state.render(parse_fragment(value, inline=inline))
-    finally:
-        state.snippet_depth -= 1
-
-
 def ivr_rules() -> dict[str, Rule]:
     """The IVR rule table: one rule per token type the parser emits."""
     rules: dict[str, Rule] = {
-        "inline": _inline,
+        "inline": inline_rule,
         "text": _text,
         "softbreak": _space,
         "hardbreak": _space,
@@ -419,7 +398,7 @@ def ivr_rules() -> dict[str, Rule]:
         "code_block": _code_block,
         "fence": _code_block,
         "hr": _hr,
-        "image": _nothing,
+        "image": skip_rule,
         "snippet": _snippet,
         "paragraph_open": _paragraph_open,
         "paragraph_close": _close_block,
@@ -434,22 +413,22 @@ def ivr_rules() -> dict[str, Rule]:
         "list_item_open": _list_item_open,
         "list_item_close": _list_item_close,
         "table_open": _skip_table,
-        "link_open": _nothing,
-        "link_close": _nothing,
+        "link_open": skip_rule,
+        "link_close": skip_rule,
         "s_open": _skip_struck,
-        "s_close": _nothing,
-        "container_only_open": _nothing,
-        "container_only_close": _nothing,
-        "container_summary_open": _nothing,
-        "container_summary_close": _nothing,
-        "container_internal_open": _never,
-        "container_internal_close": _never,
+        "s_close": skip_rule,
+        "container_only_open": skip_rule,
+        "container_only_close": skip_rule,
+        "container_summary_open": skip_rule,
+        "container_summary_close": skip_rule,
+        "container_internal_open": unreachable_rule,
+        "container_internal_close": unreachable_rule,
     }
     # Table parts are consumed whole by `table_open`; emphasis adds nothing a listener hears.
-    rules["table_close"] = _nothing
+    rules["table_close"] = skip_rule
     for name in ("thead", "tbody", "tr", "th", "td", "em", "strong"):
-        rules[f"{name}_open"] = _nothing
-        rules[f"{name}_close"] = _nothing
+        rules[f"{name}_open"] = skip_rule
+        rules[f"{name}_close"] = skip_rule
     return rules
 
 

@@ -14,9 +14,19 @@ from dataclasses import dataclass, field
 
 from markdown_it.token import Token
 
-from kb.markdown import SNIPPET_SCHEME, UNIT_SCHEME, parse_fragment
+from kb.markdown import SNIPPET_SCHEME, UNIT_SCHEME
 from kb.snippets import SnippetType
-from renderers.base import Finding, RenderContext, Rule, Severity, walk
+from renderers.base import (
+    Finding,
+    RenderContext,
+    Rule,
+    Severity,
+    inline_rule,
+    render_fragment,
+    skip_rule,
+    unreachable_rule,
+    walk,
+)
 from renderers.html import safe_url
 from renderers.values import format_date, format_money
 
@@ -144,18 +154,6 @@ def _plain(parts: Sequence[str]) -> str:
     return inert(" ".join("".join(p for p in parts if not isinstance(p, _Mark)).split()))
 
 
-def _nothing(_state: TextState, _tokens: Sequence[Token], _index: int) -> None:
-    """Containers that only decide visibility, and table sections, add no text."""
-
-
-def _never(state: TextState, tokens: Sequence[Token], index: int) -> None:
-    raise AssertionError(f"{tokens[index].type} reached the {state.channel} text rules")
-
-
-def _inline(state: TextState, tokens: Sequence[Token], index: int) -> None:
-    state.render(tokens[index].children or ())
-
-
 def _text(state: TextState, tokens: Sequence[Token], index: int) -> None:
     state.write(tokens[index].content)
 
@@ -180,7 +178,7 @@ def _paragraph_open(state: TextState, tokens: Sequence[Token], index: int) -> in
     if len(children) == 1 and children[0].type == "snippet":
         snippet = state.context.snippets.get(children[0].meta["name"])
         if snippet is not None and snippet.type is SnippetType.MARKDOWN:
-            _render_fragment(state, snippet.value, inline=False)
+            render_fragment(state, snippet.value, inline=False)
             return index + 3
     state.push("paragraph")
     return None
@@ -325,27 +323,15 @@ def _snippet(state: TextState, tokens: Sequence[Token], index: int) -> None:
     elif snippet.type is SnippetType.DATE:
         state.write(format_date(snippet.value, locale))
     elif snippet.type is SnippetType.MARKDOWN:
-        _render_fragment(state, snippet.value, inline=True)
+        render_fragment(state, snippet.value, inline=True)
     else:  # phone, url and text read as they are written
         state.write(snippet.value)
-
-
-def _render_fragment(state: TextState, value: str, *, inline: bool) -> None:
-    """A markdown snippet's content, rendered by the same rules (snippets do not nest)."""
-    if state.snippet_depth:
-        state.problem("nested-snippet", "a markdown snippet cannot use other snippets")
-        return
-    state.snippet_depth += 1
-    try:
-        state.render(parse_fragment(value, inline=inline))
-    finally:
-        state.snippet_depth -= 1
 
 
 def text_rules() -> dict[str, Rule]:
     """The plain-text rule table; channels wrap it with `rule_table` (and may change entries)."""
     rules: dict[str, Rule] = {
-        "inline": _inline,
+        "inline": inline_rule,
         "text": _text,
         "softbreak": lambda state, _t, _i: state.write(" "),
         "hardbreak": lambda state, _t, _i: state.write("\n"),
@@ -367,10 +353,10 @@ def text_rules() -> dict[str, Rule]:
         "list_item_close": _list_item_close,
         "table_open": _table_open,
         "table_close": _table_close,
-        "thead_open": _nothing,
-        "thead_close": _nothing,
-        "tbody_open": _nothing,
-        "tbody_close": _nothing,
+        "thead_open": skip_rule,
+        "thead_close": skip_rule,
+        "tbody_open": skip_rule,
+        "tbody_close": skip_rule,
         "tr_open": _tr_open,
         "tr_close": _tr_close,
         "th_open": _open_inline("cell"),
@@ -381,12 +367,12 @@ def text_rules() -> dict[str, Rule]:
         "link_close": _link_close,
         "image": _image,
         "snippet": _snippet,
-        "container_only_open": _nothing,
-        "container_only_close": _nothing,
-        "container_summary_open": _nothing,
-        "container_summary_close": _nothing,
-        "container_internal_open": _never,
-        "container_internal_close": _never,
+        "container_only_open": skip_rule,
+        "container_only_close": skip_rule,
+        "container_summary_open": skip_rule,
+        "container_summary_close": skip_rule,
+        "container_internal_open": unreachable_rule,
+        "container_internal_close": unreachable_rule,
     }
     for name, char in (("em", "_"), ("strong", "*"), ("s", "~")):
         rules[f"{name}_open"] = _mark(char)
