@@ -231,9 +231,13 @@ class _Vectorizer:
         self.bigrams, bigram_ids = np.unique(keys, return_inverse=True)
         n_features = n_words + len(self.bigrams)
         word_counts = sp.csr_matrix(
-            (np.ones(len(flat) + len(keys), dtype=np.float32),
-             (np.concatenate([doc_of, doc_of[first]]),
-              np.concatenate([flat, n_words + bigram_ids.ravel()]))),
+            (
+                np.ones(len(flat) + len(keys), dtype=np.float32),
+                (
+                    np.concatenate([doc_of, doc_of[first]]),
+                    np.concatenate([flat, n_words + bigram_ids.ravel()]),
+                ),
+            ),
             shape=(len(docs), n_features),
         )
         word_counts.sum_duplicates()
@@ -323,9 +327,7 @@ class IntentMatcher:
     ) -> IntentMatcher:
         """Learn every unit's examples (duplicates and empty texts are dropped)."""
         matcher = cls(locale, config or MatcherConfig())
-        pairs = sorted(
-            {(ex.unit_id, text) for ex in examples if (text := normalize_text(ex.text))}
-        )
+        pairs = sorted({(ex.unit_id, text) for ex in examples if (text := normalize_text(ex.text))})
         if not pairs:
             return matcher
         classes = sorted({unit for unit, _ in pairs})
@@ -357,8 +359,12 @@ class IntentMatcher:
             weights, bias = self._linear_model(vectors, labels, centroids)
         # Transpose once; `data` of the transposed structure is a permutation of postings.
         order = sp.csr_matrix(
-            (np.arange(1, centroids.nnz + 1, dtype=np.float64), centroids.indices,
-             centroids.indptr), shape=centroids.shape,
+            (
+                np.arange(1, centroids.nnz + 1, dtype=np.float64),
+                centroids.indices,
+                centroids.indptr,
+            ),
+            shape=centroids.shape,
         ).T.tocsr()
         perm = order.data.astype(np.int64) - 1
         self._postings = sp.csr_matrix(
@@ -378,7 +384,6 @@ class IntentMatcher:
         own vocabulary) and one bias per unit.
         """
         cfg = self.config
-        n_examples = len(labels)
         n_classes = centroids.shape[0]
         rows, units = self._pairs(vectors, labels, centroids)
         target = (units == labels[rows]).astype(np.int8)
@@ -390,9 +395,12 @@ class IntentMatcher:
             model = LinearSVC(C=cfg.c, tol=cfg.tol, fit_intercept=False, random_state=cfg.seed)
         else:
             model = SGDClassifier(
-                loss=cfg.loss, alpha=cfg.alpha / n_classes, tol=None,
+                loss=cfg.loss,
+                alpha=cfg.alpha / n_classes,
+                tol=None,
                 max_iter=max(cfg.min_epochs, min(cfg.epochs, cfg.visit_budget // len(target))),
-                random_state=cfg.seed, average=cfg.average,
+                random_state=cfg.seed,
+                average=cfg.average,
             )
         model.fit(design, target, sample_weight=sample_weight)
         coef = model.coef_.ravel()
@@ -410,8 +418,9 @@ class IntentMatcher:
         """
         cfg = self.config
         n_examples, n_classes = len(labels), centroids.shape[0]
-        share = min(1.0, cfg.pair_budget / (n_examples * (cfg.hard_negatives +
-                                                           cfg.random_negatives)))
+        share = min(
+            1.0, cfg.pair_budget / (n_examples * (cfg.hard_negatives + cfg.random_negatives))
+        )
         n_hard = max(1, round(cfg.hard_negatives * share))
         n_random = max(1, round(cfg.random_negatives * share))
         if n_hard + n_random >= n_classes - 1:
@@ -426,10 +435,14 @@ class IntentMatcher:
         else:
             hard = self._hard_negatives(vectors, labels, centroids, n_hard)
         picked = np.hstack([hard, picked])
-        keys = np.unique(np.concatenate([
-            np.arange(n_examples) * n_classes + labels,
-            (np.arange(n_examples)[:, None] * n_classes + picked).ravel(),
-        ]))
+        keys = np.unique(
+            np.concatenate(
+                [
+                    np.arange(n_examples) * n_classes + labels,
+                    (np.arange(n_examples)[:, None] * n_classes + picked).ravel(),
+                ]
+            )
+        )
         return keys // n_classes, keys % n_classes
 
     def _hard_negatives(
@@ -477,7 +490,10 @@ class IntentMatcher:
             cols = np.empty(gathered.nnz, dtype=np.int64)
             for k in range(unit, last):
                 own = support.indices[support.indptr[k] : support.indptr[k + 1]]
-                a, b = gathered.indptr[unit_bounds[k] - lo], gathered.indptr[unit_bounds[k + 1] - lo]
+                a, b = (
+                    gathered.indptr[unit_bounds[k] - lo],
+                    gathered.indptr[unit_bounds[k + 1] - lo],
+                )
                 lookup[own] = np.arange(support.indptr[k], support.indptr[k + 1])
                 cols[a:b] = lookup[gathered.indices[a:b]]
                 lookup[own] = -1
@@ -654,8 +670,9 @@ def self_evaluation(
         items = list(by_unit[unit])
         rng.shuffle(items)
         start = rng.randrange(folds)
-        fold_of += [(ex, (start + i) % folds if len(items) > 1 else -1) for i, ex in
-                    enumerate(items)]
+        fold_of += [
+            (ex, (start + i) % folds if len(items) > 1 else -1) for i, ex in enumerate(items)
+        ]
     hits: Counter[str] = Counter()
     seen: Counter[str] = Counter()
     wrong: dict[tuple[str, str], list[str]] = defaultdict(list)
