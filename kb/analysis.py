@@ -8,7 +8,8 @@ gets a plain lowercase tokenizer. Only this module and the Whoosh engine import 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -32,6 +33,7 @@ __all__ = [
     "language_for",
     "russian_stem",
     "surface_words",
+    "word_counts",
 ]
 
 #: A word: letters/digits, possibly joined by single dots ("3.5", "e.g"); hyphens split words.
@@ -65,6 +67,14 @@ def surface_words(text: str) -> Iterator[tuple[str, int, int]]:
     """The folded words of `text` with their character spans (what a user types and reads)."""
     for match in _WORD.finditer(text):
         yield _fold(match.group()), match.start(), match.end()
+
+
+def word_counts(text: str) -> Counter[str]:
+    """How often each folded surface word occurs in `text` (one regex pass, no spans)."""
+    counts: Counter[str] = Counter()
+    for word, count in Counter(_WORD.findall(text)).items():
+        counts[_fold(word)] += count
+    return counts
 
 
 @lru_cache(maxsize=100_000)
@@ -181,6 +191,14 @@ class Language:
         if word in self.stopwords:
             return None
         return self.stem(word) if self.stem is not None else word
+
+    def term_counts(self, words: Mapping[str, int]) -> Counter[str]:
+        """Term frequencies of text given as folded-word counts: what `analyzer` indexes."""
+        counts: Counter[str] = Counter()
+        for word, count in words.items():
+            if (term := self.term(word)) is not None:
+                counts[term] += count
+        return counts
 
 
 _LANGUAGES = {
