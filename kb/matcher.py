@@ -1,29 +1,43 @@
 """Intent matcher: which published unit a customer's question is about, and how sure we are.
 
 One matcher per locale is trained from every published unit's `questions` and title when a
-release is published (seconds, even at 10,000 units x 10 questions), and answers in a few ms.
+release is published: seconds (about 15 s at 10,000 units x 11 examples on two cores), and
+nothing to retrain by hand when a wording changes. A question takes about 1 ms with a few
+hundred units and p99 about 13 ms at 10,000 (benchmarks/results/matcher_tuning.md).
 
-How it works:
-- Text becomes one TF-IDF vector of word 1-2-grams and character 2-4-grams (sublinear tf,
-  L2-normalised); character n-grams carry word forms, typos and Cyrillic endings without a
-  stemmer.
-- A linear model with one sparse weight vector per unit is trained as a binary problem over
-  (example, unit) pairs: the example's own unit and its most similar other units (hard
-  negatives). That is one-vs-rest over the confusable units only, so training cost grows with
-  examples x negatives, not examples x units, and the weights stay as sparse as the units'
-  own vocabulary.
-- For a question, the linear scores plus the centroid similarity (a lexical search score)
-  pick a few candidate units; for each one a confidence in 0..1 mixes the linear score, its
-  lead over the best other unit, the cosine to the unit's nearest training example and the
-  rapidfuzz token-set similarity to that example. The mixing weights are a logistic
-  regression fitted once on cross-validated candidates of the public data sets (see
-  `benchmarks/matcher_tuning.py`), so a confidence means "probability the unit is right"
-  and is comparable across questions and knowledge bases.
-- `Thresholds` turn the ranking into `answered`, `clarify` or `no_answer`; the defaults come
-  from the same benchmark (the choice is written down in
-  `benchmarks/results/matcher_tuning.md`).
+How a question is matched:
 
-Only this module imports scikit-learn.
+1. Text is case-folded and cut at 500 characters, then becomes one TF-IDF vector of word
+   1-2-grams and character 2-4-grams of each word (sublinear tf, L2-normalised). Character
+   n-grams carry word forms, typos and Cyrillic endings without a stemmer.
+2. A linear model (the learned part) keeps one sparse weight vector per unit, on that unit's
+   own vocabulary. It is trained as one binary problem over (example, unit) pairs: every
+   example with its own unit, the units most similar to it (hard negatives) and random ones.
+   With few units that is plain one-vs-rest; with many it keeps training linear in the
+   number of examples and the model as small as the units' vocabularies.
+3. The linear scores and the similarity to each unit's centroid (a lexical search score)
+   pick up to 20 candidate units. For each candidate six signals are measured: linear score,
+   its lead over the best other unit, cosine to the unit's nearest example, rapidfuzz
+   token-set ratio to that example, centroid cosine, and how many examples the unit has
+   (signals weigh differently for a unit with 5 examples and one with 100).
+4. A fixed linear ranking of those signals (and their products with the unit-size signal)
+   orders the candidates; a logistic function of the ranking score and its lead over the
+   runner-up is the confidence: the probability that the unit is right (in traffic where a
+   fifth of the questions have no unit), comparable across questions and knowledge bases.
+   Both were fitted once, by `benchmarks/matcher_tuning.py`, on cross-validated candidates
+   of five public data sets (full, and 10 examples per intent).
+5. `Thresholds` turn the ranking into `answered`, `clarify` or `no_answer`. The defaults
+   (answer 0.5, clarify 0.55, margin 0.35) come from `benchmarks/threshold_sweep.py` on the
+   development files of CLINC150 and BANKING77-OOS: on CLINC150 val they answer 85.2% of
+   in-scope questions right and 2.2% wrong, offer a choice for 5.8%, and refuse 85.0% of the
+   out-of-scope ones. The utility grid of `benchmarks/matcher_tuning.py` preferred answering
+   only from 0.8, which sent a fifth of the in-scope questions (and, in a small knowledge
+   base, most paraphrases) to a clarification; the clarify threshold alone decides the
+   out-of-scope recall, and 0.55 keeps it. The margin costs 0.2 points of right answers up
+   to 0.35; there it makes two near-identical units (one answer written twice) offer both.
+   Figures: `benchmarks/results/threshold_sweep.md`.
+
+Only this module imports scikit-learn. A saved matcher is a pickle: load only your own files.
 """
 
 from __future__ import annotations
@@ -34,7 +48,7 @@ import random
 import re
 import unicodedata
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -44,9 +58,9 @@ import scipy.sparse as sp
 from rapidfuzz import fuzz
 from sklearn.linear_model import SGDClassifier
 from sklearn.preprocessing import normalize
-from sklearn.svm import LinearSVC
 
 __all__ = [
+    "MAX_QUESTION_CHARS",
     "Candidate",
     "Confusion",
     "Example",
@@ -56,6 +70,7 @@ __all__ = [
     "SelfReport",
     "Status",
     "Thresholds",
+    "normalize_text",
     "regressions",
     "self_evaluation",
 ]
@@ -64,6 +79,14 @@ MAX_QUESTION_CHARS = 500
 _FORMAT = 1
 _SPACES = re.compile(r"\s+")
 _WORD = re.compile(r"\w+")
+_SIGNALS = ("linear", "lead", "cosine", "fuzz", "centroid", "size")
+_LINEAR_RANGE = 2.0
+# Cosine, fuzz and centroid similarity of a typical runner-up: what a lone unit must beat.
+_RIVAL = (0.3, 0.5, 0.15)
+_OFFER_SHARE = 0.25  # a clarification offers the runners-up with this share of the best
+#: A changed unit whose linear score on another unit's example comes this close to the
+#: example's own unit may take it over (scores are margins of about +-1).
+_RISK_GAP = 1.0
 
 
 @dataclass(frozen=True)
@@ -92,11 +115,18 @@ class Status(StrEnum):
 
 @dataclass(frozen=True)
 class Thresholds:
-    """Confidence cut-offs between answered, clarify and no_answer (defaults: see the module)."""
+    """Confidence cut-offs; defaults tuned in benchmarks/matcher_tuning.py (see the module).
+
+    answered: best >= answer and best - second >= margin. clarify: otherwise, when the two
+    best together reach `clarify` (one of them is likely right; near-duplicate units split
+    the confidence between them); offered are the best and the runners-up with at least a
+    quarter of its confidence. no_answer: below that (out of scope: hand over to a person
+    with the best unit's routing hint).
+    """
 
     answer: float = 0.5
-    clarify: float = 0.2
-    margin: float = 0.15
+    clarify: float = 0.55
+    margin: float = 0.35
 
 
 @dataclass(frozen=True)
@@ -106,44 +136,44 @@ class MatchResult:
     status: Status
     candidates: tuple[Candidate, ...]
 
-    @property
-    def best(self) -> Candidate | None:
-        """The top candidate, if any (its unit's `routing` hint guides a hand-over)."""
-        return self.candidates[0] if self.candidates else None
-
 
 @dataclass(frozen=True)
 class MatcherConfig:
-    """Model settings; the defaults are the ones chosen in `benchmarks/matcher_tuning.py`."""
+    """Model settings; the defaults are the ones measured in benchmarks/matcher_tuning.py."""
 
     word_weight: float = 0.5  # share of word n-grams in the vector; the rest is characters
     char_ngrams: tuple[int, int] = (2, 4)
     hard_negatives: int = 10  # most similar other units paired with each training example
-    random_negatives: int = 10  # and random other units (all others when these cover them)
-    prune: int = 64  # per-unit features kept when looking for hard negatives among many units
-    prune_above: int = 2000  # units
-    example_negatives_up_to: int = 50_000_000  # examples x units; above, negatives per unit
-    pair_budget: int = 500_000  # above this many pairs, fewer negatives per example
-    alpha: float = 3e-4  # L2 regularisation of each unit's weights (as in one-vs-rest)
+    random_negatives: int = 10  # plus random ones; all others when these would cover them
+    pair_budget: int = 500_000  # beyond this many pairs, fewer negatives per example
+    example_negatives_up_to: int = 50_000_000  # examples x units; beyond, per unit (cheaper)
+    prune: int = 64  # features per centroid kept when searching hard negatives among ...
+    prune_above: int = 2_000  # ... more units than this
+    alpha: float = 3e-4  # L2 regularisation of each unit's weights, as in one-vs-rest
     epochs: int = 25
     min_epochs: int = 5
-    visit_budget: int = 6_000_000  # pair visits; many pairs converge in fewer epochs
-    loss: str = "modified_huber"
-    positive_weight: float = 1.0  # weight of a positive pair relative to a negative one
-    average: bool = False
-    solver: str = "sgd"
-    c: float = 1.0
-    tol: float = 1e-4
-    centroid_weight: float = 0.5  # weight of centroid similarity when picking candidates
-    candidates: int = 20  # units scored in full per question
-    # Logistic mix of (linear score, lead over the best other unit, nearest-example cosine,
-    # rapidfuzz token-set ratio / 100) and a bias: fitted by the tuning benchmark.
-    calibration: tuple[float, float, float, float, float] = (2.0, 2.0, 4.0, 1.0, -4.0)
+    visit_budget: int = 6_000_000  # pair visits; many pairs need fewer epochs
+    candidates: int = 20  # units whose signals are measured in full per question
+    # Weights of (linear, lead, cosine, fuzz, centroid) and of the same times the size signal.
+    ranking: tuple[float, ...] = (
+        4.932,
+        -3.676,
+        3.371,
+        -3.043,
+        33.095,
+        -0.903,
+        2.901,
+        1.535,
+        5.612,
+        -24.801,
+    )
+    # Confidence = logistic(a * score + b * lead of the score over the runner-up + c).
+    confidence: tuple[float, float, float] = (0.081, 0.599, -1.37)
     seed: int = 0
 
 
 def normalize_text(text: str, limit: int = MAX_QUESTION_CHARS) -> str:
-    """Case-fold, unify Unicode forms, 'ё' and spacing, and cut very long text at a word end."""
+    """Case-fold and unify Unicode forms, 'ё' and spacing; cut very long text at a word end."""
     text = unicodedata.normalize("NFKC", text).casefold().replace("ё", "е")
     text = _SPACES.sub(" ", text).strip()
     if len(text) > limit:
@@ -177,59 +207,53 @@ def _prune_rows(matrix: sp.csr_matrix, keep: int) -> sp.csr_matrix:
     )
 
 
-def _tfidf(counts: sp.csr_matrix, idf: np.ndarray) -> sp.csr_matrix:
-    """Sublinear tf times idf, rows L2-normalised, in place on a copy of `counts`."""
-    out = counts.astype(np.float32)
-    out.data = (1.0 + np.log(out.data)) * idf[out.indices]
-    return normalize(out)
-
-
 def _idf(counts: sp.csr_matrix) -> np.ndarray:
     """Smoothed inverse document frequency, as scikit-learn's TfidfVectorizer computes it."""
     df = np.bincount(counts.indices, minlength=counts.shape[1])
     return (np.log((1.0 + counts.shape[0]) / (1.0 + df)) + 1.0).astype(np.float32)
 
 
+def _tfidf(counts: sp.csr_matrix, idf: np.ndarray) -> sp.csr_matrix:
+    """Sublinear tf times idf, rows L2-normalised."""
+    out = counts.astype(np.float32)
+    out.data = (1.0 + np.log(out.data)) * idf[out.indices]
+    return normalize(out)
+
+
 class _Vectorizer:
     """TF-IDF of word 1-2-grams plus character n-grams of each word, weighted, L2-normalised.
 
-    Character n-grams are those of the padded word (" card " -> " ca", "car", ...), so a
-    document's are the sum of its words': they are computed once per distinct word, which
-    keeps fitting 100,000 questions to about a second.
+    Character n-grams are those of the padded word (" card " -> " c", " ca", "car", ...), so a
+    text's are the sum of its words': they are computed once per distinct word, which keeps
+    fitting 100,000 questions to about two seconds.
     """
 
     def __init__(self, config: MatcherConfig) -> None:
         self.scales = (math.sqrt(config.word_weight), math.sqrt(1.0 - config.word_weight))
         self.lengths = range(config.char_ngrams[0], config.char_ngrams[1] + 1)
         self.words: dict[str, int] = {}  # unigram -> id
-        self.bigrams = np.zeros(0, dtype=np.int64)  # sorted keys first * n_words + second
+        self.bigrams = np.zeros(0, dtype=np.int64)  # sorted keys: first * len(words) + second
         self.grams: dict[str, int] = {}  # character n-gram -> id
-        self.word_idf = np.zeros(0, dtype=np.float32)
+        self.word_idf = np.zeros(0, dtype=np.float32)  # unigrams, then bigrams
         self.gram_idf = np.zeros(0, dtype=np.float32)
-
-    @property
-    def size(self) -> int:
-        """Number of features: words and bigrams, then character n-grams."""
-        return len(self.word_idf) + len(self.gram_idf)
 
     def _split(self, word: str) -> list[str]:
         padded = f" {word} "
         return [padded[i : i + n] for n in self.lengths for i in range(len(padded) - n + 1)]
 
     def fit_transform(self, texts: Sequence[str]) -> sp.csr_matrix:
-        """Learn the vocabularies and idf from normalised `texts`; return their vectors."""
+        """Learn vocabularies and idf from normalised `texts`; return their vectors."""
         words = self.words
         docs = [[words.setdefault(w, len(words)) for w in _WORD.findall(t)] for t in texts]
         n_words = len(words)
         lengths = np.array([len(d) for d in docs], dtype=np.int64)
         flat = np.fromiter((w for d in docs for w in d), dtype=np.int64, count=int(lengths.sum()))
         doc_of = np.repeat(np.arange(len(docs)), lengths)
-        follows = np.ones(len(flat), dtype=bool)  # token i and i + 1 are in the same document
-        follows[np.cumsum(lengths)[lengths > 0] - 1] = False
-        first = np.flatnonzero(follows[:-1]) if len(flat) else np.zeros(0, dtype=np.int64)
+        same_doc = np.ones(len(flat), dtype=bool)  # token i and token i + 1 share a text
+        same_doc[np.cumsum(lengths)[lengths > 0] - 1] = False
+        first = np.flatnonzero(same_doc)
         keys = flat[first] * n_words + flat[first + 1]
         self.bigrams, bigram_ids = np.unique(keys, return_inverse=True)
-        n_features = n_words + len(self.bigrams)
         word_counts = sp.csr_matrix(
             (
                 np.ones(len(flat) + len(keys), dtype=np.float32),
@@ -238,12 +262,12 @@ class _Vectorizer:
                     np.concatenate([flat, n_words + bigram_ids.ravel()]),
                 ),
             ),
-            shape=(len(docs), n_features),
+            shape=(len(docs), n_words + len(self.bigrams)),
         )
         word_counts.sum_duplicates()
-        vocabulary = sorted(words, key=words.__getitem__)
-        gram_rows, gram_cols = [], []
-        for w, word in enumerate(vocabulary):
+        gram_rows: list[int] = []
+        gram_cols: list[int] = []
+        for w, word in enumerate(sorted(words, key=words.__getitem__)):
             ids = [self.grams.setdefault(g, len(self.grams)) for g in self._split(word)]
             gram_cols += ids
             gram_rows += [w] * len(ids)
@@ -260,46 +284,58 @@ class _Vectorizer:
         return normalize(sp.hstack(blocks, format="csr")).astype(np.float32)
 
     def vector(self, text: str) -> tuple[np.ndarray, np.ndarray]:
-        """Feature indices and values of one normalised text; unknown n-grams are ignored."""
+        """Feature indices and values of one normalised text.
+
+        N-grams never seen in training have no feature, but they still count in the norm (with
+        the idf of the rarest term), so a question of mostly unknown words is not mistaken for
+        its few known ones.
+        """
         tokens = _WORD.findall(text)
         ids = [self.words.get(w, -1) for w in tokens]
         word_counts = Counter(i for i in ids if i >= 0)
-        n_words = len(self.words)
+        unknown_words = len(ids) - sum(word_counts.values()) + max(0, len(ids) - 1)
         if len(self.bigrams) and len(ids) > 1:
             pairs = np.array(ids, dtype=np.int64)
             known = (pairs[:-1] >= 0) & (pairs[1:] >= 0)
-            keys = pairs[:-1][known] * n_words + pairs[1:][known]
+            keys = pairs[:-1][known] * len(self.words) + pairs[1:][known]
             at = np.minimum(np.searchsorted(self.bigrams, keys), len(self.bigrams) - 1)
-            found = at[self.bigrams[at] == keys]
-            word_counts.update((n_words + found).tolist())
+            found = (len(self.words) + at[self.bigrams[at] == keys]).tolist()
+            word_counts.update(found)
+            unknown_words -= len(found)
         grams = self.grams
-        gram_counts = Counter(
-            j for w in tokens for g in self._split(w) if (j := grams.get(g)) is not None
-        )
+        split = [g for w in tokens for g in self._split(w)]
+        gram_counts = Counter(j for g in split if (j := grams.get(g)) is not None)
+        unknown_grams = len(split) - sum(gram_counts.values())
         indices, values = [], []
-        for counts, idf, scale, offset in (
-            (word_counts, self.word_idf, self.scales[0], 0),
-            (gram_counts, self.gram_idf, self.scales[1], len(self.word_idf)),
+        for counts, unknown, idf, scale, offset in (
+            (word_counts, unknown_words, self.word_idf, self.scales[0], 0),
+            (gram_counts, unknown_grams, self.gram_idf, self.scales[1], len(self.word_idf)),
         ):
             if not counts:
                 continue
             idx = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
             tf = 1.0 + np.log(np.fromiter(counts.values(), dtype=np.float64, count=len(counts)))
             val = tf * idf[idx]
+            unseen = unknown * float(idf.max()) ** 2  # each as if seen once, in no example
             indices.append(idx + offset)
-            values.append(val * (scale / np.linalg.norm(val)))
+            values.append(val * (scale / math.sqrt(float(val @ val) + unseen)))
         if not indices:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
-        val = np.concatenate(values)
-        return np.concatenate(indices), val / np.linalg.norm(val)
+        return np.concatenate(indices), np.concatenate(values)
+
+
+def _expand(signals: np.ndarray) -> np.ndarray:
+    """Ranking features: the five match signals, then the same times the unit-size signal."""
+    size = signals[:, 5:6]
+    return np.hstack([signals[:, :5], signals[:, :5] * size])
 
 
 @dataclass(frozen=True)
 class _Scored:
-    """Per-candidate signals for one question (also what the tuning benchmark calibrates on)."""
+    """One question's candidate units (class indices) and their signals (see _SIGNALS)."""
 
-    units: np.ndarray  # class indices
-    features: np.ndarray  # shape (len(units), 4): linear score, lead, cosine, fuzz
+    units: np.ndarray
+    signals: np.ndarray
 
 
 class IntentMatcher:
@@ -309,15 +345,16 @@ class IntentMatcher:
         self.locale = locale
         self.config = config
         self._classes: list[str] = []
-        self._texts: list[str] = []  # normalised examples, grouped by class
-        self._starts = np.zeros(1, dtype=np.int64)  # class k owns examples starts[k]:starts[k+1]
+        self._texts: list[str] = []  # normalised examples, grouped by unit
+        self._starts = np.zeros(1, dtype=np.int64)  # unit k owns examples starts[k]:starts[k+1]
         self._vectorizer: _Vectorizer | None = None
         self._examples = sp.csr_matrix((0, 0), dtype=np.float32)
-        # Transposed (feature -> units) postings shared by the linear weights and the centroids.
-        self._postings = sp.csr_matrix((0, 0), dtype=np.float32)
-        self._weights = np.zeros(0, dtype=np.float32)  # per posting
-        self._centroid = np.zeros(0, dtype=np.float32)  # per posting
-        self._bias = np.zeros(0, dtype=np.float32)  # per class
+        # Feature -> unit postings, shared by the linear weights and the centroids.
+        self._post_indptr = np.zeros(1, dtype=np.int64)
+        self._post_units = np.zeros(0, dtype=np.int32)
+        self._weights = np.zeros(0, dtype=np.float32)
+        self._centroid = np.zeros(0, dtype=np.float32)
+        self._bias = np.zeros(0, dtype=np.float32)  # per unit
 
     # ---------------------------------------------------------------- training
 
@@ -325,7 +362,7 @@ class IntentMatcher:
     def train(
         cls, examples: Sequence[Example], *, locale: str, config: MatcherConfig | None = None
     ) -> IntentMatcher:
-        """Learn every unit's examples (duplicates and empty texts are dropped)."""
+        """Learn every unit's examples (repeated and empty texts are dropped)."""
         matcher = cls(locale, config or MatcherConfig())
         pairs = sorted({(ex.unit_id, text) for ex in examples if (text := normalize_text(ex.text))})
         if not pairs:
@@ -342,7 +379,7 @@ class IntentMatcher:
         return matcher
 
     def _fit(self, vectors: sp.csr_matrix, labels: np.ndarray) -> None:
-        """Centroids and the sparse linear model; both live on each unit's own vocabulary."""
+        """Centroids and the linear model, both on each unit's own vocabulary."""
         n_classes = len(self._classes)
         membership = sp.csr_matrix(
             (np.ones(len(labels), dtype=np.float32), (labels, np.arange(len(labels)))),
@@ -352,13 +389,13 @@ class IntentMatcher:
         sums.sum_duplicates()
         sums.sort_indices()
         centroids = normalize(sums).astype(np.float32)
-        if n_classes == 1:
+        if n_classes == 1:  # nothing to contrast: centroid similarity, scaled to about -1..1
             typical = float((vectors @ centroids.T).toarray().mean()) or 1.0
             weights, bias = centroids.data * (2.0 / typical), np.array([-1.0])
         else:
             weights, bias = self._linear_model(vectors, labels, centroids)
-        # Transpose once; `data` of the transposed structure is a permutation of postings.
-        order = sp.csr_matrix(
+        # Transpose to feature -> unit postings; `data` carries each posting's old position.
+        moved = sp.csr_matrix(
             (
                 np.arange(1, centroids.nnz + 1, dtype=np.float64),
                 centroids.indices,
@@ -366,11 +403,9 @@ class IntentMatcher:
             ),
             shape=centroids.shape,
         ).T.tocsr()
-        perm = order.data.astype(np.int64) - 1
-        self._postings = sp.csr_matrix(
-            (np.ones(len(perm), dtype=np.float32), order.indices, order.indptr),
-            shape=order.shape,
-        )
+        perm = moved.data.astype(np.int64) - 1
+        self._post_indptr = moved.indptr.astype(np.int64)
+        self._post_units = moved.indices.astype(np.int32)
         self._weights = np.asarray(weights, dtype=np.float32)[perm]
         self._centroid = centroids.data[perm]
         self._bias = np.asarray(bias, dtype=np.float32)
@@ -378,43 +413,33 @@ class IntentMatcher:
     def _linear_model(
         self, vectors: sp.csr_matrix, labels: np.ndarray, centroids: sp.csr_matrix
     ) -> tuple[np.ndarray, np.ndarray]:
-        """One-vs-rest over hard negatives, solved as one binary model on (example, unit) pairs.
-
-        Returns the weights aligned with `centroids.data` (unit k's weights live on unit k's
-        own vocabulary) and one bias per unit.
-        """
+        """Weights aligned with `centroids.data` and one bias per unit, from one binary SGD."""
         cfg = self.config
         n_classes = centroids.shape[0]
         rows, units = self._pairs(vectors, labels, centroids)
         target = (units == labels[rows]).astype(np.int8)
         order = np.argsort(units, kind="stable")
         rows, units, target = rows[order], units[order], target[order]
-        design = self._pair_design(vectors, rows, units, centroids)
-        sample_weight = np.where(target == 1, cfg.positive_weight, 1.0)
-        if cfg.solver == "liblinear":
-            model = LinearSVC(C=cfg.c, tol=cfg.tol, fit_intercept=False, random_state=cfg.seed)
-        else:
-            model = SGDClassifier(
-                loss=cfg.loss,
-                alpha=cfg.alpha / n_classes,
-                tol=None,
-                max_iter=max(cfg.min_epochs, min(cfg.epochs, cfg.visit_budget // len(target))),
-                random_state=cfg.seed,
-                average=cfg.average,
-            )
-        model.fit(design, target, sample_weight=sample_weight)
+        design = _pair_design(vectors, rows, units, centroids)
+        model = SGDClassifier(
+            loss="modified_huber",
+            alpha=cfg.alpha / n_classes,  # each unit sees about 1/n_classes of the pairs
+            max_iter=max(cfg.min_epochs, min(cfg.epochs, cfg.visit_budget // len(target))),
+            tol=None,
+            random_state=cfg.seed,
+        )
+        model.fit(design, target)
         coef = model.coef_.ravel()
-        bias = coef[centroids.nnz :] + (model.intercept_[0] if cfg.solver != "liblinear" else 0.0)
-        return coef[: centroids.nnz], bias
+        return coef[: centroids.nnz], coef[centroids.nnz :] + model.intercept_[0]
 
     def _pairs(
         self, vectors: sp.csr_matrix, labels: np.ndarray, centroids: sp.csr_matrix
     ) -> tuple[np.ndarray, np.ndarray]:
-        """(example, unit) training pairs: each example with its own unit and its negatives.
+        """(example, unit) training pairs: each example with its own unit and negatives.
 
         With few units every other unit is a negative (plain one-vs-rest). Otherwise an example
-        meets the units most similar to its own (hard negatives) and random ones, so that every
-        unit also sees unrelated questions; with very many examples there are fewer of each.
+        meets the units most similar to it (hard negatives) and random ones, so that every unit
+        also sees unrelated questions; with very many examples, fewer of each.
         """
         cfg = self.config
         n_examples, n_classes = len(labels), centroids.shape[0]
@@ -429,92 +454,78 @@ class IntentMatcher:
         rng = np.random.default_rng(cfg.seed)
         picked = rng.integers(0, n_classes - 1, size=(n_examples, n_random))
         picked += picked >= labels[:, None]  # skip the example's own unit
-        if n_examples * n_classes > cfg.example_negatives_up_to:
-            similar = self._hard_negatives(centroids, np.arange(n_classes), centroids, n_hard)
-            hard = similar[labels]
+        if n_examples * n_classes > cfg.example_negatives_up_to:  # per unit: cheaper
+            pruned = self._pruned(centroids)
+            hard = _most_similar(pruned, np.arange(n_classes), pruned, n_hard, cfg.seed)[labels]
         else:
-            hard = self._hard_negatives(vectors, labels, centroids, n_hard)
-        picked = np.hstack([hard, picked])
+            hard = _most_similar(vectors, labels, self._pruned(centroids), n_hard, cfg.seed)
         keys = np.unique(
             np.concatenate(
                 [
                     np.arange(n_examples) * n_classes + labels,
-                    (np.arange(n_examples)[:, None] * n_classes + picked).ravel(),
+                    (
+                        np.arange(n_examples)[:, None] * n_classes + np.hstack([hard, picked])
+                    ).ravel(),
                 ]
             )
         )
         return keys // n_classes, keys % n_classes
 
-    def _hard_negatives(
-        self, vectors: sp.csr_matrix, labels: np.ndarray, centroids: sp.csr_matrix, count: int
-    ) -> np.ndarray:
-        """For each row, the `count` other units whose centroids it is most similar to."""
-        n_classes = centroids.shape[0]
-        if self.config.prune and n_classes > self.config.prune_above:
-            centroids = _prune_rows(centroids, self.config.prune)
-            if vectors.shape[0] == n_classes:  # units against units: prune both sides
-                vectors = centroids
-        rng = np.random.default_rng(self.config.seed)
-        centroids_t = centroids.T.tocsr()
-        out = np.empty((len(labels), count), dtype=np.int64)
-        step = max(1, 4_000_000 // n_classes)
-        for start in range(0, len(labels), step):
-            stop = min(start + step, len(labels))
-            sims = (vectors[start:stop] @ centroids_t).toarray()
-            sims += rng.random(sims.shape, dtype=np.float32) * 1e-4  # random among ties
-            sims[np.arange(stop - start), labels[start:stop]] = -np.inf
-            out[start:stop] = np.argpartition(-sims, count - 1, axis=1)[:, :count]
-        return out
+    # ---------------------------------------------------------------- what a change touches
 
-    @staticmethod
-    def _pair_design(
-        vectors: sp.csr_matrix, rows: np.ndarray, units: np.ndarray, support: sp.csr_matrix
-    ) -> sp.csr_matrix:
-        """Design matrix of (example, unit) pairs, sorted by unit.
+    def example_texts(self) -> dict[str, frozenset[str]]:
+        """Each unit's normalised example questions, as this matcher learnt them."""
+        return {
+            unit: frozenset(self._texts[self._starts[k] : self._starts[k + 1]])
+            for k, unit in enumerate(self._classes)
+        }
 
-        Columns are every unit's weights on its own vocabulary (the postings of `support`, in
-        order) followed by one bias column per unit; a pair keeps the example's values on its
-        unit's vocabulary only. Built in slices of whole units to bound memory.
+    def at_risk(self, changed: Collection[str], limit: int) -> tuple[list[Example], int]:
+        """Training examples that a change to the `changed` units may have rerouted.
+
+        Those are every example of a changed unit, and every other example on which a changed
+        unit's linear score comes within `_RISK_GAP` of its own unit's, riskiest first. Both
+        scores are sparse dot products with the training vectors, so finding them costs a
+        fraction of ranking every example. Returns at most `limit` examples and how many more
+        were at risk.
         """
-        n_classes = support.shape[0]
-        lookup = np.full(vectors.shape[1], -1, dtype=np.int64)
-        unit_bounds = np.searchsorted(units, np.arange(n_classes + 1))
-        budget = 4_000_000 // max(1, vectors.nnz // max(1, vectors.shape[0]))  # pairs per slice
-        data, indices, lengths = [], [], []
-        unit = 0
-        while unit < n_classes:
-            last = int(np.searchsorted(unit_bounds, unit_bounds[unit] + budget, "right")) - 1
-            last = min(max(last, unit + 1), n_classes)
-            lo, hi = unit_bounds[unit], unit_bounds[last]
-            gathered = vectors[rows[lo:hi]]
-            cols = np.empty(gathered.nnz, dtype=np.int64)
-            for k in range(unit, last):
-                own = support.indices[support.indptr[k] : support.indptr[k + 1]]
-                a, b = (
-                    gathered.indptr[unit_bounds[k] - lo],
-                    gathered.indptr[unit_bounds[k + 1] - lo],
-                )
-                lookup[own] = np.arange(support.indptr[k], support.indptr[k + 1])
-                cols[a:b] = lookup[gathered.indices[a:b]]
-                lookup[own] = -1
-            kept = cols >= 0
-            pair_of = np.repeat(np.arange(hi - lo), np.diff(gathered.indptr))[kept]
-            per_pair = np.bincount(pair_of, minlength=hi - lo) + 1  # + the bias entry
-            out_cols = np.empty(int(per_pair.sum()), dtype=np.int64)
-            out_data = np.ones(len(out_cols), dtype=np.float32)
-            place = np.arange(len(pair_of)) + pair_of  # each earlier pair added a bias entry
-            out_cols[place] = cols[kept]
-            out_data[place] = gathered.data[kept]
-            out_cols[np.cumsum(per_pair) - 1] = support.nnz + units[lo:hi]
-            data.append(out_data)
-            indices.append(out_cols)
-            lengths.append(per_pair)
-            unit = last
-        indptr = np.concatenate([[0], np.cumsum(np.concatenate(lengths))])
-        return sp.csr_matrix(
-            (np.concatenate(data), np.concatenate(indices), indptr),
-            shape=(len(rows), support.nnz + n_classes),
+        index = {unit: k for k, unit in enumerate(self._classes)}
+        picked = np.array(sorted(index[u] for u in changed if u in index), dtype=np.int64)
+        if not len(picked) or self._examples.shape[0] == 0:
+            return [], 0
+        labels = np.repeat(np.arange(len(self._classes)), np.diff(self._starts))
+        by_unit = self._unit_weights()
+        own = np.empty(len(labels), dtype=np.float64)
+        step = 4096
+        for start in range(0, len(labels), step):
+            rows = slice(start, start + step)
+            own[rows] = np.asarray(
+                self._examples[rows].multiply(by_unit[labels[rows]]).sum(axis=1)
+            ).ravel()
+        own = np.clip(own + self._bias[labels], -_LINEAR_RANGE, _LINEAR_RANGE)
+        rival = (self._examples @ by_unit[picked].T).toarray() + self._bias[picked]
+        rival[labels[:, None] == picked[None, :]] = -np.inf  # a unit is no rival to itself
+        gap = np.clip(rival.max(axis=1), -_LINEAR_RANGE, _LINEAR_RANGE) - own
+        mine = np.isin(labels, picked)
+        risk = np.where(mine, np.inf, gap)  # a changed unit's own examples come first
+        rows = np.flatnonzero(mine | (gap > -_RISK_GAP))
+        rows = rows[np.argsort(-risk[rows], kind="stable")]
+        chosen = [Example(self._classes[labels[i]], self._texts[i]) for i in rows[:limit]]
+        return chosen, max(0, len(rows) - limit)
+
+    def _unit_weights(self) -> sp.csr_matrix:
+        """The linear weights as a unit x feature matrix (the postings transposed)."""
+        postings = sp.csr_matrix(
+            (self._weights, self._post_units, self._post_indptr),
+            shape=(len(self._post_indptr) - 1, len(self._classes)),
         )
+        return postings.T.tocsr()
+
+    def _pruned(self, centroids: sp.csr_matrix) -> sp.csr_matrix:
+        """Centroids cut to their strongest features when there are very many units."""
+        if centroids.shape[0] > self.config.prune_above:
+            return _prune_rows(centroids, self.config.prune)
+        return centroids
 
     # ---------------------------------------------------------------- answering
 
@@ -528,7 +539,7 @@ class IntentMatcher:
         scored = self._score(normalize_text(question))
         if scored is None:
             return []
-        confidence = self._confidence(scored.features)
+        confidence = self._confidence(scored.signals)
         order = np.argsort(-confidence, kind="stable")[:limit]
         return [
             Candidate(self._classes[int(scored.units[i])], round(float(confidence[i]), 4))
@@ -538,13 +549,22 @@ class IntentMatcher:
     def match(
         self, question: str, *, thresholds: Thresholds | None = None, limit: int = 3
     ) -> MatchResult:
-        """Answer, ask to choose between close candidates, or admit the question is unknown."""
-        return decide(self.rank(question, limit=max(limit, 2)), thresholds or Thresholds(), limit)
+        """Answer, ask which of a few close units was meant, or admit not knowing."""
+        ranked = self.rank(question, limit=max(limit, 2))
+        return _decide(ranked, thresholds or Thresholds(), limit)
 
-    def _confidence(self, features: np.ndarray) -> np.ndarray:
-        """Logistic mix of the candidate signals: probability the candidate is the right unit."""
-        weights = np.asarray(self.config.calibration[:-1], dtype=np.float64)
-        return _sigmoid(features @ weights + self.config.calibration[-1])
+    def _confidence(self, signals: np.ndarray) -> np.ndarray:
+        """Probability that each candidate is the right unit (order = ranking order)."""
+        weights = np.asarray(self.config.ranking)
+        score = _expand(signals) @ weights
+        if len(score) > 1:
+            second, first = np.partition(score, len(score) - 2)[-2:]
+            lead = score - np.where(score >= first, second, first)
+        else:  # a sole unit is compared with a typical runner-up (_RIVAL)
+            rival = np.array([[-1.0, -1.0 - signals[0, 0], *_RIVAL, signals[0, 5]]])
+            lead = score - _expand(rival) @ weights
+        a, b, c = self.config.confidence
+        return _sigmoid(a * score + b * lead + c)
 
     def _score(self, text: str) -> _Scored | None:
         """Candidates and their signals for a normalised question, or None if nothing overlaps."""
@@ -554,46 +574,68 @@ class IntentMatcher:
         if len(idx) == 0:
             return None
         n_classes = len(self._classes)
-        post = self._postings
-        at = _ranges(post.indptr[idx], post.indptr[idx + 1])
-        units_hit = post.indices[at]
-        weight = np.repeat(val, np.diff(post.indptr)[idx])
-        linear = np.bincount(units_hit, self._weights[at] * weight, n_classes) + self._bias
-        centroid = np.bincount(units_hit, self._centroid[at] * weight, n_classes)
-        prefilter = linear + self.config.centroid_weight * centroid
-        count = min(self.config.candidates, n_classes)
-        if count < n_classes:
-            units = np.argpartition(-prefilter, count - 1)[:count]
-        else:
-            units = np.arange(n_classes)
-        lin = linear[units]
+        at = _ranges(self._post_indptr[idx], self._post_indptr[idx + 1])
+        hit = self._post_units[at]
+        weight = np.repeat(val, np.diff(self._post_indptr)[idx])
+        linear = np.bincount(hit, self._weights[at] * weight, n_classes) + self._bias
+        # Trained margins are about +-1; beyond +-2 the score says nothing more (and small
+        # training sets can leave it far out there, where the ranking was never fitted).
+        np.clip(linear, -_LINEAR_RANGE, _LINEAR_RANGE, out=linear)
+        centroid = np.bincount(hit, self._centroid[at] * weight, n_classes)
         if n_classes > 1:
             second, first = np.partition(linear, n_classes - 2)[-2:]
-            lead = lin - np.where(lin >= first, second, first)
+            lead = linear - np.where(linear >= first, second, first)
         else:
-            lead = lin + 1.0
+            lead = linear + 1.0
+        size = np.minimum(1.0, np.log1p(np.diff(self._starts)) / math.log(101.0))
+        count = min(self.config.candidates, n_classes)
+        if count < n_classes:  # the ranking without the two per-example signals
+            cheap = np.column_stack([linear, lead, 0 * linear, 0 * linear, centroid, size])
+            units = np.argpartition(-(_expand(cheap) @ np.asarray(self.config.ranking)), count - 1)[
+                :count
+            ]
+        else:
+            units = np.arange(n_classes)
         cosine, nearest = self._nearest(idx, val, units)
         fuzzy = np.array([fuzz.token_set_ratio(text, self._texts[i]) for i in nearest]) / 100.0
-        return _Scored(units=units, features=np.column_stack([lin, lead, cosine, fuzzy]))
+        signals = np.column_stack(
+            [linear[units], lead[units], cosine, fuzzy, centroid[units], size[units]]
+        )
+        return _Scored(units=units, signals=signals)
 
     def _nearest(
         self, idx: np.ndarray, val: np.ndarray, units: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
-        """For each unit, the cosine to its closest training example and that example's index."""
+        """For each unit, the cosine to its closest example and that example's index."""
         dense = np.zeros(self._examples.shape[1], dtype=np.float32)
         dense[idx] = val
         starts, stops = self._starts[units], self._starts[units + 1]
         rows = _ranges(starts, stops)
         sims = self._examples[rows] @ dense
         sizes = stops - starts
-        bounds = np.cumsum(sizes) - sizes
-        best = np.maximum.reduceat(sims, bounds)
+        best = np.maximum.reduceat(sims, np.cumsum(sizes) - sizes)
         segment = np.repeat(np.arange(len(units)), sizes)
-        hit = np.flatnonzero(sims >= best[segment])
-        _, first = np.unique(segment[hit], return_index=True)
-        return best.astype(np.float64), rows[hit[first]]
+        top = np.flatnonzero(sims >= best[segment])
+        _, first = np.unique(segment[top], return_index=True)
+        return best.astype(np.float64), rows[top[first]]
 
     # ---------------------------------------------------------------- persistence
+
+    def __getstate__(self) -> dict:
+        # The example vectors are most of the model's size and follow from the texts alone
+        # (fitting is deterministic), so they are rebuilt on load instead of being stored.
+        state = dict(self.__dict__)
+        state["_vectorizer"] = None
+        state["_examples"] = None
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._vectorizer = None
+        self._examples = sp.csr_matrix((0, 0), dtype=np.float32)
+        if self._texts:
+            self._vectorizer = _Vectorizer(self.config)
+            self._examples = self._vectorizer.fit_transform(self._texts)
 
     def save(self, path: Path) -> None:
         """Write the trained matcher to `path` atomically (a pickle: load only files you wrote)."""
@@ -615,16 +657,81 @@ class IntentMatcher:
         return matcher
 
 
-def decide(ranked: Sequence[Candidate], thresholds: Thresholds, limit: int = 3) -> MatchResult:
-    """Apply `thresholds` to a ranking (best first)."""
-    if not ranked or ranked[0].confidence < thresholds.clarify:
-        return MatchResult(Status.NO_ANSWER, tuple(ranked[:limit]))
-    best = ranked[0].confidence
+def _most_similar(
+    vectors: sp.csr_matrix, labels: np.ndarray, centroids: sp.csr_matrix, count: int, seed: int
+) -> np.ndarray:
+    """For each row, the `count` units other than its own whose centroids it is closest to."""
+    n_classes = centroids.shape[0]
+    rng = np.random.default_rng(seed)
+    centroids_t = centroids.T.tocsr()
+    out = np.empty((len(labels), count), dtype=np.int64)
+    step = max(1, 4_000_000 // n_classes)
+    for start in range(0, len(labels), step):
+        stop = min(start + step, len(labels))
+        sims = (vectors[start:stop] @ centroids_t).toarray()
+        sims += rng.random(sims.shape, dtype=np.float32) * 1e-4  # random among ties
+        sims[np.arange(stop - start), labels[start:stop]] = -np.inf
+        out[start:stop] = np.argpartition(-sims, count - 1, axis=1)[:, :count]
+    return out
+
+
+def _pair_design(
+    vectors: sp.csr_matrix, rows: np.ndarray, units: np.ndarray, support: sp.csr_matrix
+) -> sp.csr_matrix:
+    """Design matrix of (example, unit) pairs sorted by unit.
+
+    Columns: every unit's weights on its own vocabulary (the postings of `support`, in order),
+    then one bias column per unit. A pair keeps the example's values on its unit's vocabulary
+    only. Built a slice of whole units at a time to bound memory.
+    """
+    n_classes = support.shape[0]
+    lookup = np.full(vectors.shape[1], -1, dtype=np.int64)
+    bounds = np.searchsorted(units, np.arange(n_classes + 1))
+    per_slice = 4_000_000 // max(1, vectors.nnz // max(1, vectors.shape[0]))
+    data, indices, lengths = [], [], []
+    unit = 0
+    while unit < n_classes:
+        last = int(np.searchsorted(bounds, bounds[unit] + per_slice, "right")) - 1
+        last = min(max(last, unit + 1), n_classes)
+        lo, hi = bounds[unit], bounds[last]
+        gathered = vectors[rows[lo:hi]]
+        cols = np.empty(gathered.nnz, dtype=np.int64)
+        for k in range(unit, last):
+            own = support.indices[support.indptr[k] : support.indptr[k + 1]]
+            a, b = gathered.indptr[bounds[k] - lo], gathered.indptr[bounds[k + 1] - lo]
+            lookup[own] = np.arange(support.indptr[k], support.indptr[k + 1])
+            cols[a:b] = lookup[gathered.indices[a:b]]
+            lookup[own] = -1
+        kept = cols >= 0
+        pair_of = np.repeat(np.arange(hi - lo), np.diff(gathered.indptr))[kept]
+        per_pair = np.bincount(pair_of, minlength=hi - lo) + 1  # + the bias entry
+        out_cols = np.empty(int(per_pair.sum()), dtype=np.int64)
+        out_data = np.ones(len(out_cols), dtype=np.float32)
+        place = np.arange(len(pair_of)) + pair_of  # each earlier pair added one bias entry
+        out_cols[place] = cols[kept]
+        out_data[place] = gathered.data[kept]
+        out_cols[np.cumsum(per_pair) - 1] = support.nnz + units[lo:hi]
+        data.append(out_data)
+        indices.append(out_cols)
+        lengths.append(per_pair)
+        unit = last
+    indptr = np.concatenate([[0], np.cumsum(np.concatenate(lengths))])
+    return sp.csr_matrix(
+        (np.concatenate(data), np.concatenate(indices), indptr),
+        shape=(len(rows), support.nnz + n_classes),
+    )
+
+
+def _decide(ranked: Sequence[Candidate], thresholds: Thresholds, limit: int) -> MatchResult:
+    """Apply `thresholds` to a ranking (best first); see `Thresholds`."""
+    best = ranked[0].confidence if ranked else 0.0
     second = ranked[1].confidence if len(ranked) > 1 else 0.0
     if best >= thresholds.answer and best - second >= thresholds.margin:
         return MatchResult(Status.ANSWERED, tuple(ranked[:limit]))
-    offered = tuple(c for c in ranked[:limit] if c.confidence >= thresholds.clarify)
-    return MatchResult(Status.CLARIFY, offered)
+    if not ranked or best + second < thresholds.clarify:
+        return MatchResult(Status.NO_ANSWER, tuple(ranked[:limit]))
+    offered = [c for c in ranked[:limit] if c.confidence >= _OFFER_SHARE * best]
+    return MatchResult(Status.CLARIFY, tuple(offered))
 
 
 # -------------------------------------------------------------------- quality reports
@@ -632,23 +739,23 @@ def decide(ranked: Sequence[Candidate], thresholds: Thresholds, limit: int = 3) 
 
 @dataclass(frozen=True)
 class Confusion:
-    """Questions of unit `expected` that went to unit `predicted`, how often, with samples."""
+    """Questions of unit `expected` that went to unit `predicted`: how many, and samples."""
 
     expected: str
-    predicted: str
+    predicted: str  # "" when nothing matched at all
     count: int
     texts: tuple[str, ...]
 
 
 @dataclass(frozen=True)
 class SelfReport:
-    """Cross-validated quality of a set of examples: what `kb publish --dry-run` can show."""
+    """Cross-validated quality of a set of examples (what `kb publish --dry-run` can show)."""
 
-    accuracy: float
-    evaluated: int  # examples held out (units with a single example are never held out)
+    accuracy: float  # share of held-out examples whose top-1 is their own unit
+    evaluated: int  # examples held out; units with a single example are never held out
     folds: int
     unit_recall: dict[str, float] = field(default_factory=dict)
-    confusions: tuple[Confusion, ...] = ()
+    confusions: tuple[Confusion, ...] = ()  # most frequent first
 
 
 def self_evaluation(
@@ -659,7 +766,7 @@ def self_evaluation(
     config: MatcherConfig | None = None,
     top: int = 20,
 ) -> SelfReport:
-    """Hold out each example in turn (k folds per unit) and report where its question goes."""
+    """Hold each example out once (k folds within each unit) and see where its question goes."""
     by_unit: dict[str, list[Example]] = defaultdict(list)
     for ex in examples:
         if normalize_text(ex.text):
@@ -667,9 +774,10 @@ def self_evaluation(
     rng = random.Random(0)
     fold_of: list[tuple[Example, int]] = []
     for unit in sorted(by_unit):
-        items = list(by_unit[unit])
+        items = by_unit[unit]
         rng.shuffle(items)
         start = rng.randrange(folds)
+        # A unit's examples go round the folds, so a unit always keeps one to train on.
         fold_of += [
             (ex, (start + i) % folds if len(items) > 1 else -1) for i, ex in enumerate(items)
         ]
@@ -680,9 +788,8 @@ def self_evaluation(
         held = [ex for ex, f in fold_of if f == fold]
         if not held:
             continue
-        matcher = IntentMatcher.train(
-            [ex for ex, f in fold_of if f != fold], locale=locale, config=config
-        )
+        train = [ex for ex, f in fold_of if f != fold]
+        matcher = IntentMatcher.train(train, locale=locale, config=config)
         for ex in held:
             seen[ex.unit_id] += 1
             ranked = matcher.rank(ex.text, limit=1)
@@ -708,7 +815,7 @@ def self_evaluation(
 def regressions(
     matcher: IntentMatcher, examples: Sequence[Example]
 ) -> list[tuple[Example, Candidate | None]]:
-    """Training examples whose top-1 is not their own unit, with what they got instead."""
+    """Examples whose top-1 is not their own unit, with what they got instead (None: nothing)."""
     out: list[tuple[Example, Candidate | None]] = []
     for ex in examples:
         ranked = matcher.rank(ex.text, limit=1)
