@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from importers import read_folder
-from kb import KnowledgeBase, ReleaseNotFound
-from kb.answers import RoutingRegression
+from kb import KnowledgeBase, ReleaseNotFound, UnitDocument
+from kb.answers import RoutingCheckIncomplete, RoutingRegression, routing_regressions
 from kb.matcher import Status
 from kb.settings import DEFAULT_CHANNELS
 from tests.conftest import SAMPLE_CONTENT, make_unit
@@ -28,11 +29,20 @@ def test_asking_before_any_release_is_a_clear_error(kb: KnowledgeBase) -> None:
 
 
 def test_a_paraphrase_is_answered_with_its_unit(sample_kb: KnowledgeBase) -> None:
-    answer = sample_kb.ask("is there any credit left on my phone", locale="en")
+    answer = sample_kb.ask("show me my remaining balance", locale="en")
     assert answer.status is Status.ANSWERED
     assert answer.unit_id == "check-balance"
     assert answer.routing == "billing" and answer.release == 1
     assert 0 < answer.confidence <= 1
+
+
+def test_a_loose_paraphrase_is_offered_as_a_choice_not_guessed(
+    sample_kb: KnowledgeBase,
+) -> None:
+    answer = sample_kb.ask("is there any credit left on my phone", locale="en")
+    assert answer.status is Status.CLARIFY and answer.unit_id is None
+    assert answer.alternatives[0].unit_id == "check-balance"
+    assert len(answer.alternatives) >= 2
 
 
 def test_a_russian_question_is_answered_in_russian(sample_kb: KnowledgeBase) -> None:
@@ -159,3 +169,70 @@ def test_publish_reports_example_questions_that_would_stop_routing(
     assert any(f.unit_id == "check-balance" and f.routes_to == "balance-v2" for f in stolen)
     assert not any(f.blocking for f in stolen)
     assert "routing-regression" in str(stolen[0])
+
+
+def _stealer() -> UnitDocument:
+    """A new unit that claims check-balance's example questions."""
+    return make_unit(
+        "balance-v2",
+        title="What is my balance",
+        category="billing",
+        questions=(
+            "what is my balance",
+            "how much money is left on my account",
+            "check my credit",
+            "balance inquiry",
+            "balance enquiry",
+        ),
+    )
+
+
+def test_a_body_only_edit_has_no_routing_check_to_run(sample_kb: KnowledgeBase) -> None:
+    # Same questions and titles: the matcher would be the same, so nothing can reroute,
+    # even with a limit of zero questions to check.
+    current = sample_kb.drafts().unit("check-balance", "en").document
+    sample_kb.save_unit(replace(current, body="A new body."), author="ann")
+    assert routing_regressions(sample_kb.drafts(), sample_kb.services(), limit=0) == []
+
+
+def test_the_first_release_has_nothing_to_regress_from(kb: KnowledgeBase) -> None:
+    kb.import_content(read_folder(SAMPLE_CONTENT, channels=DEFAULT_CHANNELS), author="t")
+    assert routing_regressions(kb.drafts(), None) == []
+
+
+def test_a_routing_check_cut_short_says_how_much_it_left_unchecked(
+    sample_kb: KnowledgeBase,
+) -> None:
+    sample_kb.save_unit(_stealer(), author="ann")
+    findings = routing_regressions(sample_kb.drafts(), sample_kb.services(), limit=2)
+    cut = [f for f in findings if isinstance(f, RoutingCheckIncomplete)]
+    assert len(cut) == 1 and cut[0].checked == 2 and cut[0].unchecked > 0
+    assert not cut[0].blocking and "kb eval --self" in str(cut[0])
+    full = routing_regressions(sample_kb.drafts(), sample_kb.services())
+    assert not any(isinstance(f, RoutingCheckIncomplete) for f in full)
+    assert any(isinstance(f, RoutingRegression) and f.routes_to == "balance-v2" for f in full)
+
+
+def test_a_routing_regression_quotes_the_question_as_the_editor_wrote_it(
+    sample_kb: KnowledgeBase,
+) -> None:
+    asked = "Where Do I See My Loyalty Points?"
+    sample_kb.save_unit(
+        make_unit("loyalty", title="Loyalty points", questions=(asked, "my loyalty points")),
+        author="ann",
+    )
+    sample_kb.publish(author="ann")
+    sample_kb.save_unit(
+        make_unit(
+            "loyalty-v2",
+            title="Where do I see my loyalty points",
+            questions=("where do i see my loyalty points", "loyalty points balance"),
+        ),
+        author="ann",
+    )
+    stolen = [
+        f
+        for f in routing_regressions(sample_kb.drafts(), sample_kb.services())
+        if isinstance(f, RoutingRegression) and f.unit_id == "loyalty"
+    ]
+    assert [f.question for f in stolen if f.routes_to == "loyalty-v2"] == [asked]
