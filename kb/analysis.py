@@ -30,6 +30,7 @@ __all__ = [
     "Language",
     "bulgarian_stem",
     "english_stem",
+    "fold",
     "language_for",
     "russian_stem",
     "surface_words",
@@ -58,7 +59,7 @@ _BG_STOP = frozenset(
 )
 
 
-def _fold(text: str) -> str:
+def fold(text: str) -> str:
     """Lowercase and fold ё to е, so "счёт" and "счет" are one word."""
     return text.lower().replace("ё", "е")
 
@@ -66,14 +67,14 @@ def _fold(text: str) -> str:
 def surface_words(text: str) -> Iterator[tuple[str, int, int]]:
     """The folded words of `text` with their character spans (what a user types and reads)."""
     for match in _WORD.finditer(text):
-        yield _fold(match.group()), match.start(), match.end()
+        yield fold(match.group()), match.start(), match.end()
 
 
 def word_counts(text: str) -> Counter[str]:
     """How often each folded surface word occurs in `text` (one regex pass, no spans)."""
     counts: Counter[str] = Counter()
     for word, count in Counter(_WORD.findall(text)).items():
-        counts[_fold(word)] += count
+        counts[fold(word)] += count
     return counts
 
 

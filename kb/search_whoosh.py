@@ -32,7 +32,7 @@ from whoosh.searching import Searcher
 from whoosh.system import pack_uint
 from whoosh.writing import IndexWriter
 
-from kb.analysis import Language, language_for, surface_words, word_counts
+from kb.analysis import WORD_PATTERN, Language, fold, language_for, surface_words, word_counts
 from kb.errors import ConfigError
 from kb.search import IndexedUnit, SearchHit, SearchQuery, SearchResults
 
@@ -69,6 +69,7 @@ COORDINATION = 0.9
 SNIPPET_CHARS = 160
 
 _SPACE = re.compile(r"\s+")
+_WORD = re.compile(WORD_PATTERN)
 _EMPTY = SearchResults(hits=(), total=0)
 
 
@@ -553,11 +554,11 @@ class _LocaleIndex:
 
     def _hit(self, stored: dict[str, str], score: float, plan: _Plan, staff: bool) -> SearchHit:
         """A hit whose snippet shows the customer text (staff: or the better-matching notes)."""
-        terms = plan.terms
-        snippet, matched = _snippet(stored.get("text", ""), self.language, terms)
+        terms = _Highlight(self.language, plan.terms)
+        snippet, matched = _snippet(stored.get("text", ""), terms)
         internal = stored.get("internal_text", "")
         if staff and internal:
-            other, other_matched = _snippet(internal, self.language, terms)
+            other, other_matched = _snippet(internal, terms)
             if other_matched > matched or not stored.get("text"):
                 snippet = other
         return SearchHit(
@@ -583,14 +584,39 @@ def _top(score: np.ndarray, matched: np.ndarray, limit: int) -> np.ndarray:
     return docs[np.lexsort((docs, -scores))][:limit]
 
 
-def _snippet(text: str, language: Language, terms: frozenset[str]) -> tuple[str, int]:
+class _Highlight:
+    """Which written words match a query's terms, remembered per spelling (a hit's text
+    repeats its words, and hits share theirs: stemming each occurrence was most of the time
+    spent building snippets)."""
+
+    def __init__(self, language: Language, terms: frozenset[str]) -> None:
+        self._language = language
+        self._terms = terms
+        self._seen: dict[str, str | None] = {}
+
+    def matches(self, text: str) -> list[tuple[int, int, str]]:
+        """(start, end, term) of every word in `text` whose term the query has."""
+        seen, found = self._seen, []
+        for match in _WORD.finditer(text):
+            word = match.group()
+            if word in seen:
+                term = seen[word]
+            else:
+                term = seen[word] = self._term(word)
+            if term is not None:
+                found.append((match.start(), match.end(), term))
+        return found
+
+    def _term(self, word: str) -> str | None:
+        """The query term `word` stands for, or None when it matches none."""
+        term = self._language.term(fold(word))
+        return term if term in self._terms else None
+
+
+def _snippet(text: str, highlight: _Highlight) -> tuple[str, int]:
     """Safe-HTML excerpt of `text` around the most distinct matches, and how many it shows."""
     text = _SPACE.sub(" ", text).strip()
-    matches = [
-        (start, end, term)
-        for word, start, end in surface_words(text)
-        if (term := language.term(word)) is not None and term in terms
-    ]
+    matches = highlight.matches(text)
     if not matches:
         return _excerpt(text, 0, []), 0
     best, best_key = 0, (-1, -1)
