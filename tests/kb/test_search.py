@@ -7,15 +7,19 @@ Indexes are built in tmp folders from hand-made units and from the sample conten
 from __future__ import annotations
 
 import threading
+from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from whoosh import index as whoosh_index
+from whoosh.collectors import TopCollector
+from whoosh.query import And, Or, Term
 
 from importers import read_folder
 from kb import ConfigError, Snapshot, StoredUnit
-from kb.analysis import bulgarian_stem, language_for, surface_words
+from kb.analysis import bulgarian_stem, language_for, surface_words, word_counts
 from kb.search import (
     IndexedUnit,
     SearchIndex,
@@ -24,6 +28,7 @@ from kb.search import (
     get_engine,
     indexed_units,
 )
+from kb.search_whoosh import BOOSTS, PUBLIC_FIELDS
 from kb.settings import DEFAULT_CHANNELS
 from tests.conftest import SAMPLE_CONTENT, make_unit
 
@@ -404,6 +409,47 @@ def test_total_is_exact_on_a_larger_index(tmp_path: Path) -> None:
     index.close()
 
 
+def test_scores_and_order_are_whooshs_own_bm25f(tmp_path: Path) -> None:
+    # Search scores posting lists with numpy; Whoosh's matchers on the same index must agree.
+    words = ["roaming", "charges", "abroad", "data", "plan", "modem", "reset"]
+    units = [
+        unit(
+            f"u{i}",
+            title=f"{words[i % 7]} {words[(i * 3) % 7]}",
+            questions=(f"how {words[(i + 2) % 7]} works",),
+            text=" ".join(words[j % 7] for j in range(i, i + 5 + i % 11)),
+        )
+        for i in range(60)
+    ]
+    index = build(tmp_path, units)
+    reader = whoosh_index.open_dir(str(tmp_path / "index" / "locale-0"))
+    with reader.searcher() as searcher:
+        for text in ("roaming", "roaming charges", "data plan abroad"):
+            clauses = [
+                Or([Term(f, word, boost=BOOSTS[f]) for f in PUBLIC_FIELDS])
+                for word in language_for("en").analyzer()(text)
+                for word in [word.text]
+            ]
+            # Whoosh's exact ranking (the engine used this collector before numpy); every
+            # match, as sums in another order may swap units whose scores tie.
+            collector = TopCollector(limit=100, usequality=False, replace=0)
+            searcher.search_with_collector(And(clauses), collector)
+            expected = {hit["unit_id"]: hit.score for hit in collector.results()}
+            found = search(index, text, prefix=False, limit=100)
+            assert found.total == len(expected)
+            assert {h.unit_id: h.score for h in found.hits} == pytest.approx(expected)
+            assert [h.score for h in found.hits] == pytest.approx(sorted(expected.values())[::-1])
+    reader.close()
+    index.close()
+
+
+def test_equal_scores_keep_the_order_units_were_indexed_in(tmp_path: Path) -> None:
+    units = [unit(f"u{i}", text="Reset the modem.") for i in (3, 1, 2, 0)]
+    index = build(tmp_path, units)
+    assert ids(search(index, "modem", limit=3)) == ["u3", "u1", "u2"]
+    index.close()
+
+
 @pytest.mark.parametrize("text", ["", "   ", "\n\t"])
 def test_empty_query_returns_nothing(router_index: SearchIndex, text: str) -> None:
     assert search(router_index, text) == SearchResults(hits=(), total=0)
@@ -470,6 +516,8 @@ def test_index_analyzer_and_query_terms_agree(locale: str, text: str) -> None:
     queried = [t for word, _, _ in surface_words(text) if (t := language.term(word))]
     assert indexed == queried
     assert indexed
+    # The build counts words once and hands Whoosh the term counts: the same terms.
+    assert language.term_counts(word_counts(text)) == Counter(indexed)
 
 
 def test_unknown_languages_get_a_plain_lowercase_analyzer(tmp_path: Path) -> None:
