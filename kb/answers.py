@@ -13,6 +13,7 @@ import shutil
 import threading
 import uuid
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -295,17 +296,26 @@ class ReleaseServices:
         return channel is None or channels is None or channel in channels
 
 
+def _train_all(snapshot: Snapshot, folder: Path) -> None:
+    """Train and save the matcher of every locale that has public units."""
+    for locale in snapshot.locales:
+        examples = training_examples(snapshot, locale)
+        if examples:
+            _train(examples, locale).save(folder / f"matcher-{locale}.pkl")
+
+
 def _build(snapshot: Snapshot, engine: SearchEngine, directory: Path, *, replace: bool) -> None:
     """Build into a sibling temporary directory, then rename it into place."""
     directory.parent.mkdir(parents=True, exist_ok=True)
     staging = directory.with_name(f".{directory.name}.{uuid.uuid4().hex[:8]}")
     try:
         (staging / "search").mkdir(parents=True)
-        engine.build(indexed_units(snapshot), staging / "search")
-        for locale in snapshot.locales:
-            examples = training_examples(snapshot, locale)
-            if examples:
-                _train(examples, locale).save(staging / f"matcher-{locale}.pkl")
+        # The matchers train in a second thread while this one builds the search index:
+        # training spends most of its time in numpy and scikit-learn, which release the GIL.
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            trained = pool.submit(_train_all, snapshot, staging)
+            engine.build(indexed_units(snapshot), staging / "search")
+            trained.result()
         (staging / _READY).write_text(str(snapshot.number))
         if replace and directory.exists():
             retired = directory.with_name(f".{directory.name}.old-{uuid.uuid4().hex[:8]}")
