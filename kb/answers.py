@@ -12,7 +12,7 @@ import hashlib
 import shutil
 import threading
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -169,14 +169,19 @@ def _routes_home(matcher: IntentMatcher, example: Example) -> tuple[bool, str | 
 
 
 def routing_regressions(
-    target: Snapshot, base: ReleaseServices | None, *, limit: int = ROUTING_CHECK_LIMIT
+    target: Snapshot,
+    base: ReleaseServices | None,
+    *,
+    after: Mapping[str, IntentMatcher] | None = None,
+    limit: int = ROUTING_CHECK_LIMIT,
 ) -> list[RoutingRegression | RoutingCheckIncomplete]:
     """Example questions that would stop routing to their unit if `target` were published.
 
     Only a change of example questions or titles changes a matcher (training is deterministic),
     so a locale whose examples are those of the current release has nothing to check, and the
     first release has nothing to regress from. Otherwise the examples a change can plausibly
-    reroute are ranked by the old and the new matcher (see `IntentMatcher.at_risk`).
+    reroute are ranked by the old and the new matcher (see `IntentMatcher.at_risk`): the
+    one in `after` (what `target` serves once published) or, without it, one trained here.
     """
     found: list[RoutingRegression | RoutingCheckIncomplete] = []
     for locale in target.locales:
@@ -187,11 +192,12 @@ def routing_regressions(
         changed = _changed_units(before, examples)
         if not changed:
             continue
-        after = _train(examples, locale)
+        trained = after.get(locale) if after is not None else None
+        matcher = trained or _train(examples, locale)
         worded = {(e.unit_id, normalize_text(e.text)): e.text for e in examples}
-        suspects, unchecked = after.at_risk(changed, limit)
+        suspects, unchecked = matcher.at_risk(changed, limit)
         for example in suspects:
-            home, routes_to = _routes_home(after, example)
+            home, routes_to = _routes_home(matcher, example)
             if not home and _routes_home(before, example)[0]:
                 question = worded.get((example.unit_id, example.text), example.text)
                 found.append(RoutingRegression(example.unit_id, locale, question, routes_to))

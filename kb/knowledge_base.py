@@ -6,6 +6,7 @@ import difflib
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -232,13 +233,16 @@ class KnowledgeBase:
         """Publish the drafts as the next release (atomic), or report what that would change.
 
         `gate` (e.g. the channel checks) runs on exactly what is released; errors refuse it.
-        Example questions that would stop routing to their own unit are reported as warnings.
+        Example questions that would stop routing to their own unit are reported as warnings:
+        never blocking, they are worked out after the release is live (with the matchers it
+        serves), so publishing waits on no extra training; a dry run trains to find them.
         """
         base = self._services_if_published()
 
         def checks(target: Snapshot) -> list[GateFinding]:
             found: list[GateFinding] = list(gate(target)) if gate else []
-            found.extend(routing_regressions(target, base))
+            if dry_run:
+                found.extend(routing_regressions(target, base))
             return found
 
         with self.db.write(exclusive=True) as session:
@@ -251,7 +255,9 @@ class KnowledgeBase:
                 gate=checks,
             )
         if plan.release is not None:
-            self.services()  # build the new release's index and matchers: publish-to-ready
+            live = self.services()  # build the new release's index and matchers: ready
+            found = routing_regressions(live.snapshot, base, after=live.matchers)
+            plan = replace(plan, findings=(*plan.findings, *found))
         return plan
 
     def rollback(self, to: int, *, author: str, message: str = "") -> PublishPlan:

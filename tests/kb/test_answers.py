@@ -149,21 +149,7 @@ def test_publish_reports_example_questions_that_would_stop_routing(
     sample_kb: KnowledgeBase,
 ) -> None:
     # A new unit that claims the balance questions steals them from check-balance.
-    sample_kb.save_unit(
-        make_unit(
-            "balance-v2",
-            title="What is my balance",
-            category="billing",
-            questions=(
-                "what is my balance",
-                "how much money is left on my account",
-                "check my credit",
-                "balance inquiry",
-                "balance enquiry",
-            ),
-        ),
-        author="ann",
-    )
+    sample_kb.save_unit(_stealer(), author="ann")
     plan = sample_kb.publish(author="ann", dry_run=True)
     stolen = [f for f in plan.findings if isinstance(f, RoutingRegression)]
     assert any(f.unit_id == "check-balance" and f.routes_to == "balance-v2" for f in stolen)
@@ -185,6 +171,19 @@ def _stealer() -> UnitDocument:
             "balance enquiry",
         ),
     )
+
+
+def test_a_real_publish_reports_the_questions_it_rerouted_once_live(
+    sample_kb: KnowledgeBase,
+) -> None:
+    sample_kb.save_unit(_stealer(), author="ann")
+    plan = sample_kb.publish(author="ann")
+    stolen = [f for f in plan.findings if isinstance(f, RoutingRegression)]
+    assert plan.release == 2 and sample_kb.services().release == 2
+    assert any(f.unit_id == "check-balance" and f.routes_to == "balance-v2" for f in stolen)
+    # The report describes what is now served.
+    question = next(f.question for f in stolen if f.unit_id == "check-balance")
+    assert sample_kb.ask(question).unit_id != "check-balance"
 
 
 def test_a_body_only_edit_has_no_routing_check_to_run(sample_kb: KnowledgeBase) -> None:
