@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import multiprocessing
 import shutil
 import threading
 import uuid
 from collections.abc import Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,10 +26,18 @@ from kb.matcher import (
     Thresholds,
     normalize_text,
 )
-from kb.search import SearchEngine, SearchIndex, SearchQuery, SearchResults, indexed_units
+from kb.search import (
+    IndexedUnit,
+    SearchEngine,
+    SearchIndex,
+    SearchQuery,
+    SearchResults,
+    indexed_units,
+)
 from kb.snapshot import Snapshot, StoredUnit
 
 __all__ = [
+    "PARALLEL_BUILD_UNITS",
     "ROUTING_CHECK_LIMIT",
     "Alternative",
     "Answer",
@@ -125,6 +134,10 @@ def _train(examples: Sequence[Example], locale: str) -> IntentMatcher:
     return matcher
 
 
+#: From this many units a release's search index is built in a child process while this one
+#: trains the matchers (benchmarks/search_answer.py, 10,000 units, two cores: publish-to-ready
+#: 28 s; with a thread instead, 38 s). Below it, starting a process costs more than it saves.
+PARALLEL_BUILD_UNITS = 2_000
 #: At most this many example questions are ranked per locale when checking a release for
 #: routing regressions (a ranking takes about 1 ms with 1,000 units and 8 ms with 10,000).
 ROUTING_CHECK_LIMIT = 1_000
@@ -302,6 +315,11 @@ class ReleaseServices:
         return channel is None or channels is None or channel in channels
 
 
+def _build_index(engine: SearchEngine, units: list[IndexedUnit], folder: Path) -> None:
+    """Build a search index (a module-level function, so a child process can run it)."""
+    engine.build(units, folder)
+
+
 def _train_all(snapshot: Snapshot, folder: Path) -> None:
     """Train and save the matcher of every locale that has public units."""
     for locale in snapshot.locales:
@@ -316,12 +334,18 @@ def _build(snapshot: Snapshot, engine: SearchEngine, directory: Path, *, replace
     staging = directory.with_name(f".{directory.name}.{uuid.uuid4().hex[:8]}")
     try:
         (staging / "search").mkdir(parents=True)
-        # The matchers train in a second thread while this one builds the search index:
-        # training spends most of its time in numpy and scikit-learn, which release the GIL.
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            trained = pool.submit(_train_all, snapshot, staging)
-            engine.build(indexed_units(snapshot), staging / "search")
-            trained.result()
+        units = list(indexed_units(snapshot))
+        if len(units) >= PARALLEL_BUILD_UNITS:
+            # Both jobs hold the GIL much of the time (threads made them slower together than
+            # one after the other), so the index is built in a child process meanwhile.
+            context = multiprocessing.get_context("spawn")
+            with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
+                built = pool.submit(_build_index, engine, units, staging / "search")
+                _train_all(snapshot, staging)
+                built.result()
+        else:
+            engine.build(units, staging / "search")
+            _train_all(snapshot, staging)
         (staging / _READY).write_text(str(snapshot.number))
         if replace and directory.exists():
             retired = directory.with_name(f".{directory.name}.old-{uuid.uuid4().hex[:8]}")

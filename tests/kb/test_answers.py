@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from importers import read_folder
-from kb import KnowledgeBase, ReleaseNotFound, UnitDocument
+from kb import KnowledgeBase, ReleaseNotFound, UnitDocument, answers
 from kb.answers import RoutingCheckIncomplete, RoutingRegression, routing_regressions
 from kb.matcher import Status
 from kb.settings import DEFAULT_CHANNELS
@@ -235,3 +235,18 @@ def test_a_routing_regression_quotes_the_question_as_the_editor_wrote_it(
         if isinstance(f, RoutingRegression) and f.unit_id == "loyalty"
     ]
     assert [f.question for f in stolen if f.routes_to == "loyalty-v2"] == [asked]
+
+
+def test_an_index_built_in_a_child_process_serves_what_one_built_here_does(
+    kb: KnowledgeBase, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    questions = ("how do I top up", "roaming in spain", "goodwill credit", "my phone was stolen")
+    monkeypatch.setattr(answers, "PARALLEL_BUILD_UNITS", 1)  # every release: a child process
+    kb.import_content(read_folder(SAMPLE_CONTENT, channels=DEFAULT_CHANNELS), author="t")
+    kb.publish(author="t")
+    in_child = [(kb.search(q, staff=True)[0], kb.ask(q)) for q in questions]
+    monkeypatch.setattr(answers, "PARALLEL_BUILD_UNITS", 10**9)
+    kb.reindex()
+    here = [(kb.search(q, staff=True)[0], kb.ask(q)) for q in questions]
+    assert in_child == here
+    assert all(results.hits for results, _ in here)
