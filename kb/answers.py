@@ -27,7 +27,6 @@ from kb.matcher import (
     normalize_text,
 )
 from kb.search import (
-    IndexedUnit,
     SearchEngine,
     SearchIndex,
     SearchQuery,
@@ -134,9 +133,9 @@ def _train(examples: Sequence[Example], locale: str) -> IntentMatcher:
     return matcher
 
 
-#: From this many units a release's search index is built in a child process while this one
-#: trains the matchers (benchmarks/search_answer.py, 10,000 units, two cores: publish-to-ready
-#: 28 s; with a thread instead, 38 s). Below it, starting a process costs more than it saves.
+#: From this many units a release's matchers train in a child process while this one parses
+#: and indexes the units (benchmarks/search_answer.py, 10,000 units, two cores). Below it,
+#: starting a process costs more than it saves.
 PARALLEL_BUILD_UNITS = 2_000
 #: At most this many example questions are ranked per locale when checking a release for
 #: routing regressions (a ranking takes about 1 ms with 1,000 units and 8 ms with 10,000).
@@ -315,17 +314,11 @@ class ReleaseServices:
         return channel is None or channels is None or channel in channels
 
 
-def _build_index(engine: SearchEngine, units: list[IndexedUnit], folder: Path) -> None:
-    """Build a search index (a module-level function, so a child process can run it)."""
-    engine.build(units, folder)
-
-
-def _train_all(snapshot: Snapshot, folder: Path) -> None:
-    """Train and save the matcher of every locale that has public units."""
-    for locale in snapshot.locales:
-        examples = training_examples(snapshot, locale)
-        if examples:
-            _train(examples, locale).save(folder / f"matcher-{locale}.pkl")
+def _train_all(examples: dict[str, list[Example]], folder: Path) -> None:
+    """Train and save a matcher per locale (module-level, so a child process can run it)."""
+    for locale, texts in examples.items():
+        if texts:
+            _train(texts, locale).save(folder / f"matcher-{locale}.pkl")
 
 
 def _build(snapshot: Snapshot, engine: SearchEngine, directory: Path, *, replace: bool) -> None:
@@ -334,18 +327,19 @@ def _build(snapshot: Snapshot, engine: SearchEngine, directory: Path, *, replace
     staging = directory.with_name(f".{directory.name}.{uuid.uuid4().hex[:8]}")
     try:
         (staging / "search").mkdir(parents=True)
-        units = list(indexed_units(snapshot))
-        if len(units) >= PARALLEL_BUILD_UNITS:
-            # Both jobs hold the GIL much of the time (threads made them slower together than
-            # one after the other), so the index is built in a child process meanwhile.
+        examples = {locale: training_examples(snapshot, locale) for locale in snapshot.locales}
+        if sum(1 for _ in snapshot.iter_units()) >= PARALLEL_BUILD_UNITS:
+            # Parsing and indexing, and training, each hold the GIL much of the time (threads
+            # made them slower together than one after the other), so the matchers train in a
+            # child process meanwhile; only their example questions travel there.
             context = multiprocessing.get_context("spawn")
             with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
-                built = pool.submit(_build_index, engine, units, staging / "search")
-                _train_all(snapshot, staging)
-                built.result()
+                trained = pool.submit(_train_all, examples, staging)
+                engine.build(indexed_units(snapshot), staging / "search")
+                trained.result()
         else:
-            engine.build(units, staging / "search")
-            _train_all(snapshot, staging)
+            engine.build(indexed_units(snapshot), staging / "search")
+            _train_all(examples, staging)
         (staging / _READY).write_text(str(snapshot.number))
         if replace and directory.exists():
             retired = directory.with_name(f".{directory.name}.old-{uuid.uuid4().hex[:8]}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 import random
 import time
 from pathlib import Path
@@ -299,6 +300,20 @@ def test_save_and_load_give_identical_rankings(operator: IntentMatcher, tmp_path
     assert loaded.unit_ids == operator.unit_ids
     for question in ["top up", "roaming in Europe", "what's the weather", "blokc sim"]:
         assert loaded.rank(question, limit=6) == operator.rank(question, limit=6)
+
+
+def test_a_matcher_file_saved_without_its_example_vectors_still_loads(
+    operator: IntentMatcher, tmp_path: Path
+) -> None:
+    # Files written before the vectors were stored hold the texts only: they are refitted.
+    old = IntentMatcher.__new__(IntentMatcher)
+    old.__dict__.update({**operator.__dict__, "_vectorizer": None, "_examples": None})
+    path = tmp_path / "old.pkl"
+    with path.open("wb") as handle:
+        pickle.dump({"format": 1, "matcher": old}, handle)
+    loaded = IntentMatcher.load(path)
+    for question in ("top up my phone", "my sim card was stolen", "weather in Paris"):
+        assert loaded.rank(question) == operator.rank(question)
 
 
 def test_load_refuses_a_file_that_is_not_a_matcher(tmp_path: Path) -> None:
