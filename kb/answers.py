@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import multiprocessing
+import re
 import shutil
 import threading
 import uuid
@@ -238,6 +239,7 @@ class ReleaseServices:
         directory = root / f"release-{snapshot.number}-{engine.name}"
         if rebuild or not (directory / _READY).exists():
             _build(snapshot, engine, directory, replace=rebuild)
+            _prune(root, engine.name, older_than=snapshot.number - 1)
         matchers = {
             path.stem.removeprefix("matcher-"): IntentMatcher.load(path)
             for path in sorted(directory.glob("matcher-*.pkl"))
@@ -312,6 +314,22 @@ class ReleaseServices:
     def _serves(self, unit_id: str, locale: str, channel: str | None) -> bool:
         channels = self._unit(unit_id, locale).document.channels
         return channel is None or channels is None or channel in channels
+
+
+_RELEASE_DIR = re.compile(r"release-(\d+)-(.+)")
+
+
+def _prune(root: Path, engine: str, *, older_than: int) -> None:
+    """Delete the index folders of releases before `older_than` (derived data, rebuilt from the
+    database when needed). The one before the new release stays for processes still switching;
+    open files stay readable to their readers after deletion."""
+    for folder in root.iterdir():
+        match = _RELEASE_DIR.fullmatch(folder.name)
+        if match and match[2] == engine and int(match[1]) < older_than:
+            retired = folder.with_name(f".{folder.name}.old-{uuid.uuid4().hex[:8]}")
+            with contextlib.suppress(OSError):  # another process is pruning it: theirs
+                folder.rename(retired)
+                shutil.rmtree(retired, ignore_errors=True)
 
 
 def _train_all(examples: dict[str, list[Example]], folder: Path) -> None:

@@ -250,3 +250,17 @@ def test_an_index_built_in_a_child_process_serves_what_one_built_here_does(
     here = [(kb.search(q, staff=True)[0], kb.ask(q)) for q in questions]
     assert in_child == here
     assert all(results.hits for results, _ in here)
+
+
+def test_index_folders_of_old_releases_are_pruned_but_the_previous_one_stays(
+    sample_kb: KnowledgeBase,
+) -> None:
+    for n in (2, 3, 4):
+        sample_kb.save_unit(make_unit(f"extra-{n}"), author="ann")
+        sample_kb.publish(author="ann")
+    folders = sorted(p.name for p in sample_kb.settings.index_dir.iterdir())
+    assert folders == ["release-3-whoosh", "release-4-whoosh"]
+    sample_kb.rollback(1, author="ann")  # a rollback rebuilds release 1's content as 5
+    assert sample_kb.ask("what is my balance").unit_id == "check-balance"
+    folders = sorted(p.name for p in sample_kb.settings.index_dir.iterdir())
+    assert folders == ["release-4-whoosh", "release-5-whoosh"]
