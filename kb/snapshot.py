@@ -46,10 +46,24 @@ class Snapshot:
     snippets: Mapping[tuple[str, str], SnippetDocument] = field(default_factory=dict)
     #: The revision row behind each snippet, so a release can point at exactly these.
     snippet_revision_ids: Mapping[tuple[str, str], int] = field(default_factory=dict)
+    # Derived once (renderers ask for a locale's units and titles once per unit they render).
+    _by_locale: dict[str, tuple[StoredUnit, ...]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+    _titles: dict[str, Mapping[str, str]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+    _internal: dict[str, frozenset[str]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         for name in ("units", "snippets", "snippet_revision_ids"):
             object.__setattr__(self, name, _frozen(getattr(self, name)))
+        by_locale: dict[str, list[StoredUnit]] = {}
+        for key in sorted(self.units, key=lambda k: (k[1], k[0])):
+            by_locale.setdefault(key[1], []).append(self.units[key])
+        self._by_locale.update((k, tuple(v)) for k, v in by_locale.items())
 
     @property
     def number(self) -> int | None:
@@ -75,9 +89,27 @@ class Snapshot:
 
     def iter_units(self, locale: str | None = None) -> Iterator[StoredUnit]:
         """Units sorted by locale and id, optionally of one locale."""
-        for key in sorted(self.units, key=lambda k: (k[1], k[0])):
-            if locale is None or key[1] == locale:
-                yield self.units[key]
+        if locale is not None:
+            yield from self._by_locale.get(locale, ())
+            return
+        for name in sorted(self._by_locale):
+            yield from self._by_locale[name]
+
+    def titles(self, locale: str) -> Mapping[str, str]:
+        """Every unit's title in `locale` by id (built once per locale: units link by id)."""
+        if locale not in self._titles:
+            self._titles[locale] = MappingProxyType(
+                {u.document.id: u.document.title for u in self.iter_units(locale)}
+            )
+        return self._titles[locale]
+
+    def internal_ids(self, locale: str) -> frozenset[str]:
+        """Ids of the units in `locale` that are for staff only."""
+        if locale not in self._internal:
+            self._internal[locale] = frozenset(
+                u.document.id for u in self.iter_units(locale) if u.document.audience != "public"
+            )
+        return self._internal[locale]
 
     def stale(self, today: date) -> list[StoredUnit]:
         """Units whose review date has passed."""

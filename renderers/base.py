@@ -133,18 +133,12 @@ class RenderContext:
             unit=unit,
             parsed=parse_body(unit.document.body),
             snippets=MappingProxyType(snapshot.snippets_for(locale)),
-            unit_titles=MappingProxyType(
-                {u.document.id: u.document.title for u in snapshot.iter_units(locale)}
-            ),
+            unit_titles=snapshot.titles(locale),
             release=snapshot.number,
             today=today or date.today(),
             limits=limits or RenderLimits(),
             unit_url=unit_url or _default_unit_url,
-            internal_units=frozenset(
-                u.document.id
-                for u in snapshot.iter_units(locale)
-                if u.document.audience != "public"
-            ),
+            internal_units=snapshot.internal_ids(locale),
         )
 
     def unit_link_problem(self, target: str, *, for_staff: bool) -> str | None:
