@@ -60,6 +60,7 @@ from kb.answers import training_examples
 from kb.matcher import IntentMatcher, Status
 from kb.search import IndexedUnit, indexed_units
 from kb.search_whoosh import WhooshEngine
+from renderers.checks import publish_gate
 
 T = TypeVar("T")
 
@@ -704,6 +705,9 @@ def run_worker(
             _, out["index_build_s"] = run.timed(
                 "index_build", lambda: WhooshEngine().build(indexed, root / "whoosh-alone")
             )
+            # What `kb publish` adds before the release: kb check of every unit in every channel.
+            gate = publish_gate()
+            _, out["check_gate_s"] = run.timed("check_gate", lambda: list(gate(snapshot)))
             out["training_examples"] = len(training_examples(snapshot, locale))
 
             log(f"  {corpus} {size}: queries ...")
@@ -946,6 +950,7 @@ ROWS: tuple[tuple[str, str, str], ...] = (
     ("publish_parts_s.matcher_load", "  matcher load (s)", "{:.2f}"),
     ("publish_other_s", "  the rest: database, parsing, waiting on a child (s)", "{:.2f}"),
     ("publish_warnings", "warnings at publish", "{:,}"),
+    ("check_gate_s", "kb check gate that `kb publish` runs first (s)", "{:.2f}"),
     ("republish_edited_units", "re-publish: units with an edited question", "{:,}"),
     ("republish_ready_s", "re-publish-to-ready (s)", "{:.2f}"),
     ("republish_parts_s.matcher_train", "  matcher training, when not in a child (s)", "{:.2f}"),
