@@ -9,7 +9,7 @@ kb.evaluation functions, the same defaults), each in a fresh scratch store:
 
 Run from the repository root:
 
-    /work/venv/bin/python benchmarks/eval_datasets.py
+    python benchmarks/eval_datasets.py
 
 It writes benchmarks/results/eval.json and benchmarks/results/eval.md.
 """
