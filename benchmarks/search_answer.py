@@ -42,8 +42,6 @@ import gc
 import hashlib
 import json
 import math
-import os
-import platform
 import random
 import re
 import subprocess
@@ -54,6 +52,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TypeVar
+
+from report import machine_facts, render_table
 
 from kb import ContentBatch, KnowledgeBase, Settings, SourcedUnit, UnitDocument, answers
 from kb.answers import training_examples
@@ -762,7 +762,7 @@ def timed_publish(kb: KnowledgeBase, run: Runner, out: dict[str, Any], key: str)
     phases = Phases()
     phases.wrap(answers, "_train", "matcher_train")
     phases.wrap(IntentMatcher, "at_risk", "routing_at_risk")
-    phases.wrap(answers, "_routes_home", "routing_check")
+    phases.wrap(answers, "regressions", "routing_check")
     phases.wrap(WhooshEngine, "build", "index_build")
     phases.wrap(IntentMatcher, "save", "matcher_save")
     phases.wrap(IntentMatcher, "load", "matcher_load")
@@ -981,18 +981,6 @@ REFERENCES = (
 )
 
 
-def render_table(cells: list[list[str]]) -> str:
-    widths = [max(len(r[i]) for r in cells) for i in range(len(cells[0]))]
-
-    def line(row: list[str]) -> str:
-        first = row[0].ljust(widths[0])
-        rest = [cell.rjust(width) for cell, width in zip(row[1:], widths[1:], strict=True)]
-        return "  ".join([first, *rest]).rstrip()
-
-    rule = "  ".join("-" * w for w in widths)
-    return "\n".join([line(cells[0]), rule, *(line(r) for r in cells[1:])])
-
-
 def _get(figures: dict[str, Any], key: str) -> Any:
     """The figure at `key` ("a.b" for nested ones), or None (failed run, engine skipped)."""
     value: Any = figures
@@ -1126,15 +1114,6 @@ def targets(results: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
                 }
             )
     return checks
-
-
-def machine_facts() -> dict[str, Any]:
-    return {
-        "python": platform.python_version(),
-        "implementation": platform.python_implementation(),
-        "platform": platform.platform(),
-        "cpu_count": os.cpu_count(),
-    }
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -26,6 +26,7 @@ from kb.matcher import (
     Status,
     Thresholds,
     normalize_text,
+    regressions,
 )
 from kb.search import (
     SearchEngine,
@@ -159,26 +160,18 @@ class RoutingCheckIncomplete:
     def __str__(self) -> str:
         return (
             f"warning: {self.locale}: checked the {self.checked} example questions most at risk"
-            f" of rerouting, not {self.unchecked} more; run `kb eval --self` for all"
-            " [routing-check-incomplete]"
+            f" of rerouting; at least {self.unchecked} more are at risk: run `kb eval --self`"
+            " to check them all [routing-check-incomplete]"
         )
 
 
-def _changed_units(before: IntentMatcher, examples: Sequence[Example]) -> set[str]:
+def _changed_units(before: IntentMatcher, worded: Mapping[tuple[str, str], str]) -> set[str]:
     """Units whose normalised example questions differ from what `before` learnt."""
     after: dict[str, set[str]] = {}
-    for example in examples:
-        if text := normalize_text(example.text):
-            after.setdefault(example.unit_id, set()).add(text)
+    for unit_id, text in worded:
+        after.setdefault(unit_id, set()).add(text)
     learnt = before.example_texts()
     return {unit for unit, texts in after.items() if learnt.get(unit) != texts}
-
-
-def _routes_home(matcher: IntentMatcher, example: Example) -> tuple[bool, str | None]:
-    """Whether `example` ranks its own unit first, and which unit it ranks first."""
-    ranked = matcher.rank(example.text, limit=1)
-    best = ranked[0].unit_id if ranked else None
-    return best == example.unit_id, best
 
 
 def routing_regressions(
@@ -202,17 +195,18 @@ def routing_regressions(
         before = base.matchers.get(locale) if base is not None else None
         if not examples or before is None:
             continue
-        changed = _changed_units(before, examples)
+        # Each normalised question (as a matcher learns it) with the wording the editor wrote.
+        worded = {(e.unit_id, text): e.text for e in examples if (text := normalize_text(e.text))}
+        changed = _changed_units(before, worded)
         if not changed:
             continue
         trained = after.get(locale) if after is not None else None
         matcher = trained or _train(examples, locale)
-        worded = {(e.unit_id, normalize_text(e.text)): e.text for e in examples}
         suspects, unchecked = matcher.at_risk(changed, limit)
-        for example in suspects:
-            home, routes_to = _routes_home(matcher, example)
-            if not home and _routes_home(before, example)[0]:
+        for example, best in regressions(matcher, suspects):
+            if not regressions(before, [example]):  # it did route home before
                 question = worded.get((example.unit_id, example.text), example.text)
+                routes_to = best.unit_id if best else None
                 found.append(RoutingRegression(example.unit_id, locale, question, routes_to))
         if unchecked:
             found.append(RoutingCheckIncomplete(locale, len(suspects), unchecked))

@@ -483,18 +483,32 @@ class IntentMatcher:
     def at_risk(self, changed: Collection[str], limit: int) -> tuple[list[Example], int]:
         """Training examples that a change to the `changed` units may have rerouted.
 
-        Those are every example of a changed unit, and every other example on which a changed
-        unit's linear score comes within `_RISK_GAP` of its own unit's, riskiest first. Both
-        scores are sparse dot products with the training vectors, so finding them costs a
-        fraction of ranking every example. Returns at most `limit` examples and how many more
-        were at risk.
+        Those are every example of a changed unit (weakest own score first), then every other
+        example on which a changed unit's linear score comes within `_RISK_GAP` of its own
+        unit's, riskiest first. Both scores are sparse dot products with the training vectors,
+        a fraction of the cost of ranking every example; rivals are looked for only while the
+        changed units' own examples leave room under `limit`. Returns at most `limit` examples
+        and how many more were found at risk.
         """
         index = {unit: k for k, unit in enumerate(self._classes)}
         picked = np.array(sorted(index[u] for u in changed if u in index), dtype=np.int64)
         if not len(picked) or self._examples.shape[0] == 0:
             return [], 0
         labels = np.repeat(np.arange(len(self._classes)), np.diff(self._starts))
-        by_unit = self._unit_weights()
+        by_unit = self._postings(self._weights).T.tocsr()
+        own = self._own_scores(by_unit, labels)
+        mine = np.flatnonzero(np.isin(labels, picked))
+        rows = mine[np.argsort(own[mine], kind="stable")]
+        if len(rows) < limit:
+            others = np.setdiff1d(np.arange(len(labels)), mine)
+            gap = self._rival_scores(by_unit, picked, others) - own[others]
+            close = np.flatnonzero(gap > -_RISK_GAP)
+            rows = np.concatenate([rows, others[close[np.argsort(-gap[close], kind="stable")]]])
+        chosen = [Example(self._classes[labels[i]], self._texts[i]) for i in rows[:limit]]
+        return chosen, max(0, len(rows) - limit)
+
+    def _own_scores(self, by_unit: sp.csr_matrix, labels: np.ndarray) -> np.ndarray:
+        """Each training example's linear score for its own unit."""
         own = np.empty(len(labels), dtype=np.float64)
         step = 4096
         for start in range(0, len(labels), step):
@@ -502,24 +516,21 @@ class IntentMatcher:
             own[rows] = np.asarray(
                 self._examples[rows].multiply(by_unit[labels[rows]]).sum(axis=1)
             ).ravel()
-        own = np.clip(own + self._bias[labels], -_LINEAR_RANGE, _LINEAR_RANGE)
-        rival = (self._examples @ by_unit[picked].T).toarray() + self._bias[picked]
-        rival[labels[:, None] == picked[None, :]] = -np.inf  # a unit is no rival to itself
-        gap = np.clip(rival.max(axis=1), -_LINEAR_RANGE, _LINEAR_RANGE) - own
-        mine = np.isin(labels, picked)
-        risk = np.where(mine, np.inf, gap)  # a changed unit's own examples come first
-        rows = np.flatnonzero(mine | (gap > -_RISK_GAP))
-        rows = rows[np.argsort(-risk[rows], kind="stable")]
-        chosen = [Example(self._classes[labels[i]], self._texts[i]) for i in rows[:limit]]
-        return chosen, max(0, len(rows) - limit)
+        return np.clip(own + self._bias[labels], -_LINEAR_RANGE, _LINEAR_RANGE)
 
-    def _unit_weights(self) -> sp.csr_matrix:
-        """The linear weights as a unit x feature matrix (the postings transposed)."""
-        postings = sp.csr_matrix(
-            (self._weights, self._post_units, self._post_indptr),
-            shape=(len(self._post_indptr) - 1, len(self._classes)),
-        )
-        return postings.T.tocsr()
+    def _rival_scores(
+        self, by_unit: sp.csr_matrix, units: np.ndarray, rows: np.ndarray
+    ) -> np.ndarray:
+        """For each example in `rows` (none of them of `units`), its best score among `units`,
+        computed a slice of units at a time so that memory stays bounded."""
+        best = np.full(len(rows), -np.inf)
+        vectors = self._examples[rows]
+        step = max(1, 4_000_000 // max(1, len(rows)))
+        for start in range(0, len(units), step):
+            part = units[start : start + step]
+            scores = (vectors @ by_unit[part].T).toarray() + self._bias[part]
+            np.maximum(best, scores.max(axis=1), out=best)
+        return np.clip(best, -_LINEAR_RANGE, _LINEAR_RANGE)
 
     def _pruned(self, centroids: sp.csr_matrix) -> sp.csr_matrix:
         """Centroids cut to their strongest features when there are very many units."""
@@ -614,14 +625,15 @@ class IntentMatcher:
         """
         scorer = self.__dict__.get("_scorer_matrix")
         if scorer is None:
-            shape = (len(self._post_indptr) - 1, len(self._classes))
-            parts = [
-                sp.csr_matrix((values, self._post_units, self._post_indptr), shape=shape)
-                for values in (self._weights, self._centroid)
-            ]
+            parts = [self._postings(values) for values in (self._weights, self._centroid)]
             scorer = sp.hstack(parts, format="csr", dtype=np.float32)
             self.__dict__["_scorer_matrix"] = scorer
         return scorer
+
+    def _postings(self, values: np.ndarray) -> sp.csr_matrix:
+        """A feature x unit matrix holding `values`, one per posting."""
+        shape = (len(self._post_indptr) - 1, len(self._classes))
+        return sp.csr_matrix((values, self._post_units, self._post_indptr), shape=shape)
 
     def _nearest(
         self, idx: np.ndarray, val: np.ndarray, units: np.ndarray
