@@ -24,8 +24,6 @@ import cProfile
 import dataclasses
 import gc
 import json
-import os
-import platform
 import random
 import sys
 import tempfile
@@ -38,6 +36,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import quote
 
+from report import machine_facts, render_table
 from sqlalchemy import create_engine, func, select, text
 
 from importers.content_folder import SNIPPETS_DIR, read_folder
@@ -573,24 +572,7 @@ def table(results: dict[str, dict[str, Any]]) -> str:
             figures = results[backend]
             row.append("skipped" if "skipped" in figures else fmt.format(figures[key]))
         cells.append(row)
-    widths = [max(len(r[i]) for r in cells) for i in range(len(cells[0]))]
-
-    def line(row: list[str]) -> str:
-        first = row[0].ljust(widths[0])
-        rest = [cell.rjust(width) for cell, width in zip(row[1:], widths[1:], strict=True)]
-        return "  ".join([first, *rest]).rstrip()
-
-    rule = "  ".join("-" * w for w in widths)
-    return "\n".join([line(cells[0]), rule, *(line(r) for r in cells[1:])])
-
-
-def machine_facts() -> dict[str, Any]:
-    return {
-        "python": platform.python_version(),
-        "implementation": platform.python_implementation(),
-        "platform": platform.platform(),
-        "cpu_count": os.cpu_count(),
-    }
+    return render_table(cells)
 
 
 def main(argv: list[str] | None = None) -> int:
