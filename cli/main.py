@@ -470,20 +470,31 @@ def reindex() -> None:
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workers: Annotated[
+        int, typer.Option(min=1, help="Server processes sharing the port and the database.")
+    ] = 1,
+    log_level: Annotated[
+        str, typer.Option(help="uvicorn log level; 'warning' drops the access log.")
+    ] = "info",
 ) -> None:
-    """Serve the HTTP API with uvicorn."""
+    """Serve the HTTP API with uvicorn (each worker opens the knowledge base from KB_*)."""
     import uvicorn
 
-    from api import create_app
-
-    with _open() as kb:
+    with _open() as kb:  # fail here, with a clear message, rather than in every worker
         release = kb.current_release()
         typer.echo(
             f"Serving release {release.number if release else '(none yet)'} from "
-            f"{kb.db.safe_url} on http://{host}:{port}",
+            f"{kb.db.safe_url} on http://{host}:{port} with {workers} worker(s)",
             err=True,
         )
-        uvicorn.run(create_app(kb), host=host, port=port)
+    uvicorn.run(
+        "api.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level=log_level,
+    )
 
 
 app.command("eval")(eval_command)
