@@ -1,18 +1,28 @@
-"""The FastAPI application factory."""
+"""The FastAPI application factory: routes, errors, limits, CORS and the release at start-up."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request
-from starlette.exceptions import HTTPException
+from fastapi import FastAPI
+from starlette.concurrency import run_in_threadpool
 
-from api.errors import install_error_handlers, problem
-from api.routes import answers, health, units
+from api.cors import DeliveryCORS
+from api.errors import install_error_handlers
+from api.limits import SizeLimits
+from api.routes import delivery, drafts, health, keys, releases
 from kb.knowledge_base import KnowledgeBase
+from kb.settings import Settings
 
 __all__ = ["create_app"]
+
+_DESCRIPTION = """\
+One knowledge base for every support channel. Every response says which release served it
+(`kb_version` and the `X-KB-Version` header). Send keys as `Authorization: Bearer KEY`;
+without one you read public content in the web, chatbot and IVR channels. Errors are
+RFC 9457 problem details.
+"""
 
 
 def create_app(kb: KnowledgeBase | None = None) -> FastAPI:
@@ -22,22 +32,23 @@ def create_app(kb: KnowledgeBase | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = kb is None
         app.state.kb = kb or KnowledgeBase.open()
+        if app.state.kb.current_release() is not None:
+            await run_in_threadpool(app.state.kb.services)  # ready before the first request
         try:
             yield
         finally:
             if owned:
                 app.state.kb.close()
 
-    app = FastAPI(title="Knowledge base", version="1", lifespan=lifespan)
+    app = FastAPI(title="Knowledge base", version="1", description=_DESCRIPTION, lifespan=lifespan)
     if kb is not None:
         app.state.kb = kb
     install_error_handlers(app)
-
-    @app.exception_handler(HTTPException)
-    async def _http_problem(_request: Request, exc: HTTPException):  # type: ignore[no-untyped-def]
-        return problem(exc.status_code, "Error", str(exc.detail))
-
-    app.include_router(health.router)
-    app.include_router(units.router)
-    app.include_router(answers.router)
+    for router in (health.router, delivery.router, drafts.router, releases.router, keys.router):
+        app.include_router(router)
+    origins = (kb.settings if kb else Settings.from_env()).cors_origins
+    if origins:
+        app.add_middleware(DeliveryCORS, origins=origins)
+    app.add_middleware(SizeLimits)
     return app
+

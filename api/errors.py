@@ -1,15 +1,22 @@
-"""One error format for every failure: RFC 9457 problem details."""
+"""One error format for every failure: RFC 9457 problem details (`application/problem+json`)."""
 
 from __future__ import annotations
+
+import logging
+from http import HTTPStatus
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
 
 from kb.errors import ConfigError, InvalidContent, KBError, NotFound, VersionConflict
 from kb.publishing import PublishBlocked
 
-__all__ = ["install_error_handlers", "problem"]
+__all__ = ["PROBLEM_JSON", "install_error_handlers", "problem"]
+
+PROBLEM_JSON = "application/problem+json"
+_LOG = logging.getLogger("kb.api")
 
 _STATUS: list[tuple[type[KBError], int, str]] = [
     (NotFound, 404, "Not found"),
@@ -20,10 +27,17 @@ _STATUS: list[tuple[type[KBError], int, str]] = [
 ]
 
 
-def problem(status: int, title: str, detail: str, **extra: object) -> JSONResponse:
+def problem(
+    status: int,
+    title: str,
+    detail: str,
+    *,
+    headers: dict[str, str] | None = None,
+    **extra: object,
+) -> JSONResponse:
     """A problem-details response."""
     body = {"type": "about:blank", "title": title, "status": status, "detail": detail, **extra}
-    return JSONResponse(body, status_code=status, media_type="application/problem+json")
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
 def _from_kb_error(_request: Request, exc: Exception) -> JSONResponse:
@@ -37,11 +51,17 @@ def _from_kb_error(_request: Request, exc: Exception) -> JSONResponse:
             {"message": p.message, "source": p.source, "line": p.line, "field": p.field}
             for p in exc.problems
         ]
+    if isinstance(exc, PublishBlocked):
+        extra["errors"] = [
+            {"message": str(f), "source": None, "line": None, "field": None}
+            for f in exc.findings
+            if getattr(f, "blocking", False)
+        ]
     return problem(status, title, str(exc).split("\n", 1)[0], **extra)
 
 
 def _from_validation_error(_request: Request, exc: Exception) -> JSONResponse:
-    """Bad query or path parameters get the same problem format as every other failure."""
+    """Bad query, path or body parameters get the same problem format as every other failure."""
     assert isinstance(exc, RequestValidationError)
     errors = [
         {
@@ -53,12 +73,28 @@ def _from_validation_error(_request: Request, exc: Exception) -> JSONResponse:
         for e in exc.errors()
     ]
     detail = "; ".join(
-        f"{e['field']}: {e['message']}" if e["field"] else e["message"] for e in errors
+        f"{e['source']} {e['field']}: {e['message']}" if e["field"] else e["message"]
+        for e in errors
     )
     return problem(422, "Invalid request", detail or "invalid request", errors=errors)
 
 
+def _from_http_error(_request: Request, exc: Exception) -> JSONResponse:
+    """Framework errors (unknown route, wrong method, auth) in the same format."""
+    assert isinstance(exc, HTTPException)
+    title = HTTPStatus(exc.status_code).phrase
+    return problem(exc.status_code, title, str(exc.detail), headers=exc.headers)
+
+
+def _from_anything_else(request: Request, exc: Exception) -> JSONResponse:
+    """A bug: logged with its traceback here, and nothing of it shown to the caller."""
+    _LOG.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return problem(500, "Internal error", "the server failed; the error has been logged")
+
+
 def install_error_handlers(app: FastAPI) -> None:
-    """Map domain errors to statuses in one place."""
+    """Map every kind of failure to a status and a problem document, in one place."""
     app.add_exception_handler(KBError, _from_kb_error)
     app.add_exception_handler(RequestValidationError, _from_validation_error)
+    app.add_exception_handler(HTTPException, _from_http_error)
+    app.add_exception_handler(Exception, _from_anything_else)

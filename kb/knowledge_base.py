@@ -16,10 +16,17 @@ from sqlalchemy.exc import IntegrityError
 from kb.answers import Answer, ReleaseServices, routing_regressions
 from kb.db import Database
 from kb.document import UnitDocument, parse_unit
-from kb.errors import InvalidContent, ReleaseNotFound, SnippetNotFound, VersionConflict
+from kb.errors import (
+    InvalidContent,
+    ReleaseNotFound,
+    SnippetNotFound,
+    UnitNotFound,
+    VersionConflict,
+)
 from kb.importing import ContentBatch, ImportReport, import_batch
+from kb.keys import Caller, NewKey, Role, create_key, list_keys, revoke_key, verify_key
 from kb.matcher import Thresholds
-from kb.models import Release, UnitRevision
+from kb.models import ApiKey, Release, SnippetRevision, UnitRevision
 from kb.publishing import GateFinding, PublishGate, PublishPlan, publish, rollback
 from kb.search import SearchQuery, SearchResults, get_engine
 from kb.settings import Settings
@@ -29,6 +36,7 @@ from kb.store import (
     SaveResult,
     current_release,
     draft_snapshot,
+    head_snippets,
     newest_snippet,
     newest_unit,
     release_snapshot,
@@ -166,16 +174,48 @@ class KnowledgeBase:
             )
 
     def archive_snippet(
-        self, name: str, locale: str, *, author: str, message: str = ""
+        self,
+        name: str,
+        locale: str,
+        *,
+        author: str,
+        message: str = "",
+        expected_revision: int | None = None,
     ) -> SaveResult:
         """Withdraw a snippet from the next release."""
-        with self.db.write() as session:
+        with _race_is_conflict(f"snippet '{name}'"), self.db.write() as session:
             head = newest_snippet(session, name, locale)
             if head is None:
                 raise SnippetNotFound(f"no snippet '{name}' in locale '{locale}'")
             return save_snippet(
-                session, to_snippet(head), author=author, message=message, archived=True
+                session,
+                to_snippet(head),
+                author=author,
+                message=message,
+                expected_revision=expected_revision,
+                archived=True,
             )
+
+    def draft_unit(self, unit_id: str, locale: str) -> UnitRevision:
+        """The newest revision of a unit, archived or not; UnitNotFound if it never existed."""
+        with self.db.read() as session:
+            head = newest_unit(session, unit_id, locale)
+        if head is None:
+            raise UnitNotFound(f"no unit '{unit_id}' in locale '{locale}' in the drafts")
+        return head
+
+    def draft_snippet(self, name: str, locale: str) -> SnippetRevision:
+        """The newest revision of a snippet, archived or not."""
+        with self.db.read() as session:
+            head = newest_snippet(session, name, locale)
+        if head is None:
+            raise SnippetNotFound(f"no snippet '{name}' in locale '{locale}' in the drafts")
+        return head
+
+    def snippet_heads(self) -> list[SnippetRevision]:
+        """The newest revision of every snippet, archived ones included, by name and locale."""
+        with self.db.read() as session:
+            return sorted(head_snippets(session).values(), key=lambda r: (r.name, r.locale))
 
     def import_content(
         self,
@@ -216,6 +256,25 @@ class KnowledgeBase:
                 del self._snapshots[old]
         return snap
 
+    def served_locale(
+        self, snapshot: Snapshot, locale: str | None, unit_id: str | None = None
+    ) -> str:
+        """`locale` if the release has it (for `unit_id`, if given), else the default locale."""
+        wanted = locale or self.settings.default_locale
+        if unit_id is None:
+            present = any(True for _ in snapshot.iter_units(wanted))
+        else:
+            present = (unit_id, wanted) in snapshot.units
+        return wanted if present else self.settings.default_locale
+
+    def release(self, number: int) -> Release:
+        """One release by number."""
+        with self.db.read() as session:
+            release = session.get(Release, number)
+        if release is None:
+            raise ReleaseNotFound(f"no release {number}")
+        return release
+
     def releases(self) -> list[Release]:
         """Every release, newest first."""
         with self.db.read() as session:
@@ -255,7 +314,7 @@ class KnowledgeBase:
                 gate=checks,
             )
         if plan.release is not None:
-            live = self.services()  # build the new release's index and matchers: ready
+            live = self.services(wait=True)  # build the new release's index and matchers: ready
             found = routing_regressions(live.snapshot, base, after=live.matchers)
             plan = replace(plan, findings=(*plan.findings, *found))
         return plan
@@ -264,20 +323,29 @@ class KnowledgeBase:
         """Publish a new release equal to release `to`."""
         with self.db.write(exclusive=True) as session:
             plan = rollback(session, to, author=author, message=message, today=date.today())
-        self.services()
+        self.services(wait=True)
         return plan
 
     # -- answers and search -------------------------------------------------------------------
 
-    def services(self, *, rebuild: bool = False) -> ReleaseServices:
-        """Search index and matchers of the current release, switched atomically on a new one."""
+    def services(self, *, rebuild: bool = False, wait: bool = False) -> ReleaseServices:
+        """Search index and matchers of the current release, switched atomically on a new one.
+
+        While one thread loads a new release, others keep getting the previous one (whole)
+        unless they `wait` for the new one, as publishing does.
+        """
         release = self.current_release()
         if release is None:
             raise ReleaseNotFound("nothing has been published yet: publish before asking")
         current = self._services
         if current is not None and current.release == release.number and not rebuild:
             return current
-        with self._services_lock:
+        if current is not None and not rebuild and not wait:
+            if not self._services_lock.acquire(blocking=False):
+                return current  # another thread is loading the new release: serve the old whole
+        else:
+            self._services_lock.acquire()
+        try:
             current = self._services
             if current is None or current.release != release.number or rebuild:
                 engine = get_engine(self.settings.search_engine)
@@ -289,6 +357,8 @@ class KnowledgeBase:
                 )
                 self._services = current  # one reference swap: a request sees one release
             return current
+        finally:
+            self._services_lock.release()
 
     def _services_if_published(self) -> ReleaseServices | None:
         return self.services() if self.current_release() is not None else None
@@ -308,9 +378,10 @@ class KnowledgeBase:
         tag: str | None = None,
         limit: int = 10,
         prefix: bool = True,
+        services: ReleaseServices | None = None,
     ) -> tuple[SearchResults, int]:
-        """Ranked hits in the current release, and that release's number."""
-        services = self.services()
+        """Ranked hits in the current release (or `services`' one), and that release's number."""
+        services = services or self.services()
         query = SearchQuery(
             text=text,
             locale=locale or self.settings.default_locale,
@@ -346,6 +417,29 @@ class KnowledgeBase:
             clarify=s.clarify_threshold if s.clarify_threshold is not None else default.clarify,
             margin=s.clarify_margin if s.clarify_margin is not None else default.margin,
         )
+
+    # -- access -------------------------------------------------------------------------------
+
+    def create_key(self, *, name: str, role: Role | str, author: str) -> NewKey:
+        """A new API key; its secret is in the result only, the database keeps a hash."""
+        role = role if isinstance(role, Role) else Role.parse(role)
+        with self.db.write() as session:
+            return create_key(session, name=name, role=role, author=author)
+
+    def revoke_key(self, key_id: str) -> ApiKey:
+        """Revoke a key by its id (the part after `kb_`); it stops working at once."""
+        with self.db.write() as session:
+            return revoke_key(session, key_id)
+
+    def api_keys(self) -> list[ApiKey]:
+        """Every key ever created, revoked ones included; never their secrets."""
+        with self.db.read() as session:
+            return list_keys(session)
+
+    def authenticate(self, secret: str) -> Caller | None:
+        """The caller a presented key stands for, or None if it is wrong or revoked."""
+        with self.db.read() as session:
+            return verify_key(session, secret)
 
     # -- history ------------------------------------------------------------------------------
 

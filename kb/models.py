@@ -9,6 +9,7 @@ from sqlmodel import Field, SQLModel
 
 __all__ = [
     "IMMUTABLE_TABLES",
+    "ApiKey",
     "Release",
     "ReleaseSnippet",
     "ReleaseUnit",
@@ -119,6 +120,22 @@ class ReleaseSnippet(SQLModel, table=True):
     revision_id: int = Field(foreign_key="snippet_revision.id", primary_key=True)
     name: str = Field(max_length=200)
     locale: str = Field(max_length=35)
+
+
+class ApiKey(SQLModel, table=True):
+    """An API key: its public id, role and the hash of the secret; revoked keys stay on record."""
+
+    __tablename__ = "api_key"
+
+    key_id: str = Field(primary_key=True, max_length=32)
+    name: str = Field(max_length=200)
+    role: str = Field(max_length=20)
+    digest: str = Field(max_length=64)
+    author: str = Field(max_length=200)
+    created_at: datetime = _created_at()
+    revoked_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
 
 
 #: Tables whose rows the database itself refuses to update or delete.

@@ -36,6 +36,10 @@ class Settings:
     answer_threshold: float | None = None
     clarify_threshold: float | None = None
     clarify_margin: float | None = None
+    #: Whether callers without a key get the reader role (public content) or a 401.
+    anonymous_access: bool = True
+    #: Web origins allowed to call the delivery routes from a browser ("*" for any).
+    cors_origins: tuple[str, ...] = ()
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -51,6 +55,10 @@ class Settings:
             answer_threshold=_float(env, "KB_ANSWER_THRESHOLD"),
             clarify_threshold=_float(env, "KB_CLARIFY_THRESHOLD"),
             clarify_margin=_float(env, "KB_CLARIFY_MARGIN"),
+            anonymous_access=_flag(env, "KB_ANONYMOUS_ACCESS", default=True),
+            cors_origins=tuple(
+                o.strip() for o in env.get("KB_CORS_ORIGINS", "").split(",") if o.strip()
+            ),
         )
 
     @property
@@ -94,3 +102,15 @@ def _float(env: Mapping[str, str], name: str) -> float | None:
     if not 0 <= value <= 1:
         raise ConfigError(f"{name} must be between 0 and 1, not {value}")
     return value
+
+
+def _flag(env: Mapping[str, str], name: str, *, default: bool) -> bool:
+    """A yes/no setting; anything but the usual spellings is a clear error."""
+    raw = env.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name} must be true or false, not {raw!r}")

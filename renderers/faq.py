@@ -13,7 +13,17 @@ from renderers.base import RenderContext, Renderer
 from renderers.checks import enabled_renderers
 from renderers.web import WebRenderer
 
-__all__ = ["FaqPage", "faq_page", "faq_units"]
+__all__ = ["FaqEntry", "FaqPage", "faq_page", "faq_units"]
+
+
+@dataclass(frozen=True)
+class FaqEntry:
+    """One question of the page and its web answer (safe HTML), for widgets that lay it out."""
+
+    unit_id: str
+    title: str
+    category: str | None
+    answer: str
 
 
 @dataclass(frozen=True)
@@ -22,7 +32,12 @@ class FaqPage:
 
     html: str
     json_ld: dict[str, object]
-    unit_ids: tuple[str, ...]
+    entries: tuple[FaqEntry, ...]
+
+    @property
+    def unit_ids(self) -> tuple[str, ...]:
+        """The units listed, in page order."""
+        return tuple(e.unit_id for e in self.entries)
 
 
 def faq_units(snapshot: Snapshot, locale: str, category: str | None = None) -> list[StoredUnit]:
@@ -50,11 +65,13 @@ def faq_page(
     """Render each unit's web answer under its title, and the matching FAQPage JSON-LD."""
     renderer = WebRenderer()
     items: list[str] = []
+    entries: list[FaqEntry] = []
     entities: list[dict[str, object]] = []
     units = faq_units(snapshot, locale, category)
     for unit in units:
         answer = renderer.render(RenderContext.from_snapshot(snapshot, unit, today=today)).body
         title = unit.document.title
+        entries.append(FaqEntry(unit.document.id, title, unit.document.category, answer))
         items.append(
             f'<details class="kb-faq-item" id="{escape(unit.document.id)}">'
             f"<summary>{escape(title)}</summary>\n{answer}</details>\n"
@@ -76,4 +93,4 @@ def faq_page(
         f'<section class="kb-faq" lang="{escape(locale)}">\n{"".join(items)}'
         f'<script type="application/ld+json">{_script_json(json_ld)}</script>\n</section>\n'
     )
-    return FaqPage(html=html, json_ld=json_ld, unit_ids=tuple(u.document.id for u in units))
+    return FaqPage(html=html, json_ld=json_ld, entries=tuple(entries))

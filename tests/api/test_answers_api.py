@@ -70,7 +70,7 @@ def test_search_never_shows_internal_units_to_anonymous_callers(client: TestClie
 
 def test_operator_channel_and_bad_parameters_are_refused(client: TestClient) -> None:
     operator = client.get("/api/v1/answer", params={"q": "balance", "channel": "operator"})
-    assert operator.status_code == 403
+    assert operator.status_code == 401
     too_long = client.get("/api/v1/answer", params={"q": "x" * 501})
     assert too_long.status_code == 422
     assert too_long.headers["content-type"].startswith("application/problem+json")

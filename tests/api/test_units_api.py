@@ -71,21 +71,31 @@ def assert_problem(response: httpx.Response, status: int) -> dict[str, object]:
 # -- health -----------------------------------------------------------------------------------
 
 
-def test_healthz_is_ok_with_no_kb_version_before_the_first_publish(client: TestClient) -> None:
+def test_healthz_says_alive_even_before_the_first_publish(client: TestClient) -> None:
     response = client.get("/healthz")
 
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "kb_version": None}
+    assert response.json() == {"status": "ok"}
 
 
-def test_healthz_reports_the_current_release_number(client: TestClient, kb: KnowledgeBase) -> None:
+def test_readyz_is_503_until_something_is_published(client: TestClient) -> None:
+    body = assert_problem(client.get("/readyz"), 503)
+
+    assert "published" in str(body["detail"])
+
+
+def test_readyz_reports_the_release_whose_index_and_matchers_are_loaded(
+    client: TestClient, kb: KnowledgeBase
+) -> None:
     save_balance(kb)
     publish(kb)
-    assert client.get("/healthz").json() == {"status": "ok", "kb_version": 1}
+    assert client.get("/readyz").json()["kb_version"] == 1
 
     kb.save_unit(make_unit("top-up"), author="tester")
     publish(kb)
-    assert client.get("/healthz").json() == {"status": "ok", "kb_version": 2}
+    response = client.get("/readyz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ready", "kb_version": 2, "locales": ["en"], "units": 2}
 
 
 # -- one unit ---------------------------------------------------------------------------------
@@ -156,7 +166,9 @@ def test_operator_channel_is_refused_without_a_key(client: TestClient, kb: Knowl
     save_balance(kb)
     publish(kb)
 
-    body = assert_problem(get_unit(client, channel="operator"), 403)
+    response = get_unit(client, channel="operator")
+    body = assert_problem(response, 401)
+    assert response.headers["WWW-Authenticate"] == "Bearer"
 
     assert "Verify the caller" not in str(body)
 
@@ -194,13 +206,20 @@ def test_unknown_unit_is_a_404_problem_with_a_detail(client: TestClient, kb: Kno
     assert "no-such-unit" in str(body["detail"])
 
 
-def test_unit_in_a_locale_it_is_not_written_in_is_a_404(
+def test_unit_in_a_locale_it_is_not_written_in_falls_back_to_the_default_and_says_so(
     client: TestClient, kb: KnowledgeBase
 ) -> None:
     save_balance(kb)
+    kb.save_unit(make_unit("top-up", locale="ru", title="Пополнение"), author="tester")
     publish(kb)
 
-    assert_problem(get_unit(client, locale="ru"), 404)
+    fallback = get_unit(client, locale="ru").json()
+    native = get_unit(client, "top-up", locale="ru").json()
+
+    assert (fallback["locale"], fallback["fallback"]) == ("en", True)
+    assert fallback["title"] == "How do I check my balance?"
+    assert (native["locale"], native["fallback"], native["title"]) == ("ru", False, "Пополнение")
+    assert get_unit(client).json()["fallback"] is False
 
 
 def test_unknown_channel_is_a_422_problem(client: TestClient, kb: KnowledgeBase) -> None:

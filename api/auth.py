@@ -1,0 +1,56 @@
+"""Who is calling: `Authorization: Bearer KEY` to a role; anonymous callers read public content."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from api.deps import get_kb
+from kb.keys import Caller, Role
+
+__all__ = ["ANONYMOUS", "CallerDep", "get_caller", "require"]
+
+ANONYMOUS = Caller(role=Role.READER)
+_BEARER = HTTPBearer(auto_error=False, description="An API key from `kb keys create`.")
+#: Said for every wrong, unknown, revoked or malformed key alike: no hint of what exists.
+_UNAUTHORIZED = "missing or invalid API key; send Authorization: Bearer KEY"
+
+
+def _unauthorized() -> HTTPException:
+    return HTTPException(401, _UNAUTHORIZED, headers={"WWW-Authenticate": "Bearer"})
+
+
+def get_caller(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_BEARER)],
+) -> Caller:
+    """The caller behind the request's key; anonymous (a reader) when it carries none."""
+    kb = get_kb(request)
+    if credentials is None:
+        if request.headers.get("authorization") or not kb.settings.anonymous_access:
+            raise _unauthorized()  # a malformed header is not silently anonymous
+        return ANONYMOUS
+    caller = kb.authenticate(credentials.credentials)
+    if caller is None:
+        raise _unauthorized()
+    return caller
+
+
+CallerDep = Annotated[Caller, Depends(get_caller)]
+
+
+def require(role: Role) -> Callable[[Caller], Caller]:
+    """A dependency that lets through callers holding `role` or a higher one (403 otherwise)."""
+
+    def check(caller: CallerDep) -> Caller:
+        if caller.role < role:
+            if caller.key_id is None:
+                raise _unauthorized()
+            raise HTTPException(403, f"this needs a key with the {role.label} role")
+        return caller
+
+    check.__name__ = f"require_{role.label}"
+    return check

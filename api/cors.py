@@ -1,0 +1,41 @@
+"""CORS for the delivery routes only, so a website on another domain can embed the widget."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from starlette.middleware.cors import CORSMiddleware
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+__all__ = ["DELIVERY_PATHS", "DeliveryCORS"]
+
+#: Read-only routes a browser on a customer's site may call; authoring is never cross-origin.
+DELIVERY_PATHS = (
+    "/api/v1/answer",
+    "/api/v1/search",
+    "/api/v1/units/",
+    "/api/v1/faq",
+    "/api/v1/releases/current",
+)
+
+
+class DeliveryCORS:
+    """Starlette's CORS handling, applied to delivery paths and the configured origins only."""
+
+    def __init__(self, app: ASGIApp, *, origins: Sequence[str]) -> None:
+        self.app = app
+        self.cors = CORSMiddleware(
+            app,
+            allow_origins=list(origins),
+            allow_methods=["GET"],
+            allow_headers=["Authorization", "If-None-Match"],
+            expose_headers=["ETag", "X-KB-Version"],
+            max_age=600,
+        )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "") if scope["type"] == "http" else ""
+        if path.startswith(DELIVERY_PATHS):
+            await self.cors(scope, receive, send)
+        else:
+            await self.app(scope, receive, send)

@@ -1,0 +1,277 @@
+"""Delivery: answers, search, rendered units and the FAQ list, from the current release.
+
+Every body says which release served it, responses are cacheable (ETag, 304) and callers see
+only what their role allows: internal content and staff channels need an operator key.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, HTTPException, Path, Query, Request, Response
+
+from api.auth import CallerDep
+from api.caching import CachePolicy, not_modified
+from api.deps import KBDep
+from api.schemas import AnswerOut, FaqOut, ProblemOut, ReleaseOut, SearchOut, UnitOut
+from kb.errors import UnitNotFound
+from kb.keys import Caller
+from renderers import registry
+from renderers.base import RenderContext, Renderer
+from renderers.checks import enabled_renderers
+from renderers.faq import faq_page
+
+router = APIRouter(
+    prefix="/api/v1",
+    tags=["delivery"],
+    responses={
+        304: {"description": "Not modified: the client's copy (If-None-Match) is current."},
+        401: {"model": ProblemOut, "description": "Missing or invalid key where one is needed."},
+        422: {"model": ProblemOut, "description": "A parameter is missing or invalid."},
+    },
+)
+
+Question = Annotated[
+    str,
+    Query(
+        min_length=1,
+        max_length=500,
+        description="The customer's words.",
+        openapi_examples={
+            "question": {"value": "how much money is left on my account"},
+            "russian": {"value": "у меня украли телефон"},
+        },
+    ),
+]
+Words = Annotated[
+    str,
+    Query(
+        max_length=500,
+        description="What the operator typed so far; the last word may be unfinished.",
+        openapi_examples={"prefix": {"value": "roam"}, "typo": {"value": "roamng"}},
+    ),
+]
+Channel = Annotated[
+    str,
+    Query(
+        max_length=20,
+        description="web, chatbot, ivr, or operator (operator key needed).",
+        openapi_examples={"chatbot": {"value": "chatbot"}},
+    ),
+]
+Locale = Annotated[
+    str | None,
+    Query(
+        max_length=35,
+        pattern=r"^[A-Za-z]{2,8}([_-][A-Za-z0-9]{1,8})*$",
+        description="Falls back to the default locale when the release lacks it.",
+        openapi_examples={"english": {"value": "en"}},
+    ),
+]
+Filter = Annotated[str | None, Query(max_length=200)]
+
+
+def _renderer(channel: str, caller: Caller) -> Renderer:
+    """The channel's renderer, if this caller may use it."""
+    if channel not in registry.names():
+        known = ", ".join(registry.names())
+        raise HTTPException(422, f"query channel: unknown channel '{channel}'; known: {known}")
+    renderer = registry.get(channel)
+    if renderer.for_staff and not caller.staff:
+        if caller.key_id is None:
+            raise HTTPException(
+                401, f"the {channel} channel needs an operator key", {"WWW-Authenticate": "Bearer"}
+            )
+        raise HTTPException(403, f"the {channel} channel needs a key with the operator role")
+    return renderer
+
+
+def _located(served: str, asked: str | None, default: str) -> dict[str, Any]:
+    return {"locale": served, "fallback": served != (asked or default)}
+
+
+@router.get("/answer", response_model=AnswerOut)
+def answer(
+    q: Question,
+    kb: KBDep,
+    caller: CallerDep,
+    request: Request,
+    response: Response,
+    channel: Channel = "chatbot",
+    locale: Locale = None,
+) -> Any:
+    """The best answer: `answered`, `clarify` (with alternatives) or `no_answer` (hand over)."""
+    renderer = _renderer(channel, caller)
+    services = kb.services()
+    snap = services.snapshot  # the very release that answers: never a mix of two
+    served = kb.served_locale(snap, locale)
+    policy = CachePolicy(services.release, caller, "answer", q, channel, served)
+    if (cached := not_modified(request, policy)) is not None:
+        return cached
+    result = services.ask(q, locale=served, channel=channel, thresholds=kb.thresholds)
+    content = None
+    if result.unit_id is not None:
+        unit = snap.unit(result.unit_id, result.locale)
+        content = renderer.render(RenderContext.from_snapshot(snap, unit)).to_json()
+    policy.apply(response)
+    return {
+        "status": result.status.value,
+        "unit_id": result.unit_id,
+        "title": result.title,
+        "confidence": round(result.confidence, 4),
+        "content": content,
+        "routing": result.routing,
+        "alternatives": [
+            {"unit_id": a.unit_id, "title": a.title, "confidence": round(a.confidence, 4)}
+            for a in result.alternatives
+        ],
+        **_located(served, locale, kb.settings.default_locale),
+        "kb_version": result.release,
+    }
+
+
+@router.get("/search", response_model=SearchOut)
+def search(
+    q: Words,
+    kb: KBDep,
+    caller: CallerDep,
+    request: Request,
+    response: Response,
+    channel: Channel = "web",
+    locale: Locale = None,
+    category: Filter = None,
+    tag: Filter = None,
+    limit: Annotated[int, Query(ge=1, le=50)] = 10,
+) -> Any:
+    """Ranked hits with highlighted snippets, for search as you type (operators see internal)."""
+    renderer = _renderer(channel, caller)
+    services = kb.services()
+    served = kb.served_locale(services.snapshot, locale)
+    params = ("search", q, channel, served, category, tag, limit)
+    policy = CachePolicy(services.release, caller, *params)
+    if (cached := not_modified(request, policy)) is not None:
+        return cached
+    results, release = kb.search(
+        q,
+        locale=served,
+        staff=renderer.for_staff,
+        channel=channel,
+        category=category,
+        tag=tag,
+        limit=limit,
+        services=services,
+    )
+    policy.apply(response)
+    return {
+        "hits": [
+            {"unit_id": h.unit_id, "title": h.title, "snippet": h.snippet, "score": h.score}
+            for h in results.hits
+        ],
+        "total": results.total,
+        "did_you_mean": results.did_you_mean,
+        **_located(served, locale, kb.settings.default_locale),
+        "kb_version": release,
+    }
+
+
+@router.get(
+    "/units/{unit_id}",
+    response_model=UnitOut,
+    responses={404: {"model": ProblemOut, "description": "No such unit for this channel."}},
+)
+def read_unit(
+    unit_id: Annotated[
+        str, Path(max_length=200, openapi_examples={"unit": {"value": "check-balance"}})
+    ],
+    kb: KBDep,
+    caller: CallerDep,
+    request: Request,
+    response: Response,
+    channel: Channel = "web",
+    locale: Locale = None,
+) -> Any:
+    """One published unit as `channel` shows it; staff channels need an operator key."""
+    renderer = _renderer(channel, caller)
+    snap = kb.services().snapshot
+    served = kb.served_locale(snap, locale, unit_id)
+    unit = snap.unit(unit_id, served)
+    if not enabled_renderers(unit, [renderer]):
+        raise UnitNotFound(f"no unit '{unit_id}' for channel '{channel}'")
+    assert snap.number is not None
+    policy = CachePolicy(snap.number, caller, "unit", unit_id, served, channel, unit.revision_id)
+    if (cached := not_modified(request, policy)) is not None:
+        return cached
+    rendering = renderer.render(RenderContext.from_snapshot(snap, unit))
+    doc = unit.document
+    policy.apply(response)
+    extras = {k: v for k, v in rendering.data.items() if k != "title"}
+    return {
+        **extras,
+        "kb_version": snap.number,
+        "unit_id": doc.id,
+        **_located(served, locale, kb.settings.default_locale),
+        "channel": channel,
+        "title": doc.title,
+        "category": doc.category,
+        "tags": list(doc.tags),
+        "routing": doc.routing,
+        "revision": unit.revision,
+        "media_type": rendering.media_type,
+        "content": rendering.body,
+    }
+
+
+@router.get("/faq", response_model=FaqOut)
+def faq(
+    kb: KBDep,
+    caller: CallerDep,
+    request: Request,
+    response: Response,
+    category: Filter = None,
+    locale: Locale = None,
+) -> Any:
+    """The questions an FAQ widget lists: public web units, with their answers as safe HTML."""
+    snap = kb.services().snapshot
+    served = kb.served_locale(snap, locale)
+    assert snap.number is not None
+    policy = CachePolicy(snap.number, caller, "faq", served, category)
+    if (cached := not_modified(request, policy)) is not None:
+        return cached
+    page = faq_page(snap, served, category=category)
+    policy.apply(response)
+    return {
+        "kb_version": snap.number,
+        **_located(served, locale, kb.settings.default_locale),
+        "category": category,
+        "items": [
+            {"unit_id": e.unit_id, "title": e.title, "category": e.category, "answer": e.answer}
+            for e in page.entries
+        ],
+        "json_ld": page.json_ld,
+    }
+
+
+@router.get("/releases/current", response_model=ReleaseOut)
+def current_release(kb: KBDep, caller: CallerDep, request: Request, response: Response) -> Any:
+    """The release every channel serves now."""
+    snap = kb.services().snapshot
+    release = snap.release
+    assert release is not None
+    policy = CachePolicy(release.number, caller, "release")
+    if (cached := not_modified(request, policy)) is not None:
+        return cached
+    policy.apply(response)
+    return release_body(release)
+
+
+def release_body(release: Any) -> dict[str, Any]:
+    """A release as the API shows it."""
+    return {
+        "kb_version": release.number,
+        "author": release.author,
+        "message": release.message,
+        "rollback_of": release.rollback_of,
+        "units": release.unit_count,
+        "snippets": release.snippet_count,
+        "created_at": release.created_at,
+    }

@@ -1,0 +1,338 @@
+"""Authoring: draft units and snippets, their revisions and diffs (editor key)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Header, Path, Query, Response
+
+from api.auth import require
+from api.deps import KBDep
+from api.preconditions import expected_revision, revision_etag, stale_is_412
+from api.schemas import (
+    DiffOut,
+    DraftIn,
+    DraftOut,
+    DraftSummary,
+    ProblemOut,
+    RevisionOut,
+    SnippetIn,
+    SnippetOut,
+    SnippetUpdate,
+)
+from kb.errors import InvalidContent, Problem, VersionConflict
+from kb.keys import Caller, Role
+from kb.models import SnippetRevision, UnitRevision
+from kb.snippets import SnippetDocument, SnippetType
+from kb.store import SaveResult
+
+router = APIRouter(
+    prefix="/api/v1/drafts",
+    tags=["authoring"],
+    responses={
+        401: {"model": ProblemOut, "description": "No key, or an unknown or revoked one."},
+        403: {"model": ProblemOut, "description": "The key's role is below editor."},
+        404: {"model": ProblemOut, "description": "No such unit, snippet or revision."},
+        422: {"model": ProblemOut, "description": "Invalid content: the problems, with lines."},
+    },
+)
+
+Editor = Annotated[Caller, Depends(require(Role.EDITOR))]
+UnitId = Annotated[str, Path(max_length=200, openapi_examples={"unit": {"value": "check-balance"}})]
+SnippetName = Annotated[
+    str, Path(max_length=200, openapi_examples={"snippet": {"value": "support_phone"}})
+]
+LocaleQ = Annotated[
+    str,
+    Query(
+        min_length=2,
+        max_length=35,
+        pattern=r"^[A-Za-z]{2,8}([_-][A-Za-z0-9]{1,8})*$",
+        openapi_examples={"english": {"value": "en"}},
+    ),
+]
+IfMatch = Annotated[
+    str | None,
+    Header(
+        max_length=100,
+        description="The ETag the draft was read with; a stale one gets 412 and changes nothing.",
+    ),
+]
+_CHANGE_RESPONSES: dict[int | str, dict[str, Any]] = {
+    412: {"model": ProblemOut, "description": "Someone changed it since: reload and merge."},
+    428: {"model": ProblemOut, "description": "If-Match is missing."},
+}
+
+
+def _draft(row: UnitRevision, outcome: str | None = None) -> dict[str, Any]:
+    return {
+        "unit_id": row.unit_id,
+        "locale": row.locale,
+        "title": row.title,
+        "revision": row.number,
+        "archived": row.archived,
+        "author": row.author,
+        "updated_at": row.created_at,
+        "source": row.source,
+        "outcome": outcome,
+    }
+
+
+def _snippet(row: SnippetRevision) -> dict[str, Any]:
+    return {
+        "name": row.name,
+        "locale": row.locale,
+        "type": row.type,
+        "value": row.value,
+        "revision": row.number,
+        "archived": row.archived,
+        "author": row.author,
+        "updated_at": row.created_at,
+    }
+
+
+def _saved(response: Response, result: SaveResult) -> None:
+    response.headers["ETag"] = revision_etag(result.revision)
+
+
+# -- units ------------------------------------------------------------------------------------
+
+
+@router.get("/units", response_model=list[DraftSummary])
+def list_drafts(
+    kb: KBDep, _caller: Editor, locale: Annotated[str | None, Query(max_length=35)] = None
+) -> Any:
+    """Every unit the next release would contain (archived ones are left out), by locale and id."""
+    return [
+        {
+            "unit_id": u.document.id,
+            "locale": u.document.locale,
+            "title": u.document.title,
+            "revision": u.revision,
+            "archived": False,
+            "author": u.author,
+            "updated_at": u.updated_at,
+        }
+        for u in kb.drafts().iter_units(locale)
+    ]
+
+
+@router.post(
+    "/units",
+    status_code=201,
+    response_model=DraftOut,
+    responses={409: {"model": ProblemOut, "description": "The unit exists: update it with PUT."}},
+)
+def create_draft(body: DraftIn, kb: KBDep, caller: Editor, response: Response) -> Any:
+    """Create a unit from its Markdown source; its first revision's ETag comes back."""
+    doc = kb.parse_unit(body.source, source="body.source")
+    try:
+        result = kb.save_unit(
+            body.source, author=caller.name, message=body.message, expected_revision=0
+        )
+    except VersionConflict as exc:
+        raise VersionConflict(
+            f"unit '{doc.id}' ({doc.locale}) exists already; change it with PUT and If-Match"
+        ) from exc
+    _saved(response, result)
+    response.headers["Location"] = f"/api/v1/drafts/units/{doc.id}?locale={doc.locale}"
+    return _draft(kb.draft_unit(doc.id, doc.locale), result.outcome.value)
+
+
+@router.get("/units/{unit_id}", response_model=DraftOut)
+def read_draft(
+    unit_id: UnitId, locale: LocaleQ, kb: KBDep, _caller: Editor, response: Response
+) -> Any:
+    """The newest revision of a unit, archived or not, with the ETag to change it."""
+    row = kb.draft_unit(unit_id, locale)
+    response.headers["ETag"] = revision_etag(row.number)
+    return _draft(row)
+
+
+@router.put("/units/{unit_id}", response_model=DraftOut, responses=_CHANGE_RESPONSES)
+def update_draft(
+    unit_id: UnitId,
+    locale: LocaleQ,
+    body: DraftIn,
+    kb: KBDep,
+    caller: Editor,
+    response: Response,
+    if_match: IfMatch = None,
+) -> Any:
+    """Save a new revision; only if nobody saved since the revision If-Match names."""
+    expected = expected_revision(if_match, f"unit '{unit_id}'")
+    doc = kb.parse_unit(body.source, source="body.source")
+    if (doc.id, doc.locale) != (unit_id, locale):
+        raise InvalidContent(
+            [
+                Problem(
+                    f"the source is unit '{doc.id}' ({doc.locale}), not '{unit_id}' ({locale})",
+                    source="body.source",
+                    field="id",
+                )
+            ]
+        )
+    kb.draft_unit(unit_id, locale)  # 404 before 412 for a unit that never existed
+    with stale_is_412(f"unit '{unit_id}'"):
+        result = kb.save_unit(
+            body.source, author=caller.name, message=body.message, expected_revision=expected
+        )
+    _saved(response, result)
+    return _draft(kb.draft_unit(unit_id, locale), result.outcome.value)
+
+
+@router.delete("/units/{unit_id}", response_model=DraftOut, responses=_CHANGE_RESPONSES)
+def archive_draft(
+    unit_id: UnitId,
+    locale: LocaleQ,
+    kb: KBDep,
+    caller: Editor,
+    response: Response,
+    if_match: IfMatch = None,
+    message: Annotated[str, Query(max_length=2000)] = "Archived",
+) -> Any:
+    """Archive a unit: the next release leaves it out; its history stays, a save restores it."""
+    expected = expected_revision(if_match, f"unit '{unit_id}'")
+    kb.draft_unit(unit_id, locale)
+    with stale_is_412(f"unit '{unit_id}'"):
+        result = kb.archive_unit(
+            unit_id, locale, author=caller.name, message=message, expected_revision=expected
+        )
+    _saved(response, result)
+    return _draft(kb.draft_unit(unit_id, locale), result.outcome.value)
+
+
+@router.get("/units/{unit_id}/revisions", response_model=list[RevisionOut])
+def list_revisions(unit_id: UnitId, locale: LocaleQ, kb: KBDep, _caller: Editor) -> Any:
+    """Every revision of a unit, oldest first: who changed it, when and why."""
+    return [
+        {
+            "revision": r.number,
+            "title": r.title,
+            "archived": r.archived,
+            "author": r.author,
+            "message": r.message,
+            "created_at": r.created_at,
+        }
+        for r in kb.history(unit_id, locale)
+    ]
+
+
+@router.get("/units/{unit_id}/revisions/{revision}", response_model=DraftOut)
+def read_revision(
+    unit_id: UnitId,
+    revision: Annotated[int, Path(ge=1, le=1_000_000_000)],
+    locale: LocaleQ,
+    kb: KBDep,
+    _caller: Editor,
+) -> Any:
+    """One revision of a unit, with its source."""
+    return _draft(kb.revision(unit_id, locale, revision))
+
+
+@router.get("/units/{unit_id}/diff", response_model=DiffOut)
+def diff_revisions(
+    unit_id: UnitId,
+    locale: LocaleQ,
+    kb: KBDep,
+    _caller: Editor,
+    from_revision: Annotated[
+        int | None, Query(alias="from", ge=1, le=1_000_000_000, description="Default: published.")
+    ] = None,
+    to_revision: Annotated[
+        int | None, Query(alias="to", ge=1, le=1_000_000_000, description="Default: newest.")
+    ] = None,
+) -> Any:
+    """A unified diff between two revisions; by default the published one and the newest."""
+    text = kb.diff(unit_id, locale, from_revision, to_revision)
+    newest = to_revision or kb.draft_unit(unit_id, locale).number
+    return {
+        "unit_id": unit_id,
+        "locale": locale,
+        "from_revision": from_revision,
+        "to_revision": newest,
+        "diff": text,
+    }
+
+
+# -- snippets ---------------------------------------------------------------------------------
+
+
+@router.get("/snippets", response_model=list[SnippetOut])
+def list_snippets(
+    kb: KBDep, _caller: Editor, locale: Annotated[str | None, Query(max_length=35)] = None
+) -> Any:
+    """Every snippet's newest revision, archived ones included, by name and locale."""
+    return [_snippet(r) for r in kb.snippet_heads() if locale is None or r.locale == locale]
+
+
+@router.post(
+    "/snippets",
+    status_code=201,
+    response_model=SnippetOut,
+    responses={409: {"model": ProblemOut, "description": "The snippet exists: use PUT."}},
+)
+def create_snippet(body: SnippetIn, kb: KBDep, caller: Editor, response: Response) -> Any:
+    """Create a snippet (a value units use as {{ name }}) in one locale."""
+    doc = SnippetDocument(body.name, body.locale, SnippetType(body.type), body.value)
+    try:
+        result = kb.save_snippet(doc, author=caller.name, message=body.message, expected_revision=0)
+    except VersionConflict as exc:
+        raise VersionConflict(
+            f"snippet '{body.name}' ({body.locale}) exists already; change it with PUT"
+        ) from exc
+    _saved(response, result)
+    response.headers["Location"] = f"/api/v1/drafts/snippets/{body.name}?locale={body.locale}"
+    return _snippet(kb.draft_snippet(body.name, body.locale))
+
+
+@router.get("/snippets/{name}", response_model=SnippetOut)
+def read_snippet(
+    name: SnippetName, locale: LocaleQ, kb: KBDep, _caller: Editor, response: Response
+) -> Any:
+    """A snippet's newest revision, with the ETag to change it."""
+    row = kb.draft_snippet(name, locale)
+    response.headers["ETag"] = revision_etag(row.number)
+    return _snippet(row)
+
+
+@router.put("/snippets/{name}", response_model=SnippetOut, responses=_CHANGE_RESPONSES)
+def update_snippet(
+    name: SnippetName,
+    locale: LocaleQ,
+    body: SnippetUpdate,
+    kb: KBDep,
+    caller: Editor,
+    response: Response,
+    if_match: IfMatch = None,
+) -> Any:
+    """Change a snippet's type or value; only if nobody saved since If-Match's revision."""
+    expected = expected_revision(if_match, f"snippet '{name}'")
+    kb.draft_snippet(name, locale)
+    doc = SnippetDocument(name, locale, SnippetType(body.type), body.value)
+    with stale_is_412(f"snippet '{name}'"):
+        result = kb.save_snippet(
+            doc, author=caller.name, message=body.message, expected_revision=expected
+        )
+    _saved(response, result)
+    return _snippet(kb.draft_snippet(name, locale))
+
+
+@router.delete("/snippets/{name}", response_model=SnippetOut, responses=_CHANGE_RESPONSES)
+def archive_snippet(
+    name: SnippetName,
+    locale: LocaleQ,
+    kb: KBDep,
+    caller: Editor,
+    response: Response,
+    if_match: IfMatch = None,
+) -> Any:
+    """Archive a snippet: the next release leaves it out (units using it then fail the checks)."""
+    expected = expected_revision(if_match, f"snippet '{name}'")
+    kb.draft_snippet(name, locale)
+    with stale_is_412(f"snippet '{name}'"):
+        result = kb.archive_snippet(
+            name, locale, author=caller.name, message="Archived", expected_revision=expected
+        )
+    _saved(response, result)
+    return _snippet(kb.draft_snippet(name, locale))

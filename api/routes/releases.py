@@ -1,0 +1,105 @@
+"""Releases: list them (editor), publish the drafts or roll back (publisher)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path, Response
+
+from api.auth import require
+from api.deps import KBDep
+from api.routes.delivery import release_body
+from api.schemas import ProblemOut, PublishIn, PublishOut, ReleaseOut, RollbackIn
+from kb.keys import Caller, Role
+from kb.publishing import PublishPlan
+from renderers.checks import publish_gate
+
+router = APIRouter(
+    prefix="/api/v1/releases",
+    tags=["publishing"],
+    responses={
+        401: {"model": ProblemOut, "description": "No key, or an unknown or revoked one."},
+        403: {"model": ProblemOut, "description": "The key's role is too low."},
+    },
+)
+
+Editor = Annotated[Caller, Depends(require(Role.EDITOR))]
+Publisher = Annotated[Caller, Depends(require(Role.PUBLISHER))]
+
+
+def _plan(plan: PublishPlan, *, dry_run: bool) -> dict[str, Any]:
+    def keys(values: Any) -> list[list[str]]:
+        return [list(k) for k in sorted(values)]
+
+    return {
+        "dry_run": dry_run,
+        "kb_version": plan.release,
+        "base": plan.base_release,
+        "added": keys(plan.added),
+        "changed": keys(plan.changed),
+        "removed": keys(plan.removed),
+        "affected_by_snippets": keys(plan.affected_by_snippets),
+        "snippets_added": keys(plan.snippets_added),
+        "snippets_changed": keys(plan.snippets_changed),
+        "snippets_removed": keys(plan.snippets_removed),
+        "findings": [{"blocking": f.blocking, "message": str(f)} for f in plan.findings],
+    }
+
+
+@router.get("", response_model=list[ReleaseOut])
+def list_releases(kb: KBDep, _caller: Editor) -> Any:
+    """Every release, newest first."""
+    return [release_body(r) for r in kb.releases()]
+
+
+@router.get(
+    "/{number}",
+    response_model=ReleaseOut,
+    responses={404: {"model": ProblemOut, "description": "No such release."}},
+)
+def read_release(
+    number: Annotated[int, Path(ge=1, le=1_000_000_000)], kb: KBDep, _caller: Editor
+) -> Any:
+    """One release."""
+    return release_body(kb.release(number))
+
+
+@router.post(
+    "",
+    response_model=PublishOut,
+    status_code=201,
+    responses={
+        200: {"description": "Dry run: what a release would change; nothing was published."},
+        422: {"model": ProblemOut, "description": "The checks found errors: nothing published."},
+    },
+)
+def publish(body: PublishIn, kb: KBDep, caller: Publisher, response: Response) -> Any:
+    """Publish the drafts as the next release, after the same checks as `kb publish`.
+
+    With `dry_run`, report what would change and every finding, and publish nothing. The new
+    release is live, in this process, when the response comes; others switch within a second.
+    """
+    plan = kb.publish(
+        author=caller.name, message=body.message, dry_run=body.dry_run, gate=publish_gate()
+    )
+    if body.dry_run or plan.release is None:
+        response.status_code = 200
+    else:
+        response.headers["X-KB-Version"] = str(plan.release)
+        response.headers["Location"] = f"/api/v1/releases/{plan.release}"
+    return _plan(plan, dry_run=body.dry_run)
+
+
+@router.post(
+    "/rollback",
+    response_model=PublishOut,
+    status_code=201,
+    responses={404: {"model": ProblemOut, "description": "No such release to go back to."}},
+)
+def rollback(body: RollbackIn, kb: KBDep, caller: Publisher, response: Response) -> Any:
+    """Publish a new release equal to release `to`; nothing published is ever lost."""
+    plan = kb.rollback(body.to, author=caller.name, message=body.message)
+    if plan.release is not None:
+        response.headers["X-KB-Version"] = str(plan.release)
+        response.headers["Location"] = f"/api/v1/releases/{plan.release}"
+    return _plan(plan, dry_run=False)
