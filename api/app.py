@@ -32,11 +32,13 @@ def create_app(kb: KnowledgeBase | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = kb is None
         app.state.kb = kb or KnowledgeBase.open()
-        if app.state.kb.current_release() is not None:
-            await run_in_threadpool(app.state.kb.services)  # ready before the first request
+        # Load the current release before the first request, then follow new ones published
+        # by any process on this database.
+        await run_in_threadpool(app.state.kb.follow_releases)
         try:
             yield
         finally:
+            app.state.kb.stop_following()
             if owned:
                 app.state.kb.close()
 
@@ -51,4 +53,3 @@ def create_app(kb: KnowledgeBase | None = None) -> FastAPI:
         app.add_middleware(DeliveryCORS, origins=origins)
     app.add_middleware(SizeLimits)
     return app
-

@@ -23,6 +23,7 @@ from kb.errors import (
     UnitNotFound,
     VersionConflict,
 )
+from kb.following import ReleaseFollower
 from kb.importing import ContentBatch, ImportReport, import_batch
 from kb.keys import Caller, NewKey, Role, create_key, list_keys, revoke_key, verify_key
 from kb.matcher import Thresholds
@@ -63,6 +64,7 @@ class KnowledgeBase:
         self._lock = threading.Lock()
         self._services: ReleaseServices | None = None
         self._services_lock = threading.Lock()
+        self._follower: ReleaseFollower | None = None
 
     @classmethod
     def open(
@@ -90,6 +92,7 @@ class KnowledgeBase:
 
     def close(self) -> None:
         """Release the database connections and index files."""
+        self.stop_following()
         if self._services is not None:
             self._services.close()
         self.db.dispose()
@@ -334,10 +337,12 @@ class KnowledgeBase:
         While one thread loads a new release, others keep getting the previous one (whole)
         unless they `wait` for the new one, as publishing does.
         """
+        current = self._services
+        if self._follower is not None and current is not None and not (rebuild or wait):
+            return current  # the follower thread keeps it current: no database round trip
         release = self.current_release()
         if release is None:
             raise ReleaseNotFound("nothing has been published yet: publish before asking")
-        current = self._services
         if current is not None and current.release == release.number and not rebuild:
             return current
         if current is not None and not rebuild and not wait:
@@ -359,6 +364,20 @@ class KnowledgeBase:
             return current
         finally:
             self._services_lock.release()
+
+    def follow_releases(self, interval: float | None = None) -> None:
+        """Switch to each new release (published by any process) within `interval` seconds,
+        from a background thread; requests then skip the per-call release lookup."""
+        if self._follower is None:
+            follower = ReleaseFollower(self, interval or self.settings.release_poll_seconds)
+            follower.start()
+            self._follower = follower
+
+    def stop_following(self) -> None:
+        """Stop the background thread `follow_releases` started."""
+        follower, self._follower = self._follower, None
+        if follower is not None:
+            follower.stop()
 
     def _services_if_published(self) -> ReleaseServices | None:
         return self.services() if self.current_release() is not None else None

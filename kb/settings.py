@@ -40,6 +40,8 @@ class Settings:
     anonymous_access: bool = True
     #: Web origins allowed to call the delivery routes from a browser ("*" for any).
     cors_origins: tuple[str, ...] = ()
+    #: How often a server asks the database whether another process published (seconds).
+    release_poll_seconds: float = 0.25
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
