@@ -494,6 +494,9 @@ def serve(
         port=port,
         workers=workers,
         log_level=log_level,
+        # A worker loads the current release's index and matchers before it serves; on a busy
+        # machine that can take longer than uvicorn's default 5 s ping timeout.
+        timeout_worker_healthcheck=60,
     )
 
 

@@ -58,6 +58,7 @@ class Settings:
             clarify_threshold=_float(env, "KB_CLARIFY_THRESHOLD"),
             clarify_margin=_float(env, "KB_CLARIFY_MARGIN"),
             anonymous_access=_flag(env, "KB_ANONYMOUS_ACCESS", default=True),
+            release_poll_seconds=_seconds(env, "KB_RELEASE_POLL_SECONDS", default=0.25),
             cors_origins=tuple(
                 o.strip() for o in env.get("KB_CORS_ORIGINS", "").split(",") if o.strip()
             ),
@@ -116,3 +117,17 @@ def _flag(env: Mapping[str, str], name: str, *, default: bool) -> bool:
     if raw in ("0", "false", "no", "off"):
         return False
     raise ConfigError(f"{name} must be true or false, not {raw!r}")
+
+
+def _seconds(env: Mapping[str, str], name: str, *, default: float) -> float:
+    """A positive duration in seconds from the environment."""
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number of seconds, not {raw!r}") from None
+    if not 0 < value <= 3600:
+        raise ConfigError(f"{name} must be more than 0 and at most 3600 seconds, not {value}")
+    return value
