@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any, Literal
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 __all__ = [
     "AlternativeOut",
@@ -36,6 +36,21 @@ __all__ = [
 
 def _examples(*examples: dict[str, Any]) -> ConfigDict:
     return ConfigDict(json_schema_extra={"examples": list(examples)})
+
+
+def _in_utc(value: datetime) -> datetime:
+    """SQLite gives back our UTC times without their offset; an RFC 3339 date-time needs one."""
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+#: A moment as the API shows it: always with its offset (e.g. `2026-11-30T09:15:00Z`).
+Timestamp = Annotated[datetime, AfterValidator(_in_utc)]
+
+
+class _Body(BaseModel):
+    """A request body, taken exactly as documented: `0` is no `false`, `"11"` no `11`."""
+
+    model_config = ConfigDict(strict=True)
 
 
 class ProblemOut(BaseModel):
@@ -233,10 +248,10 @@ class ReleaseOut(BaseModel):
     rollback_of: int | None
     units: int
     snippets: int
-    created_at: datetime
+    created_at: Timestamp
 
 
-class PublishIn(BaseModel):
+class PublishIn(_Body):
     """Publish the drafts as the next release, or only report what that would change."""
 
     model_config = _examples({"message": "New roaming prices", "dry_run": True})
@@ -244,7 +259,7 @@ class PublishIn(BaseModel):
     dry_run: bool = False
 
 
-class RollbackIn(BaseModel):
+class RollbackIn(_Body):
     """Publish a new release equal to an earlier one."""
 
     model_config = _examples({"to": 11, "message": "Prices were wrong"})
@@ -300,7 +315,7 @@ Dial {{ balance_ussd }} or open the app.
 """
 
 
-class DraftIn(BaseModel):
+class DraftIn(_Body):
     """A unit in the content format: Markdown with YAML front matter."""
 
     model_config = _examples({"source": _UNIT_SOURCE, "message": "Clearer first sentence"})
@@ -311,13 +326,25 @@ class DraftIn(BaseModel):
 class DraftSummary(BaseModel):
     """A draft unit in a list."""
 
+    model_config = _examples(
+        {
+            "unit_id": "check-balance",
+            "locale": "en",
+            "title": "How do I check my balance?",
+            "revision": 4,
+            "archived": False,
+            "author": "maria",
+            "updated_at": "2026-11-30T09:15:00Z",
+        }
+    )
+
     unit_id: str
     locale: str
     title: str
     revision: int
     archived: bool
     author: str
-    updated_at: datetime
+    updated_at: Timestamp
 
 
 class DraftOut(DraftSummary):
@@ -343,12 +370,23 @@ class DraftOut(DraftSummary):
 class RevisionOut(BaseModel):
     """One saved state of a unit."""
 
+    model_config = _examples(
+        {
+            "revision": 4,
+            "title": "How do I check my balance?",
+            "archived": False,
+            "author": "maria",
+            "message": "Clearer first sentence",
+            "created_at": "2026-11-30T09:15:00Z",
+        }
+    )
+
     revision: int
     title: str
     archived: bool
     author: str
     message: str
-    created_at: datetime
+    created_at: Timestamp
 
 
 class DiffOut(BaseModel):
@@ -373,7 +411,7 @@ class DiffOut(BaseModel):
 SnippetKind = Literal["text", "phone", "money", "date", "url", "markdown"]
 
 
-class SnippetUpdate(BaseModel):
+class SnippetUpdate(_Body):
     """A snippet's new value."""
 
     model_config = _examples({"type": "phone", "value": "+1 800 555 0100", "message": "New line"})
@@ -388,12 +426,26 @@ class SnippetIn(SnippetUpdate):
     model_config = _examples(
         {"name": "support_phone", "locale": "en", "type": "phone", "value": "+1 800 555 0100"}
     )
-    name: str = Field(min_length=1, max_length=200)
-    locale: str = Field(min_length=2, max_length=35)
+    # The rules kb.snippets.validate_snippet applies, so the document shows them.
+    name: str = Field(min_length=1, max_length=200, pattern=r"^[a-z][a-z0-9_]*$")
+    locale: str = Field(min_length=2, max_length=35, pattern=r"^[a-z]{2,3}(-[A-Z]{2})?$")
 
 
 class SnippetOut(BaseModel):
     """A draft snippet; its revision is its ETag."""
+
+    model_config = _examples(
+        {
+            "name": "support_phone",
+            "locale": "en",
+            "type": "phone",
+            "value": "+1 800 555 0100",
+            "revision": 2,
+            "archived": False,
+            "author": "maria",
+            "updated_at": "2026-11-30T09:15:00Z",
+        }
+    )
 
     name: str
     locale: str
@@ -402,10 +454,10 @@ class SnippetOut(BaseModel):
     revision: int
     archived: bool
     author: str
-    updated_at: datetime
+    updated_at: Timestamp
 
 
-class KeyIn(BaseModel):
+class KeyIn(_Body):
     """A key to create."""
 
     model_config = _examples({"name": "website widget", "role": "reader"})
@@ -416,15 +468,38 @@ class KeyIn(BaseModel):
 class KeyOut(BaseModel):
     """A key's record; never its secret."""
 
+    model_config = _examples(
+        {
+            "key_id": "3f9a1c2b7d4e",
+            "name": "website widget",
+            "role": "reader",
+            "author": "admin",
+            "created_at": "2026-11-30T09:15:00Z",
+            "revoked_at": None,
+        }
+    )
+
     key_id: str
     name: str
     role: str
     author: str
-    created_at: datetime
-    revoked_at: datetime | None
+    created_at: Timestamp
+    revoked_at: Timestamp | None
 
 
 class NewKeyOut(KeyOut):
     """A key just created: `key` is shown this once."""
+
+    model_config = _examples(
+        {
+            "key_id": "3f9a1c2b7d4e",
+            "name": "website widget",
+            "role": "reader",
+            "author": "admin",
+            "created_at": "2026-11-30T09:15:00Z",
+            "revoked_at": None,
+            "key": "kb_3f9a1c2b7d4e_Vh2f0Jx9lq7T3mQwZ8rY1cKpN5sD6uE4",
+        }
+    )
 
     key: str = Field(description="Send as `Authorization: Bearer KEY`; it is not shown again.")

@@ -14,7 +14,10 @@ from api.schemas import ProblemOut
 router = APIRouter(tags=["health"])
 
 
-@router.get("/healthz")
+@router.get(
+    "/healthz",
+    responses={200: {"content": {"application/json": {"example": {"status": "ok"}}}}},
+)
 def healthz() -> dict[str, str]:
     """Alive: the process answers (touches nothing else, so it never flaps with the database)."""
     return {"status": "ok"}
@@ -22,7 +25,21 @@ def healthz() -> dict[str, str]:
 
 @router.get(
     "/readyz",
-    responses={503: {"model": ProblemOut, "description": "Not ready, and why."}},
+    responses={
+        200: {
+            "content": {
+                "application/json": {
+                    "example": {
+                        "status": "ready",
+                        "kb_version": 12,
+                        "locales": ["en"],
+                        "units": 148,
+                    }
+                }
+            }
+        },
+        503: {"model": ProblemOut, "description": "Not ready, and why."},
+    },
 )
 def readyz(kb: KBDep) -> Any:
     """Ready: the database answers and the current release's index and matchers are loaded."""

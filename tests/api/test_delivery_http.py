@@ -170,4 +170,22 @@ def test_openapi_documents_every_route_with_examples(api: TestClient) -> None:
         assert schemas[name].get("examples"), name
     for path, method, op in operations:
         assert op.get("summary") and op.get("description"), (method, path)
+        assert has_example(op, schemas), (method, path)
     assert api.get("/docs").status_code == 200
+
+
+def has_example(operation: dict, schemas: dict) -> bool:
+    """Whether the docs show an example of what this route returns."""
+
+    def schema_example(schema: dict) -> bool:
+        schema = schema.get("items", schema)
+        ref = schema.get("$ref", "").rsplit("/", 1)[-1]
+        return bool(schema.get("examples") or (ref and schemas[ref].get("examples")))
+
+    for status, response in operation["responses"].items():
+        if not status.startswith("2"):
+            continue
+        for media in response.get("content", {}).values():
+            if media.get("example") or media.get("examples") or schema_example(media["schema"]):
+                return True
+    return False

@@ -439,3 +439,29 @@ def test_help_works_on_every_command(run: Run) -> None:
         assert result.exit_code == 0, f"{name}: {result.output}"
         assert "Usage: " in result.stdout
         assert name in result.stdout
+
+
+def test_keys_create_prints_the_key_once_on_the_last_line_and_revoke_stops_it(
+    run: Run, kb: KnowledgeBase
+) -> None:
+    created = run("keys", "create", "--role", "operator", "--name", "side panel")
+    assert created.exit_code == 0, created.output
+    secret = created.stdout.strip().splitlines()[-1]
+    assert secret.startswith("kb_")
+    caller = kb.authenticate(secret)
+    assert caller is not None and caller.role.label == "operator"
+
+    listed = run("keys", "list")
+    assert "side panel" in listed.stdout and secret not in listed.stdout
+
+    revoked = run("keys", "revoke", caller.key_id or "")
+    assert revoked.exit_code == 0, revoked.output
+    assert kb.authenticate(secret) is None
+    again = run("keys", "revoke", caller.key_id or "")
+    assert again.exit_code == 1 and "no active key" in again.output
+
+
+def test_keys_create_with_an_unknown_role_names_the_known_ones(run: Run) -> None:
+    result = run("keys", "create", "--role", "boss", "--name", "x")
+    assert result.exit_code == 1
+    assert "unknown role 'boss'" in result.output and "publisher" in result.output
