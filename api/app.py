@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from starlette.concurrency import run_in_threadpool
 
 from api.cors import DeliveryCORS
+from api.deps import single_valued_query
 from api.errors import install_error_handlers
 from api.limits import SizeLimits
+from api.openapi import install_openapi
 from api.routes import delivery, drafts, health, keys, releases
 from kb.knowledge_base import KnowledgeBase
 from kb.settings import Settings
@@ -42,14 +44,21 @@ def create_app(kb: KnowledgeBase | None = None) -> FastAPI:
             if owned:
                 app.state.kb.close()
 
-    app = FastAPI(title="Knowledge base", version="1", description=_DESCRIPTION, lifespan=lifespan)
+    app = FastAPI(
+        title="Knowledge base",
+        version="1",
+        description=_DESCRIPTION,
+        lifespan=lifespan,
+        dependencies=[Depends(single_valued_query)],
+    )
     if kb is not None:
         app.state.kb = kb
     install_error_handlers(app)
     for router in (health.router, delivery.router, drafts.router, releases.router, keys.router):
         app.include_router(router)
-    origins = (kb.settings if kb else Settings.from_env()).cors_origins
-    if origins:
-        app.add_middleware(DeliveryCORS, origins=origins)
+    settings = kb.settings if kb else Settings.from_env()
+    install_openapi(app, anonymous_access=settings.anonymous_access)
+    if settings.cors_origins:
+        app.add_middleware(DeliveryCORS, origins=settings.cors_origins)
     app.add_middleware(SizeLimits)
     return app

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.exceptions import RequestValidationError
 
 from kb.knowledge_base import KnowledgeBase
 
-__all__ = ["KBDep", "get_kb"]
+__all__ = ["KBDep", "get_kb", "single_valued_query"]
 
 
 def get_kb(request: Request) -> KnowledgeBase:
@@ -17,3 +19,17 @@ def get_kb(request: Request) -> KnowledgeBase:
 
 
 KBDep = Annotated[KnowledgeBase, Depends(get_kb)]
+
+
+def single_valued_query(request: Request) -> None:
+    """Every query parameter here takes one value: refuse one given twice rather than guess
+    which counts (Starlette would quietly keep the last)."""
+    counts = Counter(name for name, _ in request.query_params.multi_items())
+    repeated = sorted(name for name, count in counts.items() if count > 1)
+    if repeated:
+        raise RequestValidationError(
+            [
+                {"type": "repeated", "loc": ("query", name), "msg": "give it once", "input": None}
+                for name in repeated
+            ]
+        )

@@ -9,6 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
+from starlette.routing import Match
 
 from kb.errors import ConfigError, InvalidContent, KBError, NotFound, VersionConflict
 from kb.publishing import PublishBlocked
@@ -79,11 +80,25 @@ def _from_validation_error(_request: Request, exc: Exception) -> JSONResponse:
     return problem(422, "Invalid request", detail or "invalid request", errors=errors)
 
 
-def _from_http_error(_request: Request, exc: Exception) -> JSONResponse:
+def _from_http_error(request: Request, exc: Exception) -> JSONResponse:
     """Framework errors (unknown route, wrong method, auth) in the same format."""
     assert isinstance(exc, HTTPException)
     title = HTTPStatus(exc.status_code).phrase
-    return problem(exc.status_code, title, str(exc.detail), headers=exc.headers)
+    headers = exc.headers
+    if exc.status_code == 405:
+        headers = {**(headers or {}), "Allow": _allowed_methods(request)}
+    return problem(exc.status_code, title, str(exc.detail), headers=headers)
+
+
+def _allowed_methods(request: Request) -> str:
+    """Every method the path takes (RFC 9110 15.5.6): Starlette names only the first route's."""
+    methods = {
+        method
+        for route in request.app.router.routes
+        if route.matches(request.scope)[0] is not Match.NONE
+        for method in getattr(route, "methods", None) or ()
+    }
+    return ", ".join(sorted(methods))
 
 
 def _from_anything_else(request: Request, exc: Exception) -> JSONResponse:

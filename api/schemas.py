@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
 __all__ = [
     "AlternativeOut",
@@ -45,6 +45,15 @@ def _in_utc(value: datetime) -> datetime:
 
 #: A moment as the API shows it: always with its offset (e.g. `2026-11-30T09:15:00Z`).
 Timestamp = Annotated[datetime, AfterValidator(_in_utc)]
+
+
+def _whole(value: object) -> object:
+    """JSON Schema's integer: `11.0` is `11` (strict mode alone would refuse it)."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+#: An integer in a request body, as JSON Schema counts them.
+WholeNumber = Annotated[int, BeforeValidator(_whole)]
 
 
 class _Body(BaseModel):
@@ -263,7 +272,7 @@ class RollbackIn(_Body):
     """Publish a new release equal to an earlier one."""
 
     model_config = _examples({"to": 11, "message": "Prices were wrong"})
-    to: int = Field(ge=1)
+    to: WholeNumber = Field(ge=1, le=1_000_000_000)
     message: str = Field("", max_length=2000)
 
 

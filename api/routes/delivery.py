@@ -13,6 +13,7 @@ from fastapi import APIRouter, HTTPException, Path, Query, Request, Response
 from api.auth import CallerDep
 from api.caching import CachePolicy, not_modified
 from api.deps import KBDep
+from api.openapi import KEY_OPTIONAL
 from api.schemas import AnswerOut, FaqOut, ProblemOut, ReleaseOut, SearchOut, UnitOut
 from kb.errors import UnitNotFound
 from kb.keys import Caller
@@ -27,6 +28,8 @@ router = APIRouter(
     responses={
         304: {"description": "Not modified: the client's copy (If-None-Match) is current."},
         401: {"model": ProblemOut, "description": "Missing or invalid key where one is needed."},
+        403: {"model": ProblemOut, "description": "The operator channel needs an operator key."},
+        404: {"model": ProblemOut, "description": "Nothing has been published yet."},
         422: {"model": ProblemOut, "description": "A parameter is missing or invalid."},
     },
 )
@@ -51,12 +54,20 @@ Words = Annotated[
         openapi_examples={"prefix": {"value": "roam"}, "typo": {"value": "roamng"}},
     ),
 ]
+
+
+def _registered_channels(schema: dict[str, Any]) -> None:
+    """The channels as the document is made, plug-ins included (they register at run time)."""
+    schema["enum"] = list(registry.names())
+
+
 Channel = Annotated[
     str,
     Query(
         max_length=20,
         description="web, chatbot, ivr, or operator (operator key needed).",
         openapi_examples={"chatbot": {"value": "chatbot"}},
+        json_schema_extra=_registered_channels,
     ),
 ]
 Locale = Annotated[
@@ -90,7 +101,7 @@ def _located(served: str, asked: str | None, default: str) -> dict[str, Any]:
     return {"locale": served, "fallback": served != (asked or default)}
 
 
-@router.get("/answer", response_model=AnswerOut)
+@router.get("/answer", response_model=AnswerOut, openapi_extra=KEY_OPTIONAL)
 def answer(
     q: Question,
     kb: KBDep,
@@ -130,7 +141,7 @@ def answer(
     }
 
 
-@router.get("/search", response_model=SearchOut)
+@router.get("/search", response_model=SearchOut, openapi_extra=KEY_OPTIONAL)
 def search(
     q: Words,
     kb: KBDep,
@@ -178,6 +189,7 @@ def search(
     "/units/{unit_id}",
     response_model=UnitOut,
     responses={404: {"model": ProblemOut, "description": "No such unit for this channel."}},
+    openapi_extra=KEY_OPTIONAL,
 )
 def read_unit(
     unit_id: Annotated[
@@ -221,7 +233,7 @@ def read_unit(
     }
 
 
-@router.get("/faq", response_model=FaqOut)
+@router.get("/faq", response_model=FaqOut, openapi_extra=KEY_OPTIONAL)
 def faq(
     kb: KBDep,
     caller: CallerDep,
@@ -251,7 +263,7 @@ def faq(
     }
 
 
-@router.get("/releases/current", response_model=ReleaseOut)
+@router.get("/releases/current", response_model=ReleaseOut, openapi_extra=KEY_OPTIONAL)
 def current_release(kb: KBDep, caller: CallerDep, request: Request, response: Response) -> Any:
     """The release every channel serves now."""
     snap = kb.services().snapshot

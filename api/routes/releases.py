@@ -53,7 +53,7 @@ def list_releases(kb: KBDep, _caller: Editor) -> Any:
 
 
 @router.get(
-    "/{number}",
+    "/{number:int}",  # digits only: /releases/rollback is no release number (GET there is 405)
     response_model=ReleaseOut,
     responses={404: {"model": ProblemOut, "description": "No such release."}},
 )
@@ -69,7 +69,10 @@ def read_release(
     response_model=PublishOut,
     status_code=201,
     responses={
-        200: {"description": "Dry run: what a release would change; nothing was published."},
+        200: {
+            "model": PublishOut,
+            "description": "Dry run, or nothing to publish: what a release would change.",
+        },
         422: {"model": ProblemOut, "description": "The checks found errors: nothing published."},
     },
 )
@@ -94,7 +97,10 @@ def publish(body: PublishIn, kb: KBDep, caller: Publisher, response: Response) -
     "/rollback",
     response_model=PublishOut,
     status_code=201,
-    responses={404: {"model": ProblemOut, "description": "No such release to go back to."}},
+    responses={
+        404: {"model": ProblemOut, "description": "No such release to go back to."},
+        409: {"model": ProblemOut, "description": "That release is the current one already."},
+    },
 )
 def rollback(body: RollbackIn, kb: KBDep, caller: Publisher, response: Response) -> Any:
     """Publish a new release equal to release `to`; nothing published is ever lost."""
