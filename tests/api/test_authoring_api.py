@@ -139,9 +139,7 @@ def test_archive_needs_if_match_and_keeps_the_history(
     assert "top-up" not in [d["unit_id"] for d in listed]
 
 
-def test_revisions_and_diff_show_who_changed_what(
-    api: TestClient, editor: dict[str, str]
-) -> None:
+def test_revisions_and_diff_show_who_changed_what(api: TestClient, editor: dict[str, str]) -> None:
     create(api, editor)
     api.put(
         f"{UNITS}/top-up",
@@ -175,7 +173,10 @@ def test_snippets_are_created_changed_with_if_match_and_archived(
     params = {"locale": "en"}
     stale = api.put(f"{url}/support_phone", params=params, json=change, headers=editor)
     changed = api.put(
-        f"{url}/support_phone", params=params, json=change, headers={**editor, "If-Match": '"rev-1"'}
+        f"{url}/support_phone",
+        params=params,
+        json=change,
+        headers={**editor, "If-Match": '"rev-1"'},
     )
     lost = api.put(
         f"{url}/support_phone",
