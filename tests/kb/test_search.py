@@ -28,7 +28,7 @@ from kb.search import (
     get_engine,
     indexed_units,
 )
-from kb.search_whoosh import BOOSTS, PUBLIC_FIELDS
+from kb.search_whoosh import BOOSTS, PUBLIC_FIELDS, _add_units, _schema, _TermCounter
 from kb.settings import DEFAULT_CHANNELS
 from tests.conftest import SAMPLE_CONTENT, make_unit
 
@@ -518,6 +518,49 @@ def test_index_analyzer_and_query_terms_agree(locale: str, text: str) -> None:
     assert indexed
     # The build counts words once and hands Whoosh the term counts: the same terms.
     assert language.term_counts(word_counts(text)) == Counter(indexed)
+    counted = _TermCounter(language).terms(text, public=True)
+    assert counted == {term.encode(): n for term, n in Counter(indexed).items()}
+
+
+def test_build_writes_the_segment_whooshs_own_writer_writes(tmp_path: Path) -> None:
+    # The build's writer skips Whoosh's posting pool and per-posting length lookups; the
+    # segment's files must be the ones Whoosh's stock writer makes of the same documents.
+    units = [
+        unit(
+            f"u{i}",
+            title=f"Reset modem {i % 5}",
+            questions=("How do I reset it?", f"modem {'lights ' * (i % 4)}blink"),
+            text=" ".join(["roaming charges abroad"] * (i % 9 + 1)),
+            internal_text="Escalate to tier two." if i % 3 else "",
+            tags=("Router", "modem") if i % 2 else (),
+            category="devices" if i % 4 else None,
+            audience="internal" if i % 7 == 0 else "public",
+            channels=("web",) if i % 5 == 0 else None,
+        )
+        for i in range(300)  # more than one 128-posting block per common term
+    ]
+    get_engine("whoosh").build(units, tmp_path / "fast")
+    language = language_for("en")
+    stock_folder = tmp_path / "stock"
+    stock_folder.mkdir()
+    stock = whoosh_index.create_in(str(stock_folder), _schema(language))
+    writer = stock.writer()
+    _add_units(writer, units, _TermCounter(language))
+    writer.commit(optimize=True)
+
+    def segment_files(ix: whoosh_index.Index) -> dict[str, bytes]:
+        (segment,) = ix._segments()
+        files = segment.open_compound_file(ix.storage)
+        found = {}
+        for name in files.list():
+            with files.open_file(name) as handle:
+                found[name.split(".", 1)[1]] = handle.read(files.file_length(name))
+        return found
+
+    fast = whoosh_index.open_dir(str(tmp_path / "fast" / "locale-0"))
+    assert segment_files(fast) == segment_files(stock)
+    fast.close()
+    stock.close()
 
 
 def test_unknown_languages_get_a_plain_lowercase_analyzer(tmp_path: Path) -> None:
