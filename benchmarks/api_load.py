@@ -1,0 +1,927 @@
+"""Benchmark: HTTP API throughput and latency under load, next to a bare FastAPI ceiling.
+
+A scratch knowledge base (KB_DATA_DIR in a temporary directory; every other KB_* variable unset,
+so the defaults are measured) imports the sample content (`content/`) and publishes it with the
+`kb` CLI; then `kb serve` runs on 127.0.0.1 with --workers processes (2 by default) and
+--log-level warning. In the same run, `bare_app` below (one `GET /bare` returning a constant JSON
+dict about the size of an answer, a sync route like the real ones) is served by uvicorn with the
+same workers and log level: what uvicorn + FastAPI cost on this machine with no work behind them.
+Each server is started as a subprocess on a free port and always stopped at the end. It is
+ready when its ready route answers and then its processes are the same and idle twice in a row:
+one worker answering says nothing of the others, and a keep-alive connection stays with the
+worker that accepted it. Worker processes that come and go (uvicorn replaces a worker that does
+not answer its supervisor's ping in time) are counted as restarts.
+
+Every target is driven in turn, for --warmup seconds and then --seconds measured, by the same
+closed-loop load generator: --clients processes, each with one keep-alive
+`http.client.HTTPConnection`, sending the next request as soon as the previous response is read
+and timing each one with `time.perf_counter`; a response other than 2xx or an exception (socket
+timeout included) is an error. Requests still in flight when the time is up are not counted.
+The client runs on the same 2 cores as the server and takes its share of the CPU, so the
+absolute figures are lower than a separate load machine would give; the ratio to the bare
+ceiling is fair because every target is measured with the same client setup. A second table
+says where the cores went in each window, from /proc: each server process, the clients, and
+everything else on the machine (another user's tests show there).
+
+- bare: `GET /bare`, the constant JSON;
+- answer: `GET /api/v1/answer` (channel chatbot) with the example questions of every unit the
+  chatbot may show, as written, wrapped in a greeting or a "please" (paraphrased) and with a
+  typo, plus out-of-scope questions in the same three forms, each with its locale=;
+- search: `GET /api/v1/search` (channel web) with words of the titles as typed: single words,
+  pairs of words, a word cut mid-word and the title with its last word cut, with locale=.
+
+Before the load, every distinct request of the mixes is sent once on one connection: the
+answer statuses and hit counts show the mixes are realistic, and the servers are warm.
+
+Run from the repository root:
+
+    python benchmarks/api_load.py --json benchmarks/results/api_load.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import math
+import multiprocessing
+import os
+import queue
+import random
+import re
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from itertools import pairwise
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
+
+from fastapi import FastAPI
+from report import machine_facts, render_table
+
+if TYPE_CHECKING:
+    from kb import UnitDocument
+
+REPO = Path(__file__).resolve().parents[1]
+CONTENT = REPO / "content"
+HOST = "127.0.0.1"
+#: What is measured, in this order.
+TARGETS = ("bare", "answer", "search")
+#: The issue's goals on this 2-core machine.
+MIN_BARE_RATIO = 0.5
+P99_LIMIT_MS = 50.0
+#: Seconds: a request, a server start (`kb serve` imports for seconds), the clients' start-up.
+REQUEST_TIMEOUT_S = 10.0
+STARTUP_TIMEOUT_S = 120.0
+CLIENT_START_TIMEOUT_S = 60.0
+#: A server counts as settled when its processes use less than this share of one core.
+IDLE_CORES = 0.15
+#: The kb CLI as `kb` runs it, without relying on the venv's bin/ being on PATH.
+KB_CLI = (sys.executable, "-m", "cli.main")
+#: uvicorn serving `bare_app` (benchmarks/ is no package: uvicorn puts it on the path).
+BARE_UVICORN = (
+    sys.executable,
+    "-m",
+    "uvicorn",
+    "--app-dir",
+    str(Path(__file__).parent),
+    "api_load:bare_app",
+)
+
+OUT_OF_SCOPE: dict[str, tuple[str, ...]] = {
+    "en": (
+        "what's the weather tomorrow in Lisbon",
+        "recommend a good pasta recipe",
+        "who won the football match yesterday",
+        "how tall is mount everest",
+        "how do I bake sourdough bread",
+        "best way to train a puppy",
+        "when does the museum open on Sunday",
+        "how many calories in a banana",
+        "cheap flights to Rome in May",
+        "tell me a joke",
+    ),
+    "ru": (
+        "какая завтра погода в москве",
+        "рецепт борща со сметаной",
+        "кто выиграл вчерашний матч",
+        "как испечь хлеб дома",
+        "сколько калорий в банане",
+        "посоветуйте хороший фильм",
+        "как дрессировать щенка",
+        "когда открывается музей в воскресенье",
+        "как починить велосипедную камеру",
+        "расскажи анекдот",
+    ),
+    "bg": (
+        "какво ще е времето утре в София",
+        "рецепта за баница",
+        "кой спечели мача вчера",
+        "колко е висок Мусала",
+        "как да изпека хляб вкъщи",
+        "колко калории има в банан",
+        "кога отваря музеят в неделя",
+        "евтини полети до Рим през май",
+        "как да дресирам кученце",
+        "разкажи ми виц",
+    ),
+}
+#: How customers wrap a question: the matcher never saw these words around it.
+PARAPHRASES: dict[str, tuple[str, ...]] = {
+    "en": ("hi, {q}", "{q} please", "hello, quick question: {q}", "{q}? thanks", "help: {q}"),
+    "ru": ("здравствуйте, {q}", "{q}, подскажите пожалуйста", "вопрос: {q}", "{q}? спасибо"),
+    "bg": ("здравейте, {q}", "{q}, моля", "въпрос: {q}", "{q}? благодаря"),
+}
+
+#: What `GET /bare` returns: a chatbot answer of the sample content, frozen.
+BARE_BODY: dict[str, Any] = {
+    "status": "answered",
+    "unit_id": "puk-code",
+    "title": "My phone is asking for a PUK code",
+    "confidence": 0.959,
+    "content": {
+        "channel": "chatbot",
+        "media_type": "application/json",
+        "body": "Your SIM locks after three wrong PIN attempts. Find your PUK code in the Aurora "
+        "app: tap SIM, then PUK code. It is also printed on the card your SIM came in.",
+        "text": "Your SIM locks after three wrong PIN attempts. Find your PUK code in the Aurora "
+        "app: tap SIM, then PUK code. It is also printed on the card your SIM came in.",
+        "quick_replies": [{"label": "replacement SIM", "unit_id": "replace-sim"}],
+        "links": [],
+        "truncated": False,
+        "more_url": "/units/puk-code?locale=en",
+        "findings": [],
+    },
+    "routing": "tech-support",
+    "alternatives": [],
+    "locale": "en",
+    "kb_version": 1,
+}
+
+bare_app = FastAPI(title="Bare ceiling")
+
+
+@bare_app.get("/bare")
+def bare() -> dict[str, Any]:
+    """The constant answer-sized JSON: FastAPI's cost with no work behind it."""
+    return BARE_BODY
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+# -- the request mixes --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Request:
+    """One request of a mix: its path with the query string, its locale and its kind."""
+
+    path: str
+    locale: str
+    kind: str
+
+
+def _path(route: str, **params: str) -> str:
+    return f"{route}?{urlencode(params)}"
+
+
+def shown_on(units: Sequence[UnitDocument], channel: str) -> list[UnitDocument]:
+    """The units an anonymous caller may get on `channel` (public, the channel allowed)."""
+    return [
+        u for u in units if u.audience == "public" and (u.channels is None or channel in u.channels)
+    ]
+
+
+def typo(text: str, rng: random.Random) -> str:
+    """`text` with one edit (swap, drop, double or replace a letter) in one word of 4+ letters."""
+    words = text.split(" ")
+    long = [i for i, w in enumerate(words) if len(w) >= 4 and w.isalpha()]
+    if not long:
+        return text
+    i = rng.choice(long)
+    w = words[i]
+    p = rng.randrange(1, len(w) - 1)
+    kind = rng.randrange(4)
+    if kind == 0:
+        w = w[:p] + w[p + 1] + w[p] + w[p + 2 :]
+    elif kind == 1:
+        w = w[:p] + w[p + 1 :]
+    elif kind == 2:
+        w = w[:p] + w[p] + w[p:]
+    else:  # a letter of the same alphabet: taken from the question itself
+        letters = sorted({c for c in text.lower() if c.isalpha()} - {w[p].lower()})
+        w = w[:p] + rng.choice(letters) + w[p + 1 :]
+    words[i] = w
+    return " ".join(words)
+
+
+def answer_mix(units: Sequence[UnitDocument], rng: random.Random) -> list[Request]:
+    """Every example question as written, paraphrased and with a typo, plus out-of-scope ones."""
+    mix: list[Request] = []
+
+    def add(question: str, locale: str, kind: str) -> None:
+        path = _path("/api/v1/answer", q=question, channel="chatbot", locale=locale)
+        mix.append(Request(path, locale, kind))
+
+    def forms(question: str, locale: str, scope: str) -> None:
+        add(question, locale, f"{scope}: as written")
+        wrap = rng.choice(PARAPHRASES.get(locale, ("{q}",)))
+        add(wrap.format(q=question), locale, f"{scope}: paraphrased")
+        add(typo(question, rng), locale, f"{scope}: with a typo")
+
+    for unit in units:
+        for question in unit.questions:
+            forms(question, unit.locale, "example")
+    for locale in sorted({u.locale for u in units}):
+        for question in OUT_OF_SCOPE.get(locale, ()):
+            forms(question, locale, "out of scope")
+    return mix
+
+
+def search_mix(units: Sequence[UnitDocument], rng: random.Random) -> list[Request]:
+    """Words of every title as typed into a search box: words, pairs, cut words, cut titles."""
+    mix: list[Request] = []
+
+    def add(query: str, locale: str, kind: str) -> None:
+        path = _path("/api/v1/search", q=query, channel="web", locale=locale)
+        mix.append(Request(path, locale, kind))
+
+    for unit in units:
+        words = [w.lower() for w in re.findall(r"\w[\w-]*", unit.title)]
+        long = [w for w in words if len(w) >= 4]
+        for word in long:
+            add(word, unit.locale, "one word")
+            add(word[: rng.randint(2, len(word) - 1)], unit.locale, "word cut mid-word")
+        for first, second in pairwise(long):
+            add(f"{first} {second}", unit.locale, "two words")
+        if len(words) >= 2 and len(words[-1]) >= 2:
+            cut = words[-1][: rng.randint(1, len(words[-1]) - 1)]
+            add(" ".join([*words[:-1], cut]), unit.locale, "title, last word cut")
+    return mix
+
+
+def _tally(counts: Counter[str]) -> str:
+    return ", ".join(f"{key} {n}" for key, n in sorted(counts.items()))
+
+
+# -- the servers --------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    """A TCP port on HOST that nothing listens on right now."""
+    with socket.socket() as probe:
+        probe.bind((HOST, 0))
+        return int(probe.getsockname()[1])
+
+
+def tree_cpu_s(pid: int) -> dict[int, float]:
+    """CPU seconds (user + system) used so far by `pid` and each descendant, from /proc."""
+    tick = os.sysconf("SC_CLK_TCK")
+    used: dict[int, float] = {}
+    pending = [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            # Fields after the command name: utime and stime are the 12th and 13th.
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+            used[current] = (int(fields[11]) + int(fields[12])) / tick
+            for task in Path(f"/proc/{current}/task").iterdir():
+                pending.extend(int(c) for c in (task / "children").read_text().split())
+        except (OSError, IndexError, ValueError):
+            continue  # gone meanwhile, or no /proc: counted as nothing
+    return used
+
+
+def busy_cpu_s() -> float:
+    """CPU seconds the whole machine has been busy (neither idle nor waiting on I/O)."""
+    try:
+        values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+    except (OSError, ValueError):
+        return 0.0
+    return (sum(values) - values[3] - values[4]) / os.sysconf("SC_CLK_TCK")
+
+
+@dataclass
+class Watch:
+    """A running server as /proc shows it: its processes' CPU, and the workers it started."""
+
+    process: subprocess.Popen[bytes]
+    workers: int
+    started: set[int] = field(default_factory=set)
+    settled: bool = False
+
+    def sample(self) -> dict[int, float]:
+        used = tree_cpu_s(self.process.pid)
+        # A worker spends this much importing before it can serve; uvicorn's resource tracker
+        # child never does, so it is not taken for a worker.
+        self.started.update(p for p, s in used.items() if p != self.process.pid and s >= 0.3)
+        return used
+
+    @property
+    def restarts(self) -> int:
+        """Workers started beyond the first ones: uvicorn replaces a worker that misses a ping."""
+        return max(0, len(self.started) - self.workers) if self.workers > 1 else 0
+
+
+def _get(port: int, path: str, timeout: float) -> tuple[int, bytes]:
+    connection = http.client.HTTPConnection(HOST, port, timeout=timeout)
+    try:
+        connection.request("GET", path)
+        response = connection.getresponse()
+        return response.status, response.read()
+    finally:
+        connection.close()
+
+
+def _wait_ready(watch: Watch, port: int, path: str) -> bool:
+    """Wait until `path` answers 200, then until the server settles; False if it never did.
+
+    One worker answering says nothing of the others, and a keep-alive connection stays with
+    the worker that accepted it: settled is the same processes twice in a row, idle.
+    """
+    process = watch.process
+    deadline = time.monotonic() + STARTUP_TIMEOUT_S
+    while True:
+        if process.poll() is not None:
+            raise RuntimeError(f"the server exited with status {process.returncode}")
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the server did not answer {path} in {STARTUP_TIMEOUT_S:g} s")
+        try:
+            if _get(port, path, timeout=2.0)[0] == 200:
+                break
+        except OSError:
+            pass
+        time.sleep(0.2)
+    before = watch.sample()
+    while time.monotonic() < deadline:
+        time.sleep(0.5)
+        now = watch.sample()
+        idle = sum(now.values()) - sum(before.values()) < IDLE_CORES * 0.5
+        if idle and now.keys() == before.keys():
+            return True
+        before = now
+    return False
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM (uvicorn's supervisor stops its workers), then SIGKILL to its own process group."""
+    if process.poll() is None:
+        process.terminate()
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)  # the group holds only this server and workers
+        process.wait()
+
+
+@dataclass(frozen=True)
+class Server:
+    """A server to start, the route that says it is up, and the targets driven on it."""
+
+    name: str
+    command: tuple[str, ...]
+    port: int
+    ready: str
+    targets: dict[str, list[Request] | None]  # None: the ready route itself
+
+
+@contextmanager
+def serving(server: Server, env: dict[str, str], workers: int, logs: Path) -> Iterator[Watch]:
+    """Run `server` until the block ends, its output in `logs`; yield it once it is ready."""
+    log(f"starting {server.name}: {' '.join(server.command)}")
+    with logs.open("wb") as out:
+        process = subprocess.Popen(
+            server.command,
+            env=env,
+            cwd=REPO,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        try:
+            watch = Watch(process, workers)
+            try:
+                watch.settled = _wait_ready(watch, server.port, server.ready)
+            except RuntimeError as exc:
+                log(logs.read_text(errors="replace")[-3000:])
+                raise RuntimeError(f"{exc} ({watch.restarts} worker restarts seen)") from None
+            if not watch.settled:
+                log(f"warning: {server.name} answers but did not settle: measuring anyway")
+            yield watch
+        finally:
+            _stop(process)
+
+
+def kb_env(data_dir: Path) -> dict[str, str]:
+    """This environment without KB_* variables, with KB_DATA_DIR pointing at `data_dir`."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KB_")}
+    env["KB_DATA_DIR"] = str(data_dir)
+    return env
+
+
+def prepare(env: dict[str, str]) -> None:
+    """`kb import content` then `kb publish`, as an editor would."""
+    for args in (("import", str(CONTENT)), ("publish", "-m", "api_load benchmark")):
+        log(f"kb {' '.join(args)}")
+        done = subprocess.run(
+            [*KB_CLI, *args], env=env, cwd=REPO, capture_output=True, text=True, check=False
+        )
+        if done.returncode != 0:
+            raise RuntimeError(f"kb {args[0]} failed:\n{done.stdout}{done.stderr}")
+
+
+# -- the load -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Load:
+    """How a target is driven: the same for every target, so that their figures compare."""
+
+    port: int
+    paths: tuple[str, ...]
+    warmup_s: float
+    seconds: float
+
+
+def _client(load: Load, seed: int, barrier: Any, results: Any) -> None:
+    """One client process: a keep-alive connection, requests back to back, each one timed."""
+    paths = list(load.paths)
+    random.Random(seed).shuffle(paths)
+    latencies: list[float] = []
+    errors: Counter[str] = Counter()
+    warmup_errors = 0
+    received = 0
+    connection = http.client.HTTPConnection(HOST, load.port, timeout=REQUEST_TIMEOUT_S)
+    barrier.wait()
+    warm_until = time.perf_counter() + load.warmup_s
+    stop_at = warm_until + load.seconds
+    cpu_start: float | None = None
+    n = 0
+    while (began := time.perf_counter()) < stop_at:
+        if cpu_start is None and began >= warm_until:
+            cpu_start = time.process_time()
+        error = None
+        try:
+            connection.request("GET", paths[n % len(paths)])
+            response = connection.getresponse()
+            size = len(response.read())
+            if not 200 <= response.status < 300:
+                error = f"HTTP {response.status}"
+        except (OSError, http.client.HTTPException) as exc:
+            error = type(exc).__name__
+            size = 0
+            connection.close()
+            connection = http.client.HTTPConnection(HOST, load.port, timeout=REQUEST_TIMEOUT_S)
+        ended = time.perf_counter()
+        n += 1
+        if began < warm_until:
+            warmup_errors += error is not None
+        elif ended <= stop_at:
+            latencies.append((ended - began) * 1000)
+            received += size
+            if error:
+                errors[error] += 1
+    connection.close()
+    cpu = time.process_time() - cpu_start if cpu_start is not None else 0.0
+    results.put(
+        {
+            "latencies": latencies,
+            "errors": dict(errors),
+            "warmup_errors": warmup_errors,
+            "bytes": received,
+            "cpu_s": cpu,
+        }
+    )
+
+
+def percentiles(samples: Sequence[float]) -> dict[str, float]:
+    """p50/p95/p99/max/mean of `samples` (nearest rank)."""
+    ordered = sorted(samples)
+
+    def rank(q: float) -> float:
+        return ordered[max(0, math.ceil(q * len(ordered)) - 1)]
+
+    return {
+        "p50": rank(0.50),
+        "p95": rank(0.95),
+        "p99": rank(0.99),
+        "max": ordered[-1],
+        "mean": sum(ordered) / len(ordered),
+    }
+
+
+def drive(load: Load, clients: int, seed: int, watch: Watch) -> dict[str, Any]:
+    """Run `clients` client processes against one target: their merged figures, and the CPU."""
+    # Forked, not spawned: a spawned client would import this module again first.
+    ctx = multiprocessing.get_context("fork")
+    barrier = ctx.Barrier(clients + 1)
+    results = ctx.Queue()
+    processes = [
+        ctx.Process(target=_client, args=(load, seed + k, barrier, results), daemon=True)
+        for k in range(clients)
+    ]
+    for process in processes:
+        process.start()
+    try:
+        barrier.wait(timeout=CLIENT_START_TIMEOUT_S)
+        restarts = watch.restarts
+        time.sleep(load.warmup_s)
+        server_before, busy_before = watch.sample(), busy_cpu_s()
+        stop_at = time.monotonic() + load.seconds
+        while time.monotonic() < stop_at - 0.5:
+            time.sleep(0.5)
+            watch.sample()  # to see workers that come and go within the window
+        time.sleep(max(0.0, stop_at - time.monotonic()))
+        server_after, busy_after = watch.sample(), busy_cpu_s()
+        deadline = time.monotonic() + REQUEST_TIMEOUT_S + 10
+        outcomes = []
+        for _ in processes:
+            try:
+                outcomes.append(results.get(timeout=max(0.1, deadline - time.monotonic())))
+            except queue.Empty:
+                raise RuntimeError("a client did not report back (hard stop)") from None
+    finally:
+        for process in processes:
+            process.join(timeout=5)
+            if process.is_alive():
+                process.terminate()
+                process.join()
+    latencies = [ms for o in outcomes for ms in o["latencies"]]
+    errors: Counter[str] = Counter()
+    for outcome in outcomes:
+        errors.update(outcome["errors"])
+    # Every worker, idle ones included (an idle worker got no connection), and any other
+    # server process that did work (the single process when there is one worker).
+    worked = {
+        pid: used - server_before.get(pid, 0.0)
+        for pid, used in server_after.items()
+        if pid in watch.started or used - server_before.get(pid, 0.0) > 0.01 * load.seconds
+    }
+    server_s = sum(worked.values())
+    client_s = sum(o["cpu_s"] for o in outcomes)
+    return {
+        "requests": len(latencies),
+        "requests_per_s": len(latencies) / load.seconds,
+        "latency_ms": percentiles(latencies) if latencies else None,
+        "errors": sum(errors.values()),
+        "error_kinds": dict(errors),
+        "warmup_errors": sum(o["warmup_errors"] for o in outcomes),
+        "mean_response_bytes": sum(o["bytes"] for o in outcomes) / max(1, len(latencies)),
+        # Cores busy during the measured window: each server process that worked, the clients,
+        # and everything else on the machine (this script included; other users' jobs too).
+        "server_cores": sorted((round(s / load.seconds, 2) for s in worked.values()), reverse=True),
+        "client_cores": round(client_s / load.seconds, 2),
+        "other_cores": round(
+            max(0.0, busy_after - busy_before - server_s - client_s) / load.seconds, 2
+        ),
+        "worker_restarts": watch.restarts - restarts,
+    }
+
+
+def check_mix(port: int, mix: Sequence[Request], what: str) -> dict[str, Any]:
+    """Each distinct request once on one connection: outcomes per kind and unloaded latency."""
+    outcomes: dict[str, Counter[str]] = {}
+    latencies: list[float] = []
+    connection = http.client.HTTPConnection(HOST, port, timeout=REQUEST_TIMEOUT_S)
+    for request in mix:
+        counts = outcomes.setdefault(request.kind, Counter())
+        began = time.perf_counter()
+        try:
+            connection.request("GET", request.path)
+            response = connection.getresponse()
+            body = response.read()
+        except (OSError, http.client.HTTPException) as exc:
+            counts[type(exc).__name__] += 1
+            connection.close()
+            connection = http.client.HTTPConnection(HOST, port, timeout=REQUEST_TIMEOUT_S)
+            continue
+        latencies.append((time.perf_counter() - began) * 1000)
+        if response.status != 200:
+            counts[f"HTTP {response.status}"] += 1
+        elif what == "answer":
+            counts[json.loads(body)["status"]] += 1
+        else:
+            counts["hits" if json.loads(body)["hits"] else "no hits"] += 1
+    connection.close()
+    return {
+        "requests": len(mix),
+        "by_locale": dict(Counter(r.locale for r in mix)),
+        "outcomes": {kind: dict(c) for kind, c in sorted(outcomes.items())},
+        "unloaded_latency_ms": percentiles(latencies) if latencies else None,
+    }
+
+
+# -- the report ---------------------------------------------------------------------------------
+
+
+def _ms(figures: dict[str, Any], key: str) -> str:
+    latency = figures.get("latency_ms")
+    return f"{latency[key]:.2f}" if latency else "-"
+
+
+def _ceiling(results: dict[str, dict[str, Any]]) -> float:
+    return float(results.get("bare", {}).get("requests_per_s") or 0.0)
+
+
+def load_table(results: dict[str, dict[str, Any]]) -> str:
+    """One row per target: volume, latency percentiles, errors and the share of the ceiling."""
+    ceiling = _ceiling(results)
+    cells = [["target", "requests", "req/s", "p50 ms", "p95 ms", "p99 ms", "errors", "x bare"]]
+    for name in TARGETS:
+        f = results.get(name)
+        if f is None:
+            cells.append([name, "not measured", *["-"] * 6])
+            continue
+        cells.append(
+            [
+                name,
+                f"{f['requests']:,}",
+                f"{f['requests_per_s']:,.0f}",
+                _ms(f, "p50"),
+                _ms(f, "p95"),
+                _ms(f, "p99"),
+                f"{f['errors']:,}",
+                f"{f['requests_per_s'] / ceiling:.2f}" if ceiling else "-",
+            ]
+        )
+    return render_table(cells)
+
+
+def cpu_table(results: dict[str, dict[str, Any]]) -> str:
+    """Where the cores went during each window, and what else a reader needs to trust it."""
+    cells = [
+        [
+            "target",
+            "response bytes",
+            "server cores (per process)",
+            "client cores",
+            "other cores",
+            "worker restarts",
+        ]
+    ]
+    for name, f in results.items():
+        cells.append(
+            [
+                name,
+                f"{f['mean_response_bytes']:,.0f}",
+                " + ".join(f"{c:.2f}" for c in f["server_cores"]) or "0",
+                f"{f['client_cores']:.2f}",
+                f"{f['other_cores']:.2f}",
+                f"{f['worker_restarts']}",
+            ]
+        )
+    return render_table(cells)
+
+
+def mix_table(checks: dict[str, dict[str, Any]]) -> str:
+    """What the mixes are made of and what the API said to each kind, unloaded."""
+    cells = [["request kind", "requests", "outcomes (one pass, one connection)"]]
+    for what, check in checks.items():
+        for kind, counts in check["outcomes"].items():
+            cells.append([f"{what}: {kind}", f"{sum(counts.values())}", _tally(Counter(counts))])
+        latency = check["unloaded_latency_ms"]
+        cells.append(
+            [
+                f"{what}: all, unloaded p50 / p99 ms",
+                f"{check['requests']}",
+                f"{latency['p50']:.2f} / {latency['p99']:.2f}" if latency else "-",
+            ]
+        )
+    return render_table(cells)
+
+
+def targets(results: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """PASS/FAIL of the issue's goals: answer >= half the ceiling, p99 < 50 ms, no errors."""
+    ceiling = _ceiling(results)
+    answer_rate = results.get("answer", {}).get("requests_per_s")
+    ratio = answer_rate / ceiling if answer_rate is not None and ceiling else None
+    checks = [
+        {
+            "target": f"answer req/s >= {MIN_BARE_RATIO:g} x bare",
+            "value": None if ratio is None else round(ratio, 3),
+            "limit": f">= {MIN_BARE_RATIO:g}",
+            "pass": ratio is not None and ratio >= MIN_BARE_RATIO,
+        }
+    ]
+    for name in ("answer", "search"):
+        p99 = (results.get(name, {}).get("latency_ms") or {}).get("p99")
+        checks.append(
+            {
+                "target": f"{name} p99 < {P99_LIMIT_MS:g} ms",
+                "value": None if p99 is None else round(p99, 2),
+                "limit": f"< {P99_LIMIT_MS:g}",
+                "pass": p99 is not None and p99 < P99_LIMIT_MS,
+            }
+        )
+    for name in TARGETS:
+        figures = results.get(name)
+        errors = None if figures is None else figures["errors"] + figures["warmup_errors"]
+        checks.append(
+            {
+                "target": f"{name} errors (warm-up included)",
+                "value": errors,
+                "limit": "= 0",
+                "pass": errors == 0,
+            }
+        )
+    return checks
+
+
+def targets_table(checks: Sequence[dict[str, Any]]) -> str:
+    cells = [["target", "value", "goal", "verdict"]]
+    for c in checks:
+        value = "-" if c["value"] is None else str(c["value"])
+        cells.append([c["target"], value, c["limit"], "pass" if c["pass"] else "FAIL"])
+    return render_table(cells)
+
+
+def server_lines(servers: dict[str, dict[str, Any]]) -> list[str]:
+    """How each server started and behaved, and the problems it logged."""
+    lines: list[str] = []
+    for name, info in servers.items():
+        if "startup_s" not in info:
+            lines.append(f"{name} server: FAILED: {info.get('failed')}")
+        else:
+            lines.append(
+                f"{name} server: ready in {info['startup_s']:.1f} s"
+                + ("" if info["settled"] else " (still busy or restarting workers then)")
+                + f", {info['worker_restarts_at_startup']} worker restarts before ready,"
+                f" {info['worker_restarts_in_total']} in total"
+                + (f"; FAILED: {info['failed']}" if "failed" in info else "")
+            )
+        if info["log_problems"]:
+            lines.append(f"  it logged {len(info['log_problems'])} problem line(s); the last:")
+            lines.extend(f"    {line}" for line in info["log_problems"][-5:])
+    return lines
+
+
+@dataclass
+class Run:
+    """Everything one run measured."""
+
+    results: dict[str, dict[str, Any]] = field(default_factory=dict)
+    checks: dict[str, dict[str, Any]] = field(default_factory=dict)
+    servers: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+_PROBLEM = re.compile(r"error|traceback|exception|warning", re.IGNORECASE)
+
+
+def serve_and_drive(
+    server: Server, env: dict[str, str], logs: Path, args: argparse.Namespace, run: Run
+) -> dict[str, Any]:
+    """Start `server`, drive each of its targets in turn; what the server itself did."""
+    began = time.monotonic()
+    info: dict[str, Any] = {}
+    try:
+        with serving(server, env, args.workers, logs) as watch:
+            info["startup_s"] = round(time.monotonic() - began, 1)
+            info["settled"] = watch.settled
+            info["worker_restarts_at_startup"] = watch.restarts
+            log(f"{server.name} ready in {info['startup_s']} s ({watch.restarts} worker restarts)")
+            try:
+                for target, mix in server.targets.items():
+                    if mix is not None:
+                        log(f"checking the {target} mix ({len(mix)} requests, one connection)")
+                        run.checks[target] = check_mix(server.port, mix, target)
+                    paths = tuple(r.path for r in mix) if mix else (server.ready,)
+                    load = Load(server.port, paths, args.warmup, args.seconds)
+                    log(f"driving {target} for {args.warmup:g} + {args.seconds:g} s ...")
+                    run.results[target] = drive(load, args.clients, args.seed, watch)
+            finally:
+                info["worker_restarts_in_total"] = watch.restarts
+    except RuntimeError as exc:  # the run goes on: what failed is in the report
+        log(f"{server.name}: {exc}")
+        info["failed"] = str(exc)
+    text = logs.read_text(errors="replace")
+    info["log_problems"] = [line for line in text.splitlines() if _PROBLEM.search(line)]
+    return info
+
+
+def measure(mixes: dict[str, list[Request]], args: argparse.Namespace) -> Run:
+    """Prepare the knowledge base, then serve and drive each target in turn (bare first)."""
+    run = Run()
+    common = ("--host", HOST, "--workers", str(args.workers), "--log-level", args.log_level)
+    bare_port, kb_port = free_port(), free_port()
+    servers = (
+        Server(
+            "bare",
+            (*BARE_UVICORN, "--port", str(bare_port), *common),
+            bare_port,
+            "/bare",
+            {"bare": None},
+        ),
+        Server(
+            "kb",
+            (*KB_CLI, "serve", "--port", str(kb_port), *common),
+            kb_port,
+            "/healthz",
+            {"answer": mixes["answer"], "search": mixes["search"]},
+        ),
+    )
+    with tempfile.TemporaryDirectory(prefix="kb-api-load-") as scratch:
+        root = Path(scratch)
+        env = kb_env(root / "data")
+        prepare(env)
+        for server in servers:
+            run.servers[server.name] = serve_and_drive(
+                server, env, root / f"{server.name}.log", args, run
+            )
+    return run
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--workers", type=int, default=2, help="server processes per server")
+    parser.add_argument("--clients", type=int, default=4, help="client processes (connections)")
+    parser.add_argument("--seconds", type=float, default=10.0, help="measured time per target")
+    parser.add_argument("--warmup", type=float, default=2.0, help="unmeasured time per target")
+    parser.add_argument("--seed", type=int, default=42, help="seed for the mixes and their order")
+    parser.add_argument("--log-level", default="warning", help="uvicorn log level of both")
+    parser.add_argument("--json", type=Path, help="also write the figures as JSON here")
+    args = parser.parse_args(argv)
+    if args.workers < 1 or args.clients < 1 or args.seconds <= 0 or args.warmup < 0:
+        parser.error("workers and clients must be at least 1, seconds positive")
+
+    # Imported here, not at the top: uvicorn's workers import this module for `bare_app`, and
+    # the bare ceiling should not load the knowledge base's code (seconds of CPU, 100+ MB each).
+    from importers.content_folder import read_folder
+    from renderers import registry
+
+    rng = random.Random(args.seed)
+    batch = read_folder(CONTENT, channels=registry.names())
+    units = [s.document for s in batch.units]
+    mixes = {
+        "answer": answer_mix(shown_on(units, "chatbot"), rng),
+        "search": search_mix(shown_on(units, "web"), rng),
+    }
+    facts = machine_facts()
+    print(
+        f"python {facts['python']} ({facts['implementation']}), {facts['cpu_count']} CPUs, "
+        f"{facts['platform']}"
+    )
+    print(
+        f"{args.workers} server workers per server, {args.clients} client processes (one "
+        f"keep-alive connection each) on the same machine, {args.warmup:g} s warm-up + "
+        f"{args.seconds:g} s per target, seed {args.seed}"
+    )
+    print(f"content: {len(units)} units ({_tally(Counter(u.locale for u in units))})")
+    for what, mix in mixes.items():
+        print(f"{what} mix: {len(mix)} requests ({_tally(Counter(r.locale for r in mix))})")
+
+    run = measure(mixes, args)
+    results, checks = run.results, run.checks
+
+    print()
+    print(load_table(results))
+    print()
+    print(cpu_table(results))
+    print()
+    print(mix_table(checks))
+    verdicts = targets(results)
+    print()
+    print(f"targets ({facts['cpu_count']}-core machine, client on the same cores):")
+    print(targets_table(verdicts))
+    print()
+    for line in server_lines(run.servers):
+        print(line)
+    for name, f in results.items():
+        if max(f["server_cores"], default=0.0) < 0.5 and f["client_cores"] < 0.5:
+            print(
+                f"note: during {name} no server process was busy half the time"
+                f" ({' + '.join(f'{c:.2f}' for c in f['server_cores'])} cores), nor the clients"
+                f" ({f['client_cores']:.2f}): requests mostly waited, on the network stack or on"
+                f" CPU taken by other processes ({f['other_cores']:.2f} cores)"
+            )
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        payload = {
+            "benchmark": "api_load",
+            "command": " ".join([Path(sys.executable).name, *sys.argv]),
+            "machine": facts,
+            "workers": args.workers,
+            "clients": args.clients,
+            "warmup_s": args.warmup,
+            "seconds": args.seconds,
+            "seed": args.seed,
+            "servers": run.servers,
+            "results": results,
+            "mixes": checks,
+            "targets": verdicts,
+        }
+        args.json.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
