@@ -13,15 +13,15 @@ from kb.knowledge_base import KnowledgeBase
 __all__ = ["KBDep", "get_kb", "single_valued_query"]
 
 
-def get_kb(request: Request) -> KnowledgeBase:
-    """The knowledge base the app was started with."""
+async def get_kb(request: Request) -> KnowledgeBase:
+    """The knowledge base the app was started with (async: no thread hop for a lookup)."""
     return request.app.state.kb  # type: ignore[no-any-return]
 
 
 KBDep = Annotated[KnowledgeBase, Depends(get_kb)]
 
 
-def single_valued_query(request: Request) -> None:
+async def single_valued_query(request: Request) -> None:
     """Every query parameter here takes one value: refuse one given twice rather than guess
     which counts (Starlette would quietly keep the last)."""
     counts = Counter(name for name, _ in request.query_params.multi_items())

@@ -2,6 +2,10 @@
 
 Every body says which release served it, responses are cacheable (ETag, 304) and callers see
 only what their role allows: internal content and staff channels need an operator key.
+
+The handlers are async: all they touch is in memory (the release follower keeps the current
+release's index and matchers loaded), so they run on the event loop without a thread hop,
+which was a third of the cost of an answer.
 """
 
 from __future__ import annotations
@@ -102,7 +106,7 @@ def _located(served: str, asked: str | None, default: str) -> dict[str, Any]:
 
 
 @router.get("/answer", response_model=AnswerOut, openapi_extra=KEY_OPTIONAL)
-def answer(
+async def answer(
     q: Question,
     kb: KBDep,
     caller: CallerDep,
@@ -142,7 +146,7 @@ def answer(
 
 
 @router.get("/search", response_model=SearchOut, openapi_extra=KEY_OPTIONAL)
-def search(
+async def search(
     q: Words,
     kb: KBDep,
     caller: CallerDep,
@@ -191,7 +195,7 @@ def search(
     responses={404: {"model": ProblemOut, "description": "No such unit for this channel."}},
     openapi_extra=KEY_OPTIONAL,
 )
-def read_unit(
+async def read_unit(
     unit_id: Annotated[
         str, Path(max_length=200, openapi_examples={"unit": {"value": "check-balance"}})
     ],
@@ -234,7 +238,7 @@ def read_unit(
 
 
 @router.get("/faq", response_model=FaqOut, openapi_extra=KEY_OPTIONAL)
-def faq(
+async def faq(
     kb: KBDep,
     caller: CallerDep,
     request: Request,
@@ -264,7 +268,9 @@ def faq(
 
 
 @router.get("/releases/current", response_model=ReleaseOut, openapi_extra=KEY_OPTIONAL)
-def current_release(kb: KBDep, caller: CallerDep, request: Request, response: Response) -> Any:
+async def current_release(
+    kb: KBDep, caller: CallerDep, request: Request, response: Response
+) -> Any:
     """The release every channel serves now."""
     snap = kb.services().snapshot
     release = snap.release
