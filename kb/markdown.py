@@ -1,11 +1,13 @@
 """The one parse of a unit's Markdown: tokens every channel renders from, and facts derived from it.
 
-Parsing happens once per body text (cached); renderers treat the tokens as read-only.
+Parsing happens once per body text (cached); renderers treat the tokens as read-only. The words
+the search index takes from a body are kept for more bodies than the tokens (`body_text`).
 """
 
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -23,6 +25,7 @@ __all__ = [
     "SNIPPET_SCHEME",
     "UNIT_SCHEME",
     "ParsedBody",
+    "body_text",
     "iter_tokens",
     "matching_close",
     "only_channels",
@@ -138,6 +141,7 @@ def parse_body(body: str) -> ParsedBody:
     names: set[str] = set()
     links: list[str] = []
     public, internal = _plain_text(tokens)
+    _remember_text(body, (public, internal))
     for token in iter_tokens(tokens):
         if token.type == "snippet":
             names.add(token.meta["name"])
@@ -153,6 +157,31 @@ def parse_body(body: str) -> ParsedBody:
         public_text=public,
         internal_text=internal,
     )
+
+
+#: How many bodies' index words are kept (a few KB each, where a body's tokens take about 25):
+#: enough that the index build of a release finds the bodies `kb check` just parsed, and those
+#: the last release shared, in a knowledge base of tens of thousands of units.
+TEXT_CACHE_BODIES = 50_000
+_texts: dict[str, tuple[str, str]] = {}
+_texts_lock = threading.Lock()
+
+
+def body_text(body: str) -> tuple[str, str]:
+    """The public and the internal words of a body (`ParsedBody.public_text`, `internal_text`),
+    parsing it only if no parse of it is remembered."""
+    found = _texts.get(body)
+    if found is None:
+        parsed = parse_body(body)
+        found = parsed.public_text, parsed.internal_text
+    return found
+
+
+def _remember_text(body: str, text: tuple[str, str]) -> None:
+    with _texts_lock:
+        _texts[body] = text
+        if len(_texts) > TEXT_CACHE_BODIES:
+            del _texts[next(iter(_texts))]  # the oldest
 
 
 _WORDY = frozenset({"text", "code_inline", "code_block", "fence"})

@@ -7,13 +7,13 @@ then put into service, so readers never see a half-built index.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
 from kb.errors import ConfigError
-from kb.markdown import parse_body
+from kb.markdown import body_text
 from kb.snapshot import Snapshot
 
 __all__ = [
@@ -109,18 +109,23 @@ class SearchEngine(Protocol):
         ...
 
 
-def indexed_units(snapshot: Snapshot) -> Iterator[IndexedUnit]:
-    """Every unit of a release as the index sees it (text derived from the one parse)."""
+def indexed_units(
+    snapshot: Snapshot, texts: Callable[[str], tuple[str, str]] = body_text
+) -> Iterator[IndexedUnit]:
+    """Every unit of a release as the index sees it (text derived from the one parse).
+
+    `texts` gives a body's public and internal words (by default from its parse, remembered).
+    """
     for unit in snapshot.iter_units():
         doc = unit.document
-        parsed = parse_body(doc.body)
+        public, internal = texts(doc.body)
         yield IndexedUnit(
             unit_id=doc.id,
             locale=doc.locale,
             title=doc.title,
             questions=doc.questions,
-            text=parsed.public_text,
-            internal_text=parsed.internal_text,
+            text=public,
+            internal_text=internal,
             tags=doc.tags,
             category=doc.category,
             audience=doc.audience,

@@ -20,6 +20,7 @@ from whoosh.query import And, Or, Term
 from importers import read_folder
 from kb import ConfigError, Snapshot, StoredUnit
 from kb.analysis import bulgarian_stem, language_for, surface_words, word_counts
+from kb.markdown import body_text, parse_body
 from kb.search import (
     IndexedUnit,
     SearchIndex,
@@ -288,6 +289,17 @@ def test_internal_note_written_in_markdown_stays_internal(tmp_path: Path) -> Non
     assert NOTE_MARKER not in search(index, "pay").hits[0].snippet
     assert ids(search(index, NOTE_MARKER, staff=True)) == ["pay-by-phone"]
     index.close()
+
+
+def test_index_words_of_a_parsed_body_outlive_its_tokens() -> None:
+    # `kb check` parses every unit before publishing; the index build then needs only the
+    # words, remembered for more bodies than the tokens cache holds.
+    body = f"Pay by card.\n\n::: internal\nCode {NOTE_MARKER}.\n:::\n"
+    parsed = parse_body(body)
+    assert body_text(body) == (parsed.public_text, parsed.internal_text)
+    parse_body.cache_clear()
+    assert body_text(body) == ("Pay by card.", f"Code {NOTE_MARKER}.")
+    assert parse_body.cache_info().misses == 0
 
 
 @pytest.fixture
