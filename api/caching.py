@@ -4,23 +4,29 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections import OrderedDict
 
 from fastapi import Request, Response
+from pydantic import BaseModel
 
 from kb.keys import Caller
 
-__all__ = ["CachePolicy", "not_modified", "release_etag"]
+__all__ = ["CachePolicy", "ResponseCache", "from_cache", "not_modified", "release_etag", "send"]
 
 #: How long browsers and CDNs may reuse a public response before asking again (cheaply, with
 #: If-None-Match); short, so a new release reaches customers within a minute even via caches.
 PUBLIC_MAX_AGE = 30
 VERSION_HEADER = "X-KB-Version"
+#: Delivery bodies a process keeps, by ETag (a few KB each).
+RESPONSE_CACHE_ENTRIES = 4096
 
 
 def release_etag(release: int, *parts: object) -> str:
     """A strong ETag for what a release serves for these request parts (route, params, audience).
 
-    Releases never change, so the same parts in the same release always get the same body.
+    Releases never change, so the same parts in the same release always get the same body;
+    the parts must therefore include everything the body depends on (the asked locale too:
+    the body says whether it fell back).
     """
     digest = hashlib.sha256(json.dumps(parts, default=str).encode("utf-8")).hexdigest()[:20]
     return f'"r{release}-{digest}"'
@@ -53,10 +59,6 @@ class CachePolicy:
             VERSION_HEADER: str(self.release),
         }
 
-    def apply(self, response: Response) -> None:
-        """Put the caching headers on a response about to be sent."""
-        response.headers.update(self.headers())
-
 
 def not_modified(request: Request, policy: CachePolicy) -> Response | None:
     """A 304 if the client already holds this release's response, else None (do the work)."""
@@ -64,3 +66,52 @@ def not_modified(request: Request, policy: CachePolicy) -> Response | None:
     if header and _matches(header, policy.etag):
         return Response(status_code=304, headers=policy.headers())
     return None
+
+
+class ResponseCache:
+    """Bodies recently sent, by ETag: a question asked again in the same release (customers
+    repeat the same few) is answered from memory. Bounded, least recently used goes first;
+    a new release changes every ETag, so nothing stale is ever served."""
+
+    def __init__(self, entries: int = RESPONSE_CACHE_ENTRIES) -> None:
+        self.entries = entries
+        self._bodies: OrderedDict[str, bytes] = OrderedDict()
+
+    def get(self, etag: str) -> bytes | None:
+        """The body sent under `etag`, if still kept."""
+        body = self._bodies.get(etag)
+        if body is not None:
+            self._bodies.move_to_end(etag)
+        return body
+
+    def put(self, etag: str, body: bytes) -> None:
+        """Keep a body, dropping the least recently used beyond the bound."""
+        self._bodies[etag] = body
+        self._bodies.move_to_end(etag)
+        while len(self._bodies) > self.entries:
+            self._bodies.popitem(last=False)
+
+
+def _cache(request: Request) -> ResponseCache:
+    cache = getattr(request.app.state, "responses", None)
+    if cache is None:
+        cache = request.app.state.responses = ResponseCache()
+    return cache  # type: ignore[no-any-return]
+
+
+def from_cache(request: Request, policy: CachePolicy) -> Response | None:
+    """A 304 if the client holds this response, the kept body if this process sent it
+    before, or None: do the work."""
+    if (unchanged := not_modified(request, policy)) is not None:
+        return unchanged
+    body = _cache(request).get(policy.etag)
+    if body is None:
+        return None
+    return Response(body, media_type="application/json", headers=policy.headers())
+
+
+def send(request: Request, policy: CachePolicy, model: type[BaseModel], body: object) -> Response:
+    """Validate `body` against its documented model, send it with caching headers, keep it."""
+    encoded = model.model_validate(body).model_dump_json().encode("utf-8")
+    _cache(request).put(policy.etag, encoded)
+    return Response(encoded, media_type="application/json", headers=policy.headers())

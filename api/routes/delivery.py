@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Path, Query, Request, Response
+from fastapi import APIRouter, HTTPException, Path, Query, Request
 
 from api.auth import CallerDep
-from api.caching import CachePolicy, not_modified
+from api.caching import CachePolicy, from_cache, send
 from api.deps import KBDep
 from api.openapi import KEY_OPTIONAL
 from api.schemas import AnswerOut, FaqOut, ProblemOut, ReleaseOut, SearchOut, UnitOut
@@ -111,7 +111,6 @@ async def answer(
     kb: KBDep,
     caller: CallerDep,
     request: Request,
-    response: Response,
     channel: Channel = "chatbot",
     locale: Locale = None,
 ) -> Any:
@@ -120,16 +119,15 @@ async def answer(
     services = kb.services()
     snap = services.snapshot  # the very release that answers: never a mix of two
     served = kb.served_locale(snap, locale)
-    policy = CachePolicy(services.release, caller, "answer", q, channel, served)
-    if (cached := not_modified(request, policy)) is not None:
-        return cached
+    policy = CachePolicy(services.release, caller, "answer", q, channel, locale, served)
+    if (ready := from_cache(request, policy)) is not None:
+        return ready
     result = services.ask(q, locale=served, channel=channel, thresholds=kb.thresholds)
     content = None
     if result.unit_id is not None:
         unit = snap.unit(result.unit_id, result.locale)
         content = renderer.render(RenderContext.from_snapshot(snap, unit)).to_json()
-    policy.apply(response)
-    return {
+    body = {
         "status": result.status.value,
         "unit_id": result.unit_id,
         "title": result.title,
@@ -143,6 +141,7 @@ async def answer(
         **_located(served, locale, kb.settings.default_locale),
         "kb_version": result.release,
     }
+    return send(request, policy, AnswerOut, body)
 
 
 @router.get("/search", response_model=SearchOut, openapi_extra=KEY_OPTIONAL)
@@ -151,7 +150,6 @@ async def search(
     kb: KBDep,
     caller: CallerDep,
     request: Request,
-    response: Response,
     channel: Channel = "web",
     locale: Locale = None,
     category: Filter = None,
@@ -162,10 +160,10 @@ async def search(
     renderer = _renderer(channel, caller)
     services = kb.services()
     served = kb.served_locale(services.snapshot, locale)
-    params = ("search", q, channel, served, category, tag, limit)
+    params = ("search", q, channel, locale, served, category, tag, limit)
     policy = CachePolicy(services.release, caller, *params)
-    if (cached := not_modified(request, policy)) is not None:
-        return cached
+    if (ready := from_cache(request, policy)) is not None:
+        return ready
     results, release = kb.search(
         q,
         locale=served,
@@ -176,8 +174,7 @@ async def search(
         limit=limit,
         services=services,
     )
-    policy.apply(response)
-    return {
+    body = {
         "hits": [
             {"unit_id": h.unit_id, "title": h.title, "snippet": h.snippet, "score": h.score}
             for h in results.hits
@@ -187,6 +184,7 @@ async def search(
         **_located(served, locale, kb.settings.default_locale),
         "kb_version": release,
     }
+    return send(request, policy, SearchOut, body)
 
 
 @router.get(
@@ -202,7 +200,6 @@ async def read_unit(
     kb: KBDep,
     caller: CallerDep,
     request: Request,
-    response: Response,
     channel: Channel = "web",
     locale: Locale = None,
 ) -> Any:
@@ -214,14 +211,13 @@ async def read_unit(
     if not enabled_renderers(unit, [renderer]):
         raise UnitNotFound(f"no unit '{unit_id}' for channel '{channel}'")
     assert snap.number is not None
-    policy = CachePolicy(snap.number, caller, "unit", unit_id, served, channel, unit.revision_id)
-    if (cached := not_modified(request, policy)) is not None:
-        return cached
+    policy = CachePolicy(snap.number, caller, "unit", unit_id, locale, served, channel)
+    if (ready := from_cache(request, policy)) is not None:
+        return ready
     rendering = renderer.render(RenderContext.from_snapshot(snap, unit))
     doc = unit.document
-    policy.apply(response)
     extras = {k: v for k, v in rendering.data.items() if k != "title"}
-    return {
+    body = {
         **extras,
         "kb_version": snap.number,
         "unit_id": doc.id,
@@ -235,6 +231,7 @@ async def read_unit(
         "media_type": rendering.media_type,
         "content": rendering.body,
     }
+    return send(request, policy, UnitOut, body)
 
 
 @router.get("/faq", response_model=FaqOut, openapi_extra=KEY_OPTIONAL)
@@ -242,7 +239,6 @@ async def faq(
     kb: KBDep,
     caller: CallerDep,
     request: Request,
-    response: Response,
     category: Filter = None,
     locale: Locale = None,
 ) -> Any:
@@ -250,12 +246,11 @@ async def faq(
     snap = kb.services().snapshot
     served = kb.served_locale(snap, locale)
     assert snap.number is not None
-    policy = CachePolicy(snap.number, caller, "faq", served, category)
-    if (cached := not_modified(request, policy)) is not None:
-        return cached
+    policy = CachePolicy(snap.number, caller, "faq", locale, served, category)
+    if (ready := from_cache(request, policy)) is not None:
+        return ready
     page = faq_page(snap, served, category=category)
-    policy.apply(response)
-    return {
+    body = {
         "kb_version": snap.number,
         **_located(served, locale, kb.settings.default_locale),
         "category": category,
@@ -265,21 +260,19 @@ async def faq(
         ],
         "json_ld": page.json_ld,
     }
+    return send(request, policy, FaqOut, body)
 
 
 @router.get("/releases/current", response_model=ReleaseOut, openapi_extra=KEY_OPTIONAL)
-async def current_release(
-    kb: KBDep, caller: CallerDep, request: Request, response: Response
-) -> Any:
+async def current_release(kb: KBDep, caller: CallerDep, request: Request) -> Any:
     """The release every channel serves now."""
     snap = kb.services().snapshot
     release = snap.release
     assert release is not None
     policy = CachePolicy(release.number, caller, "release")
-    if (cached := not_modified(request, policy)) is not None:
-        return cached
-    policy.apply(response)
-    return release_body(release)
+    if (ready := from_cache(request, policy)) is not None:
+        return ready
+    return send(request, policy, ReleaseOut, release_body(release))
 
 
 def release_body(release: Any) -> dict[str, Any]:

@@ -6,6 +6,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api import create_app
+from api.caching import ResponseCache
 from importers import read_folder
 from kb import KnowledgeBase
 from kb.settings import DEFAULT_CHANNELS, Settings
@@ -189,3 +190,33 @@ def has_example(operation: dict, schemas: dict) -> bool:
             if media.get("example") or media.get("examples") or schema_example(media["schema"]):
                 return True
     return False
+
+
+def test_a_repeated_question_is_answered_from_memory_until_the_next_release(
+    api: TestClient, sample: KnowledgeBase
+) -> None:
+    params = {"q": "what is my balance", "channel": "chatbot"}
+    first = api.get("/api/v1/answer", params=params)
+    kept = api.app.state.responses.get(first.headers["ETag"])  # type: ignore[attr-defined]
+    again = api.get("/api/v1/answer", params=params)
+
+    assert kept == first.content == again.content
+    assert again.headers["ETag"] == first.headers["ETag"]
+    sample.save_unit(
+        make_unit("check-balance", title="Your balance", questions=("what is my balance",)),
+        author="t",
+    )
+    sample.publish(author="t")
+
+    newer = api.get("/api/v1/answer", params=params).json()
+    assert (newer["kb_version"], newer["title"]) == (2, "Your balance")
+
+
+def test_the_response_cache_keeps_a_bounded_number_of_recent_bodies() -> None:
+    cache = ResponseCache(entries=2)
+    cache.put("a", b"1")
+    cache.put("b", b"2")
+    assert cache.get("a") == b"1"  # now the most recent
+    cache.put("c", b"3")
+
+    assert (cache.get("a"), cache.get("b"), cache.get("c")) == (b"1", None, b"3")
