@@ -497,7 +497,7 @@ def serve(
         # A worker loads the current release's index and matchers before it serves; on a busy
         # machine that can take longer than uvicorn's default 5 s ping timeout.
         timeout_worker_healthcheck=60,
-        http="api.serving:NoDelayH11Protocol",
+        http="cli.serving:NoDelayH11Protocol",
     )
 
 
