@@ -5,13 +5,26 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import OrderedDict
+from datetime import date
+from typing import Generic, TypeVar
 
 from fastapi import Request, Response
 from pydantic import BaseModel
 
 from kb.keys import Caller
+from kb.snapshot import Snapshot, StoredUnit
+from renderers.base import RenderContext, Renderer, Rendering
 
-__all__ = ["CachePolicy", "ResponseCache", "from_cache", "not_modified", "release_etag", "send"]
+__all__ = [
+    "LRU",
+    "CachePolicy",
+    "ResponseCache",
+    "from_cache",
+    "not_modified",
+    "release_etag",
+    "rendered",
+    "send",
+]
 
 #: How long browsers and CDNs may reuse a public response before asking again (cheaply, with
 #: If-None-Match); short, so a new release reaches customers within a minute even via caches.
@@ -19,6 +32,8 @@ PUBLIC_MAX_AGE = 30
 VERSION_HEADER = "X-KB-Version"
 #: Delivery bodies a process keeps, by ETag (a few KB each).
 RESPONSE_CACHE_ENTRIES = 4096
+#: Unit renderings a process keeps (one per unit, channel and locale is the working set).
+RENDERING_CACHE_ENTRIES = 8192
 
 
 def release_etag(release: int, *parts: object) -> str:
@@ -44,7 +59,8 @@ class CachePolicy:
 
     def __init__(self, release: int, caller: Caller, *parts: object) -> None:
         self.release = release
-        self.etag = release_etag(release, caller.staff, *parts)
+        # The day too: staff views flag units past their review date.
+        self.etag = release_etag(release, caller.staff, date.today().isoformat(), *parts)
         # Staff responses may hold internal notes: never in a shared cache.
         self.cache_control = (
             "private, no-cache" if caller.staff else f"public, max-age={PUBLIC_MAX_AGE}"
@@ -68,28 +84,40 @@ def not_modified(request: Request, policy: CachePolicy) -> Response | None:
     return None
 
 
-class ResponseCache:
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+class LRU(Generic[K, V]):
+    """A bounded mapping that forgets the least recently used entry first (one event loop
+    uses it, so it needs no lock)."""
+
+    def __init__(self, entries: int) -> None:
+        self.entries = entries
+        self._items: OrderedDict[K, V] = OrderedDict()
+
+    def get(self, key: K) -> V | None:
+        """The value kept under `key`, if still kept."""
+        value = self._items.get(key)
+        if value is not None:
+            self._items.move_to_end(key)
+        return value
+
+    def put(self, key: K, value: V) -> None:
+        """Keep a value, dropping the least recently used beyond the bound."""
+        self._items[key] = value
+        self._items.move_to_end(key)
+        while len(self._items) > self.entries:
+            self._items.popitem(last=False)
+
+
+class ResponseCache(LRU[str, bytes]):
     """Bodies recently sent, by ETag: a question asked again in the same release (customers
     repeat the same few) is answered from memory. Bounded, least recently used goes first;
     a new release changes every ETag, so nothing stale is ever served."""
 
     def __init__(self, entries: int = RESPONSE_CACHE_ENTRIES) -> None:
-        self.entries = entries
-        self._bodies: OrderedDict[str, bytes] = OrderedDict()
-
-    def get(self, etag: str) -> bytes | None:
-        """The body sent under `etag`, if still kept."""
-        body = self._bodies.get(etag)
-        if body is not None:
-            self._bodies.move_to_end(etag)
-        return body
-
-    def put(self, etag: str, body: bytes) -> None:
-        """Keep a body, dropping the least recently used beyond the bound."""
-        self._bodies[etag] = body
-        self._bodies.move_to_end(etag)
-        while len(self._bodies) > self.entries:
-            self._bodies.popitem(last=False)
+        super().__init__(entries)
 
 
 def _cache(request: Request) -> ResponseCache:
@@ -115,3 +143,21 @@ def send(request: Request, policy: CachePolicy, model: type[BaseModel], body: ob
     encoded = model.model_validate(body).model_dump_json().encode("utf-8")
     _cache(request).put(policy.etag, encoded)
     return Response(encoded, media_type="application/json", headers=policy.headers())
+
+
+def rendered(
+    request: Request, snapshot: Snapshot, unit: StoredUnit, renderer: Renderer
+) -> Rendering:
+    """`unit` as `renderer` shows it, rendered once per release, channel and day: many
+    different questions get the same few answers."""
+    cache = getattr(request.app.state, "renderings", None)
+    if cache is None:
+        cache = request.app.state.renderings = LRU[tuple[object, ...], Rendering](
+            RENDERING_CACHE_ENTRIES
+        )
+    key = (snapshot.number, unit.key, renderer.name, date.today())
+    rendering = cache.get(key)
+    if rendering is None:
+        rendering = renderer.render(RenderContext.from_snapshot(snapshot, unit))
+        cache.put(key, rendering)
+    return rendering

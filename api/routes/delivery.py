@@ -15,14 +15,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Path, Query, Request
 
 from api.auth import CallerDep
-from api.caching import CachePolicy, from_cache, send
+from api.caching import CachePolicy, from_cache, rendered, send
 from api.deps import KBDep
 from api.openapi import KEY_OPTIONAL
 from api.schemas import AnswerOut, FaqOut, ProblemOut, ReleaseOut, SearchOut, UnitOut
 from kb.errors import UnitNotFound
 from kb.keys import Caller
 from renderers import registry
-from renderers.base import RenderContext, Renderer
+from renderers.base import Renderer
 from renderers.checks import enabled_renderers
 from renderers.faq import faq_page
 
@@ -126,7 +126,7 @@ async def answer(
     content = None
     if result.unit_id is not None:
         unit = snap.unit(result.unit_id, result.locale)
-        content = renderer.render(RenderContext.from_snapshot(snap, unit)).to_json()
+        content = rendered(request, snap, unit, renderer).to_json()
     body = {
         "status": result.status.value,
         "unit_id": result.unit_id,
@@ -214,7 +214,7 @@ async def read_unit(
     policy = CachePolicy(snap.number, caller, "unit", unit_id, locale, served, channel)
     if (ready := from_cache(request, policy)) is not None:
         return ready
-    rendering = renderer.render(RenderContext.from_snapshot(snap, unit))
+    rendering = rendered(request, snap, unit, renderer)
     doc = unit.document
     extras = {k: v for k, v in rendering.data.items() if k != "title"}
     body = {

@@ -18,7 +18,7 @@ router = APIRouter(tags=["health"])
     "/healthz",
     responses={200: {"content": {"application/json": {"example": {"status": "ok"}}}}},
 )
-def healthz() -> dict[str, str]:
+async def healthz() -> dict[str, str]:
     """Alive: the process answers (touches nothing else, so it never flaps with the database)."""
     return {"status": "ok"}
 
