@@ -19,6 +19,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from kb.markdown import body_text, has_body_text, parse_body, remember_body_text
 from kb.matcher import (
     Candidate,
     Example,
@@ -38,6 +39,7 @@ from kb.search import (
 from kb.snapshot import Snapshot, StoredUnit
 
 __all__ = [
+    "CHILD_PARSE_SHARE",
     "PARALLEL_BUILD_UNITS",
     "ROUTING_CHECK_LIMIT",
     "Alternative",
@@ -45,6 +47,7 @@ __all__ = [
     "ReleaseServices",
     "RoutingCheckIncomplete",
     "RoutingRegression",
+    "prepare_build",
     "routing_regressions",
     "training_examples",
 ]
@@ -139,6 +142,11 @@ def _train(examples: Sequence[Example], locale: str) -> IntentMatcher:
 #: and indexes the units (benchmarks/search_answer.py, 10,000 units, two cores). Below it,
 #: starting a process costs more than it saves.
 PARALLEL_BUILD_UNITS = 2_000
+#: The share of a large release's unparsed bodies its matchers' child process parses before
+#: it trains, so that both processes finish at about the same time (10,000 generated en units
+#: on two cores: the parent parses for about 14 s and indexes for 15 s; the child, started
+#: while the release is written, trains for about 21 s).
+CHILD_PARSE_SHARE = 0.2
 #: At most this many example questions are ranked per locale when checking a release for
 #: routing regressions (a ranking takes about 1 ms with 1,000 units and 8 ms with 10,000).
 ROUTING_CHECK_LIMIT = 1_000
@@ -333,6 +341,70 @@ def _train_all(examples: dict[str, list[Example]], folder: Path) -> None:
             _train(texts, locale).save(folder / f"matcher-{locale}.pkl")
 
 
+def _parse_all(bodies: list[str]) -> list[tuple[str, str]]:
+    """Each body's public and internal words (module-level, so a child process can run it),
+    keeping no tokens: the child renders nothing."""
+    found = []
+    for body in bodies:
+        parsed = parse_body.__wrapped__(body)
+        found.append((parsed.public_text, parsed.internal_text))
+    return found
+
+
+class _SharedParse:
+    """Bodies' index words; the last `share` of those not parsed yet are parsed in `pool` (the
+    matchers' child, before it trains: it would otherwise finish training long before this
+    process finishes parsing and indexing)."""
+
+    def __init__(self, pool: ProcessPoolExecutor, bodies: list[str], share: float) -> None:
+        unparsed = list(dict.fromkeys(b for b in bodies if not has_body_text(b)))
+        self._theirs = unparsed[len(unparsed) - int(len(unparsed) * share) :]
+        self._future = pool.submit(_parse_all, self._theirs)
+        self._waiting = frozenset(self._theirs)
+
+    def __call__(self, body: str) -> tuple[str, str]:
+        if self._waiting and body in self._waiting:
+            for theirs, text in zip(self._theirs, self._future.result(), strict=True):
+                remember_body_text(theirs, text)
+            self._waiting = frozenset()
+        return body_text(body)
+
+
+_spare_pool: ProcessPoolExecutor | None = None
+_spare_lock = threading.Lock()
+
+
+def prepare_build(units: int) -> None:
+    """Start the process that trains the matchers of a release of `units` units (if it trains
+    in one), so it has imported its libraries, some seconds, by the time the build needs it.
+    Publishing calls this as soon as it knows what it releases; a pool left unused (the release
+    was refused) waits for the next build."""
+    global _spare_pool
+    if units < PARALLEL_BUILD_UNITS:
+        return
+    with _spare_lock:
+        if _spare_pool is None:
+            _spare_pool = _new_pool()
+            _spare_pool.submit(_started)  # the process starts, importing this module
+
+
+def _started() -> None:
+    """Nothing to do: the child process imported the matcher's libraries to get here."""
+
+
+def _new_pool() -> ProcessPoolExecutor:
+    # Spawned, not forked: the parent may hold threads and database connections.
+    return ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+
+
+def _training_pool() -> ProcessPoolExecutor:
+    """The pool `prepare_build` started, or a new one."""
+    global _spare_pool
+    with _spare_lock:
+        pool, _spare_pool = _spare_pool, None
+    return pool if pool is not None else _new_pool()
+
+
 def _build(snapshot: Snapshot, engine: SearchEngine, directory: Path, *, replace: bool) -> None:
     """Build into a sibling temporary directory, then rename it into place."""
     directory.parent.mkdir(parents=True, exist_ok=True)
@@ -340,14 +412,16 @@ def _build(snapshot: Snapshot, engine: SearchEngine, directory: Path, *, replace
     try:
         (staging / "search").mkdir(parents=True)
         examples = {locale: training_examples(snapshot, locale) for locale in snapshot.locales}
-        if sum(1 for _ in snapshot.iter_units()) >= PARALLEL_BUILD_UNITS:
+        bodies = [unit.document.body for unit in snapshot.iter_units()]
+        if len(bodies) >= PARALLEL_BUILD_UNITS:
             # Parsing and indexing, and training, each hold the GIL much of the time (threads
             # made them slower together than one after the other), so the matchers train in a
-            # child process meanwhile; only their example questions travel there.
-            context = multiprocessing.get_context("spawn")
-            with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
+            # child process meanwhile; only their example questions, and the bodies it parses
+            # first, travel there.
+            with _training_pool() as pool:
+                texts = _SharedParse(pool, bodies, CHILD_PARSE_SHARE)
                 trained = pool.submit(_train_all, examples, staging)
-                engine.build(indexed_units(snapshot), staging / "search")
+                engine.build(indexed_units(snapshot, texts), staging / "search")
                 trained.result()
         else:
             engine.build(indexed_units(snapshot), staging / "search")

@@ -13,7 +13,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from kb.answers import Answer, ReleaseServices, routing_regressions
+from kb.answers import Answer, ReleaseServices, prepare_build, routing_regressions
 from kb.db import Database
 from kb.document import UnitDocument, parse_unit
 from kb.errors import (
@@ -302,6 +302,8 @@ class KnowledgeBase:
         base = self._services_if_published()
 
         def checks(target: Snapshot) -> list[GateFinding]:
+            if not dry_run:
+                prepare_build(len(target.units))  # its matchers' process starts meanwhile
             found: list[GateFinding] = list(gate(target)) if gate else []
             if dry_run:
                 found.extend(routing_regressions(target, base))

@@ -26,11 +26,13 @@ __all__ = [
     "UNIT_SCHEME",
     "ParsedBody",
     "body_text",
+    "has_body_text",
     "iter_tokens",
     "matching_close",
     "only_channels",
     "parse_body",
     "parse_fragment",
+    "remember_body_text",
 ]
 
 #: `::: name` blocks of the content format.
@@ -141,7 +143,7 @@ def parse_body(body: str) -> ParsedBody:
     names: set[str] = set()
     links: list[str] = []
     public, internal = _plain_text(tokens)
-    _remember_text(body, (public, internal))
+    remember_body_text(body, (public, internal))
     for token in iter_tokens(tokens):
         if token.type == "snippet":
             names.add(token.meta["name"])
@@ -177,7 +179,13 @@ def body_text(body: str) -> tuple[str, str]:
     return found
 
 
-def _remember_text(body: str, text: tuple[str, str]) -> None:
+def has_body_text(body: str) -> bool:
+    """Whether `body_text(body)` is remembered (needs no parse)."""
+    return body in _texts
+
+
+def remember_body_text(body: str, text: tuple[str, str]) -> None:
+    """Remember a body's words that `body_text` gave elsewhere (in another process)."""
     with _texts_lock:
         _texts[body] = text
         if len(_texts) > TEXT_CACHE_BODIES:

@@ -11,6 +11,7 @@ import pytest
 from importers import read_folder
 from kb import KnowledgeBase, ReleaseNotFound, UnitDocument, answers
 from kb.answers import RoutingCheckIncomplete, RoutingRegression, routing_regressions
+from kb.markdown import body_text, parse_body
 from kb.matcher import Status
 from kb.settings import DEFAULT_CHANNELS
 from tests.conftest import SAMPLE_CONTENT, make_unit
@@ -242,9 +243,14 @@ def test_an_index_built_in_a_child_process_serves_what_one_built_here_does(
 ) -> None:
     questions = ("how do I top up", "roaming in spain", "goodwill credit", "my phone was stolen")
     monkeypatch.setattr(answers, "PARALLEL_BUILD_UNITS", 1)  # every release: a child process
+    monkeypatch.setattr(answers, "CHILD_PARSE_SHARE", 0.5)  # which parses half the bodies
     kb.import_content(read_folder(SAMPLE_CONTENT, channels=DEFAULT_CHANNELS), author="t")
     kb.publish(author="t")
     in_child = [(kb.search(q, staff=True)[0], kb.ask(q)) for q in questions]
+    bodies = [unit.document.body for unit in kb.snapshot().iter_units()]
+    indexed = [body_text(body) for body in bodies]  # half of them parsed in the child
+    parsed = [parse_body.__wrapped__(body) for body in bodies]
+    assert indexed == [(p.public_text, p.internal_text) for p in parsed]
     monkeypatch.setattr(answers, "PARALLEL_BUILD_UNITS", 10**9)
     kb.reindex()
     here = [(kb.search(q, staff=True)[0], kb.ask(q)) for q in questions]
