@@ -3,16 +3,26 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import KBDep
+from api.schemas import ProblemOut
 from kb.keys import Caller, Role
 
-__all__ = ["ANONYMOUS", "CallerDep", "get_caller", "require"]
+__all__ = [
+    "ANONYMOUS",
+    "Admin",
+    "CallerDep",
+    "Editor",
+    "Publisher",
+    "get_caller",
+    "key_responses",
+    "require",
+]
 
 ANONYMOUS = Caller(role=Role.READER)
 _BEARER = HTTPBearer(auto_error=False, description="An API key from `kb keys create`.")
@@ -58,3 +68,16 @@ def require(role: Role) -> Callable[[Caller], Awaitable[Caller]]:
 
     check.__name__ = f"require_{role.label}"
     return check
+
+
+Editor = Annotated[Caller, Depends(require(Role.EDITOR))]
+Publisher = Annotated[Caller, Depends(require(Role.PUBLISHER))]
+Admin = Annotated[Caller, Depends(require(Role.ADMIN))]
+
+
+def key_responses(forbidden: str) -> dict[int | str, dict[str, Any]]:
+    """The 401 and 403 a router's key-only routes document; `forbidden` says who may."""
+    return {
+        401: {"model": ProblemOut, "description": "No key, or an unknown or revoked one."},
+        403: {"model": ProblemOut, "description": forbidden},
+    }

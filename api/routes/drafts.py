@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Path, Query, Response
+from fastapi import APIRouter, Header, Path, Query, Response
 
-from api.auth import require
+from api.auth import Editor, key_responses
 from api.deps import KBDep
 from api.preconditions import expected_revision, revision_etag, stale_is_412
 from api.schemas import (
@@ -21,7 +23,6 @@ from api.schemas import (
     SnippetUpdate,
 )
 from kb.errors import InvalidContent, Problem, VersionConflict
-from kb.keys import Caller, Role
 from kb.models import SnippetRevision, UnitRevision
 from kb.snippets import SnippetDocument, SnippetType
 from kb.store import SaveResult
@@ -30,14 +31,12 @@ router = APIRouter(
     prefix="/api/v1/drafts",
     tags=["authoring"],
     responses={
-        401: {"model": ProblemOut, "description": "No key, or an unknown or revoked one."},
-        403: {"model": ProblemOut, "description": "The key's role is below editor."},
+        **key_responses("The key's role is below editor."),
         404: {"model": ProblemOut, "description": "No such unit, snippet or revision."},
         422: {"model": ProblemOut, "description": "Invalid content: the problems, with lines."},
     },
 )
 
-Editor = Annotated[Caller, Depends(require(Role.EDITOR))]
 UnitId = Annotated[str, Path(max_length=200, openapi_examples={"unit": {"value": "check-balance"}})]
 SnippetName = Annotated[
     str, Path(max_length=200, openapi_examples={"snippet": {"value": "support_phone"}})
@@ -95,6 +94,26 @@ def _saved(response: Response, result: SaveResult) -> None:
     response.headers["ETag"] = revision_etag(result.revision)
 
 
+def _change(
+    if_match: str | None, what: str, check: Callable[[], object], save: Callable[[int], SaveResult]
+) -> SaveResult:
+    """A change guarded by If-Match: 428 without it, then `check` (404 for what never existed,
+    422 for bad input), then 412 if someone saved since the revision it names."""
+    expected = expected_revision(if_match, what)
+    check()
+    with stale_is_412(what):
+        return save(expected)
+
+
+@contextmanager
+def _creating(what: str, hint: str) -> Iterator[None]:
+    """A create whose target exists already is a 409 saying how to change it instead."""
+    try:
+        yield
+    except VersionConflict as exc:
+        raise VersionConflict(f"{what} exists already; {hint}") from exc
+
+
 # -- units ------------------------------------------------------------------------------------
 
 
@@ -126,14 +145,10 @@ def list_drafts(
 def create_draft(body: DraftIn, kb: KBDep, caller: Editor, response: Response) -> Any:
     """Create a unit from its Markdown source; its first revision's ETag comes back."""
     doc = kb.parse_unit(body.source, source="body.source")
-    try:
+    with _creating(f"unit '{doc.id}' ({doc.locale})", "change it with PUT and If-Match"):
         result = kb.save_unit(
             body.source, author=caller.name, message=body.message, expected_revision=0
         )
-    except VersionConflict as exc:
-        raise VersionConflict(
-            f"unit '{doc.id}' ({doc.locale}) exists already; change it with PUT and If-Match"
-        ) from exc
     _saved(response, result)
     response.headers["Location"] = f"/api/v1/drafts/units/{doc.id}?locale={doc.locale}"
     return _draft(kb.draft_unit(doc.id, doc.locale), result.outcome.value)
@@ -160,23 +175,22 @@ def update_draft(
     if_match: IfMatch = None,
 ) -> Any:
     """Save a new revision; only if nobody saved since the revision If-Match names."""
-    expected = expected_revision(if_match, f"unit '{unit_id}'")
-    doc = kb.parse_unit(body.source, source="body.source")
-    if (doc.id, doc.locale) != (unit_id, locale):
-        raise InvalidContent(
-            [
-                Problem(
-                    f"the source is unit '{doc.id}' ({doc.locale}), not '{unit_id}' ({locale})",
-                    source="body.source",
-                    field="id",
-                )
-            ]
-        )
-    kb.draft_unit(unit_id, locale)  # 404 before 412 for a unit that never existed
-    with stale_is_412(f"unit '{unit_id}'"):
-        result = kb.save_unit(
+
+    def check() -> None:
+        doc = kb.parse_unit(body.source, source="body.source")
+        if (doc.id, doc.locale) != (unit_id, locale):
+            where = f"the source is unit '{doc.id}' ({doc.locale}), not '{unit_id}' ({locale})"
+            raise InvalidContent([Problem(where, source="body.source", field="id")])
+        kb.draft_unit(unit_id, locale)
+
+    result = _change(
+        if_match,
+        f"unit '{unit_id}'",
+        check,
+        lambda expected: kb.save_unit(
             body.source, author=caller.name, message=body.message, expected_revision=expected
-        )
+        ),
+    )
     _saved(response, result)
     return _draft(kb.draft_unit(unit_id, locale), result.outcome.value)
 
@@ -192,12 +206,14 @@ def archive_draft(
     message: Annotated[str, Query(max_length=2000)] = "Archived",
 ) -> Any:
     """Archive a unit: the next release leaves it out; its history stays, a save restores it."""
-    expected = expected_revision(if_match, f"unit '{unit_id}'")
-    kb.draft_unit(unit_id, locale)
-    with stale_is_412(f"unit '{unit_id}'"):
-        result = kb.archive_unit(
+    result = _change(
+        if_match,
+        f"unit '{unit_id}'",
+        lambda: kb.draft_unit(unit_id, locale),
+        lambda expected: kb.archive_unit(
             unit_id, locale, author=caller.name, message=message, expected_revision=expected
-        )
+        ),
+    )
     _saved(response, result)
     return _draft(kb.draft_unit(unit_id, locale), result.outcome.value)
 
@@ -275,12 +291,8 @@ def list_snippets(
 def create_snippet(body: SnippetIn, kb: KBDep, caller: Editor, response: Response) -> Any:
     """Create a snippet (a value units use as {{ name }}) in one locale."""
     doc = SnippetDocument(body.name, body.locale, SnippetType(body.type), body.value)
-    try:
+    with _creating(f"snippet '{body.name}' ({body.locale})", "change it with PUT"):
         result = kb.save_snippet(doc, author=caller.name, message=body.message, expected_revision=0)
-    except VersionConflict as exc:
-        raise VersionConflict(
-            f"snippet '{body.name}' ({body.locale}) exists already; change it with PUT"
-        ) from exc
     _saved(response, result)
     response.headers["Location"] = f"/api/v1/drafts/snippets/{body.name}?locale={body.locale}"
     return _snippet(kb.draft_snippet(body.name, body.locale))
@@ -307,13 +319,15 @@ def update_snippet(
     if_match: IfMatch = None,
 ) -> Any:
     """Change a snippet's type or value; only if nobody saved since If-Match's revision."""
-    expected = expected_revision(if_match, f"snippet '{name}'")
-    kb.draft_snippet(name, locale)
     doc = SnippetDocument(name, locale, SnippetType(body.type), body.value)
-    with stale_is_412(f"snippet '{name}'"):
-        result = kb.save_snippet(
+    result = _change(
+        if_match,
+        f"snippet '{name}'",
+        lambda: kb.draft_snippet(name, locale),
+        lambda expected: kb.save_snippet(
             doc, author=caller.name, message=body.message, expected_revision=expected
-        )
+        ),
+    )
     _saved(response, result)
     return _snippet(kb.draft_snippet(name, locale))
 
@@ -328,11 +342,13 @@ def archive_snippet(
     if_match: IfMatch = None,
 ) -> Any:
     """Archive a snippet: the next release leaves it out (units using it then fail the checks)."""
-    expected = expected_revision(if_match, f"snippet '{name}'")
-    kb.draft_snippet(name, locale)
-    with stale_is_412(f"snippet '{name}'"):
-        result = kb.archive_snippet(
+    result = _change(
+        if_match,
+        f"snippet '{name}'",
+        lambda: kb.draft_snippet(name, locale),
+        lambda expected: kb.archive_snippet(
             name, locale, author=caller.name, message="Archived", expected_revision=expected
-        )
+        ),
+    )
     _saved(response, result)
     return _snippet(kb.draft_snippet(name, locale))

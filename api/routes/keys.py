@@ -4,24 +4,20 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path
+from fastapi import APIRouter, Path
 
-from api.auth import require
+from api.auth import Admin, key_responses
 from api.deps import KBDep
 from api.schemas import KeyIn, KeyOut, NewKeyOut, ProblemOut
-from kb.keys import Caller, Role
 from kb.models import ApiKey
 
 router = APIRouter(
     prefix="/api/v1/keys",
     tags=["access"],
     responses={
-        401: {"model": ProblemOut, "description": "No key, or an unknown or revoked one."},
-        403: {"model": ProblemOut, "description": "Only admin keys manage keys."},
+        **key_responses("Only admin keys manage keys."),
     },
 )
-
-Admin = Annotated[Caller, Depends(require(Role.ADMIN))]
 
 
 def _key(key: ApiKey) -> dict[str, Any]:

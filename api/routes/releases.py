@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Response
+from fastapi import APIRouter, Path, Response
 
-from api.auth import require
+from api.auth import Editor, Publisher, key_responses
 from api.deps import KBDep
 from api.routes.delivery import release_body
 from api.schemas import ProblemOut, PublishIn, PublishOut, ReleaseOut, RollbackIn
-from kb.keys import Caller, Role
 from kb.publishing import PublishPlan
 from renderers.checks import publish_gate
 
@@ -18,13 +17,9 @@ router = APIRouter(
     prefix="/api/v1/releases",
     tags=["publishing"],
     responses={
-        401: {"model": ProblemOut, "description": "No key, or an unknown or revoked one."},
-        403: {"model": ProblemOut, "description": "The key's role is too low."},
+        **key_responses("The key's role is too low."),
     },
 )
-
-Editor = Annotated[Caller, Depends(require(Role.EDITOR))]
-Publisher = Annotated[Caller, Depends(require(Role.PUBLISHER))]
 
 
 def _plan(plan: PublishPlan, *, dry_run: bool) -> dict[str, Any]:
