@@ -69,6 +69,7 @@ from urllib.parse import urlencode
 
 from fastapi import FastAPI
 from report import machine_facts, render_table
+from typos import letter_from_text, typo
 
 if TYPE_CHECKING:
     from kb import UnitDocument
@@ -210,29 +211,6 @@ def shown_on(units: Sequence[UnitDocument], channel: str) -> list[UnitDocument]:
     ]
 
 
-def typo(text: str, rng: random.Random) -> str:
-    """`text` with one edit (swap, drop, double or replace a letter) in one word of 4+ letters."""
-    words = text.split(" ")
-    long = [i for i, w in enumerate(words) if len(w) >= 4 and w.isalpha()]
-    if not long:
-        return text
-    i = rng.choice(long)
-    w = words[i]
-    p = rng.randrange(1, len(w) - 1)
-    kind = rng.randrange(4)
-    if kind == 0:
-        w = w[:p] + w[p + 1] + w[p] + w[p + 2 :]
-    elif kind == 1:
-        w = w[:p] + w[p + 1 :]
-    elif kind == 2:
-        w = w[:p] + w[p] + w[p:]
-    else:  # a letter of the same alphabet: taken from the question itself
-        letters = sorted({c for c in text.lower() if c.isalpha()} - {w[p].lower()})
-        w = w[:p] + rng.choice(letters) + w[p + 1 :]
-    words[i] = w
-    return " ".join(words)
-
-
 def answer_mix(units: Sequence[UnitDocument], rng: random.Random) -> list[Request]:
     """Every example question as written, paraphrased and with a typo, plus out-of-scope ones."""
     mix: list[Request] = []
@@ -245,7 +223,8 @@ def answer_mix(units: Sequence[UnitDocument], rng: random.Random) -> list[Reques
         add(question, locale, f"{scope}: as written")
         wrap = rng.choice(PARAPHRASES.get(locale, ("{q}",)))
         add(wrap.format(q=question), locale, f"{scope}: paraphrased")
-        add(typo(question, rng), locale, f"{scope}: with a typo")
+        mistyped = typo(question, rng, min_length=4, replacement=letter_from_text)
+        add(mistyped, locale, f"{scope}: with a typo")
 
     for unit in units:
         for question in unit.questions:

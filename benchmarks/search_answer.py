@@ -54,6 +54,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from report import machine_facts, render_table
+from typos import typo
 
 from kb import ContentBatch, KnowledgeBase, Settings, SourcedUnit, UnitDocument, answers
 from kb.answers import training_examples
@@ -411,33 +412,6 @@ class Query:
 
     text: str
     expected: str | None = None
-
-
-_KEYS = "qwertyuiopasdfghjklzxcvbnm"
-_RU_KEYS = "йцукенгшщзхфывапролджэячсмитьбю"
-
-
-def typo(text: str, rng: random.Random) -> str:
-    """`text` with one edit (swap, drop, double or replace a letter) in one word of 5+ letters."""
-    words = text.split(" ")
-    long = [i for i, w in enumerate(words) if len(w) >= 5 and w.isalpha()]
-    if not long:
-        return text
-    i = rng.choice(long)
-    w = words[i]
-    p = rng.randrange(1, len(w) - 1)
-    kind = rng.randrange(4)
-    if kind == 0:
-        w = w[:p] + w[p + 1] + w[p] + w[p + 2 :]
-    elif kind == 1:
-        w = w[:p] + w[p + 1 :]
-    elif kind == 2:
-        w = w[:p] + w[p] + w[p:]
-    else:
-        keys = _RU_KEYS if re.search("[а-я]", w) else _KEYS
-        w = w[:p] + rng.choice(keys.replace(w[p], "")) + w[p + 1 :]
-    words[i] = w
-    return " ".join(words)
 
 
 def cut_last_word(text: str, rng: random.Random) -> str:
