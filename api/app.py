@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI
+from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
 from api.cors import DeliveryCORS
@@ -13,7 +14,7 @@ from api.deps import single_valued_query
 from api.errors import install_error_handlers
 from api.limits import SizeLimits
 from api.openapi import install_openapi
-from api.routes import delivery, drafts, health, keys, releases
+from api.routes import delivery, drafts, health, keys, pages, releases
 from kb.knowledge_base import KnowledgeBase
 from kb.settings import Settings
 
@@ -54,8 +55,16 @@ def create_app(kb: KnowledgeBase | None = None) -> FastAPI:
     if kb is not None:
         app.state.kb = kb
     install_error_handlers(app)
-    for router in (health.router, delivery.router, drafts.router, releases.router, keys.router):
+    for router in (
+        health.router,
+        delivery.router,
+        drafts.router,
+        releases.router,
+        keys.router,
+        pages.router,
+    ):
         app.include_router(router)
+    app.mount("/static", StaticFiles(directory=pages.STATIC_DIR), name="static")
     settings = kb.settings if kb else Settings.from_env()
     install_openapi(app, anonymous_access=settings.anonymous_access)
     if settings.cors_origins:
