@@ -16,6 +16,11 @@ from kb.errors import InvalidContent, Problem
 from kb.settings import DEFAULT_CHANNELS
 from kb.yamlsource import YamlSource, load_yaml
 
+#: libyaml's emitter when PyYAML has it: six times faster than the pure-Python one, which took
+#: 80% of importing 10,000 units. Both write the same text but for characters beyond the BMP
+#: (emoji), which libyaml escapes as "\\U0001F600"; either parses back to the same unit (a test).
+YAML_DUMPER: type[yaml.SafeDumper] = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
 __all__ = [
     "AUDIENCES",
     "FIELD_ORDER",
@@ -123,7 +128,9 @@ class UnitDocument:
         front = {k: meta[k] for k in FIELD_ORDER if meta[k] not in (None, [])}
         if self.review_by is not None:
             front["review_by"] = self.review_by
-        header = yaml.safe_dump(front, sort_keys=False, allow_unicode=True, width=1000)
+        header = yaml.dump(
+            front, Dumper=YAML_DUMPER, sort_keys=False, allow_unicode=True, width=1000
+        )
         return f"---\n{header}---\n{self.body}\n"
 
 
