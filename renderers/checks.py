@@ -12,9 +12,15 @@ from kb.markdown import iter_tokens, only_channels
 from kb.publishing import PublishGate
 from kb.snapshot import Snapshot, StoredUnit
 from renderers import registry
-from renderers.base import Finding, RenderContext, Renderer, RenderLimits, Severity
+from renderers.base import Finding, RenderContext, Renderer, Rendering, RenderLimits, Severity
 
-__all__ = ["check_snapshot", "enabled_renderers", "publish_gate"]
+__all__ = [
+    "check_snapshot",
+    "check_unit",
+    "enabled_renderers",
+    "missing_translation",
+    "publish_gate",
+]
 
 _XML_MEDIA_TYPES = frozenset({"application/ssml+xml", "application/xml"})
 
@@ -57,12 +63,15 @@ def _unit_findings(unit: StoredUnit, context: RenderContext, known: set[str]) ->
     return found
 
 
-def _channel_findings(renderer: Renderer, context: RenderContext) -> list[Finding]:
-    """Render in one channel and collect what the renderer reported plus generic checks."""
+def _checked_rendering(
+    renderer: Renderer, context: RenderContext
+) -> tuple[Rendering | None, list[Finding]]:
+    """Render in one channel: the rendering (None if the renderer failed), and what the
+    renderer reported plus the generic checks."""
     try:
         rendering = renderer.render(context)
     except Exception as exc:  # a renderer bug must not hide the rest of the report
-        return [
+        return None, [
             context.finding(
                 Severity.ERROR, "render-failed", f"{type(exc).__name__}: {exc}", renderer.name
             )
@@ -89,7 +98,41 @@ def _channel_findings(renderer: Renderer, context: RenderContext) -> list[Findin
                     renderer.name,
                 )
             )
-    return found
+    return rendering, found
+
+
+def check_unit(
+    context: RenderContext, renderers: Sequence[Renderer]
+) -> tuple[list[Rendering], list[Finding]]:
+    """One unit's part of `kb check`: its rendering in every channel it is enabled for, and
+    every finding about it (merged); the editor's preview runs exactly this on unsaved text."""
+    unit = context.unit
+    findings = _unit_findings(unit, context, {r.name for r in renderers})
+    renderings: list[Rendering] = []
+    for renderer in enabled_renderers(unit, renderers):
+        rendering, found = _checked_rendering(renderer, context)
+        if rendering is not None:
+            renderings.append(rendering)
+        findings.extend(found)
+    return renderings, _merge(findings)
+
+
+def missing_translation(
+    unit_id: str, have: Iterable[str], locales: Iterable[str]
+) -> Finding | None:
+    """The warning for a unit in the locales `have` but not in all of `locales`, if it lacks any."""
+    present = set(have)
+    missing = set(locales) - present
+    if not missing:
+        return None
+    return Finding(
+        Severity.WARNING,
+        "missing-translation",
+        f"has no translation in {', '.join(sorted(missing))}",
+        unit_id,
+        sorted(present)[0],
+        None,
+    )
 
 
 def _missing_translations(snapshot: Snapshot) -> list[Finding]:
@@ -97,18 +140,8 @@ def _missing_translations(snapshot: Snapshot) -> list[Finding]:
     ids: dict[str, set[str]] = {}
     for unit_id, locale in snapshot.units:
         ids.setdefault(unit_id, set()).add(locale)
-    return [
-        Finding(
-            Severity.WARNING,
-            "missing-translation",
-            f"has no translation in {', '.join(sorted(set(locales) - have))}",
-            unit_id,
-            sorted(have)[0],
-            None,
-        )
-        for unit_id, have in sorted(ids.items())
-        if set(locales) - have
-    ]
+    found = (missing_translation(unit_id, have, locales) for unit_id, have in sorted(ids.items()))
+    return [f for f in found if f is not None]
 
 
 def _merge(findings: Iterable[Finding]) -> list[Finding]:
@@ -133,13 +166,10 @@ def check_snapshot(
 ) -> list[Finding]:
     """Every finding for every unit in every channel it is enabled for; errors first."""
     renderers = list(renderers or registry.renderers())
-    known = {r.name for r in renderers}
     findings: list[Finding] = []
     for unit in snapshot.iter_units():
         context = RenderContext.from_snapshot(snapshot, unit, today=today, limits=limits)
-        findings.extend(_unit_findings(unit, context, known))
-        for renderer in enabled_renderers(unit, renderers):
-            findings.extend(_channel_findings(renderer, context))
+        findings.extend(check_unit(context, renderers)[1])
     findings.extend(_missing_translations(snapshot))
     merged = _merge(findings)
     return sorted(
