@@ -18,7 +18,7 @@ from kb.yamlsource import YamlSource, load_yaml
 
 #: libyaml's emitter when PyYAML has it: six times faster than the pure-Python one, which took
 #: 80% of importing 10,000 units. Both write the same text but for characters beyond the BMP
-#: (emoji), which libyaml escapes as "\\U0001F600"; either parses back to the same unit (a test).
+#: (emoji), which libyaml escapes as "\U0001F600"; either parses back to the same unit (a test).
 YAML_DUMPER: type[yaml.SafeDumper] = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 __all__ = [
