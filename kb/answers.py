@@ -14,7 +14,7 @@ import re
 import shutil
 import threading
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -235,11 +235,20 @@ class ReleaseServices:
 
     @classmethod
     def load_or_build(
-        cls, snapshot: Snapshot, engine: SearchEngine, root: Path, *, rebuild: bool = False
+        cls,
+        snapshot: Snapshot,
+        engine: SearchEngine,
+        root: Path,
+        *,
+        rebuild: bool = False,
+        before_build: Callable[[], None] | None = None,
     ) -> ReleaseServices:
-        """Open the release's index and matchers, building them first if nobody has yet."""
+        """Open the release's index and matchers, building them first if nobody has yet
+        (`before_build` runs first: to fetch what the build would otherwise work out)."""
         directory = root / f"release-{snapshot.number}-{engine.name}"
         if rebuild or not (directory / _READY).exists():
+            if before_build is not None:
+                before_build()
             _build(snapshot, engine, directory, replace=rebuild)
             _prune(root, engine.name, older_than=snapshot.number - 1)
         matchers = {

@@ -20,6 +20,7 @@ from kb.store import (
     new_snippet_row,
     new_unit_row,
     outcome_of,
+    store_body_texts,
 )
 
 __all__ = ["ContentBatch", "ImportReport", "SourcedUnit", "import_batch", "validate_batch"]
@@ -143,4 +144,5 @@ def import_batch(
     for model, rows in ((UnitRevision, unit_rows), (SnippetRevision, snippet_rows)):
         if rows:
             session.execute(insert(model), [row.model_dump(exclude={"id"}) for row in rows])
+    store_body_texts(session, (row.body for row in unit_rows))
     return report

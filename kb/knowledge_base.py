@@ -26,6 +26,7 @@ from kb.errors import (
 from kb.following import ReleaseFollower
 from kb.importing import ContentBatch, ImportReport, import_batch
 from kb.keys import Caller, NewKey, Role, create_key, list_keys, revoke_key, verify_key
+from kb.markdown import has_body_text, remember_body_text
 from kb.matcher import Thresholds
 from kb.models import ApiKey, Release, SnippetRevision, UnitRevision
 from kb.publishing import GateFinding, PublishGate, PublishPlan, publish, rollback
@@ -43,6 +44,7 @@ from kb.store import (
     release_snapshot,
     save_snippet,
     save_unit,
+    stored_body_texts,
     to_document,
     to_snippet,
     unit_revision,
@@ -356,16 +358,27 @@ class KnowledgeBase:
             current = self._services
             if current is None or current.release != release.number or rebuild:
                 engine = get_engine(self.settings.search_engine)
+                snapshot = self.snapshot(release.number)
                 current = ReleaseServices.load_or_build(
-                    self.snapshot(release.number),
+                    snapshot,
                     engine,
                     self.settings.index_dir,
                     rebuild=rebuild,
+                    before_build=lambda: self._recall_body_texts(snapshot),
                 )
                 self._services = current  # one reference swap: a request sees one release
             return current
         finally:
             self._services_lock.release()
+
+    def _recall_body_texts(self, snapshot: Snapshot) -> None:
+        """Fetch the index words kept when the release's bodies were saved, so that building
+        its index parses only bodies saved before they were kept (or under another version)."""
+        bodies = [u.document.body for u in snapshot.iter_units()]
+        bodies = [body for body in bodies if not has_body_text(body)]
+        with self.db.read() as session:
+            for body, text in stored_body_texts(session, bodies).items():
+                remember_body_text(body, text)
 
     def follow_releases(self, interval: float | None = None) -> None:
         """Switch to each new release (published by any process) within `interval` seconds,

@@ -6,6 +6,7 @@ the search index takes from a body are kept for more bodies than the tokens (`bo
 
 from __future__ import annotations
 
+import hashlib
 import re
 import threading
 from collections.abc import Iterator, Sequence
@@ -177,6 +178,34 @@ def body_text(body: str) -> tuple[str, str]:
         parsed = parse_body(body)
         found = parsed.public_text, parsed.internal_text
     return found
+
+
+#: Bump when what `body_text` extracts from a body changes: words stored in the database under
+#: another version are then ignored, and parsed again.
+BODY_TEXT_VERSION = 1
+
+
+def body_digest(body: str) -> str:
+    """The key a body's index words are stored under (its text and BODY_TEXT_VERSION)."""
+    return hashlib.sha256(f"{BODY_TEXT_VERSION}\x00{body}".encode()).hexdigest()
+
+
+def parse_body_text(body: str) -> tuple[str, str]:
+    """`body_text` without keeping the body's tokens in `parse_body`'s cache (for saving many
+    bodies, whose tokens nobody asked for yet); the words are remembered."""
+    found = _texts.get(body)
+    if found is None:
+        parsed = parse_body.__wrapped__(body)
+        found = parsed.public_text, parsed.internal_text
+    return found
+
+
+def forget_parses() -> None:
+    """Drop every remembered parse and body text (frees their memory; a process then starts
+    cold, as a freshly started server does)."""
+    with _texts_lock:
+        _texts.clear()
+    parse_body.cache_clear()
 
 
 def has_body_text(body: str) -> bool:

@@ -10,6 +10,7 @@ from sqlmodel import Field, SQLModel
 __all__ = [
     "IMMUTABLE_TABLES",
     "ApiKey",
+    "BodyText",
     "Release",
     "ReleaseSnippet",
     "ReleaseUnit",
@@ -146,3 +147,15 @@ IMMUTABLE_TABLES = (
     "release_unit",
     "release_snippet",
 )
+
+
+class BodyText(SQLModel, table=True):
+    """A unit body's index words, kept when the body is saved so that building a release's
+    search index parses no Markdown (derived data: rows are added, never changed)."""
+
+    __tablename__ = "body_text"
+
+    #: kb.markdown.body_digest: the body and the version of the extraction.
+    digest: str = Field(primary_key=True, max_length=64)
+    public_text: str = Field(sa_column=Column(Text, nullable=False))
+    internal_text: str = Field(sa_column=Column(Text, nullable=False))

@@ -8,11 +8,20 @@ from datetime import UTC, datetime
 from enum import StrEnum
 
 from sqlalchemy import func, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
 from kb.document import UnitDocument
 from kb.errors import ReleaseNotFound, RevisionNotFound, UnitNotFound, VersionConflict
-from kb.models import Release, ReleaseSnippet, ReleaseUnit, SnippetRevision, UnitRevision
+from kb.markdown import body_digest, parse_body_text
+from kb.models import (
+    BodyText,
+    Release,
+    ReleaseSnippet,
+    ReleaseUnit,
+    SnippetRevision,
+    UnitRevision,
+)
 from kb.snapshot import Snapshot, StoredUnit
 from kb.snippets import SnippetDocument, SnippetType
 
@@ -31,6 +40,8 @@ __all__ = [
     "release_snapshot",
     "save_snippet",
     "save_unit",
+    "store_body_texts",
+    "stored_body_texts",
     "unit_revision",
     "unit_revisions",
 ]
@@ -256,6 +267,7 @@ def save_unit(
         archived=archived,
     )
     session.add(row)
+    store_body_texts(session, [document.body])
     session.flush()
     assert row.id is not None
     return SaveResult(outcome, row.number, row.id)
@@ -341,3 +353,43 @@ def unit_revision(session: Session, unit_id: str, locale: str, number: int) -> U
         unit_revisions(session, unit_id, locale)  # raises UnitNotFound for an unknown unit
         raise RevisionNotFound(f"unit '{unit_id}' ({locale}) has no revision {number}")
     return row
+
+
+#: Digests per query when looking body texts up (well under every database's parameter limit).
+_DIGESTS_PER_QUERY = 500
+
+
+def _stored_digests(session: Session, digests: Iterable[str]) -> dict[str, BodyText]:
+    found: dict[str, BodyText] = {}
+    wanted = list(digests)
+    for start in range(0, len(wanted), _DIGESTS_PER_QUERY):
+        chunk = wanted[start : start + _DIGESTS_PER_QUERY]
+        for row in session.execute(select(BodyText).where(BodyText.digest.in_(chunk))).scalars():
+            found[row.digest] = row
+    return found
+
+
+def store_body_texts(session: Session, bodies: Iterable[str]) -> None:
+    """Keep the index words of each body not kept yet (parsed here, once per body text), so
+    building a release's index later parses none of them."""
+    wanted = {body_digest(body): body for body in bodies}
+    known = _stored_digests(session, wanted)
+    rows = []
+    for digest, body in wanted.items():
+        if digest not in known:
+            public, internal = parse_body_text(body)
+            rows.append({"digest": digest, "public_text": public, "internal_text": internal})
+    if not rows:
+        return
+    # Two writers may save the same body at once (PostgreSQL): the row is the same, keep one.
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    session.execute(dialect.insert(BodyText).on_conflict_do_nothing(), rows)
+
+
+def stored_body_texts(session: Session, bodies: Iterable[str]) -> dict[str, tuple[str, str]]:
+    """Body -> its kept (public, internal) index words, for the bodies that have them."""
+    by_digest = {body_digest(body): body for body in bodies}
+    return {
+        by_digest[digest]: (row.public_text, row.internal_text)
+        for digest, row in _stored_digests(session, by_digest).items()
+    }

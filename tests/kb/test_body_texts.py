@@ -1,0 +1,95 @@
+"""Bodies' index words are kept when units are saved, so a release's index build parses none."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from kb import KnowledgeBase, markdown
+from kb.markdown import forget_parses, parse_body
+from kb.settings import Settings
+from kb.store import stored_body_texts
+from tests.conftest import make_unit
+
+BODIES = {
+    "top-up": "Dial *111# to top up.\n\n::: internal\nRefund by hand if the code fails.\n:::",
+    "roaming": "Turn on **roaming** in Settings before you travel.",
+    "esim": "Scan the QR code from the shop.\n\n- Open Settings\n- Add an eSIM",
+}
+
+
+@pytest.fixture
+def cold() -> Iterator[None]:
+    """Start with no body parsed in this process (as a freshly started server)."""
+    forget_parses()
+    yield
+    forget_parses()
+
+
+def save_units(kb: KnowledgeBase) -> None:
+    for unit_id, body in BODIES.items():
+        kb.save_unit(make_unit(unit_id, body=body, questions=(f"about {unit_id}",)), author="t")
+
+
+def test_saved_bodies_keep_the_words_a_parse_gives(kb: KnowledgeBase) -> None:
+    save_units(kb)
+    with kb.db.read() as session:
+        stored = stored_body_texts(session, BODIES.values())
+    assert set(stored) == set(BODIES.values())
+    for body, words in stored.items():
+        parsed = parse_body(body)
+        assert words == (parsed.public_text, parsed.internal_text)
+    assert "Refund by hand" in stored[BODIES["top-up"]][1]
+    assert "Refund" not in stored[BODIES["top-up"]][0]
+
+
+def another_machine(settings: Settings, tmp_path: Path) -> KnowledgeBase:
+    """The same database with an index folder of its own, as a second server would have."""
+    return KnowledgeBase.open(replace(settings, data_dir=tmp_path / "elsewhere"))
+
+
+def test_building_a_release_elsewhere_parses_no_saved_body(
+    kb: KnowledgeBase, settings: Settings, tmp_path: Path, cold: None
+) -> None:
+    save_units(kb)
+    kb.publish(author="t")
+    forget_parses()
+    with another_machine(settings, tmp_path) as other:
+        results, _ = other.search("roaming", locale="en")
+        internal, _ = other.search("refund", locale="en")
+        staff, _ = other.search("refund", locale="en", staff=True)
+    assert parse_body.cache_info().misses == 0
+    assert [h.unit_id for h in results.hits] == ["roaming"]
+    assert internal.hits == ()
+    assert [h.unit_id for h in staff.hits] == ["top-up"]
+
+
+def test_words_kept_under_another_extraction_version_are_parsed_again(
+    kb: KnowledgeBase,
+    settings: Settings,
+    tmp_path: Path,
+    cold: None,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    save_units(kb)
+    kb.publish(author="t")
+    forget_parses()
+    monkeypatch.setattr(markdown, "BODY_TEXT_VERSION", markdown.BODY_TEXT_VERSION + 1)
+    with another_machine(settings, tmp_path) as other:
+        results, _ = other.search("roaming", locale="en")
+    assert parse_body.cache_info().misses == len(BODIES)
+    assert [h.unit_id for h in results.hits] == ["roaming"]
+
+
+def test_saving_the_same_body_twice_keeps_one_row(kb: KnowledgeBase) -> None:
+    body = BODIES["roaming"]
+    kb.save_unit(make_unit("a", body=body), author="t")
+    kb.save_unit(make_unit("b", body=body), author="t")
+    kb.save_unit(make_unit("a", body=body, title="Renamed"), author="t")
+    with kb.db.read() as session:
+        count = session.execute(text("SELECT count(*) FROM body_text")).scalar_one()
+    assert count == 1
