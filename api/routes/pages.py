@@ -7,6 +7,7 @@ because it is the page the widget falls back to when the API cannot be reached f
 
 from __future__ import annotations
 
+import re
 from html import escape
 from pathlib import Path
 from typing import Annotated
@@ -15,7 +16,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import FileResponse, HTMLResponse
 
 from api.deps import KBDep
-from renderers.faq import faq_page
+from renderers.faq import faq_page, faq_units
 
 __all__ = ["STATIC_DIR", "router"]
 
@@ -63,6 +64,46 @@ async def widget() -> FileResponse:
     )
 
 
+#: The plain FAQ page's words, in the language of the content it shows.
+_FAQ_WORDS = {
+    "en": {
+        "title": "Frequently asked questions",
+        "category": "Category",
+        "all": "All categories",
+        "show": "Show",
+        "empty": "There are no questions here yet.",
+        "release": "Release {}",
+    },
+    "ru": {
+        "title": "Частые вопросы",
+        "category": "Категория",
+        "all": "Все категории",
+        "show": "Показать",
+        "empty": "Здесь пока нет вопросов.",
+        "release": "Выпуск {}",
+    },
+}
+#: How the web renderer links another unit; on this page such a link is an anchor of /faq.
+_UNIT_LINK = re.compile(r'href="/units/([^"?#&]+)\?locale=([^"?#&]+)"')
+_FAQ_STYLE = (
+    "body{max-width:46em;margin:2em auto;padding:0 1em;color:#1b1b1b;background:#fff;"
+    "font:16px/1.5 system-ui,sans-serif}details{border-top:1px solid #d0d5dd;padding:.25em 0}"
+    "summary{cursor:pointer;font-weight:600;padding:.5em 0}a{color:#1d4ed8}"
+    ".kb-filter{margin:1em 0}.kb-filter *{font:inherit}.kb-release{color:#4b5563}"
+)
+
+
+def _faq_links(html: str, served: str, listed: frozenset[str]) -> str:
+    """Point unit links at this page: an anchor if listed here, else the locale's full FAQ."""
+
+    def link(match: re.Match[str]) -> str:
+        unit_id, locale = match.groups()
+        here = unit_id in listed and locale == served
+        return f'href="#{unit_id}"' if here else f'href="/faq?locale={locale}#{unit_id}"'
+
+    return _UNIT_LINK.sub(link, html)
+
+
 @router.get("/faq", response_class=HTMLResponse)
 async def web_faq(
     kb: KBDep,
@@ -72,14 +113,28 @@ async def web_faq(
     """The public FAQ as a plain web page: the widget's fallback link, and crawlable."""
     snap = kb.services().snapshot
     served = kb.served_locale(snap, locale)
-    page = faq_page(snap, served, category=category)
-    heading = "FAQ" if not category else f"FAQ: {category}"
+    words = _FAQ_WORDS.get(served[:2].lower(), _FAQ_WORDS["en"])
+    page = faq_page(snap, served, category=category or None)
+    heading = f"{words['title']}: {category}" if category else words["title"]
+    categories = sorted({c for u in faq_units(snap, served) if (c := u.document.category)})
+    options = "".join(
+        f'<option value="{escape(c)}"{" selected" if c == category else ""}>{escape(c)}</option>'
+        for c in categories
+    )
+    listed = frozenset(page.unit_ids)
+    body = _faq_links(page.html, served, listed) if listed else f"<p>{escape(words['empty'])}</p>\n"
     html = (
         f'<!doctype html>\n<html lang="{escape(served)}">\n<head><meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>{escape(heading)}</title></head>\n<body>\n<main>\n"
-        f"<h1>{escape(heading)}</h1>\n{page.html}"
-        f'<p class="kb-release">Release {snap.number}</p>\n</main>\n</body>\n</html>\n'
+        f"<title>{escape(heading)}</title>\n<style>{_FAQ_STYLE}</style></head>\n<body>\n<main>\n"
+        f"<h1>{escape(heading)}</h1>\n"
+        f'<form class="kb-filter" method="get"><input type="hidden" name="locale" '
+        f'value="{escape(served)}">\n<label for="kb-category">{escape(words["category"])}</label>\n'
+        f'<select id="kb-category" name="category"><option value="">{escape(words["all"])}</option>'
+        f'{options}</select>\n<button type="submit">{escape(words["show"])}</button></form>\n'
+        f"{body}"
+        f'<p class="kb-release">{escape(words["release"].format(snap.number))}</p>\n'
+        "</main>\n</body>\n</html>\n"
     )
     return HTMLResponse(
         html,
