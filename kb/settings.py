@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import getpass
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,6 +41,8 @@ class Settings:
     anonymous_access: bool = True
     #: Web origins allowed to call the delivery routes from a browser ("*" for any).
     cors_origins: tuple[str, ...] = ()
+    #: Web origins that may frame the operator panel and send it messages (Chatwoot, kb:search).
+    panel_origins: tuple[str, ...] = ()
     #: How often a server asks the database whether another process published (seconds).
     release_poll_seconds: float = 0.25
 
@@ -62,6 +65,7 @@ class Settings:
             cors_origins=tuple(
                 o.strip() for o in env.get("KB_CORS_ORIGINS", "").split(",") if o.strip()
             ),
+            panel_origins=_origins(env, "KB_PANEL_ORIGINS"),
         )
 
     @property
@@ -117,6 +121,22 @@ def _flag(env: Mapping[str, str], name: str, *, default: bool) -> bool:
     if raw in ("0", "false", "no", "off"):
         return False
     raise ConfigError(f"{name} must be true or false, not {raw!r}")
+
+
+#: One web origin: scheme, host and optional port; nothing a header or a policy could split on.
+_ORIGIN = re.compile(r"https?://[A-Za-z0-9.\-\[\]:]+")
+
+
+def _origins(env: Mapping[str, str], name: str) -> tuple[str, ...]:
+    """Comma-separated exact origins; refuses `*` and paths, since they end up in a CSP header."""
+    origins = tuple(o.strip().rstrip("/") for o in env.get(name, "").split(",") if o.strip())
+    for origin in origins:
+        if not _ORIGIN.fullmatch(origin):
+            raise ConfigError(
+                f"{name} takes origins like https://app.example.com (no '*', no path), "
+                f"not {origin!r}"
+            )
+    return origins
 
 
 def _seconds(env: Mapping[str, str], name: str, *, default: float) -> float:

@@ -42,10 +42,21 @@ def _page(name: str, headers: dict[str, str]) -> FileResponse:
     return FileResponse(STATIC_DIR / name, media_type="text/html; charset=utf-8", headers=headers)
 
 
-@router.get("/panel")
-async def panel() -> FileResponse:
-    """The operator side panel (360 px wide, iframe-friendly)."""
-    return _page("panel.html", _STAFF_HEADERS)
+#: Where panel.html takes the origins it trusts (KB_PANEL_ORIGINS) for framing and messages.
+_PANEL_ORIGINS_SLOT = "__KB_PANEL_ORIGINS__"
+
+
+@router.get("/panel", response_class=HTMLResponse)
+async def panel(kb: KBDep) -> HTMLResponse:
+    """The operator side panel (360 px wide), framable and messageable only by KB_PANEL_ORIGINS."""
+    origins = kb.settings.panel_origins
+    html = (STATIC_DIR / "panel.html").read_text(encoding="utf-8")
+    html = html.replace(_PANEL_ORIGINS_SLOT, escape(" ".join(origins)))
+    # Without trusted origins only our own pages may frame the panel (it holds a key).
+    frame = {"X-Frame-Options": "SAMEORIGIN"} if not origins else {}
+    policy = " ".join(("frame-ancestors 'self'", *origins))
+    headers = {**_STAFF_HEADERS, **frame, "Content-Security-Policy": policy}
+    return HTMLResponse(html, headers=headers)
 
 
 @router.get("/editor")
