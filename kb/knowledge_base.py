@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from kb.answers import Answer, ReleaseServices, prepare_build, routing_regressions
 from kb.db import Database
 from kb.document import UnitDocument, parse_unit
+from kb.draft_state import DraftState, refresh_drafts
 from kb.errors import (
     InvalidContent,
     ReleaseNotFound,
@@ -67,6 +68,8 @@ class KnowledgeBase:
         self._services: ReleaseServices | None = None
         self._services_lock = threading.Lock()
         self._follower: ReleaseFollower | None = None
+        self._draft_state: DraftState | None = None
+        self._draft_state_lock = threading.Lock()
 
     @classmethod
     def open(
@@ -238,6 +241,13 @@ class KnowledgeBase:
         """The newest revision of every unit and snippet: what the next release would serve."""
         with self.db.read() as session:
             return draft_snapshot(session)
+
+    def draft_state(self) -> DraftState:
+        """Every unit's newest revision (archived ones too) and the drafts snapshot, kept in
+        memory: a call costs two small queries, plus reading what was saved since the last one."""
+        with self._draft_state_lock, self.db.read() as session:
+            self._draft_state = refresh_drafts(session, self._draft_state)
+            return self._draft_state
 
     # -- releases -----------------------------------------------------------------------------
 
