@@ -19,6 +19,7 @@ __all__ = [
     "check_unit",
     "enabled_renderers",
     "missing_translation",
+    "missing_translations",
     "publish_gate",
 ]
 
@@ -135,7 +136,8 @@ def missing_translation(
     )
 
 
-def _missing_translations(snapshot: Snapshot) -> list[Finding]:
+def missing_translations(snapshot: Snapshot) -> list[Finding]:
+    """A warning for every unit id that lacks a locale other units have."""
     locales = snapshot.locales
     ids: dict[str, set[str]] = {}
     for unit_id, locale in snapshot.units:
@@ -170,7 +172,7 @@ def check_snapshot(
     for unit in snapshot.iter_units():
         context = RenderContext.from_snapshot(snapshot, unit, today=today, limits=limits)
         findings.extend(check_unit(context, renderers)[1])
-    findings.extend(_missing_translations(snapshot))
+    findings.extend(missing_translations(snapshot))
     merged = _merge(findings)
     return sorted(
         merged,
