@@ -14,7 +14,7 @@ from api.deps import single_valued_query
 from api.errors import install_error_handlers
 from api.limits import SizeLimits
 from api.openapi import install_openapi
-from api.routes import delivery, drafts, health, keys, pages, releases
+from api.routes import delivery, drafts, editing, health, keys, pages, releases
 from kb.knowledge_base import KnowledgeBase
 from kb.settings import Settings
 
@@ -59,6 +59,7 @@ def create_app(kb: KnowledgeBase | None = None) -> FastAPI:
         health.router,
         delivery.router,
         drafts.router,
+        editing.router,
         releases.router,
         keys.router,
         pages.router,

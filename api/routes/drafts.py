@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Annotated, Any
 
@@ -25,7 +25,7 @@ from api.schemas import (
 from kb.errors import InvalidContent, Problem, VersionConflict
 from kb.models import SnippetRevision, UnitRevision
 from kb.snippets import SnippetDocument, SnippetType
-from kb.store import SaveResult
+from kb.store import SaveResult, to_document
 
 router = APIRouter(
     prefix="/api/v1/drafts",
@@ -64,6 +64,8 @@ _CHANGE_RESPONSES: dict[int | str, dict[str, Any]] = {
 
 
 def _draft(row: UnitRevision, outcome: str | None = None) -> dict[str, Any]:
+    fields = to_document(row).metadata()
+    body = fields.pop("body")
     return {
         "unit_id": row.unit_id,
         "locale": row.locale,
@@ -74,10 +76,15 @@ def _draft(row: UnitRevision, outcome: str | None = None) -> dict[str, Any]:
         "updated_at": row.created_at,
         "source": row.source,
         "outcome": outcome,
+        "fields": fields,
+        "body": body,
     }
 
 
-def _snippet(row: SnippetRevision) -> dict[str, Any]:
+def _snippet(
+    row: SnippetRevision, users: Mapping[tuple[str, str], Sequence[str]]
+) -> dict[str, Any]:
+    """A snippet as SnippetOut, with the draft units that use it (`users`, by name and locale)."""
     return {
         "name": row.name,
         "locale": row.locale,
@@ -87,6 +94,7 @@ def _snippet(row: SnippetRevision) -> dict[str, Any]:
         "archived": row.archived,
         "author": row.author,
         "updated_at": row.created_at,
+        "used_by": list(users.get((row.name, row.locale), ())),
     }
 
 
@@ -279,7 +287,8 @@ def list_snippets(
     kb: KBDep, _caller: Editor, locale: Annotated[str | None, Query(max_length=35)] = None
 ) -> Any:
     """Every snippet's newest revision, archived ones included, by name and locale."""
-    return [_snippet(r) for r in kb.snippet_heads() if locale is None or r.locale == locale]
+    users = kb.draft_state().snippet_users
+    return [_snippet(r, users) for r in kb.snippet_heads() if locale is None or r.locale == locale]
 
 
 @router.post(
@@ -295,7 +304,7 @@ def create_snippet(body: SnippetIn, kb: KBDep, caller: Editor, response: Respons
         result = kb.save_snippet(doc, author=caller.name, message=body.message, expected_revision=0)
     _saved(response, result)
     response.headers["Location"] = f"/api/v1/drafts/snippets/{body.name}?locale={body.locale}"
-    return _snippet(kb.draft_snippet(body.name, body.locale))
+    return _snippet(kb.draft_snippet(body.name, body.locale), kb.draft_state().snippet_users)
 
 
 @router.get("/snippets/{name}", response_model=SnippetOut)
@@ -305,7 +314,7 @@ def read_snippet(
     """A snippet's newest revision, with the ETag to change it."""
     row = kb.draft_snippet(name, locale)
     response.headers["ETag"] = revision_etag(row.number)
-    return _snippet(row)
+    return _snippet(row, kb.draft_state().snippet_users)
 
 
 @router.put("/snippets/{name}", response_model=SnippetOut, responses=_CHANGE_RESPONSES)
@@ -329,7 +338,7 @@ def update_snippet(
         ),
     )
     _saved(response, result)
-    return _snippet(kb.draft_snippet(name, locale))
+    return _snippet(kb.draft_snippet(name, locale), kb.draft_state().snippet_users)
 
 
 @router.delete("/snippets/{name}", response_model=SnippetOut, responses=_CHANGE_RESPONSES)
@@ -351,4 +360,4 @@ def archive_snippet(
         ),
     )
     _saved(response, result)
-    return _snippet(kb.draft_snippet(name, locale))
+    return _snippet(kb.draft_snippet(name, locale), kb.draft_state().snippet_users)

@@ -60,6 +60,8 @@ _CONFIG = schemathesis.Config.from_dict(
                 "include-name": [
                     "POST /api/v1/drafts/units",
                     "POST /api/v1/drafts/snippets",
+                    "POST /api/v1/drafts/preview",
+                    "POST /api/v1/drafts/preview/audio",
                     "POST /api/v1/releases",
                 ],
                 "checks": _positive(_CONTENT_RULES),
