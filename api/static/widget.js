@@ -147,7 +147,15 @@ blockquote{margin:0 0 0 8px;padding-left:12px;border-left:3px solid #c9ced6}
   const all = el("ul", "all");
   const rel = el("p", "rel");
   box.append(label, input, status, hits, all, rel);
-  shadow.append(el("style", null, STYLE), box);
+  try {
+    // A constructed sheet is not an inline <style>: pages with a strict CSP (style-src) allow it.
+    const sheet = new CSSStyleSheet();
+    sheet.replaceSync(STYLE);
+    shadow.adoptedStyleSheets = [sheet];
+  } catch {
+    shadow.append(el("style", null, STYLE));
+  }
+  shadow.append(box);
 
   let items = new Map(); // unit id -> {unit_id, title, answer} of the listed FAQ
   let served = locale;
@@ -263,8 +271,8 @@ blockquote{margin:0 0 0 8px;padding-left:12px;border-left:3px solid #c9ced6}
     if (!li) return;
     e.preventDefault();
     input.value = "";
-    seq++;
-    showAll();
+    clearTimeout(timer);
+    search();
     const b = li.querySelector("button");
     toggle(b, li.querySelector(".a"), a.dataset.unit, true);
     b.focus();

@@ -360,6 +360,20 @@ def test_widget_emits_faq_jsonld_into_the_page_head_only_when_asked(
     assert all(q["acceptedAnswer"]["text"] for q in data["mainEntity"])
 
 
+def test_widget_works_on_a_page_with_a_strict_content_security_policy(
+    page: Any, site: Site, host: Host
+) -> None:
+    policy = f"default-src 'none'; script-src {site.url}; connect-src {site.url}; style-src 'none'"
+    csp = f'<meta http-equiv="Content-Security-Policy" content="{policy}">'
+    page.goto(_embed(host, site.url, 'data-kb-locale="en" data-kb-category="billing"', head=csp))
+    widget = page.locator(WIDGET)
+    expect(widget.locator(".all .t")).to_have_text(_public_web_titles("en", "billing"))
+    widget.get_by_label("Search the questions").fill("balance")
+    expect(widget.locator(".hits .s mark").first).to_be_visible()
+    styled = widget.locator(".r").evaluate("r => getComputedStyle(r).borderTopLeftRadius")
+    assert styled == "8px", "the widget's own styles apply under style-src 'none'"
+
+
 def _russian_count(n: int, one: str, few: str, many: str) -> str:
     if n % 10 == 1 and n % 100 != 11:
         return f"{n} {one}"
