@@ -14,7 +14,7 @@ from types import MappingProxyType
 from kb.document import UnitDocument
 from kb.markdown import parse_body
 from kb.snapshot import Snapshot, StoredUnit
-from kb.snippets import SnippetDocument, SnippetType
+from kb.snippets import SnippetType
 from renderers import registry
 from renderers.base import Finding, RenderContext, Renderer, Rendering, RenderLimits, Severity
 from renderers.checks import check_unit, missing_translation, missing_translations
@@ -136,11 +136,13 @@ class DraftChecks:
                 return last[2]
             renderers = list(self._renderers or registry.renderers())
             names = tuple(r.name for r in renderers)
-            links = _LinkState(snapshot)
+            around = _Surroundings(snapshot)
             units: dict[Key, _Checked] = {}
             for unit in snapshot.iter_units():
                 known = self._units.get(unit.key)
-                units[unit.key] = self._check(snapshot, unit, today, renderers, names, links, known)
+                units[unit.key] = self._check(
+                    snapshot, unit, today, renderers, names, around, known
+                )
             self._units = units
             counts = {key: [c.errors, c.warnings] for key, c in units.items()}
             for finding in missing_translations(snapshot):
@@ -156,7 +158,7 @@ class DraftChecks:
         today: date,
         renderers: list[Renderer],
         names: tuple[str, ...],
-        links: _LinkState,
+        around: _Surroundings,
         known: _Checked | None,
     ) -> _Checked:
         doc = unit.document
@@ -166,15 +168,12 @@ class DraftChecks:
             parsed = parse_body(doc.body)
             unit_links = frozenset(parsed.unit_links)
             snippet_names = parsed.snippet_names | doc.snippet_names
-        snippets = links.snippets(doc.locale)
-        used = tuple(sorted((n, _snippet_hash(snippets.get(n))) for n in snippet_names))
-        if any(
-            (s := snippets.get(n)) is not None and s.type is SnippetType.MARKDOWN
-            for n in snippet_names
-        ):
-            targets: object = links.locale_stamp(doc.locale)
+        snippets = around.snippets(doc.locale)
+        used = tuple((n, snippets.get(n)) for n in sorted(snippet_names))
+        if any(facts is not None and facts[1] for _name, facts in used):
+            targets: object = around.locale_stamp(doc.locale)  # its snippets may link too
         else:
-            targets = links.targets(doc.locale, unit_links)
+            targets = around.targets(doc.locale, unit_links)
         depends = (names, self._limits, used, targets, doc.is_stale(today))
         if known is not None and (known.content_hash, known.depends) == (
             unit.content_hash,
@@ -194,22 +193,21 @@ class DraftChecks:
         )
 
 
-def _snippet_hash(snippet: SnippetDocument | None) -> str | None:
-    return snippet.content_hash if snippet is not None else None
-
-
-class _LinkState:
-    """What units' links and snippets resolve to in one snapshot, worked out once per locale."""
+class _Surroundings:
+    """What outside a unit its findings depend on, in one snapshot: worked out once a locale."""
 
     def __init__(self, snapshot: Snapshot) -> None:
         self._snapshot = snapshot
-        self._snippets: dict[str, dict[str, SnippetDocument]] = {}
+        self._snippets: dict[str, dict[str, tuple[str, bool]]] = {}
         self._stamps: dict[str, str] = {}
 
-    def snippets(self, locale: str) -> Mapping[str, SnippetDocument]:
-        """The snippets of `locale` by name."""
+    def snippets(self, locale: str) -> Mapping[str, tuple[str, bool]]:
+        """Name -> (content hash, whether it is markdown) of the snippets of `locale`."""
         if locale not in self._snippets:
-            self._snippets[locale] = self._snapshot.snippets_for(locale)
+            self._snippets[locale] = {
+                name: (s.content_hash, s.type is SnippetType.MARKDOWN)
+                for name, s in self._snapshot.snippets_for(locale).items()
+            }
         return self._snippets[locale]
 
     def targets(self, locale: str, ids: frozenset[str]) -> tuple[tuple[str, str | None, bool], ...]:
