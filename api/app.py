@@ -6,7 +6,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI
-from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
 from api.cors import DeliveryCORS
@@ -65,7 +64,7 @@ def create_app(kb: KnowledgeBase | None = None) -> FastAPI:
         pages.router,
     ):
         app.include_router(router)
-    app.mount("/static", StaticFiles(directory=pages.STATIC_DIR), name="static")
+    app.mount("/static", pages.AssetFiles(directory=pages.STATIC_DIR), name="static")
     settings = kb.settings if kb else Settings.from_env()
     install_openapi(app, anonymous_access=settings.anonymous_access)
     if settings.cors_origins:

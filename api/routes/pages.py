@@ -12,17 +12,32 @@ from html import escape
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import FileResponse, HTMLResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.responses import Response
+from starlette.types import Scope
 
 from api.deps import KBDep
 from renderers.faq import faq_page, faq_units
 
-__all__ = ["STATIC_DIR", "router"]
+__all__ = ["STATIC_DIR", "AssetFiles", "router"]
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 
 router = APIRouter(include_in_schema=False)
+
+
+class AssetFiles(StaticFiles):
+    """/static: the pages' scripts and styles, never the pages themselves, which only their
+    routes serve, with the headers that say who may frame them."""
+
+    async def get_response(self, path: str, scope: Scope) -> Response:
+        """The file at `path`, or 404 for an HTML page."""
+        if path.lower().endswith((".html", ".htm")):
+            raise HTTPException(status_code=404)
+        return await super().get_response(path, scope)
+
 
 #: Pages with a key in them must not be framed by strangers (clickjacking) or leak referrers.
 _STAFF_HEADERS = {
