@@ -29,7 +29,8 @@ from kb.search import (
     get_engine,
     indexed_units,
 )
-from kb.search_whoosh import BOOSTS, PUBLIC_FIELDS, _add_units, _schema, _TermCounter
+from kb.search_text import BOOSTS, PUBLIC_FIELDS, TermCounter
+from kb.search_whoosh import _add_units, _schema
 from kb.settings import DEFAULT_CHANNELS
 from tests.conftest import SAMPLE_CONTENT, make_unit
 
@@ -530,7 +531,7 @@ def test_index_analyzer_and_query_terms_agree(locale: str, text: str) -> None:
     assert indexed
     # The build counts words once and hands Whoosh the term counts: the same terms.
     assert language.term_counts(word_counts(text)) == Counter(indexed)
-    counted = _TermCounter(language).terms(text, public=True)
+    counted = TermCounter(language).terms(text, public=True)
     assert counted == {term.encode(): n for term, n in Counter(indexed).items()}
 
 
@@ -557,7 +558,7 @@ def test_build_writes_the_segment_whooshs_own_writer_writes(tmp_path: Path) -> N
     stock_folder.mkdir()
     stock = whoosh_index.create_in(str(stock_folder), _schema(language))
     writer = stock.writer()
-    _add_units(writer, units, _TermCounter(language))
+    _add_units(writer, units, TermCounter(language))
     writer.commit(optimize=True)
 
     def segment_files(ix: whoosh_index.Index) -> dict[str, bytes]:
