@@ -123,6 +123,7 @@
       savedUnchanged: "Nothing changed since revision {n}.",
       created: "Created {id} ({locale}).",
       unsaved: "Unsaved changes.",
+      restored: "Your unsaved changes are back; Save keeps them.",
       exists: "A unit with this ID and locale exists already.",
       saveFailed: "Not saved: {detail}",
       conflictTitle: "Someone saved this unit while you were editing",
@@ -325,6 +326,7 @@
       savedUnchanged: "С ревизии {n} ничего не изменилось.",
       created: "Создана {id} ({locale}).",
       unsaved: "Есть несохранённые изменения.",
+      restored: "Ваши несохранённые изменения восстановлены; «Сохранить» сохранит их.",
       exists: "Статья с таким ID и языком уже есть.",
       saveFailed: "Не сохранено: {detail}",
       conflictTitle: "Пока вы редактировали, статью сохранил кто-то другой",
@@ -578,6 +580,11 @@
     state.key = "";
     sessionStorage.removeItem(KEY_STORE);
     sessionStorage.removeItem(ROLE_STORE);
+    // Whoever signs in next in this tab does not get these edits.
+    for (let i = sessionStorage.length - 1; i >= 0; i--) {
+      const name = sessionStorage.key(i);
+      if (name && name.startsWith("kb-editor-unsaved:")) sessionStorage.removeItem(name);
+    }
     state.role = "";
     leaveEditor();
     showChrome(false);
@@ -677,7 +684,8 @@
 
   async function showUnits(focus) {
     showView("units", { focus });
-    await loadOverview();
+    refreshRelease();
+    await loadOverview({ everything: true });
   }
 
   function fillSelect(select, values) {
@@ -691,7 +699,9 @@
     list.replaceChildren(...values.map((v) => h("option", { value: v })));
   }
 
-  async function loadOverview() {
+  /** The list as filtered; with `everything`, also the whole list again (for the filters'
+   * choices), as on entering the view. */
+  async function loadOverview({ everything = false } = {}) {
     const params = new URLSearchParams();
     for (const [name, id] of [
       ["locale", "#f-locale"],
@@ -704,7 +714,7 @@
     const filtered = params.toString() !== "";
     const [all, rows] = await Promise.all([
       // The unfiltered list names every locale and category for the filters.
-      filtered || !state.overview.length ? api("GET", "/api/v1/drafts/overview") : null,
+      everything || !state.overview.length ? api("GET", "/api/v1/drafts/overview") : null,
       filtered ? api("GET", `/api/v1/drafts/overview?${params}`) : null,
     ]);
     if (all && all.ok) state.overview = all.data;
@@ -870,7 +880,62 @@
       setSourceMode(true);
     }
     editor.loadedSource = currentSource();
+    if (restoreUnsaved()) say(t("restored"), $("#save-status"));
     runPreview();
+  }
+
+  // Edits not saved yet are kept in this tab's sessionStorage, with the ETag they started
+  // from: leaving the unit or reloading the page loses nothing, and saving them after someone
+  // else saved is a conflict shown side by side like any other.
+
+  function unsavedKey() {
+    return `kb-editor-unsaved:${editor.locale}/${editor.unitId}`;
+  }
+
+  function rememberUnsaved() {
+    if (editor.isNew || !editor.unitId) return;
+    if (!isDirty()) {
+      sessionStorage.removeItem(unsavedKey());
+      return;
+    }
+    const kept = {
+      etag: editor.etag,
+      sourceMode: editor.sourceMode,
+      source: $("#u-source").value,
+      fields: formFields(),
+      body: $("#u-body").value,
+      explicitChannels: editor.explicitChannels,
+      keptFront: editor.keptFront,
+    };
+    try {
+      sessionStorage.setItem(unsavedKey(), JSON.stringify(kept));
+    } catch {
+      // Storage full or refused: the edits still live in the page.
+    }
+  }
+
+  function forgetUnsaved() {
+    if (editor.unitId) sessionStorage.removeItem(unsavedKey());
+  }
+
+  /** Put this unit's kept edits back into the form; true when there were any. */
+  function restoreUnsaved() {
+    let kept = null;
+    try {
+      kept = JSON.parse(sessionStorage.getItem(unsavedKey()) || "null");
+    } catch {
+      kept = null;
+    }
+    if (!kept || !kept.fields) return false;
+    fillForm(kept.fields, kept.body);
+    editor.explicitChannels = Boolean(kept.explicitChannels);
+    editor.keptFront = kept.keptFront || null;
+    if (kept.sourceMode) {
+      $("#u-source").value = kept.source;
+      setSourceMode(true);
+    }
+    editor.etag = kept.etag;
+    return isDirty();
   }
 
   function openNewUnit(focus) {
@@ -1033,6 +1098,7 @@
 
   function onEdited() {
     $("#save-status").textContent = isDirty() ? t("unsaved") : "";
+    rememberUnsaved();
     schedulePreview();
   }
 
@@ -1297,6 +1363,7 @@
       editor.etag = result.etag || `"rev-${draft.revision}"`;
       editor.revision = draft.revision;
       editor.loadedSource = source;
+      forgetUnsaved();
       $("#conflict").hidden = true;
       $("#save-message").value = "";
       $("#edit-h").textContent = draft.title;
@@ -1391,6 +1458,7 @@
     editor.theirs = null;
     $("#conflict").hidden = true;
     setSourceMode(false);
+    forgetUnsaved();
     await loadDraft(draft, etag);
     say(t("keptTheirs", { n: draft.revision }), $("#save-status"));
     $("#u-body").focus();
@@ -1639,7 +1707,11 @@
   async function showPublish(focus) {
     showView("publish", { focus });
     setRole(state.role);
-    await Promise.all([loadReleases(), refreshRelease()]);
+    $("#publish-summary").hidden = true;
+    // What the next release would change is the first thing to see here; trying it also tells
+    // whether this key may publish at all.
+    const review = state.role === "editor" ? null : reviewPublish(null, { focus: false });
+    await Promise.all([loadReleases(), refreshRelease(), review]);
   }
 
   async function loadReleases() {
@@ -1701,8 +1773,8 @@
   }
 
   /** The dry run: what the next release would change, and what would stop routing. */
-  async function reviewPublish(event) {
-    event.preventDefault();
+  async function reviewPublish(event, { focus = true } = {}) {
+    if (event) event.preventDefault();
     const message = $("#publish-message").value.trim();
     say(t("reviewing"), $("#publish-result"));
     const result = await api("POST", "/api/v1/releases", { body: { message, dry_run: true } });
@@ -1717,10 +1789,10 @@
     }
     setRole("publisher");
     say("", $("#publish-result"));
-    renderSummary(result.data);
+    renderSummary(result.data, focus);
   }
 
-  function renderSummary(plan) {
+  function renderSummary(plan, focus) {
     const box = $("#summary-body");
     const sections = [];
     const add = (key, pairs) => {
@@ -1750,7 +1822,8 @@
         { class: f.blocking ? "finding finding-error" : "finding finding-warning" },
         h("span", { class: `tag tag-${f.blocking ? "error" : "warning"}` }, t(f.blocking ? "severity_error" : "severity_warning")),
         " ",
-        f.message
+        // The badge says error or warning already.
+        (f.message || "").replace(/^(?:error|warning):\s*/, "")
       );
     if (routing.length) sections.push(h("h3", { class: "routing-h" }, t("sumRouting")), h("ul", { class: "routing" }, routing.map(item)));
     if (others.length) sections.push(h("h3", {}, t("sumFindings")), h("ul", { class: "findings" }, others.map(item)));
@@ -1767,7 +1840,7 @@
     confirm.disabled = blocked || empty || state.role === "editor";
     const summary = $("#publish-summary");
     summary.hidden = false;
-    summary.focus();
+    if (focus) summary.focus();
   }
 
   async function confirmPublish() {
@@ -1857,7 +1930,7 @@
     $("#sign-out").addEventListener("click", () => signOut());
 
     $("#filters").addEventListener("submit", (event) => event.preventDefault());
-    for (const id of ["#f-locale", "#f-category", "#f-status"]) $(id).addEventListener("change", loadOverview);
+    for (const id of ["#f-locale", "#f-category", "#f-status"]) $(id).addEventListener("change", () => loadOverview());
     $("#f-text").addEventListener("input", () => renderUnits(shownUnits));
 
     $("#unit-form").addEventListener("input", onEdited);
