@@ -1,8 +1,9 @@
 """The engine-neutral search interface: what gets indexed, how it is asked, what comes back.
 
-Engines (Whoosh today, tantivy planned) implement `SearchEngine`; nothing outside an engine's
-own module sees its types. An index is built from one release into a fresh directory and only
-then put into service, so readers never see a half-built index.
+Engines (Whoosh, the default, and tantivy, an install extra for large knowledge bases)
+implement `SearchEngine`; nothing outside an engine's own module sees its types. An index is
+built from one release into a fresh directory and only then put into service, so readers never
+see a half-built index.
 """
 
 from __future__ import annotations
@@ -139,4 +140,15 @@ def get_engine(name: str) -> SearchEngine:
         from kb.search_whoosh import WhooshEngine
 
         return WhooshEngine()
-    raise ConfigError(f"unknown search engine '{name}'; available: whoosh")
+    if name == "tantivy":
+        try:
+            from kb.search_tantivy import TantivyEngine
+        except ImportError as exc:
+            if exc.name != "tantivy":
+                raise
+            raise ConfigError(
+                "search engine 'tantivy' needs the tantivy package, which is not installed: "
+                "pip install 'kb[tantivy]'"
+            ) from exc
+        return TantivyEngine()
+    raise ConfigError(f"unknown search engine '{name}'; available: whoosh, tantivy")

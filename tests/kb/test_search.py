@@ -1,7 +1,9 @@
-"""The Whoosh search engine on real indexes: analyzers, typos, prefixes, filters, internal text.
+"""Both search engines on real indexes: analyzers, typos, prefixes, filters, internal text.
 
 Indexes are built in tmp folders from hand-made units and from the sample content (through
-`indexed_units`, as the service does).
+`indexed_units`, as the service does). Every engine-level test runs once per engine (the
+`engine` fixture), so Whoosh and tantivy cannot drift apart; the few about Whoosh's own files
+and scores say so.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from kb.analysis import bulgarian_stem, language_for, surface_words, word_counts
 from kb.markdown import body_text, parse_body
 from kb.search import (
     IndexedUnit,
+    SearchEngine,
     SearchIndex,
     SearchQuery,
     SearchResults,
@@ -55,9 +58,19 @@ def unit(unit_id: str, locale: str = "en", **fields: object) -> IndexedUnit:
     return IndexedUnit(unit_id=unit_id, locale=locale, **values)  # type: ignore[arg-type]
 
 
-def build(tmp_path: Path, units: list[IndexedUnit], name: str = "index") -> SearchIndex:
-    """Build `units` into a fresh folder with the Whoosh engine and open it."""
-    engine = get_engine("whoosh")
+ENGINES = ("whoosh", "tantivy")
+
+
+@pytest.fixture(scope="module", params=ENGINES)
+def engine(request: pytest.FixtureRequest) -> SearchEngine:
+    """Each search engine in turn."""
+    return get_engine(request.param)
+
+
+def build(
+    engine: SearchEngine, tmp_path: Path, units: list[IndexedUnit], name: str = "index"
+) -> SearchIndex:
+    """Build `units` into a fresh folder with `engine` and open it."""
     engine.build(units, tmp_path / name)
     return engine.open(tmp_path / name)
 
@@ -76,7 +89,9 @@ def search(index: SearchIndex, text: str, locale: str = "en", **options: object)
 
 
 @pytest.fixture(scope="module")
-def sample_index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SearchIndex]:
+def sample_index(
+    engine: SearchEngine, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[SearchIndex]:
     """The sample knowledge base (en and ru) indexed as a release would be."""
     batch = read_folder(SAMPLE_CONTENT, channels=DEFAULT_CHANNELS)
     units = {}
@@ -92,7 +107,7 @@ def sample_index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SearchInd
             doc.content_hash,
         )
     snapshot = Snapshot(release=None, units=units, snippets={s.key: s for s in batch.snippets})
-    index = build(tmp_path_factory.mktemp("sample"), list(indexed_units(snapshot)))
+    index = build(engine, tmp_path_factory.mktemp("sample"), list(indexed_units(snapshot)))
     yield index
     index.close()
 
@@ -173,13 +188,12 @@ def test_internal_sample_unit_is_for_staff_only(sample_index: SearchIndex) -> No
     assert ids(staff)[0] == "sim-swap-fraud-procedure"
 
 
-def test_results_are_identical_after_reopening(tmp_path: Path) -> None:
+def test_results_are_identical_after_reopening(engine: SearchEngine, tmp_path: Path) -> None:
     units = [
         unit("a", title="Roaming in Europe", text="Roaming is free in Europe."),
         unit("b", title="Roaming elsewhere", text="Roaming outside Europe costs more."),
         unit("c", title="Top up", text="Top up your roaming pass."),
     ]
-    engine = get_engine("whoosh")
     engine.build(units, tmp_path / "ix")
     queries = [("roaming", {}), ("roamng europe", {}), ("to", {}), ("europe", {"staff": True})]
     first = engine.open(tmp_path / "ix")
@@ -196,9 +210,10 @@ def test_results_are_identical_after_reopening(tmp_path: Path) -> None:
 
 
 @pytest.fixture
-def internal_index(tmp_path: Path) -> Iterator[SearchIndex]:
+def internal_index(engine: SearchEngine, tmp_path: Path) -> Iterator[SearchIndex]:
     """A unit with a marked internal note, a marked internal unit, a unit sharing a note word."""
     index = build(
+        engine,
         tmp_path,
         [
             unit("cards", title="New cards", text="We approve new cards within a day."),
@@ -280,12 +295,14 @@ def test_staff_prefix_and_typo_reach_internal_words(internal_index: SearchIndex)
     assert ids(corrected) == ["refund-policy"]
 
 
-def test_internal_note_written_in_markdown_stays_internal(tmp_path: Path) -> None:
+def test_internal_note_written_in_markdown_stays_internal(
+    engine: SearchEngine, tmp_path: Path
+) -> None:
     body = f"Call us to pay.\n\n::: internal\nTell them {NOTE_MARKER}.\n:::\n"
     document = make_unit("pay-by-phone", body=body, title="Paying by phone")
     stored = StoredUnit(document, 1, 1, "t", datetime(2026, 11, 1, tzinfo=UTC), "", "h")
     snapshot = Snapshot(release=None, units={document.key: stored}, snippets={})
-    index = build(tmp_path, list(indexed_units(snapshot)))
+    index = build(engine, tmp_path, list(indexed_units(snapshot)))
     assert search(index, NOTE_MARKER).total == 0
     assert NOTE_MARKER not in search(index, "pay").hits[0].snippet
     assert ids(search(index, NOTE_MARKER, staff=True)) == ["pay-by-phone"]
@@ -304,9 +321,10 @@ def test_index_words_of_a_parsed_body_outlive_its_tokens() -> None:
 
 
 @pytest.fixture
-def router_index(tmp_path: Path) -> Iterator[SearchIndex]:
+def router_index(engine: SearchEngine, tmp_path: Path) -> Iterator[SearchIndex]:
     """Four router units in different categories, tags and channels."""
     index = build(
+        engine,
         tmp_path,
         [
             unit("home", text="Restart the router.", category="internet", tags=("wifi", "home")),
@@ -353,9 +371,12 @@ def test_words_never_found_together_fall_back_to_any_word(router_index: SearchIn
     assert results.total == 2
 
 
-def test_title_and_question_matches_outrank_body_mentions(tmp_path: Path) -> None:
+def test_title_and_question_matches_outrank_body_mentions(
+    engine: SearchEngine, tmp_path: Path
+) -> None:
     body = "Voicemail, voicemail, voicemail: this unit mentions voicemail often in passing. " * 3
     index = build(
+        engine,
         tmp_path,
         [
             unit("body-only", title="Calls and messages", text=body),
@@ -374,9 +395,9 @@ def test_title_and_question_matches_outrank_body_mentions(tmp_path: Path) -> Non
     index.close()
 
 
-def test_snippet_is_escaped_html_with_marked_matches(tmp_path: Path) -> None:
+def test_snippet_is_escaped_html_with_marked_matches(engine: SearchEngine, tmp_path: Path) -> None:
     text = "Filler. " * 30 + 'Then <script>alert("x")</script> router & modem. ' + "Filler. " * 30
-    index = build(tmp_path, [unit("xss", text=text)])
+    index = build(engine, tmp_path, [unit("xss", text=text)])
     snippet = search(index, "router").hits[0].snippet
     assert "<script>" not in snippet
     assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; <mark>router</mark> &amp;" in snippet
@@ -385,26 +406,28 @@ def test_snippet_is_escaped_html_with_marked_matches(tmp_path: Path) -> None:
     index.close()
 
 
-def test_snippet_centres_on_a_match_far_into_the_text(tmp_path: Path) -> None:
+def test_snippet_centres_on_a_match_far_into_the_text(engine: SearchEngine, tmp_path: Path) -> None:
     text = "Opening words. " * 40 + "Here the modem blinks red. " + "Closing words. " * 40
-    index = build(tmp_path, [unit("far", text=text)])
+    index = build(engine, tmp_path, [unit("far", text=text)])
     snippet = search(index, "modem").hits[0].snippet
     assert snippet.startswith("…") and snippet.endswith("…")
     assert "<mark>modem</mark>" in snippet
     index.close()
 
 
-def test_snippet_without_a_match_in_the_text_shows_its_start(tmp_path: Path) -> None:
-    index = build(tmp_path, [unit("t", title="Voicemail", text="Dial 123 <b>now</b>.")])
+def test_snippet_without_a_match_in_the_text_shows_its_start(
+    engine: SearchEngine, tmp_path: Path
+) -> None:
+    index = build(engine, tmp_path, [unit("t", title="Voicemail", text="Dial 123 <b>now</b>.")])
     assert search(index, "voicemail").hits[0].snippet == "Dial 123 &lt;b&gt;now&lt;/b&gt;."
     index.close()
 
 
-def test_limit_caps_hits_but_total_counts_every_match(tmp_path: Path) -> None:
+def test_limit_caps_hits_but_total_counts_every_match(engine: SearchEngine, tmp_path: Path) -> None:
     units = [unit(f"u{i}", text=f"Roaming note number {i}.") for i in range(15)]
     units.append(unit("other", text="Nothing relevant."))
     units.append(unit("hidden", text="Roaming for staff.", audience="internal"))
-    index = build(tmp_path, units)
+    index = build(engine, tmp_path, units)
     results = search(index, "roaming", limit=5)
     assert len(results.hits) == 5
     assert results.total == 15
@@ -413,17 +436,18 @@ def test_limit_caps_hits_but_total_counts_every_match(tmp_path: Path) -> None:
     index.close()
 
 
-def test_total_is_exact_on_a_larger_index(tmp_path: Path) -> None:
+def test_total_is_exact_on_a_larger_index(engine: SearchEngine, tmp_path: Path) -> None:
     filler = " ".join(f"word{i}" for i in range(40))
     units = [unit(f"u{i}", text=f"{filler} modem {'modem ' * (i % 7)}") for i in range(600)]
-    index = build(tmp_path, units)
+    index = build(engine, tmp_path, units)
     assert search(index, "modem", limit=3).total == 600
     assert search(index, "modem word3", limit=3).total == 600
     index.close()
 
 
 def test_scores_and_order_are_whooshs_own_bm25f(tmp_path: Path) -> None:
-    # Search scores posting lists with numpy; Whoosh's matchers on the same index must agree.
+    # Whoosh only: its engine scores posting lists with numpy, and Whoosh's own matchers on the
+    # same index must agree (tantivy scores with its own BM25, which nothing here reimplements).
     words = ["roaming", "charges", "abroad", "data", "plan", "modem", "reset"]
     units = [
         unit(
@@ -434,7 +458,7 @@ def test_scores_and_order_are_whooshs_own_bm25f(tmp_path: Path) -> None:
         )
         for i in range(60)
     ]
-    index = build(tmp_path, units)
+    index = build(get_engine("whoosh"), tmp_path, units)
     reader = whoosh_index.open_dir(str(tmp_path / "index" / "locale-0"))
     with reader.searcher() as searcher:
         for text in ("roaming", "roaming charges", "data plan abroad"):
@@ -456,9 +480,11 @@ def test_scores_and_order_are_whooshs_own_bm25f(tmp_path: Path) -> None:
     index.close()
 
 
-def test_equal_scores_keep_the_order_units_were_indexed_in(tmp_path: Path) -> None:
+def test_equal_scores_keep_the_order_units_were_indexed_in(
+    engine: SearchEngine, tmp_path: Path
+) -> None:
     units = [unit(f"u{i}", text="Reset the modem.") for i in (3, 1, 2, 0)]
-    index = build(tmp_path, units)
+    index = build(engine, tmp_path, units)
     assert ids(search(index, "modem", limit=3)) == ["u3", "u1", "u2"]
     index.close()
 
@@ -474,8 +500,9 @@ def test_stop_words_and_punctuation_do_not_crash(router_index: SearchIndex, text
     assert results.hits == () and results.total == 0
 
 
-def test_bulgarian_inflected_forms_find_their_unit(tmp_path: Path) -> None:
+def test_bulgarian_inflected_forms_find_their_unit(engine: SearchEngine, tmp_path: Path) -> None:
     index = build(
+        engine,
         tmp_path,
         [
             unit(
@@ -536,8 +563,9 @@ def test_index_analyzer_and_query_terms_agree(locale: str, text: str) -> None:
 
 
 def test_build_writes_the_segment_whooshs_own_writer_writes(tmp_path: Path) -> None:
-    # The build's writer skips Whoosh's posting pool and per-posting length lookups; the
-    # segment's files must be the ones Whoosh's stock writer makes of the same documents.
+    # Whoosh only: the build's writer skips Whoosh's posting pool and per-posting length
+    # lookups; the segment's files must be the ones Whoosh's stock writer makes of the same
+    # documents.
     units = [
         unit(
             f"u{i}",
@@ -576,10 +604,14 @@ def test_build_writes_the_segment_whooshs_own_writer_writes(tmp_path: Path) -> N
     stock.close()
 
 
-def test_unknown_languages_get_a_plain_lowercase_analyzer(tmp_path: Path) -> None:
+def test_unknown_languages_get_a_plain_lowercase_analyzer(
+    engine: SearchEngine, tmp_path: Path
+) -> None:
     assert language_for("fr-FR").stem is None
     assert language_for("bg-BG").code == "bg"
-    index = build(tmp_path, [unit("fr", "fr", title="Itinérance", text="Activez l'itinérance.")])
+    index = build(
+        engine, tmp_path, [unit("fr", "fr", title="Itinérance", text="Activez l'itinérance.")]
+    )
     assert ids(search(index, "ITINÉRANCE", "fr", prefix=False)) == ["fr"]
     assert ids(search(index, "itinérance", "FR", prefix=False)) == ["fr"]
     index.close()
@@ -605,20 +637,20 @@ def test_concurrent_searches_agree_with_serial_ones(router_index: SearchIndex) -
     assert expected["ruoter"].did_you_mean == "router"
 
 
-def test_build_refuses_a_directory_that_is_not_empty(tmp_path: Path) -> None:
+def test_build_refuses_a_directory_that_is_not_empty(engine: SearchEngine, tmp_path: Path) -> None:
     (tmp_path / "ix").mkdir()
     (tmp_path / "ix" / "old").write_text("x")
     with pytest.raises(FileExistsError):
-        get_engine("whoosh").build([unit("a")], tmp_path / "ix")
+        engine.build([unit("a")], tmp_path / "ix")
 
 
-def test_open_without_an_index_says_to_rebuild(tmp_path: Path) -> None:
+def test_open_without_an_index_says_to_rebuild(engine: SearchEngine, tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="rebuild"):
-        get_engine("whoosh").open(tmp_path)
+        engine.open(tmp_path)
 
 
-def test_closed_index_refuses_to_search(tmp_path: Path) -> None:
-    index = build(tmp_path, [unit("a", text="router")])
+def test_closed_index_refuses_to_search(engine: SearchEngine, tmp_path: Path) -> None:
+    index = build(engine, tmp_path, [unit("a", text="router")])
     index.close()
     index.close()  # closing twice is harmless
     with pytest.raises(RuntimeError):
