@@ -81,7 +81,7 @@ def _add_questions(site: Site, unit_id: str, questions: list[str]) -> None:
 
 
 def test_body_change_updates_all_four_previews_saves_and_publishes_a_release(
-    page: Any, site: Site
+    page: Any, site: Site, axe_source: str
 ) -> None:
     body = _open_unit(page, site, "publisher")
     # Four previews side by side at 1280 px.
@@ -102,6 +102,17 @@ def test_body_change_updates_all_four_previews_saves_and_publishes_a_release(
     assert note.evaluate("n => getComputedStyle(n).borderLeftStyle") == "solid"
     screenshot(page, "editor-previews")
 
+    # The IVR prompt can be heard: espeak-ng speaks the edited SSML into an <audio> element.
+    page.locator("#pv-ivr").get_by_role("button", name="Play").click()
+    audio = page.locator("#pv-ivr audio")
+    expect(audio).to_be_visible()
+    expect(audio).to_have_attribute("src", re.compile(r"^blob:"))
+    seconds = audio.evaluate(
+        "a => a.readyState >= 1 ? a.duration : new Promise(done =>"
+        " a.addEventListener('loadedmetadata', () => done(a.duration)))"
+    )
+    assert seconds > 3
+
     page.get_by_label("What changed and why").fill("Say it first")
     page.get_by_role("button", name="Save draft").click()
     expect(page.locator("#save-status")).to_have_text("Saved as revision 2.")
@@ -121,6 +132,7 @@ def test_body_change_updates_all_four_previews_saves_and_publishes_a_release(
     expect(summary.get_by_role("heading", name=re.compile("stop routing"))).to_be_visible()
     expect(summary.locator("ul.routing li").first).to_contain_text("check my credit")
     screenshot(page, "editor-publish-summary")
+    assert serious_violations(page, axe_source) == []
     page.get_by_role("button", name="Publish release").click()
     expect(page.locator("#publish-result")).to_have_text("Published release 2.")
     expect(page.locator("#release-badge")).to_have_text("Release 2")
@@ -176,7 +188,9 @@ def test_check_finding_shows_while_typing_and_goes_when_fixed_and_bad_front_matt
     expect(page.locator("#u-channels")).to_have_attribute("aria-invalid", "true")
 
 
-def test_conflicting_save_shows_both_versions_and_nothing_is_lost(page: Any, site: Site) -> None:
+def test_conflicting_save_shows_both_versions_and_nothing_is_lost(
+    page: Any, site: Site, axe_source: str
+) -> None:
     body = _open_unit(page, site)
     theirs = _change_behind_the_page(site, "Theirsword.")
     assert theirs == 2
@@ -190,6 +204,7 @@ def test_conflicting_save_shows_both_versions_and_nothing_is_lost(page: Any, sit
     expect(page.locator("#conflict-theirs")).to_contain_text("Theirsword.")
     expect(page.locator("#conflict-theirs-h")).to_have_text("Current version (revision 2)")
     screenshot(page, "editor-conflict")
+    assert serious_violations(page, axe_source) == []
 
     page.get_by_role("button", name="Save mine over theirs").click()
     expect(conflict).to_be_hidden()
@@ -267,7 +282,9 @@ def test_history_and_diff_against_published_then_rollback_to_release_one(
     assert "at no cost at all" not in served["content"]
 
 
-def test_editor_key_is_told_publishing_needs_a_publisher_key(page: Any, site: Site) -> None:
+def test_editor_key_is_told_publishing_needs_a_publisher_key(
+    page: Any, site: Site, axe_source: str
+) -> None:
     _sign_in(page, site, "editor", "#/publish")
     expect(page.get_by_role("heading", name="Publish")).to_be_visible()
     # The page tries a dry run on its own: the server's 403 is what it goes by.
@@ -278,16 +295,18 @@ def test_editor_key_is_told_publishing_needs_a_publisher_key(page: Any, site: Si
     expect(page.locator("#role-badge")).to_have_text("Editor")
     expect(page.get_by_role("button", name="Roll back to release 1")).to_have_count(0)
     screenshot(page, "editor-publish-refused")
+    assert serious_violations(page, axe_source) == []
     assert httpx.get(f"{site.url}/api/v1/releases/current").json()["kb_version"] == 1
 
 
 def test_snippets_page_lists_where_used_and_saves_a_value_with_if_match(
-    page: Any, site: Site
+    page: Any, site: Site, axe_source: str
 ) -> None:
     _sign_in(page, site, "editor", "#/snippets")
     row = page.locator('tr[data-snippet="balance_ussd:en"]')
     expect(row.get_by_role("link", name=UNIT)).to_be_visible()
     screenshot(page, "editor-snippets")
+    assert serious_violations(page, axe_source) == []
 
     row.get_by_label("Value of balance_ussd (en)").fill("*101#")
     row.get_by_role("button", name="Save balance_ussd (en)").click()
@@ -325,8 +344,11 @@ def test_list_and_edit_views_pass_axe_and_speak_russian(
     assert chatbot["y"] > web["y"] + web["height"] - 1
     screenshot(page, "editor-edit-narrow")
 
+    page.set_viewport_size({"width": 1280, "height": 900})
     page.goto(f"{site.url}/editor?lang=ru#/units")
     expect(page.get_by_role("heading", name="Статьи")).to_be_visible()
+    expect(page.get_by_role("link", name="Как проверить баланс и остаток пакета?")).to_be_visible()
+    screenshot(page, "editor-list-ru")
     assert page.evaluate("document.documentElement.lang") == "ru"
     assert serious_violations(page, axe_source) == []
 
