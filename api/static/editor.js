@@ -32,7 +32,7 @@
       unreachable: "The server cannot be reached: {detail}",
       roleEditor: "Editor",
       rolePublisher: "Publisher",
-      roleUnknown: "Editor key",
+      roleUnknown: "Signed in",
       release: "Release {n}",
       noRelease: "Nothing published yet",
       unitsTitle: "Units",
@@ -80,6 +80,7 @@
       backToUnits: "Back to units",
       newUnitTitle: "New unit",
       editMeta: "Revision {revision} · saved by {author}, {date}",
+      editMetaArchived: "archived: saving brings it back",
       editMetaNew: "Not saved yet",
       frontMatter: "Fields",
       fId: "ID",
@@ -235,7 +236,7 @@
       unreachable: "Сервер недоступен: {detail}",
       roleEditor: "Редактор",
       rolePublisher: "Публикатор",
-      roleUnknown: "Ключ редактора",
+      roleUnknown: "Вход выполнен",
       release: "Выпуск {n}",
       noRelease: "Ещё ничего не опубликовано",
       unitsTitle: "Статьи",
@@ -283,6 +284,7 @@
       backToUnits: "К списку статей",
       newUnitTitle: "Новая статья",
       editMeta: "Ревизия {revision} · сохранил(а) {author}, {date}",
+      editMetaArchived: "в архиве: сохранение вернёт её",
       editMetaNew: "Ещё не сохранена",
       frontMatter: "Поля",
       fId: "ID",
@@ -590,6 +592,7 @@
     showChrome(false);
     showView("signin");
     $("#signin-error").textContent = message;
+    $("#key-input").focus();
   }
 
   /** What the server told us the key may do: publishing is known once it was tried. */
@@ -651,7 +654,12 @@
       return;
     }
     showChrome(true);
-    const parts = location.hash.replace(/^#\/?/, "").split("/").map(decodeURIComponent);
+    let parts;
+    try {
+      parts = location.hash.replace(/^#\/?/, "").split("/").map(decodeURIComponent);
+    } catch {
+      parts = ["units"]; // a hand-made address that is not valid percent-encoding
+    }
     if (parts[0] !== "edit" && parts[0] !== "new") leaveEditor();
     switch (parts[0]) {
       case "edit":
@@ -823,6 +831,7 @@
     editor.lastGood = null;
     editor.theirs = null;
     editor.keptFront = null;
+    $(".previews").removeAttribute("aria-busy");
     setSourceMode(false);
   }
 
@@ -831,8 +840,6 @@
       location.hash = "#/units";
       return;
     }
-    // Coming back to the unit already open (e.g. a language switch) keeps the edits.
-    if (!editor.isNew && editor.unitId === unitId && editor.locale === locale && !$("#view-edit").hidden) return;
     leaveEditor();
     const token = editor.token;
     Object.assign(editor, { isNew: false, unitId, locale, etag: null, revision: 0 });
@@ -854,7 +861,7 @@
   /** Put a stored draft (DraftOut) into the form, remember its ETag and preview it. */
   async function loadDraft(draft, etag) {
     const token = editor.token;
-    editor.etag = etag || `"rev-${draft.revision}"`;
+    editor.etag = etag;
     editor.revision = draft.revision;
     let fields = draft.fields;
     let body = draft.body;
@@ -865,11 +872,7 @@
       if (parsed.ok) ({ fields, body } = parsed.data);
     }
     $("#edit-h").textContent = draft.title;
-    $("#edit-meta").textContent = t("editMeta", {
-      revision: draft.revision,
-      author: draft.author,
-      date: formatDate(draft.updated_at),
-    });
+    showDraftMeta(draft);
     $("#u-id").readOnly = true;
     $("#u-locale").readOnly = true;
     if (fields) {
@@ -882,6 +885,11 @@
     editor.loadedSource = currentSource();
     if (restoreUnsaved()) say(t("restored"), $("#save-status"));
     runPreview();
+  }
+
+  function showDraftMeta(draft) {
+    const meta = t("editMeta", { revision: draft.revision, author: draft.author, date: formatDate(draft.updated_at) });
+    $("#edit-meta").textContent = draft.archived ? `${meta} · ${t("editMetaArchived")}` : meta;
   }
 
   // Edits not saved yet are kept in this tab's sessionStorage, with the ETag they started
@@ -1360,18 +1368,16 @@
     if (token !== editor.token) return;
     if (result.ok) {
       const draft = result.data;
-      editor.etag = result.etag || `"rev-${draft.revision}"`;
+      editor.etag = result.etag;
       editor.revision = draft.revision;
       editor.loadedSource = source;
+      // The saved front matter is kept as written from now on, if it is what the form shows.
+      if (!editor.sourceMode && source === currentSource()) keepFrontMatter(source);
       forgetUnsaved();
       $("#conflict").hidden = true;
       $("#save-message").value = "";
       $("#edit-h").textContent = draft.title;
-      $("#edit-meta").textContent = t("editMeta", {
-        revision: draft.revision,
-        author: draft.author,
-        date: formatDate(draft.updated_at),
-      });
+      showDraftMeta(draft);
       say(
         draft.outcome === "unchanged" ? t("savedUnchanged", { n: draft.revision }) : t("saved", { n: draft.revision }),
         $("#save-status")
@@ -1436,7 +1442,7 @@
       return;
     }
     const theirs = result.data;
-    editor.theirs = { draft: theirs, etag: result.etag || `"rev-${theirs.revision}"`, mine };
+    editor.theirs = { draft: theirs, etag: result.etag, mine };
     $("#conflict-meta").textContent = t("conflictMeta", {
       revision: theirs.revision,
       author: theirs.author,
@@ -1638,23 +1644,33 @@
 
   async function saveSnippet(snippet, input, button, status) {
     const path = `/api/v1/drafts/snippets/${encodeURIComponent(snippet.name)}?locale=${encodeURIComponent(snippet.locale)}`;
+    const report = (text) => {
+      status.textContent = text;
+      say(text);
+    };
+    // Someone else saved since this list was loaded: say what is there now; the row takes
+    // their revision, so saving again replaces it knowingly.
+    const conflict = (current) => {
+      snippet.revision = current.revision;
+      report(
+        t("snippetConflict", {
+          name: snippet.name,
+          locale: snippet.locale,
+          author: current.author,
+          value: current.value,
+        })
+      );
+    };
     button.disabled = true;
     try {
-      // Read it again: its ETag is what a change must name, and a newer revision means
-      // someone else changed it since this list was loaded.
+      // Read it again: its ETag is what the change must name.
       const current = await api("GET", path);
       if (!current.ok) {
-        status.textContent = t("failed", { detail: problemText(current) });
+        report(t("failed", { detail: problemText(current) }));
         return;
       }
       if (current.data.revision !== snippet.revision) {
-        snippet.revision = current.data.revision;
-        status.textContent = t("snippetConflict", {
-          name: snippet.name,
-          locale: snippet.locale,
-          author: current.data.author,
-          value: current.data.value,
-        });
+        conflict(current.data);
         return;
       }
       const result = await api("PUT", path, {
@@ -1664,18 +1680,13 @@
       if (result.ok) {
         snippet.revision = result.data.revision;
         snippet.value = result.data.value;
-        const text = t("snippetSaved", { name: snippet.name, locale: snippet.locale, n: result.data.revision });
-        status.textContent = text;
-        say(text);
+        report(t("snippetSaved", { name: snippet.name, locale: snippet.locale, n: result.data.revision }));
       } else if (result.status === 412) {
-        status.textContent = t("snippetConflict", {
-          name: snippet.name,
-          locale: snippet.locale,
-          author: "?",
-          value: "?",
-        });
+        const again = await api("GET", path);
+        if (again.ok) conflict(again.data);
+        else report(t("failed", { detail: problemText(again) }));
       } else {
-        status.textContent = t("failed", { detail: problemText(result) });
+        report(t("failed", { detail: problemText(result) }));
       }
     } finally {
       button.disabled = false;
