@@ -471,6 +471,12 @@
     where.textContent = text;
   }
 
+  /** An API path for one draft unit (or snippet) in one locale, with more query `params`. */
+  function draftPath(kind, name, locale, suffix = "", params = {}) {
+    const query = new URLSearchParams({ locale, ...params });
+    return `/api/v1/drafts/${kind}/${encodeURIComponent(name)}${suffix}?${query}`;
+  }
+
   function unitHref(id, locale) {
     return `#/edit/${encodeURIComponent(locale)}/${encodeURIComponent(id)}`;
   }
@@ -848,7 +854,7 @@
     $("#edit-h").textContent = unitId;
     $("#edit-meta").textContent = t("loading");
     $("#save").textContent = t("saveDraft");
-    const result = await api("GET", `/api/v1/drafts/units/${encodeURIComponent(unitId)}?locale=${encodeURIComponent(locale)}`);
+    const result = await api("GET", draftPath("units", unitId, locale));
     if (token !== editor.token) return;
     if (!result.ok) {
       $("#edit-meta").textContent = t("failed", { detail: problemText(result) });
@@ -1014,7 +1020,8 @@
   function keepFrontMatter(source) {
     const lines = source.replace(/\r\n?/g, "\n").split("\n");
     const end = lines[0].trim() === "---" ? lines.findIndex((line, i) => i > 0 && line.trim() === "---") : -1;
-    editor.keptFront = end > 0 ? { fields: JSON.stringify(formFields()), text: lines.slice(0, end + 1).join("\n") } : null;
+    editor.keptFront =
+      end > 0 ? { fields: JSON.stringify(formFields()), text: lines.slice(0, end + 1).join("\n") } : null;
   }
 
   // Text YAML reads back as the same string when written plain (no quotes); the rest is quoted.
@@ -1363,7 +1370,7 @@
 
   async function updateUnit(source, message, etag) {
     const token = editor.token;
-    const path = `/api/v1/drafts/units/${encodeURIComponent(editor.unitId)}?locale=${encodeURIComponent(editor.locale)}`;
+    const path = unitPath();
     const result = await api("PUT", path, { body: { source, message }, etag });
     if (token !== editor.token) return;
     if (result.ok) {
@@ -1435,7 +1442,7 @@
 
   /** Someone saved in between: show both versions side by side and let the editor choose. */
   async function showConflict(mine) {
-    const path = `/api/v1/drafts/units/${encodeURIComponent(editor.unitId)}?locale=${encodeURIComponent(editor.locale)}`;
+    const path = unitPath();
     const result = await api("GET", path);
     if (!result.ok) {
       failSave(result);
@@ -1483,10 +1490,9 @@
 
   // -- history and diffs ---------------------------------------------------------------------
 
-  function unitPath(suffix) {
-    return `/api/v1/drafts/units/${encodeURIComponent(editor.unitId)}${suffix}${
-      suffix.includes("?") ? "&" : "?"
-    }locale=${encodeURIComponent(editor.locale)}`;
+  /** The API path of the unit being edited. */
+  function unitPath(suffix = "", params = {}) {
+    return draftPath("units", editor.unitId, editor.locale, suffix, params);
   }
 
   async function showRevisions() {
@@ -1502,12 +1508,21 @@
         h(
           "li",
           {},
-          h("span", { class: "rev-line" }, t("revisionLine", { n: r.revision, author: r.author, date: formatDate(r.created_at) })),
+          h(
+            "span",
+            { class: "rev-line" },
+            t("revisionLine", { n: r.revision, author: r.author, date: formatDate(r.created_at) })
+          ),
           r.message ? h("span", { class: "rev-message" }, ` — ${r.message}`) : null,
           " ",
           h(
             "button",
-            { type: "button", class: "link-like", "aria-label": t("viewRevision", { n: r.revision }), onclick: () => showRevision(r.revision) },
+            {
+              type: "button",
+              class: "link-like",
+              "aria-label": t("viewRevision", { n: r.revision }),
+              onclick: () => showRevision(r.revision),
+            },
             t("view")
           ),
           r.revision > 1
@@ -1542,11 +1557,10 @@
 
   /** A unified diff; without `from` the server compares with the published revision. */
   async function showDiff(from = null, to = null) {
-    const params = new URLSearchParams();
-    if (from) params.set("from", String(from));
-    if (to) params.set("to", String(to));
-    const query = params.toString();
-    const result = await api("GET", unitPath(`/diff${query ? `?${query}` : ""}`));
+    const params = {};
+    if (from) params.from = String(from);
+    if (to) params.to = String(to);
+    const result = await api("GET", unitPath("/diff", params));
     if (!result.ok) {
       say(t("failed", { detail: problemText(result) }));
       return;
@@ -1619,13 +1633,22 @@
     return h(
       "tr",
       { "data-snippet": `${snippet.name}:${snippet.locale}` },
-      h("th", { scope: "row" }, h("code", {}, snippet.name), snippet.archived ? [" ", h("span", { class: "tag tag-archived" }, t("badgeArchived"))] : null),
+      h(
+        "th",
+        { scope: "row" },
+        h("code", {}, snippet.name),
+        snippet.archived ? [" ", h("span", { class: "tag tag-archived" }, t("badgeArchived"))] : null
+      ),
       h("td", {}, snippet.locale),
       h("td", {}, snippet.type),
       h(
         "td",
         { class: "value-cell" },
-        h("label", { for: id, class: "visually-hidden" }, t("snippetValueLabel", { name: snippet.name, locale: snippet.locale })),
+        h(
+          "label",
+          { for: id, class: "visually-hidden" },
+          t("snippetValueLabel", { name: snippet.name, locale: snippet.locale })
+        ),
         input,
         " ",
         button,
@@ -1636,14 +1659,18 @@
         "td",
         {},
         used.length
-          ? h("ul", { class: "used-by" }, used.map((unitId) => h("li", {}, h("a", { href: unitHref(unitId, snippet.locale) }, unitId))))
+          ? h(
+              "ul",
+              { class: "used-by" },
+              used.map((unitId) => h("li", {}, h("a", { href: unitHref(unitId, snippet.locale) }, unitId)))
+            )
           : h("span", { class: "muted" }, t("snippetUnused"))
       )
     );
   }
 
   async function saveSnippet(snippet, input, button, status) {
-    const path = `/api/v1/drafts/snippets/${encodeURIComponent(snippet.name)}?locale=${encodeURIComponent(snippet.locale)}`;
+    const path = draftPath("snippets", snippet.name, snippet.locale);
     const report = (text) => {
       status.textContent = text;
       say(text);
@@ -1779,6 +1806,17 @@
     );
   }
 
+  // What a publish plan lists; all empty means there is nothing to publish.
+  const PLAN_LISTS = [
+    "added",
+    "changed",
+    "removed",
+    "affected_by_snippets",
+    "snippets_added",
+    "snippets_changed",
+    "snippets_removed",
+  ];
+
   function isRoutingRegression(finding) {
     return finding.code === "routing-regression" || /\[routing-regression\]\s*$/.test(finding.message || "");
   }
@@ -1831,17 +1869,21 @@
       h(
         "li",
         { class: f.blocking ? "finding finding-error" : "finding finding-warning" },
-        h("span", { class: `tag tag-${f.blocking ? "error" : "warning"}` }, t(f.blocking ? "severity_error" : "severity_warning")),
+        h(
+          "span",
+          { class: `tag tag-${f.blocking ? "error" : "warning"}` },
+          t(f.blocking ? "severity_error" : "severity_warning")
+        ),
         " ",
         // The badge says error or warning already.
         (f.message || "").replace(/^(?:error|warning):\s*/, "")
       );
-    if (routing.length) sections.push(h("h3", { class: "routing-h" }, t("sumRouting")), h("ul", { class: "routing" }, routing.map(item)));
+    if (routing.length) {
+      sections.push(h("h3", { class: "routing-h" }, t("sumRouting")), h("ul", { class: "routing" }, routing.map(item)));
+    }
     if (others.length) sections.push(h("h3", {}, t("sumFindings")), h("ul", { class: "findings" }, others.map(item)));
     const blocked = findings.some((f) => f.blocking);
-    const empty = ["added", "changed", "removed", "affected_by_snippets", "snippets_added", "snippets_changed", "snippets_removed"].every(
-      (k) => !(plan[k] || []).length
-    );
+    const empty = PLAN_LISTS.every((k) => !(plan[k] || []).length);
     if (blocked) sections.push(h("p", { class: "error-text" }, t("sumBlocked")));
     if (empty) sections.push(h("p", {}, t("nothingToPublish")));
     box.replaceChildren(...sections);
