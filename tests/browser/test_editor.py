@@ -37,6 +37,7 @@ def _open_unit(page: Any, site: Site, role: str = "editor") -> Any:
 
 
 def _api(site: Site, role: str) -> httpx.Client:
+    """An API client with the key of `role` (someone working beside the page)."""
     return httpx.Client(
         base_url=site.url, headers={"Authorization": f"Bearer {site.keys[role]}"}, timeout=30
     )
