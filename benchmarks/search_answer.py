@@ -4,8 +4,8 @@ For each corpus and size, a fresh knowledge base on SQLite (temporary directory)
 units and publishes them; `publish` is timed end to end (the search index is built and the
 matchers trained, side by side from 2,000 units, then both are loaded): that is
 publish-to-ready. Its parts run in this process are timed as it goes (a part run in a child
-process shows as 0 and its wait counts in "the rest"); the Whoosh build is also timed on its
-own. Then 1% of the units get an edited example question and are published again (the
+process shows as 0 and its wait counts in "the rest"); the search engine's build is also timed
+on its own. Then 1% of the units get an edited example question and are published again (the
 everyday release, with the routing check of what it rerouted), and single-threaded latency is
 measured over fixed query sets:
 
@@ -27,11 +27,17 @@ backend, no stemmer) and tantivy (fields title/questions/body, the Whoosh boosts
 analyzer, one writer thread), plus tantivy's own prefix and fuzzy (distance 1) queries for the
 prefix and typo query sets.
 
-Each corpus x size runs in a child process so its memory figures are its own. Run from the
-repository root:
+The service searches with Whoosh (the default) or, with `--engines whoosh,tantivy`, with each
+engine in turn (KB_SEARCH_ENGINE): one column per corpus, size and engine, side by side. The
+references run once per corpus and size, in the first engine's column.
+
+Each corpus x size (x engine) runs in a child process so its memory figures are its own. Run
+from the repository root:
 
     python benchmarks/search_answer.py \\
         --json benchmarks/results/search_answer.json
+    python benchmarks/search_answer.py --sizes 1000,10000,40000 --corpora en \\
+        --engines whoosh,tantivy
 """
 
 from __future__ import annotations
@@ -59,8 +65,7 @@ from typos import typo
 from kb import ContentBatch, KnowledgeBase, Settings, SourcedUnit, UnitDocument, answers
 from kb.answers import training_examples
 from kb.matcher import IntentMatcher, Status
-from kb.search import IndexedUnit, indexed_units
-from kb.search_whoosh import WhooshEngine
+from kb.search import IndexedUnit, get_engine, indexed_units
 from renderers.checks import publish_gate
 
 T = TypeVar("T")
@@ -501,7 +506,18 @@ def russian_queries(
 
 
 #: Code whose speed this measures; their hashes tell apart runs of different versions.
-SOURCES = ("kb/matcher.py", "kb/answers.py", "kb/search_whoosh.py", "kb/analysis.py")
+SOURCES = (
+    "kb/matcher.py",
+    "kb/answers.py",
+    "kb/search_whoosh.py",
+    "kb/search_tantivy.py",
+    "kb/search_text.py",
+    "kb/analysis.py",
+)
+#: The engine the service uses unless told otherwise (its columns are named as before).
+DEFAULT_ENGINE = "whoosh"
+#: How the tables name the service's engines (plain "tantivy" is the reference).
+ENGINE_LABELS = {"whoosh": "Whoosh", "tantivy": "kb's tantivy"}
 
 
 def source_versions() -> dict[str, str]:
@@ -629,9 +645,16 @@ def _base(unit_id: str | None) -> str | None:
 
 
 def run_worker(
-    corpus: str, size: int, n_queries: int, seed: int, profile_dir: Path | None
+    corpus: str,
+    size: int,
+    n_queries: int,
+    seed: int,
+    profile_dir: Path | None,
+    engine: str = DEFAULT_ENGINE,
+    references: bool = True,
 ) -> dict[str, Any]:
-    """One corpus at one size, in this (fresh) process: every figure of the table."""
+    """One corpus at one size with one search engine, in this (fresh) process: every figure of
+    the table (the references' only if `references`)."""
     sources = source_versions()
     rng = random.Random(seed)
     locale = "en" if corpus == "en" else "ru"
@@ -647,13 +670,17 @@ def run_worker(
         "units": len(units),
         "examples_per_unit": sum(len(u.questions) + 1 for u in units) / len(units),
         "avg_body_words": sum(len(u.body.split()) for u in units) / len(units),
+        "engine": engine,
         "generate_s": time.perf_counter() - started,
         "sources": sources,
     }
-    run = Runner(f"{corpus}-{size}", profile_dir)
+    tag = f"{corpus}-{size}" if engine == DEFAULT_ENGINE else f"{corpus}-{size}-{engine}"
+    run = Runner(tag, profile_dir)
     with tempfile.TemporaryDirectory(prefix="kb-bench-search-") as tmp:
         root = Path(tmp)
-        settings = Settings(data_dir=root / "data", author=AUTHOR, default_locale=locale)
+        settings = Settings(
+            data_dir=root / "data", author=AUTHOR, default_locale=locale, search_engine=engine
+        )
         batch = ContentBatch(units=[SourcedUnit(u) for u in units])
         with KnowledgeBase.open(settings) as kb:
             _, out["import_s"] = run.timed(
@@ -662,12 +689,12 @@ def run_worker(
             gc.collect()
             out["rss_before_publish_mb"] = proc_status_mb("VmRSS")
             log(f"  {corpus} {size}: publishing ...")
-            plan = timed_publish(kb, run, out, "publish")
+            plan = timed_publish(kb, run, out, "publish", engine)
             assert plan.release == 1, plan
             gc.collect()
             out["rss_ready_mb"] = proc_status_mb("VmRSS")
             out["peak_rss_mb"] = proc_status_mb("VmHWM")
-            release_dir = settings.index_dir / "release-1-whoosh"
+            release_dir = settings.index_dir / f"release-1-{engine}"
             out["index_mb"] = dir_mb(release_dir / "search")
             out["matcher_mb"] = sum(p.stat().st_size for p in release_dir.glob("*.pkl")) / 1e6
 
@@ -677,7 +704,7 @@ def run_worker(
                 "indexed_units", lambda: list(indexed_units(snapshot))
             )
             _, out["index_build_s"] = run.timed(
-                "index_build", lambda: WhooshEngine().build(indexed, root / "whoosh-alone")
+                "index_build", lambda: get_engine(engine).build(indexed, root / f"{engine}-alone")
             )
             # What `kb publish` adds before the release: kb check of every unit in every channel.
             gate = publish_gate()
@@ -711,16 +738,17 @@ def run_worker(
             kb.import_content(ContentBatch(units=[SourcedUnit(u) for u in edited]), author=AUTHOR)
             out["republish_edited_units"] = len(edited)
             log(f"  {corpus} {size}: publishing {len(edited)} edited units ...")
-            plan = timed_publish(kb, run, out, "republish")
+            plan = timed_publish(kb, run, out, "republish", engine)
             assert plan.release == 2, plan
 
         # A restart: a new KnowledgeBase opens the built index and matchers from disk.
         with KnowledgeBase.open(settings) as kb:
             _, out["services_cold_load_s"] = run.timed("cold_load", kb.services)
 
-        log(f"  {corpus} {size}: references ...")
-        out["bm25s"] = bm25s_reference(indexed, queries, locale)
-        out["tantivy"] = tantivy_reference(indexed, queries, locale, root / "tantivy")
+        if references:
+            log(f"  {corpus} {size}: references ...")
+            out["bm25s"] = bm25s_reference(indexed, queries, locale)
+            out["tantivy"] = tantivy_reference(indexed, queries, locale, root / "tantivy")
     return out
 
 
@@ -731,13 +759,15 @@ def reworded(unit: UnitDocument) -> UnitDocument:
     return replace(unit, title=f"{unit.title} (updated)")
 
 
-def timed_publish(kb: KnowledgeBase, run: Runner, out: dict[str, Any], key: str) -> Any:
+def timed_publish(
+    kb: KnowledgeBase, run: Runner, out: dict[str, Any], key: str, engine: str
+) -> Any:
     """Publish the drafts, timing the whole (publish-to-ready) and its parts into `out`."""
     phases = Phases()
     phases.wrap(answers, "_train", "matcher_train")
     phases.wrap(IntentMatcher, "at_risk", "routing_at_risk")
     phases.wrap(answers, "regressions", "routing_check")
-    phases.wrap(WhooshEngine, "build", "index_build")
+    phases.wrap(type(get_engine(engine)), "build", "index_build")
     phases.wrap(IntentMatcher, "save", "matcher_save")
     phases.wrap(IntentMatcher, "load", "matcher_load")
     try:
@@ -932,7 +962,7 @@ ROWS: tuple[tuple[str, str, str], ...] = (
     ("republish_parts_s.routing_check", "  routing check: ranking them (s)", "{:.2f}"),
     ("republish_parts_s.index_build", "  search index build (s)", "{:.2f}"),
     ("republish_warnings", "warnings at re-publish", "{:,}"),
-    ("index_build_s", "Whoosh build alone, units parsed (s)", "{:.2f}"),
+    ("index_build_s", "{ours} build alone, units parsed (s)", "{:.2f}"),
     ("services_cold_load_s", "services cold load after restart (s)", "{:.2f}"),
     ("rss_before_publish_mb", "RSS before publish (MB)", "{:.0f}"),
     ("rss_ready_mb", "RSS with services loaded (MB)", "{:.0f}"),
@@ -980,7 +1010,8 @@ def pct(value: float) -> str:
     return f"{100 * value:.0f}%"
 
 
-def table(results: dict[str, dict[str, Any]]) -> str:
+def table(results: dict[str, dict[str, Any]], ours: str = "Whoosh") -> str:
+    """Every figure, a column per run; `ours` names the service's search engine in labels."""
     columns = list(results)
     cells = [["measurement", *columns]]
 
@@ -988,7 +1019,7 @@ def table(results: dict[str, dict[str, Any]]) -> str:
         cells.append([label, *(_show(results[c], key, fmt) for c in columns)])
 
     for key, label, fmt in ROWS:
-        row(label, key, fmt)
+        row(label.format(ours=ours), key, fmt)
     for key, label in LATENCIES:
         for p in ("p50", "p95", "p99"):
             row(f"{label} {p} (ms)", f"{key}.{p}", ms)
@@ -1004,17 +1035,18 @@ def table(results: dict[str, dict[str, Any]]) -> str:
     return render_table(cells)
 
 
-def reference_table(results: dict[str, dict[str, Any]]) -> str:
+def reference_table(results: dict[str, dict[str, Any]], ours: str = "Whoosh") -> str:
+    """bm25s and plain tantivy next to the service's search, a column per run."""
     columns = list(results)
     cells = [["reference (same units, same queries)", *columns]]
 
     def row(label: str, key: str, fmt: str | Callable[[Any], str]) -> None:
         cells.append([label, *(_show(results[c], key, fmt) for c in columns)])
 
-    row("Whoosh index build (s)", "index_build_s", "{:.2f}")
+    row(f"{ours} index build (s)", "index_build_s", "{:.2f}")
     row("bm25s index build (s)", "bm25s.build_s", "{:.2f}")
     row("tantivy index build (s)", "tantivy.build_s", "{:.2f}")
-    row("Whoosh index on disk (MB)", "index_mb", "{:.1f}")
+    row(f"{ours} index on disk (MB)", "index_mb", "{:.1f}")
     row("tantivy index on disk (MB)", "tantivy.index_mb", "{:.1f}")
     whoosh = {"plain": "search_plain", "prefix": "search_prefix", "typo": "search_typo"}
     shown: set[str] = set()
@@ -1023,7 +1055,7 @@ def reference_table(results: dict[str, dict[str, Any]]) -> str:
             shown.add(kind)
             cells.append(
                 [
-                    f"Whoosh {kind} p50 / p99 (ms)",
+                    f"{ours} {kind} p50 / p99 (ms)",
                     *(
                         f"{_show(results[c], f'{whoosh[kind]}.p50', ms)} / "
                         f"{_show(results[c], f'{whoosh[kind]}.p99', ms)}"
@@ -1035,7 +1067,7 @@ def reference_table(results: dict[str, dict[str, Any]]) -> str:
             row(f"{label} {p} (ms)", f"{engine}.{kind}.{p}", ms)
         cells.append(
             [
-                f"{label}: unit in top 10 (Whoosh)",
+                f"{label}: unit in top 10 ({ours})",
                 *(
                     f"{_show(results[c], f'{engine}.{kind}.hit10', pct)} "
                     f"({_show(results[c], f'{whoosh[kind]}.hit10', pct)})"
@@ -1102,12 +1134,26 @@ def main(argv: list[str] | None = None) -> int:
         type=Path,
         help="write a cProfile dump per phase here (timings then include profiler overhead)",
     )
-    parser.add_argument("--worker", help=argparse.SUPPRESS)  # corpus:size, in a child process
+    parser.add_argument(
+        "--engines",
+        default=DEFAULT_ENGINE,
+        help="comma-separated search engines the service runs with (whoosh, tantivy)",
+    )
+    # corpus:size:engine:references (1 or 0), in a child process
+    parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
     if args.worker:
-        corpus, size = args.worker.split(":")
-        figures = run_worker(corpus, int(size), args.queries, args.seed, args.profile_dir)
+        corpus, size, engine, references = args.worker.split(":")
+        figures = run_worker(
+            corpus,
+            int(size),
+            args.queries,
+            args.seed,
+            args.profile_dir,
+            engine=engine,
+            references=references == "1",
+        )
         print(json.dumps(figures))
         return 0
 
@@ -1117,6 +1163,12 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("corpora are en and ru; sizes must be at least 20")
     if "ru" in corpora and not RU_CORPUS.exists():
         parser.error(f"{RU_CORPUS} is missing: run with --corpora en")
+    engines = list(dict.fromkeys(e.strip() for e in args.engines.split(",") if e.strip()))
+    if not engines or set(engines) - set(ENGINE_LABELS):
+        parser.error("engines are whoosh and tantivy")
+    # Columns are named as before when the service runs with the default engine only.
+    named = engines != [DEFAULT_ENGINE]
+    ours = "search engine" if named else "Whoosh"
     facts = machine_facts()
     print(
         f"python {facts['python']} ({facts['implementation']}), {facts['cpu_count']} CPUs, "
@@ -1124,31 +1176,43 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(f"{args.queries} queries per set, seed {args.seed}, one process per column")
     results: dict[str, dict[str, Any]] = {}
+    #: The columns whose run measured the references (the same units and queries for each
+    #: engine, so only the first engine's run does).
+    referenced: list[str] = []
     for corpus in corpora:
         for size in sizes:
-            column = f"{corpus} {size:,}"
-            log(f"running {column} ...")
-            command = [
-                sys.executable,
-                str(Path(__file__).resolve()),
-                "--worker",
-                f"{corpus}:{size}",
-            ]
-            command += ["--queries", str(args.queries), "--seed", str(args.seed)]
-            if args.profile_dir:
-                command += ["--profile-dir", str(args.profile_dir)]
-            done = subprocess.run(command, capture_output=True, text=True, check=False)
-            sys.stderr.write(done.stderr)
-            if done.returncode == 0:
-                results[column] = json.loads(done.stdout.strip().splitlines()[-1])
-            else:
-                last = (done.stderr.strip().splitlines() or ["no output"])[-1]
-                results[column] = {"units": size, "corpus": corpus, "failed": last}
+            for engine in engines:
+                column = f"{corpus} {size:,}" + (f" {engine}" if named else "")
+                references = engine == engines[0]
+                log(f"running {column} ...")
+                command = [
+                    sys.executable,
+                    str(Path(__file__).resolve()),
+                    "--worker",
+                    f"{corpus}:{size}:{engine}:{int(references)}",
+                ]
+                command += ["--queries", str(args.queries), "--seed", str(args.seed)]
+                if args.profile_dir:
+                    command += ["--profile-dir", str(args.profile_dir)]
+                done = subprocess.run(command, capture_output=True, text=True, check=False)
+                sys.stderr.write(done.stderr)
+                if done.returncode == 0:
+                    results[column] = json.loads(done.stdout.strip().splitlines()[-1])
+                else:
+                    last = (done.stderr.strip().splitlines() or ["no output"])[-1]
+                    results[column] = {
+                        "units": size,
+                        "corpus": corpus,
+                        "engine": engine,
+                        "failed": last,
+                    }
+                if references:
+                    referenced.append(column)
 
     print()
-    print(table(results))
+    print(table(results, ours))
     print()
-    print(reference_table(results))
+    print(reference_table({c: results[c] for c in referenced}, ENGINE_LABELS[engines[0]]))
     checks = targets(results)
     if checks:
         print()
@@ -1175,6 +1239,7 @@ def main(argv: list[str] | None = None) -> int:
             "command": " ".join([Path(sys.executable).name, *sys.argv]),
             "machine": facts,
             "queries_per_set": args.queries,
+            "engines": engines,
             "seed": args.seed,
             "profiled": bool(args.profile_dir),
             "results": results,
