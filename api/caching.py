@@ -26,9 +26,11 @@ __all__ = [
     "send",
 ]
 
-#: How long browsers and CDNs may reuse a public response before asking again (cheaply, with
-#: If-None-Match); short, so a new release reaches customers within a minute even via caches.
-PUBLIC_MAX_AGE = 30
+#: Public responses may be stored by browsers and CDNs but are revalidated on every use (a
+#: 304 from the ETag costs no work here), so a new release reaches every visitor at once: a
+#: max-age of even 30 s let a returning visitor's widget show the old release after the
+#: operator panel showed the new one, the inconsistency this service exists to end.
+PUBLIC_CACHE_CONTROL = "public, no-cache"
 VERSION_HEADER = "X-KB-Version"
 #: Delivery bodies a process keeps, by ETag (a few KB each).
 RESPONSE_CACHE_ENTRIES = 4096
@@ -62,9 +64,7 @@ class CachePolicy:
         # The day too: staff views flag units past their review date.
         self.etag = release_etag(release, caller.staff, date.today().isoformat(), *parts)
         # Staff responses may hold internal notes: never in a shared cache.
-        self.cache_control = (
-            "private, no-cache" if caller.staff else f"public, max-age={PUBLIC_MAX_AGE}"
-        )
+        self.cache_control = "private, no-cache" if caller.staff else PUBLIC_CACHE_CONTROL
 
     def headers(self) -> dict[str, str]:
         """The headers every response of this resource carries, 200 or 304."""

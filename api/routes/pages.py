@@ -164,5 +164,5 @@ async def web_faq(
     )
     return HTMLResponse(
         html,
-        headers={"Cache-Control": "public, max-age=30", "X-KB-Version": str(snap.number)},
+        headers={"Cache-Control": "public, no-cache", "X-KB-Version": str(snap.number)},
     )
