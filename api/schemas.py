@@ -286,6 +286,7 @@ class FindingOut(BaseModel):
     """What a publishing check found; errors block a release."""
 
     blocking: bool
+    code: str = Field(description="The kind of finding, e.g. unit-link or routing-regression.")
     message: str
 
 

@@ -18,6 +18,7 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
 from kb.markdown import body_text, has_body_text, parse_body, remember_body_text
 from kb.matcher import (
@@ -88,6 +89,8 @@ class RoutingRegression:
     locale: str
     question: str
     routes_to: str | None
+    #: What kind of finding this is, as `kb check` names its own.
+    code: ClassVar[str] = "routing-regression"
 
     @property
     def blocking(self) -> bool:
@@ -98,7 +101,7 @@ class RoutingRegression:
         target = f"'{self.routes_to}'" if self.routes_to else "no unit"
         return (
             f"warning: {self.unit_id} {self.locale}: example question '{self.question}' "
-            f"would route to {target} [routing-regression]"
+            f"would route to {target} [{self.code}]"
         )
 
 
@@ -159,6 +162,7 @@ class RoutingCheckIncomplete:
     locale: str
     checked: int
     unchecked: int
+    code: ClassVar[str] = "routing-check-incomplete"
 
     @property
     def blocking(self) -> bool:
@@ -169,7 +173,7 @@ class RoutingCheckIncomplete:
         return (
             f"warning: {self.locale}: checked the {self.checked} example questions most at risk"
             f" of rerouting; at least {self.unchecked} more are at risk: run `kb eval --self`"
-            " to check them all [routing-check-incomplete]"
+            f" to check them all [{self.code}]"
         )
 
 

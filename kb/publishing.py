@@ -37,6 +37,9 @@ class GateFinding(Protocol):
         """Whether this finding must be fixed before publishing."""
         ...
 
+    #: A short name of the kind of finding ("unit-link", "routing-regression"...).
+    code: str
+
 
 #: A check run on exactly the content about to be released, inside the publish transaction.
 PublishGate = Callable[[Snapshot], Sequence[GateFinding]]

@@ -37,7 +37,9 @@ def _plan(plan: PublishPlan, *, dry_run: bool) -> dict[str, Any]:
         "snippets_added": keys(plan.snippets_added),
         "snippets_changed": keys(plan.snippets_changed),
         "snippets_removed": keys(plan.snippets_removed),
-        "findings": [{"blocking": f.blocking, "message": str(f)} for f in plan.findings],
+        "findings": [
+            {"blocking": f.blocking, "code": f.code, "message": str(f)} for f in plan.findings
+        ],
     }
 
 
