@@ -31,14 +31,27 @@ everything else on the machine (another user's tests show there).
   so that none is answered from the server's cache of repeated requests (ETag-keyed, 4,096
   bodies a process): what questions never asked before cost;
 - search: `GET /api/v1/search` (channel web) with words of the titles as typed: single words,
-  pairs of words, a word cut mid-word and the title with its last word cut, with locale=.
+  pairs of words, a word cut mid-word and the title with its last word cut, with locale=;
+- search_new (only when --targets names it): the same mix, each query with a word no request
+  had before in front of it (letters and digits: no vocabulary has it, no typo correction
+  touches it, so the engine runs the same search), none from the response cache: what the
+  search engine itself costs.
 
 Before the load, every distinct request of the mixes is sent once on one connection: the
 answer statuses and hit counts show the mixes are realistic, and the servers are warm.
 
+With `--engines whoosh,tantivy` the knowledge base is served once per search engine
+(KB_SEARCH_ENGINE; the second engine's index is built by `kb reindex` before its server starts)
+and its targets are named after the engine. With `--units N` the content is N units of the
+generated English corpus of benchmarks/search_answer.py (same seed, same units) instead of the
+sample content, written as a content folder and imported the same way; the mixes are then made
+of MIX_UNITS of them. `--targets` drives only some targets, e.g. `--targets bare,search`.
+
 Run from the repository root:
 
     python benchmarks/api_load.py --json benchmarks/results/api_load.json
+    python benchmarks/api_load.py --engines whoosh,tantivy --units 40000 \\
+        --targets bare,search,search_new
 """
 
 from __future__ import annotations
@@ -77,8 +90,21 @@ if TYPE_CHECKING:
 REPO = Path(__file__).resolve().parents[1]
 CONTENT = REPO / "content"
 HOST = "127.0.0.1"
-#: What is measured, in this order.
+#: What is measured unless --targets says otherwise, in this order.
 TARGETS = ("bare", "answer", "answer_new", "search")
+#: Every target --targets may name, in the order they are driven.
+ALL_TARGETS = (*TARGETS, "search_new")
+#: What search_new puts in front of each query: letters and digits, so no vocabulary has it and
+#: no typo correction touches it; the engines drop it and run the same search, uncached.
+SEARCH_MARKER = "n{seed}x{n}"
+#: What answer_new puts in front of each question: a number no request had before.
+ANSWER_MARKER = "{seed}-{n}"
+#: The search engine `kb serve` uses when KB_SEARCH_ENGINE is unset.
+DEFAULT_ENGINE = "whoosh"
+ENGINES = ("whoosh", "tantivy")
+#: With a generated corpus, the mixes are made of this many of its units (about the size of the
+#: sample content's mixes: every distinct request is sent once before the load).
+MIX_UNITS = 60
 #: The issue's goals on this 2-core machine.
 MIN_BARE_RATIO = 0.5
 P99_LIMIT_MS = 50.0
@@ -416,15 +442,48 @@ def kb_env(data_dir: Path) -> dict[str, str]:
     return env
 
 
-def prepare(env: dict[str, str]) -> None:
+def engine_env(env: dict[str, str], engine: str) -> dict[str, str]:
+    """`env` with KB_SEARCH_ENGINE naming `engine` (left unset for the default one)."""
+    env = {k: v for k, v in env.items() if k != "KB_SEARCH_ENGINE"}
+    if engine != DEFAULT_ENGINE:
+        env["KB_SEARCH_ENGINE"] = engine
+    return env
+
+
+def kb_command(env: dict[str, str], *args: str) -> None:
+    """Run `kb ARGS...`; its output only when it fails."""
+    log(
+        f"kb {' '.join(args)}"
+        + (f" (KB_SEARCH_ENGINE={env['KB_SEARCH_ENGINE']})" if "KB_SEARCH_ENGINE" in env else "")
+    )
+    done = subprocess.run(
+        [*KB_CLI, *args], env=env, cwd=REPO, capture_output=True, text=True, check=False
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"kb {args[0]} failed:\n{done.stdout}{done.stderr}")
+
+
+def prepare(env: dict[str, str], content: Path = CONTENT) -> None:
     """`kb import content` then `kb publish`, as an editor would."""
-    for args in (("import", str(CONTENT)), ("publish", "-m", "api_load benchmark")):
-        log(f"kb {' '.join(args)}")
-        done = subprocess.run(
-            [*KB_CLI, *args], env=env, cwd=REPO, capture_output=True, text=True, check=False
-        )
-        if done.returncode != 0:
-            raise RuntimeError(f"kb {args[0]} failed:\n{done.stdout}{done.stderr}")
+    kb_command(env, "import", str(content))
+    kb_command(env, "publish", "-m", "api_load benchmark")
+
+
+def generated_units(count: int, seed: int) -> list[UnitDocument]:
+    """The first `count` units benchmarks/search_answer.py generates with `seed` (English)."""
+    from search_answer import english_units  # imported here: it loads the knowledge base
+
+    units, _topics = english_units(count, random.Random(seed))
+    return units
+
+
+def write_content(units: Sequence[UnitDocument], root: Path) -> Path:
+    """`units` as a content folder (one Markdown file each), as `kb import` reads them."""
+    for unit in units:
+        path = root / unit.locale / (unit.category or "general") / f"{unit.id}.md"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(unit.to_markdown(), encoding="utf-8")
+    return root
 
 
 # -- the load -----------------------------------------------------------------------------------
@@ -441,6 +500,8 @@ class Load:
     #: Put a number no request had before in front of each question, so that no response
     #: can come from the server's cache of repeated requests.
     unique: bool = False
+    #: What is put in front ({seed}: the client's, {n}: its request number).
+    marker: str = ANSWER_MARKER
 
 
 def _client(load: Load, seed: int, barrier: Any, results: Any) -> None:
@@ -464,7 +525,7 @@ def _client(load: Load, seed: int, barrier: Any, results: Any) -> None:
         try:
             path = paths[n % len(paths)]
             if load.unique:
-                path = path.replace("q=", f"q={seed}-{n}+", 1)
+                path = path.replace("q=", f"q={load.marker.format(seed=seed, n=n)}+", 1)
             connection.request("GET", path)
             response = connection.getresponse()
             size = len(response.read())
@@ -614,6 +675,23 @@ def check_mix(port: int, mix: Sequence[Request], what: str) -> dict[str, Any]:
     }
 
 
+def target_names(targets: Sequence[str], engines: Sequence[str]) -> list[str]:
+    """What each driven target is called: a knowledge-base target is named after its engine
+    unless only the default engine runs (the names every earlier run used)."""
+    tagged = list(engines) != [DEFAULT_ENGINE]
+    names = ["bare"] if "bare" in targets else []
+    for engine in engines:
+        for target in ALL_TARGETS[1:]:
+            if target in targets:
+                names.append(f"{target} [{engine}]" if tagged else target)
+    return names
+
+
+def kind(name: str) -> str:
+    """The target a (possibly engine-named) result measured: "search [tantivy]" -> "search"."""
+    return name.split(" [", 1)[0]
+
+
 # -- the report ---------------------------------------------------------------------------------
 
 
@@ -626,11 +704,11 @@ def _ceiling(results: dict[str, dict[str, Any]]) -> float:
     return float(results.get("bare", {}).get("requests_per_s") or 0.0)
 
 
-def load_table(results: dict[str, dict[str, Any]]) -> str:
+def load_table(results: dict[str, dict[str, Any]], names: Sequence[str] = TARGETS) -> str:
     """One row per target: volume, latency percentiles, errors and the share of the ceiling."""
     ceiling = _ceiling(results)
     cells = [["target", "requests", "req/s", "p50 ms", "p95 ms", "p99 ms", "errors", "x bare"]]
-    for name in TARGETS:
+    for name in names:
         f = results.get(name)
         if f is None:
             cells.append([name, "not measured", *["-"] * 6])
@@ -693,11 +771,13 @@ def mix_table(checks: dict[str, dict[str, Any]]) -> str:
     return render_table(cells)
 
 
-def targets(results: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+def targets(
+    results: dict[str, dict[str, Any]], names: Sequence[str] = TARGETS
+) -> list[dict[str, Any]]:
     """PASS/FAIL of the issue's goals: answer >= half the ceiling, p99 < 50 ms, no errors."""
     ceiling = _ceiling(results)
     checks = []
-    for name in ("answer", "answer_new"):
+    for name in (n for n in names if kind(n) in ("answer", "answer_new")):
         rate = results.get(name, {}).get("requests_per_s")
         ratio = rate / ceiling if rate is not None and ceiling else None
         checks.append(
@@ -708,7 +788,7 @@ def targets(results: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
                 "pass": ratio is not None and ratio >= MIN_BARE_RATIO,
             }
         )
-    for name in ("answer", "answer_new", "search"):
+    for name in (n for n in names if kind(n) in ("answer", "answer_new", "search", "search_new")):
         p99 = (results.get(name, {}).get("latency_ms") or {}).get("p99")
         checks.append(
             {
@@ -718,7 +798,7 @@ def targets(results: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
                 "pass": p99 is not None and p99 < P99_LIMIT_MS,
             }
         )
-    for name in TARGETS:
+    for name in names:
         figures = results.get(name)
         errors = None if figures is None else figures["errors"] + figures["warmup_errors"]
         checks.append(
@@ -786,12 +866,13 @@ def serve_and_drive(
             log(f"{server.name} ready in {info['startup_s']} s ({watch.restarts} worker restarts)")
             try:
                 for target, mix in server.targets.items():
-                    if mix is not None and not target.endswith("_new"):  # the same mix
+                    unique = kind(target).endswith("_new")
+                    if mix is not None and not unique:  # x_new: the mix of x again
                         log(f"checking the {target} mix ({len(mix)} requests, one connection)")
-                        run.checks[target] = check_mix(server.port, mix, target)
+                        run.checks[target] = check_mix(server.port, mix, kind(target))
                     paths = tuple(r.path for r in mix) if mix else (server.ready,)
-                    unique = target.endswith("_new")
-                    load = Load(server.port, paths, args.warmup, args.seconds, unique)
+                    marker = SEARCH_MARKER if kind(target) == "search_new" else ANSWER_MARKER
+                    load = Load(server.port, paths, args.warmup, args.seconds, unique, marker)
                     log(f"driving {target} for {args.warmup:g} + {args.seconds:g} s ...")
                     run.results[target] = drive(load, args.clients, args.seed, watch)
             finally:
@@ -804,34 +885,49 @@ def serve_and_drive(
     return info
 
 
-def measure(mixes: dict[str, list[Request]], args: argparse.Namespace) -> Run:
-    """Prepare the knowledge base, then serve and drive each target in turn (bare first)."""
+def measure(
+    mixes: dict[str, list[Request]],
+    args: argparse.Namespace,
+    generated: Sequence[UnitDocument] | None = None,
+) -> Run:
+    """Prepare the knowledge base (the sample content, or the `generated` units), then serve
+    and drive each target in turn: bare first, then the knowledge base with each engine."""
     run = Run()
     common = ("--host", HOST, "--workers", str(args.workers), "--log-level", args.log_level)
-    bare_port, kb_port = free_port(), free_port()
-    servers = (
-        Server(
-            "bare",
-            (*BARE_UVICORN, "--port", str(bare_port), *common),
-            bare_port,
-            "/bare",
-            {"bare": None},
-        ),
-        Server(
-            "kb",
-            (*KB_CLI, "serve", "--port", str(kb_port), *common),
-            kb_port,
-            "/healthz",
-            {"answer": mixes["answer"], "answer_new": mixes["answer"], "search": mixes["search"]},
-        ),
-    )
+    names = target_names(args.targets, args.engines)
+    tagged = list(args.engines) != [DEFAULT_ENGINE]
+    servers: list[tuple[Server, str]] = []
+    if "bare" in names:
+        port = free_port()
+        command = (*BARE_UVICORN, "--port", str(port), *common)
+        servers.append((Server("bare", command, port, "/bare", {"bare": None}), DEFAULT_ENGINE))
+    sources = {
+        "answer": "answer",
+        "answer_new": "answer",
+        "search": "search",
+        "search_new": "search",
+    }
+    for engine in args.engines:
+        port = free_port()
+        wanted = {
+            name: mixes[sources[kind(name)]]
+            for name in names
+            if name != "bare" and (not tagged or name.endswith(f" [{engine}]"))
+        }
+        command = (*KB_CLI, "serve", "--port", str(port), *common)
+        name = f"kb [{engine}]" if tagged else "kb"
+        servers.append((Server(name, command, port, "/healthz", dict(wanted)), engine))
     with tempfile.TemporaryDirectory(prefix="kb-api-load-") as scratch:
         root = Path(scratch)
         env = kb_env(root / "data")
-        prepare(env)
-        for server in servers:
+        content = CONTENT if generated is None else write_content(generated, root / "content")
+        prepare(engine_env(env, args.engines[0]), content)
+        for engine in args.engines[1:]:
+            kb_command(engine_env(env, engine), "reindex")  # its index, before it serves
+        for server, engine in servers:
+            logs = root / f"{re.sub(r'[^a-z]+', '-', server.name).strip('-')}.log"
             run.servers[server.name] = serve_and_drive(
-                server, env, root / f"{server.name}.log", args, run
+                server, engine_env(env, engine), logs, args, run
             )
     return run
 
@@ -845,9 +941,34 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=42, help="seed for the mixes and their order")
     parser.add_argument("--log-level", default="warning", help="uvicorn log level of both")
     parser.add_argument("--json", type=Path, help="also write the figures as JSON here")
+    parser.add_argument(
+        "--engines",
+        default=DEFAULT_ENGINE,
+        help="comma-separated search engines to serve the knowledge base with (whoosh, tantivy)",
+    )
+    parser.add_argument(
+        "--units",
+        type=int,
+        help="serve this many generated English units (benchmarks/search_answer.py's corpus) "
+        "instead of the sample content",
+    )
+    parser.add_argument(
+        "--targets",
+        default=",".join(TARGETS),
+        help=f"comma-separated targets to drive, of {', '.join(ALL_TARGETS)} (search_new: the "
+        "search mix with a never-seen word in front, so no response comes from the cache)",
+    )
     args = parser.parse_args(argv)
     if args.workers < 1 or args.clients < 1 or args.seconds <= 0 or args.warmup < 0:
         parser.error("workers and clients must be at least 1, seconds positive")
+    args.engines = list(dict.fromkeys(e.strip() for e in args.engines.split(",") if e.strip()))
+    if not args.engines or set(args.engines) - set(ENGINES):
+        parser.error(f"engines are {', '.join(ENGINES)}")
+    args.targets = [t.strip() for t in args.targets.split(",") if t.strip()]
+    if not args.targets or set(args.targets) - set(ALL_TARGETS):
+        parser.error(f"targets are {', '.join(ALL_TARGETS)}")
+    if args.units is not None and args.units < MIX_UNITS:
+        parser.error(f"--units must be at least {MIX_UNITS}")
 
     # Imported here, not at the top: uvicorn's workers import this module for `bare_app`, and
     # the bare ceiling should not load the knowledge base's code (seconds of CPU, 100+ MB each).
@@ -855,12 +976,15 @@ def main(argv: list[str] | None = None) -> int:
     from renderers import registry
 
     rng = random.Random(args.seed)
-    batch = read_folder(CONTENT, channels=registry.names())
-    units = [s.document for s in batch.units]
-    mixes = {
-        "answer": answer_mix(shown_on(units, "chatbot"), rng),
-        "search": search_mix(shown_on(units, "web"), rng),
-    }
+    generated = None
+    if args.units is None:
+        units = [s.document for s in read_folder(CONTENT, channels=registry.names()).units]
+        chatbot, web = shown_on(units, "chatbot"), shown_on(units, "web")
+    else:
+        units = generated = generated_units(args.units, args.seed)
+        chatbot = rng.sample(shown_on(units, "chatbot"), MIX_UNITS)
+        web = rng.sample(shown_on(units, "web"), MIX_UNITS)
+    mixes = {"answer": answer_mix(chatbot, rng), "search": search_mix(web, rng)}
     facts = machine_facts()
     print(
         f"python {facts['python']} ({facts['implementation']}), {facts['cpu_count']} CPUs, "
@@ -872,19 +996,32 @@ def main(argv: list[str] | None = None) -> int:
         f"{args.seconds:g} s per target, seed {args.seed}"
     )
     print(f"content: {len(units)} units ({_tally(Counter(u.locale for u in units))})")
+    if generated is not None:
+        print(
+            f"  generated by benchmarks/search_answer.py (seed {args.seed}); the mixes are "
+            f"made of {MIX_UNITS} of them"
+        )
+    if args.engines != [DEFAULT_ENGINE]:
+        print(f"search engines (KB_SEARCH_ENGINE): {', '.join(args.engines)}")
+        if "search_new" not in args.targets:
+            print(
+                "note: the search mix repeats, so after its first pass search is answered from "
+                "the response cache; --targets ...,search_new measures the engines themselves"
+            )
     for what, mix in mixes.items():
         print(f"{what} mix: {len(mix)} requests ({_tally(Counter(r.locale for r in mix))})")
 
-    run = measure(mixes, args)
+    run = measure(mixes, args, generated)
     results, checks = run.results, run.checks
+    names = target_names(args.targets, args.engines)
 
     print()
-    print(load_table(results))
+    print(load_table(results, names))
     print()
     print(cpu_table(results))
     print()
     print(mix_table(checks))
-    verdicts = targets(results)
+    verdicts = targets(results, names)
     print()
     print(f"targets ({facts['cpu_count']}-core machine, client on the same cores):")
     print(targets_table(verdicts))
@@ -910,6 +1047,8 @@ def main(argv: list[str] | None = None) -> int:
             "warmup_s": args.warmup,
             "seconds": args.seconds,
             "seed": args.seed,
+            "engines": args.engines,
+            "units": args.units,
             "servers": run.servers,
             "results": results,
             "mixes": checks,
