@@ -23,7 +23,7 @@ from kb.search_text import (
     ALL_CHANNELS,
     BOOSTS,
     EMPTY,
-    QueryPlan,
+    Highlight,
     TermCounter,
     Vocabulary,
     by_locale,
@@ -179,8 +179,9 @@ class _LocaleIndex:
         if not found.count and len(clauses) > 1:
             anything = (_Must, self._any([pair for pairs in clauses for pair in pairs]))
             found = searcher.search(tantivy.Query.boolean_query([anything, *filters]), limit)
+        highlight = Highlight(self.language, plan.terms)
         hits = tuple(
-            self._hit(searcher, address, score, plan, query.staff)
+            self._hit(searcher, address, score, highlight, query.staff)
             for score, address in found.hits[: max(query.limit, 0)]
         )
         return SearchResults(hits=hits, total=found.count, did_you_mean=plan.did_you_mean)
@@ -190,11 +191,12 @@ class _LocaleIndex:
         searcher: tantivy.Searcher,
         address: tantivy.DocAddress,
         score: float,
-        plan: QueryPlan,
+        highlight: Highlight,
         staff: bool,
     ) -> SearchHit:
+        """The hit at `address`, shown from the fields stored with it."""
         stored = json.loads(searcher.doc(address).get_first(STORED))
-        return make_hit(stored, score, plan, self.language, staff)
+        return make_hit(stored, score, highlight, staff)
 
     def _any(self, pairs: list[tuple[str, str]]) -> tantivy.Query:
         """Units with any of the (field, term) pairs, scored as the sum of their boosted BM25."""

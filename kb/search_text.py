@@ -360,14 +360,16 @@ def _correctable(word: str) -> bool:
 
 
 def make_hit(
-    stored: Mapping[str, str], score: float, plan: QueryPlan, language: Language, staff: bool
+    stored: Mapping[str, str], score: float, highlight: Highlight, staff: bool
 ) -> SearchHit:
-    """A hit whose snippet shows the customer text (staff: or the better-matching notes)."""
-    terms = Highlight(language, plan.terms)
-    shown, matched = snippet(stored.get("text", ""), terms)
+    """A hit whose snippet shows the customer text (staff: or the better-matching notes).
+
+    `highlight` is the query's, shared by its hits (they repeat one another's words).
+    """
+    shown, matched = snippet(stored.get("text", ""), highlight)
     internal = stored.get("internal_text", "")
     if staff and internal:
-        other, other_matched = snippet(internal, terms)
+        other, other_matched = snippet(internal, highlight)
         if other_matched > matched or not stored.get("text"):
             shown = other
     return SearchHit(
@@ -382,7 +384,7 @@ def make_hit(
 class Highlight:
     """Which written words match a query's terms, remembered per spelling (a hit's text
     repeats its words, and hits share theirs: stemming each occurrence was most of the time
-    spent building snippets)."""
+    spent building snippets). One per query, used by all of its hits."""
 
     def __init__(self, language: Language, terms: frozenset[str]) -> None:
         self._language = language

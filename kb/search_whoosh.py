@@ -31,6 +31,7 @@ from kb.search_text import (
     ALL_CHANNELS,
     BOOSTS,
     EMPTY,
+    Highlight,
     TermCounter,
     Vocabulary,
     by_locale,
@@ -384,10 +385,9 @@ class _LocaleIndex:
             if not matched.any() and len(clauses) > 1:
                 matched, score = self._any_word(reader, clauses, visible)
             docs = _top(score, matched, query.limit)
-            language, staff = self.language, query.staff
+            highlight, staff = Highlight(self.language, plan.terms), query.staff
             hits = tuple(
-                make_hit(searcher.stored_fields(int(d)), score[d], plan, language, staff)
-                for d in docs
+                make_hit(searcher.stored_fields(int(d)), score[d], highlight, staff) for d in docs
             )
         return SearchResults(hits=hits, total=int(matched.sum()), did_you_mean=plan.did_you_mean)
 
