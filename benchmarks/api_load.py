@@ -901,22 +901,18 @@ def measure(
         port = free_port()
         command = (*BARE_UVICORN, "--port", str(port), *common)
         servers.append((Server("bare", command, port, "/bare", {"bare": None}), DEFAULT_ENGINE))
-    sources = {
-        "answer": "answer",
-        "answer_new": "answer",
-        "search": "search",
-        "search_new": "search",
-    }
     for engine in args.engines:
-        port = free_port()
-        wanted = {
-            name: mixes[sources[kind(name)]]
+        wanted: dict[str, list[Request] | None] = {  # x_new drives the mix of x
+            name: mixes[kind(name).removesuffix("_new")]
             for name in names
             if name != "bare" and (not tagged or name.endswith(f" [{engine}]"))
         }
-        command = (*KB_CLI, "serve", "--port", str(port), *common)
+        if not wanted:
+            continue
+        port = free_port()
+        serve = (*KB_CLI, "serve", "--port", str(port), *common)
         name = f"kb [{engine}]" if tagged else "kb"
-        servers.append((Server(name, command, port, "/healthz", dict(wanted)), engine))
+        servers.append((Server(name, serve, port, "/healthz", wanted), engine))
     with tempfile.TemporaryDirectory(prefix="kb-api-load-") as scratch:
         root = Path(scratch)
         env = kb_env(root / "data")

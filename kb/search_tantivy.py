@@ -176,7 +176,7 @@ class _LocaleIndex:
         limit = max(query.limit, 1)  # tantivy refuses 0; the hits are cut below
         words = [(_Must, self._any(pairs)) for pairs in clauses]
         found = searcher.search(tantivy.Query.boolean_query([*words, *filters]), limit)
-        if not found.count and len(clauses) > 1:
+        if not _count(found) and len(clauses) > 1:
             anything = (_Must, self._any([pair for pairs in clauses for pair in pairs]))
             found = searcher.search(tantivy.Query.boolean_query([anything, *filters]), limit)
         highlight = Highlight(self.language, plan.terms)
@@ -184,7 +184,7 @@ class _LocaleIndex:
             self._hit(searcher, address, score, highlight, query.staff)
             for score, address in found.hits[: max(query.limit, 0)]
         )
-        return SearchResults(hits=hits, total=found.count, did_you_mean=plan.did_you_mean)
+        return SearchResults(hits=hits, total=_count(found), did_you_mean=plan.did_you_mean)
 
     def _hit(
         self,
@@ -195,7 +195,7 @@ class _LocaleIndex:
         staff: bool,
     ) -> SearchHit:
         """The hit at `address`, shown from the fields stored with it."""
-        stored = json.loads(searcher.doc(address).get_first(STORED))
+        stored = json.loads(searcher.doc(address)[STORED][0])
         return make_hit(stored, score, highlight, staff)
 
     def _any(self, pairs: list[tuple[str, str]]) -> tantivy.Query:
@@ -235,6 +235,11 @@ class _LocaleIndex:
     def _term(self, field: str, value: str) -> tantivy.Query:
         """An exact keyword match."""
         return tantivy.Query.term_query(self._schema, field, value, index_option="basic")
+
+
+def _count(found: tantivy.SearchResult) -> int:
+    """How many documents matched in all (tantivy counts them when asked to, by default)."""
+    return int(found.count)  # type: ignore[attr-defined]  # missing from tantivy's stubs
 
 
 class TantivyIndex:
