@@ -164,7 +164,8 @@ class _LocaleIndex:
 
     def search(self, query: SearchQuery) -> SearchResults:
         """Ranked, filtered, highlighted hits for `query`: every word if some unit has them
-        all, else any word (as Whoosh's engine does)."""
+        all, else any word, as in Whoosh's engine (whose fallback adds a small bonus per word
+        matched; summed BM25 already ranks units matching more words higher)."""
         searcher = self._searcher
         if searcher is None:
             raise RuntimeError("search index is closed")

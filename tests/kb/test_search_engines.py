@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 from cli.main import app
 from importers import read_folder
 from kb import ConfigError, KnowledgeBase
-from kb.search import get_engine
+from kb.search import IndexedUnit, get_engine
 from kb.settings import DEFAULT_CHANNELS, Settings
 from tests.conftest import SAMPLE_CONTENT, make_unit
 
@@ -66,6 +66,24 @@ def test_a_missing_tantivy_package_says_how_to_install_it(
 def test_an_unknown_engine_names_the_available_ones() -> None:
     with pytest.raises(ConfigError, match="available: whoosh, tantivy"):
         get_engine("lucene")
+
+
+def test_both_engines_save_the_same_vocabulary(tmp_path: Path) -> None:
+    # Typo correction and completion read it: the same words, so the same suggestions.
+    units = [
+        IndexedUnit("a", "en", "Roaming abroad", ("is roaming free",), "Roaming costs.",
+                    "Note zebrafinch.", ("Travel",), "plans", "public", None),
+        IndexedUnit("b", "ru", "Баланс", (), "Проверьте баланс.", "", (), None, "internal", ()),
+    ]  # fmt: skip
+    saved = {}
+    for name in ENGINES:
+        get_engine(name).build(units, tmp_path / name)
+        saved[name] = sorted(
+            (str(p.relative_to(tmp_path / name)), p.read_bytes())
+            for p in (tmp_path / name).glob("locale-*/vocabulary.json")
+        )
+    assert saved["whoosh"] == saved["tantivy"]
+    assert len(saved["tantivy"]) == 2
 
 
 def test_a_tantivy_knowledge_base_builds_its_own_release_folder(
