@@ -22,20 +22,17 @@ from kb.search import IndexedUnit, SearchHit, SearchQuery, SearchResults
 from kb.search_text import (
     ALL_CHANNELS,
     BOOSTS,
-    EMPTY,
     Highlight,
+    ReleaseIndex,
     TermCounter,
     Vocabulary,
-    by_locale,
+    build_locales,
     is_internal,
     load_vocabularies,
-    locale_key,
     make_hit,
-    new_index_directory,
+    open_locales,
     plan_query,
-    read_manifest,
     save_vocabulary,
-    write_manifest,
 )
 
 __all__ = ["TantivyEngine", "TantivyIndex"]
@@ -68,22 +65,14 @@ class TantivyEngine:
 
     def build(self, units: Iterable[IndexedUnit], directory: Path) -> None:
         """Write every unit into `directory` (must be empty or absent), grouped by locale."""
-        directory = new_index_directory(directory)
-        locales = {}
-        for number, (locale, language, group) in enumerate(by_locale(units)):
-            folder = f"locale-{number}"
-            _build_locale(group, language, directory / folder)
-            locales[locale] = {"folder": folder, "language": language.code, "units": len(group)}
-        write_manifest(directory, self.name, FORMAT, locales)
+        build_locales(
+            units, directory, engine=self.name, format_version=FORMAT, build=_build_locale
+        )
 
     def open(self, directory: Path) -> TantivyIndex:
         """Open an index `build` wrote, with its vocabularies."""
-        locales = read_manifest(Path(directory), self.name, FORMAT)
         return TantivyIndex(
-            {
-                locale: _LocaleIndex.load(folder, language)
-                for locale, (folder, language) in locales.items()
-            }
+            open_locales(directory, engine=self.name, format_version=FORMAT, load=_LocaleIndex.load)
         )
 
 
@@ -243,20 +232,5 @@ def _count(found: tantivy.SearchResult) -> int:
     return int(found.count)  # type: ignore[attr-defined]  # missing from tantivy's stubs
 
 
-class TantivyIndex:
-    """An opened index of one release: every locale, searchable from several threads."""
-
-    def __init__(self, locales: dict[str, _LocaleIndex]) -> None:
-        self._locales = locales
-
-    def search(self, query: SearchQuery) -> SearchResults:
-        """Ranked hits for `query` in its locale (a locale with no units finds nothing)."""
-        locale = self._locales.get(locale_key(query.locale))
-        if locale is None or not query.text.strip():
-            return EMPTY
-        return locale.search(query)
-
-    def close(self) -> None:
-        """Release every locale's files (again: nothing)."""
-        for locale in self._locales.values():
-            locale.close()
+class TantivyIndex(ReleaseIndex["_LocaleIndex"]):
+    """An opened tantivy index of one release: every locale, searchable from several threads."""

@@ -13,10 +13,10 @@ import html
 import json
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, Protocol, TypeVar
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
@@ -34,14 +34,17 @@ __all__ = [
     "Clause",
     "Highlight",
     "QueryPlan",
+    "ReleaseIndex",
     "TermCounter",
     "Vocabulary",
+    "build_locales",
     "by_locale",
     "is_internal",
     "load_vocabularies",
     "locale_key",
     "make_hit",
     "new_index_directory",
+    "open_locales",
     "plan_query",
     "read_manifest",
     "save_vocabulary",
@@ -136,6 +139,67 @@ def read_manifest(
             raise ConfigError(f"search index in {directory} used another analyzer; rebuild it")
         locales[locale] = (directory / entry["folder"], language)
     return locales
+
+
+class LocaleSearch(Protocol):
+    """One locale's opened index, as an engine loads it."""
+
+    def search(self, query: SearchQuery) -> SearchResults:
+        """Ranked hits for `query` (its text is not blank)."""
+        ...
+
+    def close(self) -> None:
+        """Release its files."""
+        ...
+
+
+L = TypeVar("L", bound=LocaleSearch)
+
+
+def build_locales(
+    units: Iterable[IndexedUnit],
+    directory: Path,
+    *,
+    engine: str,
+    format_version: int,
+    build: Callable[[list[IndexedUnit], Language, Path], None],
+) -> None:
+    """Write each locale's units with `build`, in a folder of its own in the empty
+    `directory`, then the manifest saying where each is (the same layout for every engine)."""
+    directory = new_index_directory(directory)
+    locales = {}
+    for number, (locale, language, group) in enumerate(by_locale(units)):
+        folder = f"locale-{number}"
+        build(group, language, directory / folder)
+        locales[locale] = {"folder": folder, "language": language.code, "units": len(group)}
+    write_manifest(directory, engine, format_version, locales)
+
+
+def open_locales(
+    directory: Path, *, engine: str, format_version: int, load: Callable[[Path, Language], L]
+) -> dict[str, L]:
+    """Each locale's index that `build_locales` wrote, opened with `load`."""
+    locales = read_manifest(Path(directory), engine, format_version)
+    return {locale: load(folder, language) for locale, (folder, language) in locales.items()}
+
+
+class ReleaseIndex(Generic[L]):
+    """An opened index of one release: every locale, searchable from several threads."""
+
+    def __init__(self, locales: Mapping[str, L]) -> None:
+        self._locales = dict(locales)
+
+    def search(self, query: SearchQuery) -> SearchResults:
+        """Ranked hits for `query` in its locale (a locale with no units finds nothing)."""
+        locale = self._locales.get(locale_key(query.locale))
+        if locale is None or not query.text.strip():
+            return EMPTY
+        return locale.search(query)
+
+    def close(self) -> None:
+        """Release every locale's files."""
+        for locale in self._locales.values():
+            locale.close()
 
 
 class TermCounter:
