@@ -9,21 +9,27 @@ from __future__ import annotations
 
 import re
 from html import escape
-from pathlib import Path
+from pathlib import Path as FilePath
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, HTTPException, Path, Query
 from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Scope
 
+from api.caching import rendered
 from api.deps import KBDep
+from kb import KnowledgeBase
+from kb.errors import UnitNotFound
+from renderers import registry
+from renderers.checks import enabled_renderers
 from renderers.faq import faq_page, faq_units
 
 __all__ = ["STATIC_DIR", "AssetFiles", "router"]
 
-STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
+STATIC_DIR = FilePath(__file__).resolve().parent.parent / "static"
 
 router = APIRouter(include_in_schema=False)
 
@@ -99,6 +105,7 @@ _FAQ_WORDS = {
         "show": "Show",
         "empty": "There are no questions here yet.",
         "release": "Release {}",
+        "back": "All questions",
     },
     "ru": {
         "title": "Частые вопросы",
@@ -107,6 +114,7 @@ _FAQ_WORDS = {
         "show": "Показать",
         "empty": "Здесь пока нет вопросов.",
         "release": "Выпуск {}",
+        "back": "Все вопросы",
     },
 }
 #: How the web renderer links another unit; on this page such a link is an anchor of /faq.
@@ -137,6 +145,7 @@ async def web_faq(
     category: Annotated[str | None, Query(max_length=200)] = None,
 ) -> HTMLResponse:
     """The public FAQ as a plain web page: the widget's fallback link, and crawlable."""
+    _public(kb)
     snap = kb.services().snapshot
     served = kb.served_locale(snap, locale)
     words = _FAQ_WORDS.get(served[:2].lower(), _FAQ_WORDS["en"])
@@ -159,6 +168,45 @@ async def web_faq(
         f'<select id="kb-category" name="category"><option value="">{escape(words["all"])}</option>'
         f'{options}</select>\n<button type="submit">{escape(words["show"])}</button></form>\n'
         f"{body}"
+        f'<p class="kb-release">{escape(words["release"].format(snap.number))}</p>\n'
+        "</main>\n</body>\n</html>\n"
+    )
+    return HTMLResponse(
+        html,
+        headers={"Cache-Control": "public, no-cache", "X-KB-Version": str(snap.number)},
+    )
+
+
+def _public(kb: KnowledgeBase) -> None:
+    """Public pages serve only a knowledge base open to anonymous readers."""
+    if not kb.settings.anonymous_access:
+        raise HTTPException(403, "this knowledge base is not public (KB_ANONYMOUS_ACCESS=false)")
+
+
+@router.get("/units/{unit_id}", response_class=HTMLResponse)
+async def web_unit(
+    unit_id: Annotated[str, Path(max_length=200)],
+    kb: KBDep,
+    request: Request,
+    locale: Annotated[str | None, Query(max_length=35)] = None,
+) -> HTMLResponse:
+    """One public answer as a web page: where the web channel's and the chatbot's links to a
+    unit (`/units/ID?locale=L`) lead."""
+    _public(kb)
+    snap = kb.services().snapshot
+    served = kb.served_locale(snap, locale, unit_id)
+    unit = snap.unit(unit_id, served)
+    renderer = registry.get("web")
+    if not enabled_renderers(unit, [renderer]):
+        raise UnitNotFound(f"no unit '{unit_id}' on the web")
+    words = _FAQ_WORDS.get(served[:2].lower(), _FAQ_WORDS["en"])
+    title = unit.document.title
+    html = (
+        f'<!doctype html>\n<html lang="{escape(served)}">\n<head><meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{escape(title)}</title>\n<style>{_FAQ_STYLE}</style></head>\n<body>\n<main>\n"
+        f"<h1>{escape(title)}</h1>\n{rendered(request, snap, unit, renderer).body}"
+        f'<p><a href="/faq?locale={escape(served)}">{escape(words["back"])}</a></p>\n'
         f'<p class="kb-release">{escape(words["release"].format(snap.number))}</p>\n'
         "</main>\n</body>\n</html>\n"
     )

@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from fastapi.testclient import TestClient
+
+from api import create_app
+from importers import read_folder
+from kb import KnowledgeBase
+from kb.settings import DEFAULT_CHANNELS, Settings
+from tests.conftest import SAMPLE_CONTENT
 
 
 @pytest.mark.parametrize("page", ["panel.html", "editor.html", "PANEL.HTML"])
@@ -42,3 +50,45 @@ def test_widget_script_is_javascript_and_cacheable(api: TestClient) -> None:
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/javascript")
     assert "max-age" in response.headers["Cache-Control"]
+
+
+@pytest.fixture
+def sample(kb: KnowledgeBase) -> KnowledgeBase:
+    kb.import_content(read_folder(SAMPLE_CONTENT, channels=DEFAULT_CHANNELS), author="t")
+    kb.publish(author="t")
+    return kb
+
+
+def test_a_unit_link_of_the_web_and_chatbot_channels_is_a_public_page(
+    api: TestClient, sample: KnowledgeBase
+) -> None:
+    more_url = api.get("/api/v1/units/lost-or-stolen-phone", params={"channel": "chatbot"}).json()[
+        "more_url"
+    ]
+    page = api.get(more_url)
+    assert page.status_code == 200
+    assert page.headers["content-type"].startswith("text/html")
+    assert "<h1>My phone has been lost or stolen</h1>" in page.text
+    web = api.get("/api/v1/units/lost-or-stolen-phone", params={"channel": "web"}).json()
+    assert web["content"] in page.text
+    assert "kb-internal" not in page.text and "Bar the SIM first" not in page.text
+    assert page.headers["X-KB-Version"] == "1"
+
+
+def test_internal_units_and_unknown_ids_have_no_public_page(
+    api: TestClient, sample: KnowledgeBase
+) -> None:
+    internal = api.get("/units/goodwill-credit-policy", params={"locale": "en"})
+    missing = api.get("/units/no-such-unit")
+    assert internal.status_code == 404 and "Goodwill" not in internal.text
+    assert missing.status_code == 404
+
+
+def test_public_pages_close_with_anonymous_access(settings: Settings) -> None:
+    closed = replace(settings, anonymous_access=False)
+    with KnowledgeBase.open(closed) as kb:
+        kb.import_content(read_folder(SAMPLE_CONTENT, channels=DEFAULT_CHANNELS), author="t")
+        kb.publish(author="t")
+        with TestClient(create_app(kb)) as client:
+            assert client.get("/faq").status_code == 403
+            assert client.get("/units/check-balance").status_code == 403
