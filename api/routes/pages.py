@@ -148,7 +148,7 @@ async def web_faq(
     _public(kb)
     snap = kb.services().snapshot
     served = kb.served_locale(snap, locale)
-    words = _FAQ_WORDS.get(served[:2].lower(), _FAQ_WORDS["en"])
+    words = _words(served)
     page = faq_page(snap, served, category=category or None)
     heading = f"{words['title']}: {category}" if category else words["title"]
     categories = sorted({c for u in faq_units(snap, served) if (c := u.document.category)})
@@ -158,23 +158,14 @@ async def web_faq(
     )
     listed = frozenset(page.unit_ids)
     body = _faq_links(page.html, served, listed) if listed else f"<p>{escape(words['empty'])}</p>\n"
-    html = (
-        f'<!doctype html>\n<html lang="{escape(served)}">\n<head><meta charset="utf-8">\n'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>{escape(heading)}</title>\n<style>{_FAQ_STYLE}</style></head>\n<body>\n<main>\n"
-        f"<h1>{escape(heading)}</h1>\n"
+    content = (
         f'<form class="kb-filter" method="get"><input type="hidden" name="locale" '
         f'value="{escape(served)}">\n<label for="kb-category">{escape(words["category"])}</label>\n'
         f'<select id="kb-category" name="category"><option value="">{escape(words["all"])}</option>'
         f'{options}</select>\n<button type="submit">{escape(words["show"])}</button></form>\n'
         f"{body}"
-        f'<p class="kb-release">{escape(words["release"].format(snap.number))}</p>\n'
-        "</main>\n</body>\n</html>\n"
     )
-    return HTMLResponse(
-        html,
-        headers={"Cache-Control": "public, no-cache", "X-KB-Version": str(snap.number)},
-    )
+    return _public_page(served, heading, content, snap.number)
 
 
 def _public(kb: KnowledgeBase) -> None:
@@ -199,18 +190,30 @@ async def web_unit(
     renderer = registry.get("web")
     if not enabled_renderers(unit, [renderer]):
         raise UnitNotFound(f"no unit '{unit_id}' on the web")
-    words = _FAQ_WORDS.get(served[:2].lower(), _FAQ_WORDS["en"])
-    title = unit.document.title
+    back = _words(served)["back"]
+    content = (
+        f"{rendered(request, snap, unit, renderer).body}"
+        f'<p><a href="/faq?locale={escape(served)}">{escape(back)}</a></p>\n'
+    )
+    return _public_page(served, unit.document.title, content, snap.number)
+
+
+def _words(locale: str) -> dict[str, str]:
+    """The public pages' words in the language of the content they show (English otherwise)."""
+    return _FAQ_WORDS.get(locale[:2].lower(), _FAQ_WORDS["en"])
+
+
+def _public_page(locale: str, heading: str, content: str, release: int | None) -> HTMLResponse:
+    """A public page: `heading`, then `content` (safe HTML), then the release it shows."""
+    words = _words(locale)
     html = (
-        f'<!doctype html>\n<html lang="{escape(served)}">\n<head><meta charset="utf-8">\n'
+        f'<!doctype html>\n<html lang="{escape(locale)}">\n<head><meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>{escape(title)}</title>\n<style>{_FAQ_STYLE}</style></head>\n<body>\n<main>\n"
-        f"<h1>{escape(title)}</h1>\n{rendered(request, snap, unit, renderer).body}"
-        f'<p><a href="/faq?locale={escape(served)}">{escape(words["back"])}</a></p>\n'
-        f'<p class="kb-release">{escape(words["release"].format(snap.number))}</p>\n'
+        f"<title>{escape(heading)}</title>\n<style>{_FAQ_STYLE}</style></head>\n<body>\n<main>\n"
+        f"<h1>{escape(heading)}</h1>\n{content}"
+        f'<p class="kb-release">{escape(words["release"].format(release))}</p>\n'
         "</main>\n</body>\n</html>\n"
     )
     return HTMLResponse(
-        html,
-        headers={"Cache-Control": "public, no-cache", "X-KB-Version": str(snap.number)},
+        html, headers={"Cache-Control": "public, no-cache", "X-KB-Version": str(release)}
     )
