@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
 
-from kb.markdown import body_text, has_body_text, parse_body, remember_body_text
+from kb.markdown import body_text, has_body_text, parse_body_text, remember_body_text
 from kb.matcher import (
     Candidate,
     Example,
@@ -357,11 +357,7 @@ def _train_all(examples: dict[str, list[Example]], folder: Path) -> None:
 def _parse_all(bodies: list[str]) -> list[tuple[str, str]]:
     """Each body's public and internal words (module-level, so a child process can run it),
     keeping no tokens: the child renders nothing."""
-    found = []
-    for body in bodies:
-        parsed = parse_body.__wrapped__(body)
-        found.append((parsed.public_text, parsed.internal_text))
-    return found
+    return [parse_body_text(body) for body in bodies]
 
 
 class _SharedParse:
