@@ -11,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.deps import KBDep
 from api.schemas import ProblemOut
-from kb.keys import Caller, Role
+from kb.store.keys import Caller, Role
 
 __all__ = [
     "ANONYMOUS",

@@ -11,8 +11,8 @@ from typing import Generic, TypeVar
 from fastapi import Request, Response
 from pydantic import BaseModel
 
-from kb.keys import Caller
-from kb.snapshot import Snapshot, StoredUnit
+from kb.store.keys import Caller
+from kb.store.snapshot import Snapshot, StoredUnit
 from renderers.base import RenderContext, Renderer, Rendering
 
 __all__ = [

@@ -12,7 +12,7 @@ from starlette.exceptions import HTTPException
 from starlette.routing import Match
 
 from kb.errors import ConfigError, InvalidContent, KBError, NotFound, VersionConflict
-from kb.publishing import PublishBlocked
+from kb.releases.publishing import PublishBlocked
 
 __all__ = ["PROBLEM_JSON", "install_error_handlers", "problem"]
 

@@ -461,7 +461,7 @@ class SnippetIn(SnippetUpdate):
     model_config = _examples(
         {"name": "support_phone", "locale": "en", "type": "phone", "value": "+1 800 555 0100"}
     )
-    # The rules kb.snippets.validate_snippet applies, so the document shows them.
+    # The rules kb.content.snippets.validate_snippet applies, so the document shows them.
     name: str = Field(min_length=1, max_length=200, pattern=r"^[a-z][a-z0-9_]*$")
     locale: str = Field(min_length=2, max_length=35, pattern=r"^[a-z]{2,3}(-[A-Z]{2})?$")
 

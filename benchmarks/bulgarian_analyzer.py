@@ -4,7 +4,7 @@ Each article of the Microsoft 365 help corpus is indexed without its heading and
 its front-matter title and, separately, that first sentence are then used as queries. A query
 "hits" when its own article ranks first (hit@1) or in the top five (hit@5). Candidates differ only
 in how words become terms: no stemming, truncation to N letters, the light Bulgarian stemmer of
-kb/analysis.py, Snowball Russian. Ranking is plain BM25 (bm25s, k1=1.2, b=0.75, Whoosh's
+kb/search/analysis.py, Snowball Russian. Ranking is plain BM25 (bm25s, k1=1.2, b=0.75, Whoosh's
 defaults), an OR of the query's terms, so the comparison isolates the analyzer.
 
     python benchmarks/bulgarian_analyzer.py [--locale bg-BG|ru-RU] [--markdown PATH]
@@ -25,7 +25,7 @@ from pathlib import Path
 import bm25s
 import numpy as np
 
-from kb.analysis import (
+from kb.search.analysis import (
     BULGARIAN_STEM_LENGTH,
     Language,
     bulgarian_light_stem,
@@ -170,14 +170,14 @@ def candidates(locale: str) -> Iterator[Candidate]:
                 lambda w, n=n: None if w in stop else bulgarian_light_stem(w)[:n],
             )
         yield Candidate(
-            f"light stemmer capped at {BULGARIAN_STEM_LENGTH} (kb.analysis)",
+            f"light stemmer capped at {BULGARIAN_STEM_LENGTH} (kb.search.analysis)",
             lambda w: None if w in stop else bulgarian_stem(w),
             chosen=True,
         )
         yield Candidate("same, no stoplist", bulgarian_stem)
     if language.code == "ru":
         yield Candidate(
-            "Snowball Russian (kb.analysis)",
+            "Snowball Russian (kb.search.analysis)",
             lambda w: None if w in stop else russian_stem(w),
             chosen=True,
         )

@@ -28,7 +28,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from kb.evaluation import (
+from kb.evaluation.runs import (
     IntentReport,
     LabelledRow,
     Prediction,
@@ -143,7 +143,7 @@ def linear_svc_top1(train: list[LabelledRow], test: list[LabelledRow]) -> float:
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.svm import LinearSVC
 
-    from kb.matcher import normalize_text
+    from kb.answers.matcher import normalize_text
 
     words = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True)
     chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True)
@@ -195,7 +195,7 @@ def run_faq(data: Path) -> dict[str, Any]:
 
 def _stemmers(locale: str) -> dict[str, Callable[[str], str] | None]:
     """Plain BM25, plus BM25 with the stemmer our own index uses for the language."""
-    from kb.analysis import language_for
+    from kb.search.analysis import language_for
 
     stem = language_for(locale).stem
     return {"bm25s": None, **({"bm25s+stem": stem} if stem else {})}
@@ -409,7 +409,7 @@ def markdown(results: dict[str, Any]) -> str:
         "right entry; `search` ranks the same queries with `kb.search`. Correct no_answer: "
         "share of unanswerable queries that got `no_answer` (a clarify is not counted).",
         "- Not blind: the matcher's confidence mix and default thresholds were fitted on "
-        "cross-validated candidates of these same public training sets (kb/matcher.py, "
+        "cross-validated candidates of these same public training sets (kb/answers/matcher.py, "
         "benchmarks/matcher_tuning.py); only the held-out test splits are unseen. `total s` is "
         "the whole data set (read, import, publish with index and matcher build, every "
         "question).",
@@ -417,7 +417,7 @@ def markdown(results: dict[str, Any]) -> str:
         "whose title is a neutral `Article N`. Articles sharing a heading are all relevant. "
         "bm25s runs on the same text (title + public text of the body) with a \\w+ tokenizer "
         "(bm25s+stem: plus the stemmer our own index uses for the language, from "
-        "kb/analysis.py: Snowball for ru, the light stemmer for bg).",
+        "kb/search/analysis.py: Snowball for ru, the light stemmer for bg).",
         "",
         "## Against the published anchors (fine-tuned BERT, GPU)",
         "",

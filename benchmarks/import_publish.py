@@ -48,9 +48,9 @@ from kb import (
     SnippetType,
     UnitDocument,
 )
-from kb.models import UnitRevision
+from kb.content.snippets import dump_snippet_file
 from kb.settings import DEFAULT_CHANNELS, normalize_database_url
-from kb.snippets import dump_snippet_file
+from kb.store.models import UnitRevision
 
 T = TypeVar("T")
 

@@ -1,4 +1,4 @@
-"""Benchmark and tuning of the intent matcher (kb/matcher.py) on the shared dev data.
+"""Benchmark and tuning of the intent matcher (kb/answers/matcher.py) on the shared dev data.
 
 Uses only the train / dev files of ../shared/datasets (never the held-out test splits):
 
@@ -46,7 +46,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import f1_score
 from sklearn.model_selection import StratifiedKFold, train_test_split
 
-from kb.matcher import (
+from kb.answers.matcher import (
     _OFFER_SHARE,
     Example,
     IntentMatcher,

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from importers import read_folder
 from kb import Snapshot, SnippetDocument, SnippetType, StoredUnit, UnitDocument
-from kb.markdown import parse_body
+from kb.content.markdown import parse_body
 from renderers import registry
 from renderers.base import RenderContext
 from renderers.checks import check_snapshot

@@ -64,9 +64,10 @@ from typing import Any, TypeVar
 from report import machine_facts, render_table
 from typos import typo
 
-from kb import ContentBatch, KnowledgeBase, Settings, SourcedUnit, UnitDocument, answers
-from kb.answers import ReleaseServices, training_examples
-from kb.matcher import IntentMatcher, Status
+from kb import ContentBatch, KnowledgeBase, Settings, SourcedUnit, UnitDocument
+from kb.answers import services as answers
+from kb.answers.matcher import IntentMatcher, Status
+from kb.answers.services import ReleaseServices, training_examples
 from kb.search import IndexedUnit, get_engine, indexed_units
 from renderers.checks import publish_gate
 
@@ -509,12 +510,12 @@ def russian_queries(
 
 #: Code whose speed this measures; their hashes tell apart runs of different versions.
 SOURCES = (
-    "kb/matcher.py",
-    "kb/answers.py",
-    "kb/search_whoosh.py",
-    "kb/search_tantivy.py",
-    "kb/search_text.py",
-    "kb/analysis.py",
+    "kb/answers/matcher.py",
+    "kb/answers/services.py",
+    "kb/search/whoosh_engine.py",
+    "kb/search/tantivy_engine.py",
+    "kb/search/text.py",
+    "kb/search/analysis.py",
 )
 #: The engine the service uses unless told otherwise (its columns are named as before).
 DEFAULT_ENGINE = "whoosh"

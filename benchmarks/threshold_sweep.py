@@ -18,8 +18,8 @@ import time
 from dataclasses import asdict
 from pathlib import Path
 
-from kb.evaluation import LabelledRow, read_labelled_csv
-from kb.matcher import Candidate, Example, IntentMatcher, Status, Thresholds, _decide
+from kb.answers.matcher import Candidate, Example, IntentMatcher, Status, Thresholds, _decide
+from kb.evaluation.runs import LabelledRow, read_labelled_csv
 
 DATASETS = Path(__file__).resolve().parents[2] / "shared" / "datasets"
 SETTINGS = (

@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 
 from kb.errors import KBError
-from kb.evaluation import (
+from kb.evaluation.runs import (
     FaqReport,
     IntentReport,
     LabelledRow,
@@ -257,9 +257,9 @@ def _print_search(reports: list[SearchReport], path: Path, as_json: bool) -> Non
 
 def _print_self(locale: str | None, as_json: bool) -> None:
     """Cross-validate the published units' example questions, per locale."""
-    from kb.answers import training_examples
+    from kb.answers.matcher import self_evaluation
+    from kb.answers.services import training_examples
     from kb.knowledge_base import KnowledgeBase
-    from kb.matcher import self_evaluation
 
     try:
         with KnowledgeBase.open(Settings.from_env()) as kb:

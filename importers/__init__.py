@@ -8,7 +8,7 @@ from pathlib import Path
 from importers.content_folder import read_folder
 from importers.csv_qa import read_csv
 from importers.export import ExportReport, export_snapshot
-from kb.importing import ContentBatch
+from kb.store.importing import ContentBatch
 
 __all__ = ["ExportReport", "export_snapshot", "read_csv", "read_folder", "read_path"]
 

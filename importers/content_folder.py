@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from kb.document import parse_unit, validate_locale
+from kb.content.document import parse_unit, validate_locale
+from kb.content.snippets import parse_snippet_file
 from kb.errors import InvalidContent, Problem
-from kb.importing import ContentBatch, SourcedUnit
-from kb.snippets import parse_snippet_file
+from kb.store.importing import ContentBatch, SourcedUnit
 
 __all__ = ["SNIPPETS_DIR", "read_folder", "unit_files"]
 

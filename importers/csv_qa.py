@@ -6,9 +6,9 @@ import csv
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kb.document import UnitDocument, validate_locale, validate_slug
+from kb.content.document import UnitDocument, validate_locale, validate_slug
 from kb.errors import InvalidContent, Problem
-from kb.importing import ContentBatch, SourcedUnit
+from kb.store.importing import ContentBatch, SourcedUnit
 
 __all__ = ["COLUMNS", "read_csv"]
 

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from importers.content_folder import SNIPPETS_DIR
+from kb.content.snippets import SnippetDocument, dump_snippet_file
 from kb.errors import InvalidContent, Problem
-from kb.snapshot import Snapshot, StoredUnit
-from kb.snippets import SnippetDocument, dump_snippet_file
+from kb.store.snapshot import Snapshot, StoredUnit
 
 __all__ = ["ExportReport", "export_snapshot", "unit_path"]
 

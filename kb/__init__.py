@@ -1,6 +1,7 @@
 """The knowledge-base domain: content units, revisions, snippets and releases."""
 
-from kb.document import UnitDocument, parse_unit
+from kb.content.document import UnitDocument, parse_unit
+from kb.content.snippets import SnippetDocument, SnippetType
 from kb.errors import (
     ConfigError,
     InvalidContent,
@@ -13,13 +14,12 @@ from kb.errors import (
     UnitNotFound,
     VersionConflict,
 )
-from kb.importing import ContentBatch, ImportReport, SourcedUnit
 from kb.knowledge_base import KnowledgeBase
-from kb.publishing import PublishBlocked, PublishPlan
+from kb.releases.publishing import PublishBlocked, PublishPlan
 from kb.settings import Settings
-from kb.snapshot import Snapshot, StoredUnit
-from kb.snippets import SnippetDocument, SnippetType
-from kb.store import SaveOutcome, SaveResult
+from kb.store.importing import ContentBatch, ImportReport, SourcedUnit
+from kb.store.revisions import SaveOutcome, SaveResult
+from kb.store.snapshot import Snapshot, StoredUnit
 
 __all__ = [
     "ConfigError",

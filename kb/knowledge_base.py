@@ -13,10 +13,11 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from kb.answers import Answer, ReleaseServices, prepare_build, routing_regressions
-from kb.db import Database
-from kb.document import UnitDocument, parse_unit
-from kb.draft_state import DraftState, refresh_drafts
+from kb.answers.matcher import Thresholds
+from kb.answers.services import Answer, ReleaseServices, prepare_build, routing_regressions
+from kb.content.document import UnitDocument, parse_unit
+from kb.content.markdown import has_body_text, remember_body_text
+from kb.content.snippets import SnippetDocument, validate_snippet
 from kb.errors import (
     InvalidContent,
     ReleaseNotFound,
@@ -24,18 +25,16 @@ from kb.errors import (
     UnitNotFound,
     VersionConflict,
 )
-from kb.following import ReleaseFollower
-from kb.importing import ContentBatch, ImportReport, import_batch
-from kb.keys import Caller, NewKey, Role, create_key, list_keys, revoke_key, verify_key
-from kb.markdown import has_body_text, remember_body_text
-from kb.matcher import Thresholds
-from kb.models import ApiKey, Release, SnippetRevision, UnitRevision
-from kb.publishing import GateFinding, PublishGate, PublishPlan, publish, rollback
+from kb.releases.draft_state import DraftState, refresh_drafts
+from kb.releases.following import ReleaseFollower
+from kb.releases.publishing import GateFinding, PublishGate, PublishPlan, publish, rollback
 from kb.search import SearchQuery, SearchResults, get_engine
 from kb.settings import Settings
-from kb.snapshot import Snapshot, StoredUnit
-from kb.snippets import SnippetDocument, validate_snippet
-from kb.store import (
+from kb.store.db import Database
+from kb.store.importing import ContentBatch, ImportReport, import_batch
+from kb.store.keys import Caller, NewKey, Role, create_key, list_keys, revoke_key, verify_key
+from kb.store.models import ApiKey, Release, SnippetRevision, UnitRevision
+from kb.store.revisions import (
     SaveResult,
     current_release,
     draft_snapshot,
@@ -51,6 +50,7 @@ from kb.store import (
     unit_revision,
     unit_revisions,
 )
+from kb.store.snapshot import Snapshot, StoredUnit
 
 __all__ = ["KnowledgeBase"]
 
@@ -394,7 +394,9 @@ class KnowledgeBase:
         """Switch to each new release (published by any process) within `interval` seconds,
         from a background thread; requests then skip the per-call release lookup."""
         if self._follower is None:
-            follower = ReleaseFollower(self, interval or self.settings.release_poll_seconds)
+            follower = ReleaseFollower(
+                lambda: self.services(wait=True), interval or self.settings.release_poll_seconds
+            )
             follower.start()
             self._follower = follower
 

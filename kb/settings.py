@@ -33,7 +33,7 @@ class Settings:
     channels: tuple[str, ...] = field(default=DEFAULT_CHANNELS)
     author: str = "kb"
     search_engine: str = "whoosh"
-    #: Matcher thresholds; None keeps the defaults tuned in kb/matcher.py.
+    #: Matcher thresholds; None keeps the defaults tuned in kb/answers/matcher.py.
     answer_threshold: float | None = None
     clarify_threshold: float | None = None
     clarify_margin: float | None = None

@@ -11,9 +11,15 @@ from typing import Any, Protocol, runtime_checkable
 
 from markdown_it.token import Token
 
-from kb.markdown import ParsedBody, matching_close, only_channels, parse_body, parse_fragment
-from kb.snapshot import Snapshot, StoredUnit
-from kb.snippets import SnippetDocument
+from kb.content.markdown import (
+    ParsedBody,
+    matching_close,
+    only_channels,
+    parse_body,
+    parse_fragment,
+)
+from kb.content.snippets import SnippetDocument
+from kb.store.snapshot import Snapshot, StoredUnit
 
 __all__ = [
     "Finding",
@@ -184,7 +190,7 @@ class Renderer(Protocol):
     #: Whether the channel is for staff with an operator credential: only such channels ever
     #: receive `::: internal` notes or units whose audience is internal.
     for_staff: bool
-    #: Token type -> rule; must cover `kb.markdown.KNOWN_TOKEN_TYPES` (a meta-test checks).
+    #: Token type -> rule; must cover `kb.content.markdown.KNOWN_TOKEN_TYPES` (a meta-test checks).
     rules: Mapping[str, Any]
 
     def render(self, context: RenderContext) -> Rendering:

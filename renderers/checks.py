@@ -8,9 +8,9 @@ from dataclasses import replace
 from datetime import date
 from xml.etree import ElementTree
 
-from kb.markdown import iter_tokens, only_channels
-from kb.publishing import PublishGate
-from kb.snapshot import Snapshot, StoredUnit
+from kb.content.markdown import iter_tokens, only_channels
+from kb.releases.publishing import PublishGate
+from kb.store.snapshot import Snapshot, StoredUnit
 from renderers import registry
 from renderers.base import Finding, RenderContext, Renderer, Rendering, RenderLimits, Severity
 

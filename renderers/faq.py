@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from html import escape
 
-from kb.snapshot import Snapshot, StoredUnit
+from kb.store.snapshot import Snapshot, StoredUnit
 from renderers.base import RenderContext, Renderer
 from renderers.checks import enabled_renderers
 from renderers.web import WebRenderer

@@ -13,8 +13,8 @@ from urllib.parse import urlsplit
 
 from markdown_it.token import Token
 
-from kb.markdown import SNIPPET_SCHEME, UNIT_SCHEME
-from kb.snippets import SnippetType
+from kb.content.markdown import SNIPPET_SCHEME, UNIT_SCHEME
+from kb.content.snippets import SnippetType
 from renderers.base import (
     RenderContext,
     Rule,

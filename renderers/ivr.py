@@ -15,8 +15,8 @@ from typing import TypeVar
 
 from markdown_it.token import Token
 
-from kb.markdown import matching_close
-from kb.snippets import SnippetType
+from kb.content.markdown import matching_close
+from kb.content.snippets import SnippetType
 from renderers.base import (
     Finding,
     RenderContext,

@@ -11,10 +11,10 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from types import MappingProxyType
 
-from kb.document import UnitDocument
-from kb.markdown import parse_body
-from kb.snapshot import Snapshot, StoredUnit
-from kb.snippets import SnippetType
+from kb.content.document import UnitDocument
+from kb.content.markdown import parse_body
+from kb.content.snippets import SnippetType
+from kb.store.snapshot import Snapshot, StoredUnit
 from renderers import registry
 from renderers.base import Finding, RenderContext, Renderer, Rendering, RenderLimits, Severity
 from renderers.checks import check_unit, missing_translation, missing_translations

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 
 from markdown_it.token import Token
 
-from kb.markdown import SNIPPET_SCHEME, UNIT_SCHEME
-from kb.snippets import SnippetType
+from kb.content.markdown import SNIPPET_SCHEME, UNIT_SCHEME
+from kb.content.snippets import SnippetType
 from renderers.base import (
     Finding,
     RenderContext,

@@ -13,7 +13,7 @@ from click.testing import Result
 from typer.testing import CliRunner
 
 from cli.eval_cmd import eval_command
-from kb.evaluation import (
+from kb.evaluation.runs import (
     Article,
     DatasetError,
     IntentReport,

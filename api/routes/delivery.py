@@ -20,7 +20,7 @@ from api.deps import KBDep
 from api.openapi import KEY_OPTIONAL
 from api.schemas import AnswerOut, FaqOut, ProblemOut, ReleaseOut, SearchOut, UnitOut
 from kb.errors import UnitNotFound
-from kb.keys import Caller
+from kb.store.keys import Caller
 from renderers import registry
 from renderers.base import Renderer
 from renderers.checks import enabled_renderers

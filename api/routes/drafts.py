@@ -22,10 +22,10 @@ from api.schemas import (
     SnippetOut,
     SnippetUpdate,
 )
+from kb.content.snippets import SnippetDocument, SnippetType
 from kb.errors import InvalidContent, Problem, VersionConflict
-from kb.models import SnippetRevision, UnitRevision
-from kb.snippets import SnippetDocument, SnippetType
-from kb.store import SaveResult, to_document
+from kb.store.models import SnippetRevision, UnitRevision
+from kb.store.revisions import SaveResult, to_document
 
 router = APIRouter(
     prefix="/api/v1/drafts",

@@ -17,9 +17,9 @@ from fastapi import APIRouter, HTTPException, Query, Response
 from api.auth import Editor, key_responses
 from api.deps import KBDep
 from api.schemas import DraftStatusOut, PreviewIn, PreviewOut, ProblemOut
-from kb.document import UnitDocument
-from kb.draft_state import unit_statuses
+from kb.content.document import UnitDocument
 from kb.knowledge_base import KnowledgeBase
+from kb.releases.draft_state import unit_statuses
 from renderers import registry
 from renderers.audio import SpeechFailed, espeak_available, known_voices, speak_to_wav, voice_for
 from renderers.base import Finding

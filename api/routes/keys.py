@@ -9,7 +9,7 @@ from fastapi import APIRouter, Path
 from api.auth import Admin, key_responses
 from api.deps import KBDep
 from api.schemas import KeyIn, KeyOut, NewKeyOut, ProblemOut
-from kb.models import ApiKey
+from kb.store.models import ApiKey
 
 router = APIRouter(
     prefix="/api/v1/keys",

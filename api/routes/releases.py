@@ -10,7 +10,7 @@ from api.auth import Editor, Publisher, key_responses
 from api.deps import KBDep
 from api.routes.delivery import release_body
 from api.schemas import ProblemOut, PublishIn, PublishOut, ReleaseOut, RollbackIn
-from kb.publishing import PublishPlan
+from kb.releases.publishing import PublishPlan
 from renderers.checks import publish_gate
 
 router = APIRouter(

@@ -12,9 +12,9 @@ from fastapi.testclient import TestClient
 
 from importers import read_folder
 from kb import KnowledgeBase
+from kb.content.snippets import SnippetDocument, SnippetType
 from kb.errors import UnitNotFound
 from kb.settings import DEFAULT_CHANNELS
-from kb.snippets import SnippetDocument, SnippetType
 from renderers.checks import check_snapshot
 from tests.conftest import SAMPLE_CONTENT
 

@@ -14,7 +14,7 @@ from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Route, expect
 
 from api.routes.pages import STATIC_DIR
-from kb.document import parse_unit
+from kb.content.document import parse_unit
 from tests.api.servers import free_port
 from tests.browser.conftest import Host, Site, screenshot, serious_violations
 from tests.conftest import SAMPLE_CONTENT

@@ -8,7 +8,7 @@ import pytest
 
 from importers.csv_qa import read_csv
 from kb import InvalidContent, KnowledgeBase, Problem
-from kb.store import SaveOutcome
+from kb.store.revisions import SaveOutcome
 
 
 def write_csv(tmp_path: Path, text: str, *, name: str = "qa.csv", bom: bool = False) -> Path:

@@ -9,10 +9,11 @@ from pathlib import Path
 import pytest
 
 from importers import read_folder
-from kb import KnowledgeBase, ReleaseNotFound, UnitDocument, answers
-from kb.answers import RoutingCheckIncomplete, RoutingRegression, routing_regressions
-from kb.markdown import body_text, parse_body
-from kb.matcher import Status
+from kb import KnowledgeBase, ReleaseNotFound, UnitDocument
+from kb.answers import services as answers
+from kb.answers.matcher import Status
+from kb.answers.services import RoutingCheckIncomplete, RoutingRegression, routing_regressions
+from kb.content.markdown import body_text, parse_body
 from kb.settings import DEFAULT_CHANNELS
 from tests.conftest import SAMPLE_CONTENT, make_unit
 

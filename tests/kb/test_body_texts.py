@@ -9,10 +9,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from kb import KnowledgeBase, markdown
-from kb.markdown import forget_parses, parse_body
+from kb import KnowledgeBase
+from kb.content import markdown
+from kb.content.markdown import forget_parses, parse_body
 from kb.settings import Settings
-from kb.store import stored_body_texts
+from kb.store.revisions import stored_body_texts
 from tests.conftest import make_unit
 
 BODIES = {

@@ -10,7 +10,8 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kb import InvalidContent, UnitDocument, document, parse_unit
+from kb import InvalidContent, UnitDocument, parse_unit
+from kb.content import document
 
 VALID = """---
 id: check-balance

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from kb.matcher import (
+from kb.answers.matcher import (
     MAX_QUESTION_CHARS,
     Candidate,
     Example,

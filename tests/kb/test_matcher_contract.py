@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kb.matcher import Example, IntentMatcher, Status, Thresholds, regressions
+from kb.answers.matcher import Example, IntentMatcher, Status, Thresholds, regressions
 
 UNITS = {
     "check-balance": [

@@ -21,8 +21,7 @@ from whoosh.query import And, Or, Term
 
 from importers import read_folder
 from kb import ConfigError, Snapshot, StoredUnit
-from kb.analysis import bulgarian_stem, language_for, surface_words, word_counts
-from kb.markdown import body_text, parse_body
+from kb.content.markdown import body_text, parse_body
 from kb.search import (
     IndexedUnit,
     SearchEngine,
@@ -32,8 +31,9 @@ from kb.search import (
     get_engine,
     indexed_units,
 )
-from kb.search_text import BOOSTS, PUBLIC_FIELDS, TermCounter
-from kb.search_whoosh import _add_units, _schema
+from kb.search.analysis import bulgarian_stem, language_for, surface_words, word_counts
+from kb.search.text import BOOSTS, PUBLIC_FIELDS, TermCounter
+from kb.search.whoosh_engine import _add_units, _schema
 from kb.settings import DEFAULT_CHANNELS
 from tests.conftest import SAMPLE_CONTENT, make_unit
 

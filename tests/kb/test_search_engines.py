@@ -57,7 +57,7 @@ def test_a_missing_tantivy_package_says_how_to_install_it(
 ) -> None:
     # None in sys.modules makes `import tantivy` fail as if the extra were not installed.
     monkeypatch.setitem(sys.modules, "tantivy", None)
-    monkeypatch.delitem(sys.modules, "kb.search_tantivy", raising=False)
+    monkeypatch.delitem(sys.modules, "kb.search.tantivy_engine", raising=False)
     with pytest.raises(ConfigError, match=r"pip install 'kb\[tantivy\]'"):
         get_engine("tantivy")
     assert get_engine("whoosh").name == "whoosh"

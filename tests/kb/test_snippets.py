@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from kb import InvalidContent, SnippetDocument, SnippetType
-from kb.snippets import dump_snippet_file, parse_snippet_file, validate_snippet
+from kb.content.snippets import dump_snippet_file, parse_snippet_file, validate_snippet
 
 
 @pytest.mark.parametrize(

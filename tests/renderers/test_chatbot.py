@@ -10,7 +10,7 @@ from html.parser import HTMLParser
 import pytest
 
 from kb import Snapshot, SnippetType
-from kb.markdown import KNOWN_TOKEN_TYPES, iter_tokens, parse_body
+from kb.content.markdown import KNOWN_TOKEN_TYPES, iter_tokens, parse_body
 from renderers.base import RenderContext, Rendering, RenderLimits, Severity
 from renderers.chatbot import ChatbotRenderer
 from renderers.text import WORD_JOINER, TextState, text_rules

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from markdown_it.token import Token
 
 from kb import Snapshot
-from kb.markdown import KNOWN_TOKEN_TYPES, ParsedBody, iter_tokens, parse_body
+from kb.content.markdown import KNOWN_TOKEN_TYPES, ParsedBody, iter_tokens, parse_body
 from renderers import registry
 from renderers.base import RenderContext, UnknownToken
 from renderers.checks import enabled_renderers

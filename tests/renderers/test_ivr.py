@@ -8,7 +8,7 @@ from xml.etree import ElementTree
 import pytest
 
 from kb import Snapshot, SnippetType
-from kb.markdown import KNOWN_TOKEN_TYPES, parse_body
+from kb.content.markdown import KNOWN_TOKEN_TYPES, parse_body
 from renderers.base import RenderContext, Rendering, RenderLimits, Severity
 from renderers.ivr import SSML_NAMESPACE, IvrRenderer, IvrState
 from renderers.speech import ordinal_prefix, spoken_characters, spoken_money, spoken_phone

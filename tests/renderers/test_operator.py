@@ -10,7 +10,7 @@ from html.parser import HTMLParser
 import pytest
 
 from kb import Snapshot
-from kb.markdown import KNOWN_TOKEN_TYPES
+from kb.content.markdown import KNOWN_TOKEN_TYPES
 from renderers.base import RenderContext, Rendering, Severity
 from renderers.operator import OperatorRenderer
 from renderers.text import WORD_JOINER

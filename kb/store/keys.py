@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from kb.errors import InvalidContent, NotFound, Problem
-from kb.models import ApiKey, utcnow
+from kb.store.models import ApiKey, utcnow
 
 __all__ = ["KEY_PREFIX", "Caller", "KeyNotFound", "NewKey", "Role", "create_key", "verify_key"]
 

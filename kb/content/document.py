@@ -12,9 +12,9 @@ from typing import Any
 
 import yaml
 
+from kb.content.yamlsource import YamlSource, load_yaml
 from kb.errors import InvalidContent, Problem
 from kb.settings import DEFAULT_CHANNELS
-from kb.yamlsource import YamlSource, load_yaml
 
 #: libyaml's emitter when PyYAML has it: six times faster than the pure-Python one, which took
 #: 80% of importing 10,000 units. Both write the same text but for characters beyond the BMP

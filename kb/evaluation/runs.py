@@ -28,13 +28,13 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from kb.document import UnitDocument, validate_locale, validate_slug
+from kb.answers.matcher import Status
+from kb.content.document import UnitDocument, validate_locale, validate_slug
+from kb.content.markdown import parse_body
 from kb.errors import KBError
-from kb.importing import ContentBatch, SourcedUnit
 from kb.knowledge_base import KnowledgeBase
-from kb.markdown import parse_body
-from kb.matcher import Status
 from kb.settings import Settings
+from kb.store.importing import ContentBatch, SourcedUnit
 
 __all__ = [
     "Article",

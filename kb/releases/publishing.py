@@ -10,11 +10,11 @@ from typing import Protocol
 from sqlalchemy import insert
 from sqlmodel import Session
 
+from kb.content.snippets import SnippetDocument
 from kb.errors import KBError, ReleaseNotFound, VersionConflict
-from kb.models import Release, ReleaseSnippet, ReleaseUnit
-from kb.snapshot import Snapshot, StoredUnit
-from kb.snippets import SnippetDocument
-from kb.store import current_release, draft_snapshot, release_snapshot
+from kb.store.models import Release, ReleaseSnippet, ReleaseUnit
+from kb.store.revisions import current_release, draft_snapshot, release_snapshot
+from kb.store.snapshot import Snapshot, StoredUnit
 
 __all__ = [
     "GateFinding",

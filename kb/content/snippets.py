@@ -11,9 +11,9 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from kb.document import Origin, canonical_hash, validate_locale
+from kb.content.document import Origin, canonical_hash, validate_locale
+from kb.content.yamlsource import load_yaml
 from kb.errors import InvalidContent, Problem
-from kb.yamlsource import load_yaml
 
 __all__ = [
     "SnippetDocument",

@@ -20,8 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
 
-from kb.markdown import body_text, has_body_text, parse_body_text, remember_body_text
-from kb.matcher import (
+from kb.answers.matcher import (
     Candidate,
     Example,
     IntentMatcher,
@@ -30,6 +29,7 @@ from kb.matcher import (
     normalize_text,
     regressions,
 )
+from kb.content.markdown import body_text, has_body_text, parse_body_text, remember_body_text
 from kb.search import (
     SearchEngine,
     SearchIndex,
@@ -37,7 +37,7 @@ from kb.search import (
     SearchResults,
     indexed_units,
 )
-from kb.snapshot import Snapshot, StoredUnit
+from kb.store.snapshot import Snapshot, StoredUnit
 
 __all__ = [
     "CHILD_PARSE_SHARE",

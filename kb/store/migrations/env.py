@@ -6,7 +6,7 @@ from alembic import context
 from sqlalchemy import create_engine
 from sqlmodel import SQLModel
 
-import kb.models  # noqa: F401  - registers the tables on SQLModel.metadata
+import kb.store.models  # noqa: F401  - registers the tables on SQLModel.metadata
 from kb.settings import Settings
 
 config = context.config

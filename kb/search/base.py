@@ -1,9 +1,9 @@
 """The engine-neutral search interface: what gets indexed, how it is asked, what comes back.
 
 Engines (Whoosh, the default, and tantivy, an install extra for large knowledge bases)
-implement `SearchEngine`; nothing outside an engine's own module sees its types. An index is
-built from one release into a fresh directory and only then put into service, so readers never
-see a half-built index.
+implement `SearchEngine` and are found by name in `kb.search.registry`; nothing outside an
+engine's own module sees its types. An index is built from one release into a fresh directory
+and only then put into service, so readers never see a half-built index.
 """
 
 from __future__ import annotations
@@ -13,9 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from kb.errors import ConfigError
-from kb.markdown import body_text
-from kb.snapshot import Snapshot
+from kb.content.markdown import body_text
+from kb.store.snapshot import Snapshot
 
 __all__ = [
     "IndexedUnit",
@@ -24,7 +23,6 @@ __all__ = [
     "SearchIndex",
     "SearchQuery",
     "SearchResults",
-    "get_engine",
     "indexed_units",
 ]
 
@@ -132,23 +130,3 @@ def indexed_units(
             audience=doc.audience,
             channels=doc.channels,
         )
-
-
-def get_engine(name: str) -> SearchEngine:
-    """The engine called `name`; a clear error says how to install one that is missing."""
-    if name == "whoosh":
-        from kb.search_whoosh import WhooshEngine
-
-        return WhooshEngine()
-    if name == "tantivy":
-        try:
-            from kb.search_tantivy import TantivyEngine
-        except ImportError as exc:
-            if exc.name != "tantivy":
-                raise
-            raise ConfigError(
-                "search engine 'tantivy' needs the tantivy package, which is not installed: "
-                "pip install 'kb[tantivy]'"
-            ) from exc
-        return TantivyEngine()
-    raise ConfigError(f"unknown search engine '{name}'; available: whoosh, tantivy")

@@ -21,9 +21,9 @@ from typing import Any, Generic, Protocol, TypeVar
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from kb.analysis import WORD_PATTERN, Language, fold, language_for, surface_words
 from kb.errors import ConfigError
-from kb.search import IndexedUnit, SearchHit, SearchQuery, SearchResults
+from kb.search.analysis import WORD_PATTERN, Language, fold, language_for, surface_words
+from kb.search.base import IndexedUnit, SearchHit, SearchQuery, SearchResults
 
 __all__ = [
     "ALL_CHANNELS",

@@ -2,7 +2,7 @@
 
 tantivy keeps the postings, scores with BM25 and applies the filters; the words each field is
 indexed under, the vocabulary (prefix completion, rapidfuzz typo correction), the query plan and
-the snippets are kb/search_text.py's, the same code the Whoosh engine runs, so both engines
+the snippets are kb/search/text.py's, the same code the Whoosh engine runs, so both engines
 find the same units for the same words. Each text field holds its analysed terms separated by
 spaces under tantivy's "whitespace" tokenizer; the original text is stored for snippets.
 Nothing outside this module sees a tantivy type.
@@ -16,10 +16,10 @@ from pathlib import Path
 
 import tantivy
 
-from kb.analysis import Language
 from kb.errors import ConfigError
-from kb.search import IndexedUnit, SearchHit, SearchQuery, SearchResults
-from kb.search_text import (
+from kb.search.analysis import Language
+from kb.search.base import IndexedUnit, SearchHit, SearchQuery, SearchResults
+from kb.search.text import (
     ALL_CHANNELS,
     BOOSTS,
     Highlight,

@@ -18,7 +18,7 @@ from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
 from mdit_py_plugins.container import container_plugin
 
-from kb.document import SNIPPET_REF
+from kb.content.document import SNIPPET_REF
 
 __all__ = [
     "CONTAINERS",

@@ -20,9 +20,9 @@ from typing import TypeVar
 from sqlalchemy import func, select
 from sqlmodel import Session, col
 
-from kb.models import SnippetRevision, UnitRevision
-from kb.snapshot import Snapshot, StoredUnit
-from kb.store import head_snippets, head_units, to_snippet, to_stored
+from kb.store.models import SnippetRevision, UnitRevision
+from kb.store.revisions import head_snippets, head_units, to_snippet, to_stored
+from kb.store.snapshot import Snapshot, StoredUnit
 
 __all__ = [
     "DraftState",

@@ -3,7 +3,7 @@
 Typo tolerance does not use Whoosh's fuzzy terms (ten times slower than a plain query): words
 missing from the vocabulary saved at build time are corrected with rapidfuzz, and the corrected
 query is run instead. Search-as-you-type expands the last word against the same vocabulary.
-Analysis, vocabulary, query plans and snippets are kb/search_text.py's, shared with the tantivy
+Analysis, vocabulary, query plans and snippets are kb/search/text.py's, shared with the tantivy
 engine; this module stores and scores. Nothing outside this module sees a Whoosh type.
 """
 
@@ -25,9 +25,9 @@ from whoosh.searching import Searcher
 from whoosh.system import pack_uint
 from whoosh.writing import IndexWriter, SegmentWriter
 
-from kb.analysis import Language
-from kb.search import IndexedUnit, SearchQuery, SearchResults
-from kb.search_text import (
+from kb.search.analysis import Language
+from kb.search.base import IndexedUnit, SearchQuery, SearchResults
+from kb.search.text import (
     ALL_CHANNELS,
     BOOSTS,
     Highlight,

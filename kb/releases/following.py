@@ -10,23 +10,24 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import TYPE_CHECKING
+from collections.abc import Callable
 
 from kb.errors import ReleaseNotFound
 
-if TYPE_CHECKING:
-    from kb.knowledge_base import KnowledgeBase
-
 __all__ = ["ReleaseFollower"]
 
-_LOG = logging.getLogger("kb.following")
+_LOG = logging.getLogger("kb.releases.following")
 
 
 class ReleaseFollower:
-    """A daemon thread that keeps `kb` on the current release until `stop`."""
+    """A daemon thread that calls `load_current` every `interval` seconds until `stop`.
 
-    def __init__(self, kb: KnowledgeBase, interval: float) -> None:
-        self.kb = kb
+    `load_current` loads the current release if it changed (the knowledge base passes its own
+    `services(wait=True)`), so this module needs nothing of the knowledge base.
+    """
+
+    def __init__(self, load_current: Callable[[], object], interval: float) -> None:
+        self._load_current = load_current
         self.interval = interval
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="kb-release-follower", daemon=True)
@@ -48,7 +49,7 @@ class ReleaseFollower:
 
     def _catch_up(self) -> None:
         try:
-            self.kb.services(wait=True)
+            self._load_current()
         except ReleaseNotFound:
             pass  # nothing published yet
         except Exception:  # the database may be away for a moment: keep serving, retry

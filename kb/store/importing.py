@@ -9,11 +9,11 @@ from dataclasses import dataclass, field
 from sqlalchemy import insert
 from sqlmodel import Session
 
-from kb.document import UnitDocument
+from kb.content.document import UnitDocument
+from kb.content.snippets import SnippetDocument
 from kb.errors import InvalidContent, Problem
-from kb.models import SnippetRevision, UnitRevision
-from kb.snippets import SnippetDocument
-from kb.store import (
+from kb.store.models import SnippetRevision, UnitRevision
+from kb.store.revisions import (
     SaveOutcome,
     head_snippets,
     head_units,

@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from types import MappingProxyType
 
-from kb.document import UnitDocument
+from kb.content.document import UnitDocument
+from kb.content.snippets import SnippetDocument
 from kb.errors import UnitNotFound
-from kb.models import Release
-from kb.snippets import SnippetDocument
+from kb.store.models import Release
 
 __all__ = ["Snapshot", "StoredUnit"]
 

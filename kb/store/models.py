@@ -155,7 +155,7 @@ class BodyText(SQLModel, table=True):
 
     __tablename__ = "body_text"
 
-    #: kb.markdown.body_digest: the body and the version of the extraction.
+    #: kb.content.markdown.body_digest: the body and the version of the extraction.
     digest: str = Field(primary_key=True, max_length=64)
     public_text: str = Field(sa_column=Column(Text, nullable=False))
     internal_text: str = Field(sa_column=Column(Text, nullable=False))

@@ -11,10 +11,11 @@ from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
-from kb.document import UnitDocument
+from kb.content.document import UnitDocument
+from kb.content.markdown import body_digest, parse_body_text
+from kb.content.snippets import SnippetDocument, SnippetType
 from kb.errors import ReleaseNotFound, RevisionNotFound, UnitNotFound, VersionConflict
-from kb.markdown import body_digest, parse_body_text
-from kb.models import (
+from kb.store.models import (
     BodyText,
     Release,
     ReleaseSnippet,
@@ -22,8 +23,7 @@ from kb.models import (
     SnippetRevision,
     UnitRevision,
 )
-from kb.snapshot import Snapshot, StoredUnit
-from kb.snippets import SnippetDocument, SnippetType
+from kb.store.snapshot import Snapshot, StoredUnit
 
 __all__ = [
     "SaveOutcome",

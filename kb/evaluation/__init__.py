@@ -1,0 +1,1 @@
+"""`kb eval`: labelled data sets written by others, the metrics, and runs in a scratch store."""

@@ -1,0 +1,3 @@
+"""Releases: what publishing would change, publishing and rolling back, following the current
+release from other processes, and the drafts as editors see them.
+"""
