@@ -1,7 +1,7 @@
 """The pages people use: operator panel, editor, FAQ widget script and the plain web FAQ.
 
-The panel and editor are static files (HTML, CSS and plain JavaScript, no build step) that
-talk to the JSON API with the key the person enters; only the web FAQ is rendered here,
+The panel and editor are static files (HTML, CSS and plain JavaScript modules, no build step)
+that talk to the JSON API with the key the person enters; only the web FAQ is rendered here,
 because it is the page the widget falls back to when the API cannot be reached from a site.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from html import escape
 from pathlib import Path as FilePath
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from fastapi import APIRouter, HTTPException, Path, Query
 from fastapi.responses import FileResponse, HTMLResponse
@@ -27,22 +27,43 @@ from renderers import registry
 from renderers.checks import enabled_renderers
 from renderers.faq import faq_page, faq_units
 
+if TYPE_CHECKING:
+    import os
+
 __all__ = ["STATIC_DIR", "AssetFiles", "router"]
 
 STATIC_DIR = FilePath(__file__).resolve().parent.parent / "static"
 
 router = APIRouter(include_in_schema=False)
 
+#: Scripts are always served as this: browsers refuse a module script of any other type, and
+#: the host's MIME table (which StaticFiles would ask) may say otherwise.
+_JAVASCRIPT = "text/javascript; charset=utf-8"
+
 
 class AssetFiles(StaticFiles):
-    """/static: the pages' scripts and styles, never the pages themselves, which only their
-    routes serve, with the headers that say who may frame them."""
+    """/static: the pages' scripts (JavaScript modules, in subfolders too) and styles, never the
+    pages themselves, which only their routes serve, with the headers that say who may frame
+    them."""
 
     async def get_response(self, path: str, scope: Scope) -> Response:
         """The file at `path`, or 404 for an HTML page."""
         if path.lower().endswith((".html", ".htm")):
             raise HTTPException(status_code=404)
         return await super().get_response(path, scope)
+
+    def file_response(
+        self,
+        full_path: str | os.PathLike[str],
+        stat_result: os.stat_result,
+        scope: Scope,
+        status_code: int = 200,
+    ) -> Response:
+        """The file's response, a script's always typed as JavaScript."""
+        response = super().file_response(full_path, stat_result, scope, status_code)
+        if isinstance(response, FileResponse) and str(full_path).lower().endswith(".js"):
+            response.headers["Content-Type"] = _JAVASCRIPT
+        return response
 
 
 #: Pages with a key in them must not be framed by strangers (clickjacking) or leak referrers.
@@ -91,7 +112,7 @@ async def widget() -> FileResponse:
     """The embeddable FAQ widget: one script tag on any site."""
     return FileResponse(
         STATIC_DIR / "widget.js",
-        media_type="text/javascript; charset=utf-8",
+        media_type=_JAVASCRIPT,
         headers={"Cache-Control": "public, max-age=300", "X-Content-Type-Options": "nosniff"},
     )
 

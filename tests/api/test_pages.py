@@ -8,6 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api import create_app
+from api.routes.pages import STATIC_DIR
 from importers import read_folder
 from kb import KnowledgeBase
 from kb.settings import DEFAULT_CHANNELS, Settings
@@ -26,6 +27,26 @@ def test_page_scripts_and_styles_are_static_files(api: TestClient, asset: str) -
     response = api.get(f"/static/{asset}")
     assert response.status_code == 200
     assert response.text
+
+
+#: The pages' entry modules and every module they are made of (widget.js is a classic script).
+PAGE_MODULES = [
+    "editor.js",
+    "panel.js",
+    *sorted(
+        path.relative_to(STATIC_DIR).as_posix()
+        for folder in ("editor", "panel")
+        for path in (STATIC_DIR / folder).rglob("*.js")
+    ),
+]
+
+
+@pytest.mark.parametrize("module", PAGE_MODULES)
+def test_page_modules_are_served_as_javascript(api: TestClient, module: str) -> None:
+    # Browsers refuse a module script served with any other type.
+    response = api.get(f"/static/{module}")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "text/javascript; charset=utf-8"
 
 
 def test_editor_may_not_be_framed(api: TestClient) -> None:

@@ -1,0 +1,120 @@
+// The unit form: its fields and body to and from the unit's source (front matter and Markdown).
+import { $, $$ } from "./dom.js";
+import { t } from "./i18n.js";
+import { CHANNELS, editor } from "./state.js";
+
+export function fillForm(fields, body) {
+  $("#u-id").value = fields.id || "";
+  $("#u-locale").value = fields.locale || "";
+  $("#u-title").value = fields.title || "";
+  $("#u-questions").value = (fields.questions || []).join("\n");
+  $("#u-category").value = fields.category || "";
+  $("#u-tags").value = (fields.tags || []).join(", ");
+  $("#u-audience").value = fields.audience || "public";
+  editor.explicitChannels = Array.isArray(fields.channels);
+  const enabled = fields.channels || CHANNELS;
+  for (const box of $$('#u-channels input[name="channel"]')) box.checked = enabled.includes(box.value);
+  $("#u-routing").value = fields.routing || "";
+  $("#u-owner").value = fields.owner || "";
+  $("#u-review").value = fields.review_by || "";
+  $("#u-body").value = body || "";
+  for (const input of $$("#unit-form [aria-invalid]")) input.removeAttribute("aria-invalid");
+}
+
+export function formFields() {
+  const lines = (text) =>
+    text
+      .split("\n")
+      .map((s) => s.trim())
+      .filter(Boolean);
+  const checked = $$('#u-channels input[name="channel"]:checked').map((box) => box.value);
+  const allChecked = checked.length === CHANNELS.length;
+  return {
+    id: $("#u-id").value.trim(),
+    locale: $("#u-locale").value.trim(),
+    title: $("#u-title").value.trim(),
+    questions: lines($("#u-questions").value),
+    category: $("#u-category").value.trim(),
+    tags: $("#u-tags")
+      .value.split(",")
+      .map((s) => s.trim())
+      .filter(Boolean),
+    audience: $("#u-audience").value,
+    // Every channel ticked means the default (all) unless the unit named them itself.
+    channels: allChecked && !editor.explicitChannels ? null : checked,
+    routing: $("#u-routing").value.trim(),
+    owner: $("#u-owner").value.trim(),
+    review_by: $("#u-review").value.trim(),
+  };
+}
+
+/** Remember `source`'s front matter as written, for the fields the form shows now. */
+export function keepFrontMatter(source) {
+  const lines = source.replace(/\r\n?/g, "\n").split("\n");
+  const end = lines[0].trim() === "---" ? lines.findIndex((line, i) => i > 0 && line.trim() === "---") : -1;
+  editor.keptFront =
+    end > 0 ? { fields: JSON.stringify(formFields()), text: lines.slice(0, end + 1).join("\n") } : null;
+}
+
+// Text YAML reads back as the same string when written plain (no quotes); the rest is quoted.
+const PLAIN_SCALAR = /^\p{L}[\p{L}\p{N} ,.?!'()/&+_-]*$/u;
+const YAML_WORDS = /^(?:yes|no|y|n|true|false|on|off|null)$/i;
+
+/** A YAML scalar for `text`: plain when that is unambiguous, else JSON-quoted, which YAML
+ * reads as a double-quoted scalar with the same escapes. */
+function scalar(text) {
+  return PLAIN_SCALAR.test(text) && !YAML_WORDS.test(text) && !text.endsWith(" ") ? text : JSON.stringify(text);
+}
+
+/** The unit's source from the form. While the fields are as loaded, their front matter is kept
+ * exactly as written (comments, order, flow lists), so a body edit diffs as a body edit. */
+export function composeSource(fields = formFields(), body = $("#u-body").value, { verbatim = true } = {}) {
+  const text = body.replace(/\r\n?/g, "\n").replace(/\s+$/, "");
+  if (verbatim && editor.keptFront && editor.keptFront.fields === JSON.stringify(fields)) {
+    return `${editor.keptFront.text}\n${text}\n`;
+  }
+  const q = scalar;
+  const out = ["---", `id: ${q(fields.id)}`, `locale: ${q(fields.locale)}`, `title: ${q(fields.title)}`];
+  const list = (name, items) => {
+    if (!items.length) return;
+    out.push(`${name}:`);
+    for (const item of items) out.push(`  - ${q(item)}`);
+  };
+  list("questions", fields.questions);
+  if (fields.category) out.push(`category: ${q(fields.category)}`);
+  list("tags", fields.tags);
+  out.push(`audience: ${q(fields.audience)}`);
+  if (fields.channels) {
+    if (fields.channels.length) list("channels", fields.channels);
+    else out.push("channels: []");
+  }
+  if (fields.routing) out.push(`routing: ${q(fields.routing)}`);
+  if (fields.owner) out.push(`owner: ${q(fields.owner)}`);
+  if (fields.review_by) {
+    const plain = /^\d{4}-\d{2}-\d{2}$/.test(fields.review_by);
+    out.push(`review_by: ${plain ? fields.review_by : q(fields.review_by)}`);
+  }
+  out.push("---");
+  return `${out.join("\n")}\n${text}\n`;
+}
+
+export function currentSource() {
+  return editor.sourceMode ? $("#u-source").value : composeSource();
+}
+
+export function setSourceMode(on) {
+  editor.sourceMode = on;
+  $("#u-source").hidden = !on;
+  $("#u-source-label").hidden = !on;
+  $("#u-body").hidden = on;
+  $("#u-body-label").hidden = on;
+  $("#unit-form fieldset").disabled = on;
+  const toggle = $("#mode-toggle");
+  toggle.setAttribute("aria-pressed", on ? "true" : "false");
+  toggle.textContent = on ? t("editForm") : t("editSource");
+}
+
+export function isDirty() {
+  const source = currentSource();
+  return source !== editor.loadedSource;
+}
