@@ -7,83 +7,81 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from kb.errors import KBError
-from kb.evaluation.runs import (
-    FaqReport,
-    IntentReport,
-    LabelledRow,
-    SearchReport,
-    read_articles,
-    read_faq,
-    read_faq_queries,
-    read_labelled_csv,
-    run_article_eval,
-    run_faq_eval,
-    run_intent_eval,
-    stratified_split,
-)
 from kb.settings import Settings
+
+if TYPE_CHECKING:  # kb.evaluation loads scikit-learn: only `kb eval` itself imports it
+    from kb.evaluation.runs import FaqReport, IntentReport, LabelledRow, SearchReport
 
 __all__ = ["eval_command"]
 
+_Train = Annotated[
+    Path | None,
+    typer.Argument(
+        metavar="TRAIN",
+        help="Labelled CSV to load as units (with --faq: the FAQ; with --articles: JSONL).",
+        show_default=False,
+    ),
+]
+_Test = Annotated[
+    Path | None,
+    typer.Argument(
+        metavar="TEST",
+        help="Labelled CSV to measure on (with --faq: the queries). Without it, --split "
+        "holds back part of TRAIN.",
+        show_default=False,
+    ),
+]
+_Oos = Annotated[
+    list[Path] | None,
+    typer.Option("--oos", help="More test rows, e.g. out-of-scope ones (repeatable)."),
+]
+_TextColumn = Annotated[str, typer.Option("--text-column", help="Column of the text.")]
+_LabelColumn = Annotated[str, typer.Option("--label-column", help="Column of the label.")]
+_OosLabel = Annotated[str, typer.Option("--oos-label", help="Label of rows no unit should answer.")]
+_Locale = Annotated[
+    str | None,
+    typer.Option("--locale", "-l", help="Locale of the units (default: en; articles: theirs)."),
+]
+_Split = Annotated[
+    float, typer.Option("--split", help="Share of TRAIN held back when TEST is not given.")
+]
+_Seed = Annotated[int, typer.Option("--seed", help="Seed of the stratified split.")]
+_Faq = Annotated[
+    bool, typer.Option("--faq", help="FAQ retrieval: TRAIN is the FAQ, TEST the queries.")
+]
+_Articles = Annotated[
+    bool, typer.Option("--articles", help="Search relevance: TRAIN is a JSONL of help articles.")
+]
+_Json = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+_SelfCheck = Annotated[
+    bool,
+    typer.Option(
+        "--self",
+        help="Cross-validate the configured knowledge base's own "
+        "example questions: which units are confused with which.",
+    ),
+]
+
 
 def eval_command(
-    train: Annotated[
-        Path | None,
-        typer.Argument(
-            metavar="TRAIN",
-            help="Labelled CSV to load as units (with --faq: the FAQ; with --articles: JSONL).",
-            show_default=False,
-        ),
-    ] = None,
-    test: Annotated[
-        Path | None,
-        typer.Argument(
-            metavar="TEST",
-            help="Labelled CSV to measure on (with --faq: the queries). Without it, --split "
-            "holds back part of TRAIN.",
-            show_default=False,
-        ),
-    ] = None,
-    oos: Annotated[
-        list[Path] | None,
-        typer.Option("--oos", help="More test rows, e.g. out-of-scope ones (repeatable)."),
-    ] = None,
-    text_column: Annotated[str, typer.Option("--text-column", help="Column of the text.")] = "text",
-    label_column: Annotated[
-        str, typer.Option("--label-column", help="Column of the label.")
-    ] = "intent",
-    oos_label: Annotated[
-        str, typer.Option("--oos-label", help="Label of rows no unit should answer.")
-    ] = "oos",
-    locale: Annotated[
-        str | None,
-        typer.Option("--locale", "-l", help="Locale of the units (default: en; articles: theirs)."),
-    ] = None,
-    split: Annotated[
-        float, typer.Option("--split", help="Share of TRAIN held back when TEST is not given.")
-    ] = 0.2,
-    seed: Annotated[int, typer.Option("--seed", help="Seed of the stratified split.")] = 13,
-    faq: Annotated[
-        bool, typer.Option("--faq", help="FAQ retrieval: TRAIN is the FAQ, TEST the queries.")
-    ] = False,
-    articles: Annotated[
-        bool,
-        typer.Option("--articles", help="Search relevance: TRAIN is a JSONL of help articles."),
-    ] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
-    self_check: Annotated[
-        bool,
-        typer.Option(
-            "--self",
-            help="Cross-validate the configured knowledge base's own "
-            "example questions: which units are confused with which.",
-        ),
-    ] = False,
+    train: _Train = None,
+    test: _Test = None,
+    oos: _Oos = None,
+    text_column: _TextColumn = "text",
+    label_column: _LabelColumn = "intent",
+    oos_label: _OosLabel = "oos",
+    locale: _Locale = None,
+    split: _Split = 0.2,
+    seed: _Seed = 13,
+    faq: _Faq = False,
+    articles: _Articles = False,
+    as_json: _Json = False,
+    self_check: _SelfCheck = False,
 ) -> None:
     """Measure answers or search on a labelled data set, in a scratch store (yours is untouched).
 
@@ -106,22 +104,9 @@ def eval_command(
         raise typer.BadParameter("give the data set to load", param_hint="TRAIN")
     try:
         if articles:
-            if test is not None:
-                raise typer.BadParameter("--articles takes one file", param_hint="TEST")
-            items = read_articles(train)
-            lang = locale or _article_locale(train)
-            reports = run_article_eval(items, locale=lang, like=Settings.from_env())
-            _print_search(reports, train, as_json)
+            _eval_articles(train, test, locale, as_json)
         elif faq:
-            if test is None:
-                raise typer.BadParameter("--faq needs the queries file", param_hint="TEST")
-            report = run_faq_eval(
-                read_faq(train),
-                read_faq_queries(test),
-                locale=locale or "en",
-                like=Settings.from_env(),
-            )
-            _print_faq(report, as_json)
+            _eval_faq(train, test, locale, as_json)
         else:
             report_i = _run_intents(
                 train,
@@ -138,6 +123,33 @@ def eval_command(
         raise typer.Exit(1) from None
 
 
+def _eval_articles(train: Path, test: Path | None, locale: str | None, as_json: bool) -> None:
+    """Search relevance on a JSONL of help articles, against plain BM25."""
+    from kb.evaluation.runs import read_articles, run_article_eval
+
+    if test is not None:
+        raise typer.BadParameter("--articles takes one file", param_hint="TEST")
+    items = read_articles(train)
+    lang = locale or _article_locale(train)
+    reports = run_article_eval(items, locale=lang, like=Settings.from_env())
+    _print_search(reports, train, as_json)
+
+
+def _eval_faq(train: Path, test: Path | None, locale: str | None, as_json: bool) -> None:
+    """FAQ retrieval: TRAIN is the FAQ, TEST the queries."""
+    from kb.evaluation.runs import read_faq, read_faq_queries, run_faq_eval
+
+    if test is None:
+        raise typer.BadParameter("--faq needs the queries file", param_hint="TEST")
+    report = run_faq_eval(
+        read_faq(train),
+        read_faq_queries(test),
+        locale=locale or "en",
+        like=Settings.from_env(),
+    )
+    _print_faq(report, as_json)
+
+
 def _run_intents(
     train: Path,
     test: Path | None,
@@ -147,6 +159,8 @@ def _run_intents(
     split: float,
     seed: int,
 ) -> IntentReport:
+    from kb.evaluation.runs import read_labelled_csv, run_intent_eval, stratified_split
+
     text_column, label_column, oos_label = columns
 
     def read(path: Path) -> list[LabelledRow]:

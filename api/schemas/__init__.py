@@ -1,39 +1,38 @@
 """Request and response bodies of API v1, with the examples the OpenAPI document shows.
 
-Every body is importable from here, as `from api.schemas import X`.
+One module per resource; every body is importable from here, as `from api.schemas import X`.
 """
 
-from api.schemas.drafts import (
+from api.schemas.common import ProblemOut
+from api.schemas.delivery import (
     AlternativeOut,
     AnswerOut,
-    ChannelPreviewOut,
-    CheckFindingOut,
+    FaqItem,
+    FaqOut,
+    SearchHitOut,
+    SearchOut,
+    UnitOut,
+)
+from api.schemas.drafts import (
     DiffOut,
     DraftIn,
     DraftOut,
-    DraftStatusOut,
     DraftSummary,
-    FaqItem,
-    FaqOut,
-    KeyIn,
-    KeyOut,
-    NewKeyOut,
-    PreviewIn,
-    PreviewOut,
-    ProblemOut,
-    PublishIn,
-    PublishOut,
-    ReleaseOut,
     RevisionOut,
-    RollbackIn,
-    SearchHitOut,
-    SearchOut,
     SnippetIn,
     SnippetOut,
     SnippetUpdate,
     UnitFields,
-    UnitOut,
 )
+from api.schemas.editing import (
+    ChannelPreviewOut,
+    CheckFindingOut,
+    DraftStatusOut,
+    PreviewIn,
+    PreviewOut,
+)
+from api.schemas.keys import KeyIn, KeyOut, NewKeyOut
+from api.schemas.releases import PublishIn, PublishOut, ReleaseOut, RollbackIn
 
 __all__ = [
     "AlternativeOut",

@@ -1,0 +1,87 @@
+"""Release bodies: the releases themselves, publishing and rolling back."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+from api.schemas.common import Timestamp, WholeNumber, _Body, _examples
+
+__all__ = ["FindingOut", "PublishIn", "PublishOut", "ReleaseOut", "RollbackIn"]
+
+
+class ReleaseOut(BaseModel):
+    """A numbered, immutable release."""
+
+    model_config = _examples(
+        {
+            "kb_version": 12,
+            "author": "maria",
+            "message": "New roaming prices",
+            "rollback_of": None,
+            "units": 148,
+            "snippets": 23,
+            "created_at": "2026-11-30T09:15:00Z",
+        }
+    )
+    kb_version: int
+    author: str
+    message: str
+    rollback_of: int | None
+    units: int
+    snippets: int
+    created_at: Timestamp
+
+
+class PublishIn(_Body):
+    """Publish the drafts as the next release, or only report what that would change."""
+
+    model_config = _examples({"message": "New roaming prices", "dry_run": True})
+    message: str = Field("", max_length=2000)
+    dry_run: bool = False
+
+
+class RollbackIn(_Body):
+    """Publish a new release equal to an earlier one."""
+
+    model_config = _examples({"to": 11, "message": "Prices were wrong"})
+    to: WholeNumber = Field(ge=1, le=1_000_000_000)
+    message: str = Field("", max_length=2000)
+
+
+class FindingOut(BaseModel):
+    """What a publishing check found; errors block a release."""
+
+    blocking: bool
+    code: str = Field(description="The kind of finding, e.g. unit-link or routing-regression.")
+    message: str
+
+
+class PublishOut(BaseModel):
+    """What a release changed (or, for a dry run, would change), and what the checks found."""
+
+    model_config = _examples(
+        {
+            "dry_run": False,
+            "kb_version": 13,
+            "base": 12,
+            "added": [["esim-activation", "en"]],
+            "changed": [["check-balance", "en"]],
+            "removed": [],
+            "affected_by_snippets": [],
+            "snippets_added": [],
+            "snippets_changed": [],
+            "snippets_removed": [],
+            "findings": [],
+        }
+    )
+    dry_run: bool
+    kb_version: int | None = Field(description="The new release; null for a dry run.")
+    base: int | None
+    added: list[tuple[str, str]]
+    changed: list[tuple[str, str]]
+    removed: list[tuple[str, str]]
+    affected_by_snippets: list[tuple[str, str]]
+    snippets_added: list[tuple[str, str]]
+    snippets_changed: list[tuple[str, str]]
+    snippets_removed: list[tuple[str, str]]
+    findings: list[FindingOut]

@@ -1,0 +1,132 @@
+"""`kb import`, `kb export`, `kb check` and `kb render`: content in and out, checked, rendered."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from cli.common import LocaleOpt, MessageOpt, locale_or_default, open_kb, speak
+from renderers import registry
+from renderers.base import RenderContext
+from renderers.checks import check_snapshot
+
+__all__ = ["check", "export", "import_", "render"]
+
+
+def import_(
+    path: Annotated[Path, typer.Argument(help="A content folder or a CSV file of questions.")],
+    message: MessageOpt = "Import",
+) -> None:
+    """Import units and snippets as drafts: all of them, or nothing if anything is invalid."""
+    from importers import read_path
+    from importers.content_folder import unit_files
+
+    with open_kb() as kb:
+        total = len(unit_files(path)) if path.is_dir() else 0
+        with typer.progressbar(
+            length=total, label="Reading", file=sys.stderr, hidden=total < 200
+        ) as bar:
+            batch = read_path(
+                path,
+                channels=kb.settings.channels,
+                default_locale=kb.settings.default_locale,
+                progress=bar.update,
+            )
+        with typer.progressbar(
+            length=len(batch.units) + len(batch.snippets),
+            label="Saving",
+            file=sys.stderr,
+            hidden=total < 200,
+        ) as bar:
+            report = kb.import_content(
+                batch, author=kb.settings.author, message=message, progress=bar.update
+            )
+        typer.echo(report.summary())
+
+
+def export(
+    directory: Annotated[Path, typer.Argument(help="An empty (or new) folder.")],
+    drafts: Annotated[
+        bool, typer.Option("--drafts", help="Export drafts, not the release.")
+    ] = False,
+    overwrite: Annotated[
+        bool, typer.Option("--overwrite", help="Write into a non-empty folder.")
+    ] = False,
+) -> None:
+    """Write the published release (or the drafts) in the content format."""
+    from importers import export_snapshot
+
+    with open_kb() as kb:
+        snap = kb.drafts() if drafts else kb.snapshot()
+        report = export_snapshot(snap, directory, overwrite=overwrite)
+        what = "drafts" if drafts else f"release {snap.number}"
+        typer.echo(f"Exported {what}: {report.units} units, {report.snippet_files} snippet files")
+
+
+def check(
+    release: Annotated[bool, typer.Option("--release", help="Check the live release.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+) -> None:
+    """Render every unit in every channel and locale and report problems (errors exit 1)."""
+    with open_kb() as kb:
+        snap = kb.snapshot() if release else kb.drafts()
+        findings = check_snapshot(snap)
+    errors = sum(f.blocking for f in findings)
+    if as_json:
+        typer.echo(
+            json.dumps(
+                {
+                    "errors": errors,
+                    "warnings": len(findings) - errors,
+                    "findings": [f.to_json() for f in findings],
+                },
+                ensure_ascii=False,
+            )
+        )
+    else:
+        for finding in findings:
+            typer.echo(str(finding))
+        typer.echo(
+            f"{len(snap.units)} units checked: {errors} error(s), "
+            f"{len(findings) - errors} warning(s)"
+        )
+    if errors:
+        raise typer.Exit(1)
+
+
+def render(
+    unit_id: str,
+    channel: Annotated[
+        str, typer.Option("--channel", "-c", help="web, chatbot, operator, ivr")
+    ] = "web",
+    locale: LocaleOpt = None,
+    drafts: Annotated[
+        bool, typer.Option("--drafts", help="Render the draft, not the release.")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="The whole rendering as JSON.")] = False,
+    audio: Annotated[
+        Path | None,
+        typer.Option("--audio", help="Also speak an IVR prompt to a WAV file (needs espeak-ng)."),
+    ] = None,
+) -> None:
+    """Print one unit as a channel renders it."""
+    try:
+        renderer = registry.get(channel)
+    except registry.UnknownChannel as exc:
+        raise typer.BadParameter(str(exc), param_hint="--channel") from None
+    with open_kb() as kb:
+        snap = kb.drafts() if drafts else kb.snapshot()
+        unit = snap.unit(unit_id, locale_or_default(kb, locale))
+        rendering = renderer.render(RenderContext.from_snapshot(snap, unit))
+    if as_json:
+        typer.echo(json.dumps(rendering.to_json(), ensure_ascii=False, indent=2))
+    else:
+        typer.echo(rendering.body.rstrip("\n"))
+        for finding in rendering.findings:
+            typer.echo(str(finding), err=True)
+    if audio is not None:
+        speak(rendering, unit.document.locale, audio)
