@@ -18,7 +18,8 @@ import time
 from dataclasses import asdict
 from pathlib import Path
 
-from kb.answers.matcher import Candidate, Example, IntentMatcher, Status, Thresholds, _decide
+from kb.answers.decision import decide as _decide
+from kb.answers.matcher import Candidate, Example, IntentMatcher, Status, Thresholds
 from kb.evaluation.runs import LabelledRow, read_labelled_csv
 
 DATASETS = Path(__file__).resolve().parents[2] / "shared" / "datasets"

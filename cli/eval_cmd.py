@@ -271,7 +271,7 @@ def _print_search(reports: list[SearchReport], path: Path, as_json: bool) -> Non
 
 def _print_self(locale: str | None, as_json: bool) -> None:
     """Cross-validate the published units' example questions, per locale."""
-    from kb.answers.matcher import self_evaluation
+    from kb.answers.selfcheck import self_evaluation
     from kb.answers.services import training_examples
     from kb.knowledge_base import KnowledgeBase
 

@@ -9,12 +9,14 @@ from contextlib import contextmanager
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from kb.answers.matcher import Thresholds
-from kb.answers.services import Answer, ReleaseServices, prepare_build, routing_regressions
+from kb.answers.current import ServedRelease
+from kb.answers.decision import Thresholds
+from kb.answers.results import Answer
 from kb.content.document import UnitDocument, parse_unit
 from kb.content.markdown import has_body_text, remember_body_text
 from kb.content.snippets import SnippetDocument, validate_snippet
@@ -26,9 +28,8 @@ from kb.errors import (
     VersionConflict,
 )
 from kb.releases.draft_state import DraftState, refresh_drafts
-from kb.releases.following import ReleaseFollower
 from kb.releases.publishing import GateFinding, PublishGate, PublishPlan, publish, rollback
-from kb.search import SearchQuery, SearchResults, get_engine
+from kb.search import SearchQuery, SearchResults
 from kb.settings import Settings
 from kb.store.db import Database
 from kb.store.importing import ContentBatch, ImportReport, import_batch
@@ -52,6 +53,9 @@ from kb.store.revisions import (
 )
 from kb.store.snapshot import Snapshot, StoredUnit
 
+if TYPE_CHECKING:
+    from kb.answers.services import ReleaseServices
+
 __all__ = ["KnowledgeBase"]
 
 _CACHED_SNAPSHOTS = 3
@@ -65,9 +69,13 @@ class KnowledgeBase:
         self.db = database
         self._snapshots: dict[int, Snapshot] = {}
         self._lock = threading.Lock()
-        self._services: ReleaseServices | None = None
-        self._services_lock = threading.Lock()
-        self._follower: ReleaseFollower | None = None
+        self._served = ServedRelease(
+            current_release=self.current_release,
+            snapshot=self.snapshot,
+            before_build=self._recall_body_texts,
+            engine=settings.search_engine,
+            index_dir=settings.index_dir,
+        )
         self._draft_state: DraftState | None = None
         self._draft_state_lock = threading.Lock()
 
@@ -97,9 +105,7 @@ class KnowledgeBase:
 
     def close(self) -> None:
         """Release the database connections and index files."""
-        self.stop_following()
-        if self._services is not None:
-            self._services.close()
+        self._served.close()
         self.db.dispose()
 
     def __enter__(self) -> KnowledgeBase:
@@ -311,6 +317,9 @@ class KnowledgeBase:
         never blocking, they are worked out after the release is live (with the matchers it
         serves), so publishing waits on no extra training; a dry run trains to find them.
         """
+        from kb.answers.routing import routing_regressions  # the matchers' libraries
+        from kb.answers.services import prepare_build
+
         base = self._services_if_published()
 
         def checks(target: Snapshot) -> list[GateFinding]:
@@ -351,35 +360,7 @@ class KnowledgeBase:
         While one thread loads a new release, others keep getting the previous one (whole)
         unless they `wait` for the new one, as publishing does.
         """
-        current = self._services
-        if self._follower is not None and current is not None and not (rebuild or wait):
-            return current  # the follower thread keeps it current: no database round trip
-        release = self.current_release()
-        if release is None:
-            raise ReleaseNotFound("nothing has been published yet: publish before asking")
-        if current is not None and current.release == release.number and not rebuild:
-            return current
-        if current is not None and not rebuild and not wait:
-            if not self._services_lock.acquire(blocking=False):
-                return current  # another thread is loading the new release: serve the old whole
-        else:
-            self._services_lock.acquire()
-        try:
-            current = self._services
-            if current is None or current.release != release.number or rebuild:
-                engine = get_engine(self.settings.search_engine)
-                snapshot = self.snapshot(release.number)
-                current = ReleaseServices.load_or_build(
-                    snapshot,
-                    engine,
-                    self.settings.index_dir,
-                    rebuild=rebuild,
-                    before_build=lambda: self._recall_body_texts(snapshot),
-                )
-                self._services = current  # one reference swap: a request sees one release
-            return current
-        finally:
-            self._services_lock.release()
+        return self._served.get(rebuild=rebuild, wait=wait)
 
     def _recall_body_texts(self, snapshot: Snapshot) -> None:
         """Fetch the index words kept when the release's bodies were saved, so that building
@@ -393,18 +374,11 @@ class KnowledgeBase:
     def follow_releases(self, interval: float | None = None) -> None:
         """Switch to each new release (published by any process) within `interval` seconds,
         from a background thread; requests then skip the per-call release lookup."""
-        if self._follower is None:
-            follower = ReleaseFollower(
-                lambda: self.services(wait=True), interval or self.settings.release_poll_seconds
-            )
-            follower.start()
-            self._follower = follower
+        self._served.follow(interval or self.settings.release_poll_seconds)
 
     def stop_following(self) -> None:
         """Stop the background thread `follow_releases` started."""
-        follower, self._follower = self._follower, None
-        if follower is not None:
-            follower.stop()
+        self._served.stop_following()
 
     def _services_if_published(self) -> ReleaseServices | None:
         return self.services() if self.current_release() is not None else None

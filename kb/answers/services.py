@@ -8,26 +8,22 @@ one, and they can always be rebuilt from the database.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import multiprocessing
 import re
 import shutil
 import threading
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar
 
-from kb.answers.matcher import (
-    Candidate,
-    Example,
-    IntentMatcher,
-    Status,
-    Thresholds,
-    normalize_text,
-    regressions,
+from kb.answers.matcher import Candidate, Example, IntentMatcher, Status, Thresholds
+from kb.answers.results import Alternative, Answer, RoutingCheckIncomplete, RoutingRegression
+from kb.answers.routing import (
+    ROUTING_CHECK_LIMIT,
+    routing_regressions,
+    train_cached,
+    training_examples,
 )
 from kb.content.markdown import body_text, has_body_text, parse_body_text, remember_body_text
 from kb.search import (
@@ -58,89 +54,6 @@ _READY = "READY"
 _MIN_ALTERNATIVE = 0.05
 
 
-@dataclass(frozen=True)
-class Alternative:
-    """A unit offered when the matcher is unsure."""
-
-    unit_id: str
-    title: str
-    confidence: float
-
-
-@dataclass(frozen=True)
-class Answer:
-    """The matcher's verdict on one question, in the release it came from."""
-
-    status: Status
-    locale: str
-    release: int
-    unit_id: str | None = None
-    title: str | None = None
-    confidence: float = 0.0
-    routing: str | None = None
-    alternatives: tuple[Alternative, ...] = ()
-
-
-@dataclass(frozen=True)
-class RoutingRegression:
-    """An example question that routed to its own unit before and will not after publishing."""
-
-    unit_id: str
-    locale: str
-    question: str
-    routes_to: str | None
-    #: What kind of finding this is, as `kb check` names its own.
-    code: ClassVar[str] = "routing-regression"
-
-    @property
-    def blocking(self) -> bool:
-        """Editors should look, but it does not stop a release."""
-        return False
-
-    def __str__(self) -> str:
-        target = f"'{self.routes_to}'" if self.routes_to else "no unit"
-        return (
-            f"warning: {self.unit_id} {self.locale}: example question '{self.question}' "
-            f"would route to {target} [{self.code}]"
-        )
-
-
-def _answerable(unit: StoredUnit) -> bool:
-    """Customers' questions are matched against public units only."""
-    return unit.document.audience == "public"
-
-
-def training_examples(snapshot: Snapshot, locale: str) -> list[Example]:
-    """Every example question and title of the public units of `locale`."""
-    examples: list[Example] = []
-    for unit in snapshot.iter_units(locale):
-        if _answerable(unit):
-            doc = unit.document
-            examples.extend(Example(doc.id, text) for text in (doc.title, *doc.questions))
-    return examples
-
-
-_trained: dict[str, IntentMatcher] = {}
-_trained_lock = threading.Lock()
-
-
-def _train(examples: Sequence[Example], locale: str) -> IntentMatcher:
-    """Train, reusing the last matcher trained on exactly these examples (publish trains the
-    release it checks, then serves it)."""
-    digest = hashlib.sha256(
-        "\x1f".join(f"{e.unit_id}\x1e{e.text}" for e in examples).encode()
-    ).hexdigest()
-    key = f"{locale}:{digest}"
-    with _trained_lock:
-        if key in _trained:
-            return _trained[key]
-    matcher = IntentMatcher.train(examples, locale=locale)
-    with _trained_lock:
-        _trained.clear()  # keep memory flat: only the latest set per process
-        _trained[key] = matcher
-    return matcher
-
-
 #: From this many units a release's matchers train in a child process while this one parses
 #: and indexes the units (benchmarks/search_answer.py, 10,000 units, two cores). Below it,
 #: starting a process costs more than it saves.
@@ -150,79 +63,6 @@ PARALLEL_BUILD_UNITS = 2_000
 #: on two cores: the parent parses for about 14 s and indexes for 15 s; the child, started
 #: while the release is written, trains for about 21 s).
 CHILD_PARSE_SHARE = 0.2
-#: At most this many example questions are ranked per locale when checking a release for
-#: routing regressions (a ranking takes about 1 ms with 1,000 units and 8 ms with 10,000).
-ROUTING_CHECK_LIMIT = 1_000
-
-
-@dataclass(frozen=True)
-class RoutingCheckIncomplete:
-    """More example questions were at risk than a publish checks; `kb eval --self` sees all."""
-
-    locale: str
-    checked: int
-    unchecked: int
-    code: ClassVar[str] = "routing-check-incomplete"
-
-    @property
-    def blocking(self) -> bool:
-        """A partial check is information, not a reason to stop a release."""
-        return False
-
-    def __str__(self) -> str:
-        return (
-            f"warning: {self.locale}: checked the {self.checked} example questions most at risk"
-            f" of rerouting; at least {self.unchecked} more are at risk: run `kb eval --self`"
-            f" to check them all [{self.code}]"
-        )
-
-
-def _changed_units(before: IntentMatcher, worded: Mapping[tuple[str, str], str]) -> set[str]:
-    """Units whose normalised example questions differ from what `before` learnt."""
-    after: dict[str, set[str]] = {}
-    for unit_id, text in worded:
-        after.setdefault(unit_id, set()).add(text)
-    learnt = before.example_texts()
-    return {unit for unit, texts in after.items() if learnt.get(unit) != texts}
-
-
-def routing_regressions(
-    target: Snapshot,
-    base: ReleaseServices | None,
-    *,
-    after: Mapping[str, IntentMatcher] | None = None,
-    limit: int = ROUTING_CHECK_LIMIT,
-) -> list[RoutingRegression | RoutingCheckIncomplete]:
-    """Example questions that would stop routing to their unit if `target` were published.
-
-    Only a change of example questions or titles changes a matcher (training is deterministic),
-    so a locale whose examples are those of the current release has nothing to check, and the
-    first release has nothing to regress from. Otherwise the examples a change can plausibly
-    reroute are ranked by the old and the new matcher (see `IntentMatcher.at_risk`): the
-    one in `after` (what `target` serves once published) or, without it, one trained here.
-    """
-    found: list[RoutingRegression | RoutingCheckIncomplete] = []
-    for locale in target.locales:
-        examples = training_examples(target, locale)
-        before = base.matchers.get(locale) if base is not None else None
-        if not examples or before is None:
-            continue
-        # Each normalised question (as a matcher learns it) with the wording the editor wrote.
-        worded = {(e.unit_id, text): e.text for e in examples if (text := normalize_text(e.text))}
-        changed = _changed_units(before, worded)
-        if not changed:
-            continue
-        trained = after.get(locale) if after is not None else None
-        matcher = trained or _train(examples, locale)
-        suspects, unchecked = matcher.at_risk(changed, limit)
-        for example, best in regressions(matcher, suspects):
-            if not regressions(before, [example]):  # it did route home before
-                question = worded.get((example.unit_id, example.text), example.text)
-                routes_to = best.unit_id if best else None
-                found.append(RoutingRegression(example.unit_id, locale, question, routes_to))
-        if unchecked:
-            found.append(RoutingCheckIncomplete(locale, len(suspects), unchecked))
-    return sorted(found, key=str)
 
 
 class ReleaseServices:
@@ -351,7 +191,7 @@ def _train_all(examples: dict[str, list[Example]], folder: Path) -> None:
     """Train and save a matcher per locale (module-level, so a child process can run it)."""
     for locale, texts in examples.items():
         if texts:
-            _train(texts, locale).save(folder / f"matcher-{locale}.pkl")
+            train_cached(texts, locale).save(folder / f"matcher-{locale}.pkl")
 
 
 def _parse_all(bodies: list[str]) -> list[tuple[str, str]]:

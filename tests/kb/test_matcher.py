@@ -17,9 +17,8 @@ from kb.answers.matcher import (
     MatchResult,
     Status,
     Thresholds,
-    regressions,
-    self_evaluation,
 )
+from kb.answers.selfcheck import regressions, self_evaluation
 
 OPERATOR: dict[str, list[str]] = {
     "check-balance": [

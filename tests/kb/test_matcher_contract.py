@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kb.answers.matcher import Example, IntentMatcher, Status, Thresholds, regressions
+from kb.answers.matcher import Example, IntentMatcher, Status, Thresholds
+from kb.answers.selfcheck import regressions
 
 UNITS = {
     "check-balance": [

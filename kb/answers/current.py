@@ -1,0 +1,102 @@
+"""The release being served: its search index and matchers, switched atomically on a new one.
+
+One `ServedRelease` per knowledge base. While one thread loads a new release, the others keep
+getting the previous one, whole, unless they wait for the new one (as publishing does). A
+follower thread (`kb.releases.following`) can keep it current, so requests skip the lookup.
+The matchers' libraries are imported on the first load, not when this module is.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from kb.errors import ReleaseNotFound
+from kb.releases.following import ReleaseFollower
+from kb.search import get_engine
+from kb.store.models import Release
+from kb.store.snapshot import Snapshot
+
+if TYPE_CHECKING:
+    from kb.answers.services import ReleaseServices
+
+__all__ = ["ServedRelease"]
+
+
+class ServedRelease:
+    """Holds the loaded `ReleaseServices` of the current release and replaces it when needed."""
+
+    def __init__(
+        self,
+        *,
+        current_release: Callable[[], Release | None],
+        snapshot: Callable[[int], Snapshot],
+        before_build: Callable[[Snapshot], None],
+        engine: str,
+        index_dir: Path,
+    ) -> None:
+        self._current_release = current_release
+        self._snapshot = snapshot
+        self._before_build = before_build
+        self._engine = engine
+        self._index_dir = index_dir
+        self._services: ReleaseServices | None = None
+        self._lock = threading.Lock()
+        self._follower: ReleaseFollower | None = None
+
+    def get(self, *, rebuild: bool = False, wait: bool = False) -> ReleaseServices:
+        """The current release's services, loading (or with `rebuild`, rebuilding) them."""
+        current = self._services
+        if self._follower is not None and current is not None and not (rebuild or wait):
+            return current  # the follower thread keeps it current: no database round trip
+        release = self._current_release()
+        if release is None:
+            raise ReleaseNotFound("nothing has been published yet: publish before asking")
+        if current is not None and current.release == release.number and not rebuild:
+            return current
+        if current is not None and not rebuild and not wait:
+            if not self._lock.acquire(blocking=False):
+                return current  # another thread is loading the new release: serve the old whole
+        else:
+            self._lock.acquire()
+        try:
+            current = self._services
+            if current is None or current.release != release.number or rebuild:
+                current = self._load(release.number, rebuild=rebuild)
+                self._services = current  # one reference swap: a request sees one release
+            return current
+        finally:
+            self._lock.release()
+
+    def _load(self, number: int, *, rebuild: bool) -> ReleaseServices:
+        from kb.answers.services import ReleaseServices  # scikit-learn loads here, once
+
+        snapshot = self._snapshot(number)
+        return ReleaseServices.load_or_build(
+            snapshot,
+            get_engine(self._engine),
+            self._index_dir,
+            rebuild=rebuild,
+            before_build=lambda: self._before_build(snapshot),
+        )
+
+    def follow(self, interval: float) -> None:
+        """Switch to each new release within `interval` seconds, from a background thread."""
+        if self._follower is None:
+            follower = ReleaseFollower(lambda: self.get(wait=True), interval)
+            follower.start()
+            self._follower = follower
+
+    def stop_following(self) -> None:
+        """Stop the background thread `follow` started."""
+        follower, self._follower = self._follower, None
+        if follower is not None:
+            follower.stop()
+
+    def close(self) -> None:
+        """Stop following and release the loaded index files."""
+        self.stop_following()
+        if self._services is not None:
+            self._services.close()
