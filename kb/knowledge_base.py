@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-import difflib
 import threading
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from kb.answers.current import ServedRelease
-from kb.answers.decision import Thresholds
+from kb.answers.decision import Thresholds, configured_thresholds
 from kb.answers.results import Answer
 from kb.content.document import UnitDocument, parse_unit
 from kb.content.markdown import has_body_text, remember_body_text
@@ -25,13 +22,12 @@ from kb.errors import (
     ReleaseNotFound,
     SnippetNotFound,
     UnitNotFound,
-    VersionConflict,
 )
 from kb.releases.draft_state import DraftState, refresh_drafts
 from kb.releases.publishing import GateFinding, PublishGate, PublishPlan, publish, rollback
 from kb.search import SearchQuery, SearchResults
 from kb.settings import Settings
-from kb.store.db import Database
+from kb.store.db import Database, race_is_conflict
 from kb.store.importing import ContentBatch, ImportReport, import_batch
 from kb.store.keys import Caller, NewKey, Role, create_key, list_keys, revoke_key, verify_key
 from kb.store.models import ApiKey, Release, SnippetRevision, UnitRevision
@@ -48,6 +44,7 @@ from kb.store.revisions import (
     stored_body_texts,
     to_document,
     to_snippet,
+    unified_diff,
     unit_revision,
     unit_revisions,
 )
@@ -131,7 +128,7 @@ class KnowledgeBase:
         """Save a draft (a document, or its Markdown source); never touches what is published."""
         source = document if isinstance(document, str) else None
         doc = self.parse_unit(document) if isinstance(document, str) else document
-        with _race_is_conflict(f"unit '{doc.id}'"), self.db.write() as session:
+        with race_is_conflict(f"unit '{doc.id}'"), self.db.write() as session:
             return save_unit(
                 session,
                 doc,
@@ -151,7 +148,7 @@ class KnowledgeBase:
         expected_revision: int | None = None,
     ) -> SaveResult:
         """Withdraw a unit from the next release; its history stays and a save brings it back."""
-        with _race_is_conflict(f"unit '{unit_id}'"), self.db.write() as session:
+        with race_is_conflict(f"unit '{unit_id}'"), self.db.write() as session:
             head = newest_unit(session, unit_id, locale)
             if head is None:
                 unit_revisions(session, unit_id, locale)  # raises UnitNotFound
@@ -178,7 +175,7 @@ class KnowledgeBase:
         problems = validate_snippet(snippet.name, snippet.locale, snippet.type.value, snippet.value)
         if problems:
             raise InvalidContent(problems)
-        with _race_is_conflict(f"snippet '{snippet.name}'"), self.db.write() as session:
+        with race_is_conflict(f"snippet '{snippet.name}'"), self.db.write() as session:
             return save_snippet(
                 session,
                 snippet,
@@ -197,7 +194,7 @@ class KnowledgeBase:
         expected_revision: int | None = None,
     ) -> SaveResult:
         """Withdraw a snippet from the next release."""
-        with _race_is_conflict(f"snippet '{name}'"), self.db.write() as session:
+        with race_is_conflict(f"snippet '{name}'"), self.db.write() as session:
             head = newest_snippet(session, name, locale)
             if head is None:
                 raise SnippetNotFound(f"no snippet '{name}' in locale '{locale}'")
@@ -240,7 +237,7 @@ class KnowledgeBase:
         progress: Callable[[int], None] | None = None,
     ) -> ImportReport:
         """Store a whole batch in one transaction, or nothing if any of it is invalid."""
-        with _race_is_conflict("the import"), self.db.write() as session:
+        with race_is_conflict("the import"), self.db.write() as session:
             return import_batch(session, batch, author=author, message=message, progress=progress)
 
     def drafts(self) -> Snapshot:
@@ -428,14 +425,10 @@ class KnowledgeBase:
     @property
     def thresholds(self) -> Thresholds | None:
         """The configured matcher thresholds (None: the matcher's tuned defaults)."""
-        s = self.settings
-        if s.answer_threshold is None and s.clarify_threshold is None and s.clarify_margin is None:
-            return None
-        default = Thresholds()
-        return Thresholds(
-            answer=s.answer_threshold if s.answer_threshold is not None else default.answer,
-            clarify=s.clarify_threshold if s.clarify_threshold is not None else default.clarify,
-            margin=s.clarify_margin if s.clarify_margin is not None else default.margin,
+        return configured_thresholds(
+            self.settings.answer_threshold,
+            self.settings.clarify_threshold,
+            self.settings.clarify_margin,
         )
 
     # -- access -------------------------------------------------------------------------------
@@ -485,16 +478,7 @@ class KnowledgeBase:
                 old_row: UnitRevision | None = unit_revision(session, unit_id, locale, old)
             else:
                 old_row = self._published_row(unit_id, locale, revisions)
-        old_label = f"{unit_id}.{locale}.md@{old_row.number}" if old_row else "/dev/null"
-        new_label = f"{unit_id}.{locale}.md@{new_row.number}"
-        return "".join(
-            difflib.unified_diff(
-                (old_row.source if old_row else "").splitlines(keepends=True),
-                new_row.source.splitlines(keepends=True),
-                fromfile=old_label,
-                tofile=new_label,
-            )
-        )
+        return unified_diff(f"{unit_id}.{locale}.md", old_row, new_row)
 
     def _published_row(
         self, unit_id: str, locale: str, revisions: list[UnitRevision]
@@ -508,14 +492,3 @@ class KnowledgeBase:
         """Units past their review date, in the current release or in the drafts."""
         snap = self.drafts() if drafts or self.current_release() is None else self.snapshot()
         return snap.stale(today or date.today())
-
-
-@contextmanager
-def _race_is_conflict(what: str) -> Iterator[None]:
-    """Two writers racing for the same revision number: the loser gets a VersionConflict."""
-    try:
-        yield
-    except IntegrityError as exc:
-        raise VersionConflict(
-            f"{what} was saved by someone else at the same moment; reload and retry"
-        ) from exc

@@ -11,7 +11,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-__all__ = ["OFFER_SHARE", "Candidate", "MatchResult", "Status", "Thresholds", "decide"]
+__all__ = [
+    "OFFER_SHARE",
+    "Candidate",
+    "MatchResult",
+    "Status",
+    "Thresholds",
+    "configured_thresholds",
+    "decide",
+]
 
 OFFER_SHARE = 0.25  # a clarification offers the runners-up with this share of the best
 
@@ -66,3 +74,17 @@ def decide(ranked: Sequence[Candidate], thresholds: Thresholds, limit: int) -> M
         return MatchResult(Status.NO_ANSWER, tuple(ranked[:limit]))
     offered = [c for c in ranked[:limit] if c.confidence >= OFFER_SHARE * best]
     return MatchResult(Status.CLARIFY, tuple(offered))
+
+
+def configured_thresholds(
+    answer: float | None, clarify: float | None, margin: float | None
+) -> Thresholds | None:
+    """Thresholds from settings, each unset one at its tuned default (None: all unset)."""
+    if answer is None and clarify is None and margin is None:
+        return None
+    default = Thresholds()
+    return Thresholds(
+        answer=answer if answer is not None else default.answer,
+        clarify=clarify if clarify is not None else default.clarify,
+        margin=margin if margin is not None else default.margin,
+    )

@@ -12,12 +12,12 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session
 
-from kb.errors import ConfigError
+from kb.errors import ConfigError, VersionConflict
 
-__all__ = ["Database"]
+__all__ = ["Database", "race_is_conflict"]
 
 _MIGRATIONS = Path(__file__).with_name("migrations")
 #: Key of the PostgreSQL advisory lock that serialises publishing and migrations.
@@ -132,3 +132,14 @@ def _make_sqlite_transactional(engine: Engine) -> None:
     def _on_begin(connection: Any) -> None:
         write = connection.get_execution_options().get("kb_write", False)
         connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+@contextmanager
+def race_is_conflict(what: str) -> Iterator[None]:
+    """Two writers racing for the same revision number: the loser gets a VersionConflict."""
+    try:
+        yield
+    except IntegrityError as exc:
+        raise VersionConflict(
+            f"{what} was saved by someone else at the same moment; reload and retry"
+        ) from exc

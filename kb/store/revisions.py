@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -42,6 +43,7 @@ __all__ = [
     "save_unit",
     "store_body_texts",
     "stored_body_texts",
+    "unified_diff",
     "unit_revision",
     "unit_revisions",
 ]
@@ -393,3 +395,15 @@ def stored_body_texts(session: Session, bodies: Iterable[str]) -> dict[str, tupl
         by_digest[digest]: (row.public_text, row.internal_text)
         for digest, row in _stored_digests(session, by_digest).items()
     }
+
+
+def unified_diff(name: str, old: UnitRevision | None, new: UnitRevision) -> str:
+    """Unified diff of two revisions' sources, labelled `name@number` (`old` None: a new file)."""
+    return "".join(
+        difflib.unified_diff(
+            (old.source if old else "").splitlines(keepends=True),
+            new.source.splitlines(keepends=True),
+            fromfile=f"{name}@{old.number}" if old else "/dev/null",
+            tofile=f"{name}@{new.number}",
+        )
+    )
