@@ -2,7 +2,8 @@
 
 Only the short answer is spoken (the `::: summary` block, else the first paragraph, plus the
 `::: only ivr` blocks). Nothing that cannot be heard is read out: no link addresses, URLs,
-images, tables or code. Every piece of text is XML-escaped, so no content can add markup.
+images, tables or code. The rules here decide what is said; renderers/ssml.py writes it out,
+XML-escaping every piece of text, so no content can add markup.
 """
 
 from __future__ import annotations
@@ -10,8 +11,6 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from html import escape
-from typing import TypeVar
 
 from markdown_it.token import Token
 
@@ -42,55 +41,22 @@ from renderers.speech import (
     spoken_money,
     spoken_phone,
 )
+from renderers.ssml import (
+    SSML_NAMESPACE,
+    Paragraph,
+    Pause,
+    Piece,
+    say_as,
+    split_sentences,
+    write_speech,
+    xml_text,
+)
 from renderers.values import format_date
 
 __all__ = ["SSML_NAMESPACE", "IvrRenderer", "IvrState", "ivr_rules", "xml_text"]
 
-SSML_NAMESPACE = "http://www.w3.org/2001/10/synthesis"
-
-#: Characters XML 1.0 cannot carry at all, even escaped; they are dropped from spoken text.
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-#: A sentence ends at . ! ? (or an ellipsis) followed by white space.
-_SENTENCE_END = re.compile(r"(?<=[.!?\u2026])\s+")
-_TERMINAL = ".!?\u2026:;"
-_SPACES = re.compile(r"\s+")
-_SPACE_BEFORE_PUNCTUATION = re.compile(r"\s+(?=[,.;:!?\u2026])")
-_HAS_WORDS = re.compile(r"\w")
-#: A full stop straight after an element is read out as "dot" by some engines (espeak-ng);
-#: the </s> that follows already ends the sentence, so the stop is left out of the SSML.
-_STOP_AFTER_ELEMENT = re.compile(r"(/>|</say-as>)\s*\.$")
 #: Text that looks like a web address; the IVR must never read one out.
 URL_LIKE = re.compile(r"https?://|\bwww\.", re.IGNORECASE)
-
-
-def xml_text(text: str) -> str:
-    """`text` as XML character data: escaped, and without characters XML cannot hold."""
-    return escape(_NOT_XML.sub("", text), quote=True)
-
-
-@dataclass(frozen=True)
-class Piece:
-    """A stretch of a sentence: the words a listener hears and, for say-as, its SSML element.
-
-    A piece without SSML is plain words: escaped on output, and split where a sentence ends.
-    """
-
-    text: str
-    ssml: str | None = None
-
-
-Sentence = tuple[Piece, ...]
-
-
-@dataclass(frozen=True)
-class Pause:
-    """An explicit silence (`<break time="...ms"/>`)."""
-
-    ms: int
-
-
-Paragraph = list[Sentence | Pause]
-_Item = TypeVar("_Item")
 
 
 @dataclass
@@ -150,7 +116,7 @@ class IvrState:
     def end_sentences(self) -> None:
         """Cut the words said so far into sentences of the current paragraph."""
         pieces, self.inline = self.inline, []
-        sentences = _sentences(pieces)
+        sentences = split_sentences(pieces)
         if not sentences:
             return
         if self.paragraph is None:
@@ -180,68 +146,6 @@ class IvrState:
             self.paragraph.append(Pause(ms))
         else:
             self.blocks.append(Pause(ms))
-
-
-def _sentences(pieces: Sequence[Piece]) -> list[Sentence]:
-    """Split words at sentence ends (say-as pieces are never split); drop wordless ones."""
-    sentences: list[Sentence] = []
-    current: list[Piece] = []
-    for piece in pieces:
-        if piece.ssml is not None:
-            current.append(piece)
-            continue
-        for number, part in enumerate(_SENTENCE_END.split(piece.text)):
-            if number:
-                sentences.append(tuple(current))
-                current = []
-            if part:
-                current.append(Piece(part))
-    sentences.append(tuple(current))
-    return [s for s in sentences if _HAS_WORDS.search("".join(p.text for p in s))]
-
-
-def _tidy(text: str) -> str:
-    """One space between words, none before punctuation."""
-    return _SPACE_BEFORE_PUNCTUATION.sub("", _SPACES.sub(" ", text)).strip()
-
-
-def sentence_forms(sentence: Sentence) -> tuple[str, str]:
-    """A sentence as (SSML content, plain text), both ending like a sentence."""
-    text = _tidy("".join(p.text for p in sentence))
-    ssml = _tidy("".join(xml_text(p.text) if p.ssml is None else p.ssml for p in sentence))
-    ssml = _STOP_AFTER_ELEMENT.sub(r"\1", ssml)
-    if text[-1:] not in _TERMINAL:
-        text += "."
-        if not ssml.endswith(">"):
-            ssml += "."
-    return ssml, text
-
-
-def _layout(blocks: Sequence[Paragraph | Pause]) -> list[Paragraph | Pause]:
-    """Drop empty paragraphs, merge neighbouring pauses, and trim pauses at either end."""
-    laid: list[Paragraph | Pause] = []
-    for block in blocks:
-        item: Paragraph | Pause = block if isinstance(block, Pause) else _trim(block)
-        if isinstance(item, list) and not item:
-            continue
-        laid.append(item)
-    return _trim(laid)
-
-
-def _trim(items: Sequence[_Item]) -> list[_Item]:
-    """Merge neighbouring pauses into the longest, and drop pauses at the start and the end."""
-    merged: list[_Item] = []
-    for item in items:
-        last = merged[-1] if merged else None
-        if isinstance(item, Pause) and isinstance(last, Pause):
-            merged[-1] = Pause(max(last.ms, item.ms))
-        else:
-            merged.append(item)
-    while merged and isinstance(merged[0], Pause):
-        merged.pop(0)
-    while merged and isinstance(merged[-1], Pause):
-        merged.pop()
-    return merged
 
 
 # --- rules ---------------------------------------------------------------------------------
@@ -356,12 +260,12 @@ def _snippet(state: IvrState, tokens: Sequence[Token], index: int) -> None:
     locale = state.context.locale
     value = snippet.value
     if snippet.type is SnippetType.PHONE:
-        state.say(_say_as("telephone", value, spoken_phone(value, locale)))
+        state.say(say_as("telephone", value, spoken_phone(value, locale)))
     elif snippet.type is SnippetType.MONEY:
         words = spoken_money(value, locale)
-        state.say(_say_as("currency", words, words))
+        state.say(say_as("currency", words, words))
     elif snippet.type is SnippetType.DATE:
-        state.say(_say_as("date", value, format_date(value, locale), ' format="ymd"'))
+        state.say(say_as("date", value, format_date(value, locale), ' format="ymd"'))
     elif snippet.type is SnippetType.URL:
         state.problem(
             "ivr-url-snippet",
@@ -374,17 +278,9 @@ def _snippet(state: IvrState, tokens: Sequence[Token], index: int) -> None:
     else:
         for part, is_code in split_codes(value):
             if is_code:
-                state.say(_say_as("characters", part, spoken_characters(part, locale)))
+                state.say(say_as("characters", part, spoken_characters(part, locale)))
             else:
                 state.say(Piece(part))
-
-
-def _say_as(interpret_as: str, content: str, words: str, attrs: str = "") -> Piece:
-    """A `<say-as>` element for engines that know the type, with the words for those that don't."""
-    return Piece(
-        words,
-        f'<say-as interpret-as="{interpret_as}"{attrs}>{xml_text(content)}</say-as>',
-    )
 
 
 def ivr_rules() -> dict[str, Rule]:
@@ -445,49 +341,21 @@ class IvrRenderer:
         state = IvrState(context, self.name, self.rules)
         state.render(short_answer(context.parsed.tokens, self.name))
         state.end_sentences()
-        blocks = _layout(state.blocks)
-
-        ssml_lines: list[str] = []
-        paragraphs_text: list[str] = []
-        sentences = paragraphs = break_ms = 0
-        for block in blocks:
-            if isinstance(block, Pause):
-                ssml_lines.append(f'<break time="{block.ms}ms"/>')
-                break_ms += block.ms
-                continue
-            parts: list[str] = []
-            texts: list[str] = []
-            for item in block:
-                if isinstance(item, Pause):
-                    parts.append(f'<break time="{item.ms}ms"/>')
-                    break_ms += item.ms
-                    continue
-                ssml, text = sentence_forms(item)
-                parts.append(f"<s>{ssml}</s>")
-                texts.append(text)
-                sentences += 1
-            ssml_lines.append("<p>" + "".join(parts) + "</p>")
-            paragraphs_text.append(" ".join(texts))
-            paragraphs += 1
-
-        text = "\n".join(paragraphs_text)
-        lang = xml_text(speech_lang(context.locale))
-        body = "\n".join(
-            [
-                f'<speak version="1.1" xmlns="{SSML_NAMESPACE}" xml:lang="{lang}">',
-                *ssml_lines,
-                "</speak>",
-            ]
-        )
+        speech = write_speech(state.blocks, speech_lang(context.locale))
+        text = speech.text
         seconds = estimate_seconds(
-            text, context.locale, sentences=sentences, paragraphs=paragraphs, break_ms=break_ms
+            text,
+            context.locale,
+            sentences=speech.sentences,
+            paragraphs=speech.paragraphs,
+            break_ms=speech.break_ms,
         )
         limit = context.limits.ivr_max_seconds
         _check(state, text, seconds, limit)
         return Rendering(
             channel=self.name,
             media_type=self.media_type,
-            body=body + "\n",
+            body=speech.ssml + "\n",
             data={"text": text, "duration_seconds": seconds, "max_seconds": limit},
             findings=tuple(state.findings),
         )
