@@ -515,6 +515,8 @@ SOURCES = (
     "kb/search/whoosh_engine.py",
     "kb/search/tantivy_engine.py",
     "kb/search/text.py",
+    "kb/search/vocabulary.py",
+    "kb/search/highlight.py",
     "kb/search/analysis.py",
 )
 #: The engine the service uses unless told otherwise (its columns are named as before).

@@ -1,11 +1,11 @@
 """The tantivy search engine: one sub-index per locale, fed terms that Python analysed.
 
 tantivy keeps the postings, scores with BM25 and applies the filters; the words each field is
-indexed under, the vocabulary (prefix completion, rapidfuzz typo correction), the query plan and
-the snippets are kb/search/text.py's, the same code the Whoosh engine runs, so both engines
-find the same units for the same words. Each text field holds its analysed terms separated by
-spaces under tantivy's "whitespace" tokenizer; the original text is stored for snippets.
-Nothing outside this module sees a tantivy type.
+indexed under and the query plan (kb/search/text.py), the vocabulary (prefix completion,
+rapidfuzz typo correction: vocabulary.py) and the snippets (highlight.py) are the same code the
+Whoosh engine runs, so both engines find the same units for the same words. Each text field
+holds its analysed terms separated by spaces under tantivy's "whitespace" tokenizer; the
+original text is stored for snippets. Nothing outside this module sees a tantivy type.
 """
 
 from __future__ import annotations
@@ -19,21 +19,18 @@ import tantivy
 from kb.errors import ConfigError
 from kb.search.analysis import Language
 from kb.search.base import IndexedUnit, SearchHit, SearchQuery, SearchResults
+from kb.search.highlight import Highlight, make_hit
 from kb.search.text import (
     ALL_CHANNELS,
     BOOSTS,
-    Highlight,
     ReleaseIndex,
     TermCounter,
-    Vocabulary,
     build_locales,
     is_internal,
-    load_vocabularies,
-    make_hit,
     open_locales,
     plan_query,
-    save_vocabulary,
 )
+from kb.search.vocabulary import Vocabulary, load_vocabularies, save_vocabulary
 
 __all__ = ["TantivyEngine", "TantivyIndex"]
 

@@ -1,15 +1,13 @@
-"""What every search engine does the same way, in Python: analysis, query plans, snippets.
+"""What every search engine does the same way, in Python: index layout, terms, query plans.
 
-Engines only store and score terms. The words a unit is indexed under, the vocabulary saved at
-build time (prefix completion and rapidfuzz typo correction), the terms each query word stands
-for and the highlighted snippets all come from here, so two engines cannot drift apart.
+Engines only store and score terms. The words a unit is indexed under, the folders and manifest
+of a build and the terms each query word stands for come from here; the vocabulary saved at
+build time (kb/search/vocabulary.py) and the highlighted snippets (kb/search/highlight.py) sit
+beside it. All engines run this same code, so two engines cannot drift apart.
 """
 
 from __future__ import annotations
 
-import bisect
-import heapq
-import html
 import json
 import re
 from collections import Counter, defaultdict
@@ -18,12 +16,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Generic, Protocol, TypeVar
 
-from rapidfuzz import process
-from rapidfuzz.distance import OSA
-
 from kb.errors import ConfigError
 from kb.search.analysis import WORD_PATTERN, Language, fold, language_for, surface_words
-from kb.search.base import IndexedUnit, SearchHit, SearchQuery, SearchResults
+from kb.search.base import IndexedUnit, SearchQuery, SearchResults
+from kb.search.vocabulary import Vocabulary
 
 __all__ = [
     "ALL_CHANNELS",
@@ -32,28 +28,21 @@ __all__ = [
     "PUBLIC_FIELDS",
     "STAFF_FIELDS",
     "Clause",
-    "Highlight",
     "QueryPlan",
     "ReleaseIndex",
     "TermCounter",
-    "Vocabulary",
     "build_locales",
     "by_locale",
     "is_internal",
-    "load_vocabularies",
     "locale_key",
-    "make_hit",
     "new_index_directory",
     "open_locales",
     "plan_query",
     "read_manifest",
-    "save_vocabulary",
-    "snippet",
     "write_manifest",
 ]
 
 MANIFEST = "manifest.json"
-VOCABULARY = "vocabulary.json"
 #: The channels keyword of a unit that names none: enabled everywhere.
 ALL_CHANNELS = "*"
 #: Query-time weights: a word in the title or an example question outranks one in the body.
@@ -77,9 +66,7 @@ SHORT_PREFIX = 2
 SHORT_PREFIX_FIELDS = ("headline",)
 #: Words shorter than this are never corrected (too many near neighbours).
 MIN_TYPO_LENGTH = 4
-SNIPPET_CHARS = 160
 
-_SPACE = re.compile(r"\s+")
 _WORD = re.compile(WORD_PATTERN)
 EMPTY = SearchResults(hits=(), total=0)
 
@@ -266,81 +253,7 @@ class TermCounter:
         return word, term, None if term is None else term.encode("utf-8")
 
 
-def save_vocabulary(folder: Path, language: Language, counter: TermCounter) -> None:
-    """Write the words of one locale's build with their term and public and staff counts."""
-    public, staff = counter.vocabulary(public=True), counter.vocabulary(public=False)
-    rows = [[w, language.term(w), public.get(w, 0), staff[w]] for w in sorted(staff)]
-    (folder / VOCABULARY).write_text(json.dumps({"words": rows}, ensure_ascii=False), "utf-8")
-
-
-def load_vocabularies(folder: Path) -> dict[bool, Vocabulary]:
-    """The customers' (False) and staff's (True) vocabularies `save_vocabulary` wrote."""
-    rows = json.loads((folder / VOCABULARY).read_text(encoding="utf-8"))["words"]
-    terms = {word: term for word, term, _public, _staff in rows}
-    public = Vocabulary.of({w: p for w, _t, p, _s in rows if p}, terms)
-    staff = Vocabulary.of({w: s for w, _t, _p, s in rows}, terms)
-    return {False: public, True: staff}
-
-
 # --- querying -----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Vocabulary:
-    """Surface words one audience may see, for prefix completion and typo correction."""
-
-    frequency: dict[str, int]
-    terms: frozenset[str]
-    sorted_words: tuple[str, ...]
-    by_length: dict[int, list[str]]
-
-    @classmethod
-    def of(cls, counts: dict[str, int], terms: dict[str, str | None]) -> Vocabulary:
-        """Index `counts` (word -> frequency) by spelling and by length."""
-        by_length: dict[int, list[str]] = defaultdict(list)
-        for word in counts:
-            by_length[len(word)].append(word)
-        return cls(
-            frequency=counts,
-            terms=frozenset(t for w in counts if (t := terms[w])),
-            sorted_words=tuple(sorted(counts)),
-            by_length=dict(by_length),
-        )
-
-    def knows(self, word: str, term: str | None) -> bool:
-        """Whether `word`, or another form of it (same term), occurs in the index."""
-        return word in self.frequency or (term is not None and term in self.terms)
-
-    def completions(self, prefix: str, limit: int) -> list[str]:
-        """The `limit` most frequent words starting with `prefix`."""
-        start = bisect.bisect_left(self.sorted_words, prefix)
-        end = bisect.bisect_left(self.sorted_words, prefix + "\U0010ffff", lo=start)
-        return heapq.nlargest(limit, self.sorted_words[start:end], key=self.frequency.__getitem__)
-
-    def correct(self, word: str) -> str | None:
-        """The closest word (1 edit up to 5 letters, else 2; transpositions count one).
-
-        Among equally close words, one with the same first letter and then the most frequent
-        one wins.
-        """
-        limit = 1 if len(word) <= 5 else 2
-        best: tuple[int, int, int, str] | None = None
-        for length in range(len(word) - limit, len(word) + limit + 1):
-            bucket = self.by_length.get(length)
-            if not bucket:
-                continue
-            for candidate, distance, _ in process.extract(
-                word, bucket, scorer=OSA.distance, score_cutoff=limit, limit=None
-            ):
-                key = (
-                    int(distance),
-                    candidate[0] != word[0],
-                    -self.frequency[candidate],
-                    candidate,
-                )
-                if best is None or key < best:
-                    best = key
-        return best[3] if best else None
 
 
 @dataclass(frozen=True)
@@ -418,100 +331,3 @@ def plan_query(query: SearchQuery, language: Language, vocabulary: Vocabulary) -
 def _correctable(word: str) -> bool:
     """Long enough, and a word rather than a number or a code, to be a typo."""
     return len(word) >= MIN_TYPO_LENGTH and word.isalpha()
-
-
-# --- showing ------------------------------------------------------------------------------
-
-
-def make_hit(
-    stored: Mapping[str, str], score: float, highlight: Highlight, staff: bool
-) -> SearchHit:
-    """A hit whose snippet shows the customer text (staff: or the better-matching notes).
-
-    `highlight` is the query's, shared by its hits (they repeat one another's words).
-    """
-    shown, matched = snippet(stored.get("text", ""), highlight)
-    internal = stored.get("internal_text", "")
-    if staff and internal:
-        other, other_matched = snippet(internal, highlight)
-        if other_matched > matched or not stored.get("text"):
-            shown = other
-    return SearchHit(
-        unit_id=stored["unit_id"],
-        title=stored.get("title", ""),
-        snippet=shown,
-        score=float(score),
-        category=stored.get("category") or None,
-    )
-
-
-class Highlight:
-    """Which written words match a query's terms, remembered per spelling (a hit's text
-    repeats its words, and hits share theirs: stemming each occurrence was most of the time
-    spent building snippets). One per query, used by all of its hits."""
-
-    def __init__(self, language: Language, terms: frozenset[str]) -> None:
-        self._language = language
-        self._terms = terms
-        self._seen: dict[str, str | None] = {}
-
-    def matches(self, text: str) -> list[tuple[int, int, str]]:
-        """(start, end, term) of every word in `text` whose term the query has."""
-        seen, found = self._seen, []
-        for match in _WORD.finditer(text):
-            word = match.group()
-            if word in seen:
-                term = seen[word]
-            else:
-                term = seen[word] = self._term(word)
-            if term is not None:
-                found.append((match.start(), match.end(), term))
-        return found
-
-    def _term(self, word: str) -> str | None:
-        """The query term `word` stands for, or None when it matches none."""
-        term = self._language.term(fold(word))
-        return term if term in self._terms else None
-
-
-def snippet(text: str, highlight: Highlight) -> tuple[str, int]:
-    """Safe-HTML excerpt of `text` around the most distinct matches, and how many it shows."""
-    text = _SPACE.sub(" ", text).strip()
-    matches = highlight.matches(text)
-    if not matches:
-        return _excerpt(text, 0, []), 0
-    best, best_key = 0, (-1, -1)
-    for i, (start, _end, _term) in enumerate(matches):
-        inside = [m for m in matches[i:] if m[1] <= start + SNIPPET_CHARS]
-        key = (len({m[2] for m in inside}), len(inside))
-        if key > best_key:
-            best, best_key = i, key
-    first = matches[best][0]
-    # Start a little before the first match, at a word boundary, so it reads as a phrase.
-    begin = max(0, first - 30)
-    if begin > 0:
-        space = text.find(" ", begin, first)
-        begin = space + 1 if space != -1 else first
-    return _excerpt(text, begin, matches), best_key[0]
-
-
-def _excerpt(text: str, begin: int, matches: list[tuple[int, int, str]]) -> str:
-    """Escape text[begin:begin+SNIPPET_CHARS] (cut at a space), marking the matches in it."""
-    end = len(text)
-    if end - begin > SNIPPET_CHARS:
-        end = begin + SNIPPET_CHARS
-        space = text.rfind(" ", begin, end)
-        if space > begin:
-            end = space
-    parts = ["…" if begin > 0 else ""]
-    cursor = begin
-    for start, stop, _term in matches:
-        if start < begin or stop > end:
-            continue
-        parts += [html.escape(text[cursor:start]), "<mark>", html.escape(text[start:stop])]
-        parts.append("</mark>")
-        cursor = stop
-    parts.append(html.escape(text[cursor:end]))
-    if end < len(text):
-        parts.append("…")
-    return "".join(parts)

@@ -3,8 +3,9 @@
 Typo tolerance does not use Whoosh's fuzzy terms (ten times slower than a plain query): words
 missing from the vocabulary saved at build time are corrected with rapidfuzz, and the corrected
 query is run instead. Search-as-you-type expands the last word against the same vocabulary.
-Analysis, vocabulary, query plans and snippets are kb/search/text.py's, shared with the tantivy
-engine; this module stores and scores. Nothing outside this module sees a Whoosh type.
+Analysis, query plans, vocabulary and snippets are kb/search's (analysis.py, text.py,
+vocabulary.py, highlight.py), shared with the tantivy engine; this module stores and scores.
+Nothing outside this module sees a Whoosh type.
 """
 
 from __future__ import annotations
@@ -27,21 +28,18 @@ from whoosh.writing import IndexWriter, SegmentWriter
 
 from kb.search.analysis import Language
 from kb.search.base import IndexedUnit, SearchQuery, SearchResults
+from kb.search.highlight import Highlight, make_hit
 from kb.search.text import (
     ALL_CHANNELS,
     BOOSTS,
-    Highlight,
     ReleaseIndex,
     TermCounter,
-    Vocabulary,
     build_locales,
     is_internal,
-    load_vocabularies,
-    make_hit,
     open_locales,
     plan_query,
-    save_vocabulary,
 )
+from kb.search.vocabulary import Vocabulary, load_vocabularies, save_vocabulary
 
 __all__ = ["WhooshEngine", "WhooshIndex"]
 
