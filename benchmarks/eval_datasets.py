@@ -28,21 +28,16 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from kb.evaluation.runs import (
-    IntentReport,
+from kb.evaluation.datasets import (
     LabelledRow,
-    Prediction,
-    SearchReport,
-    operating_point,
     read_articles,
     read_faq,
     read_faq_queries,
     read_labelled_csv,
-    run_article_eval,
-    run_faq_eval,
-    run_intent_eval,
     stratified_split,
 )
+from kb.evaluation.metrics import IntentReport, Prediction, SearchReport, operating_point
+from kb.evaluation.runs import run_article_eval, run_faq_eval, run_intent_eval
 
 REPO = Path(__file__).resolve().parent.parent
 DATA = (REPO / ".." / "shared" / "datasets").resolve()

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from kb.answers.decision import decide as _decide
 from kb.answers.matcher import Candidate, Example, IntentMatcher, Status, Thresholds
-from kb.evaluation.runs import LabelledRow, read_labelled_csv
+from kb.evaluation.datasets import LabelledRow, read_labelled_csv
 
 DATASETS = Path(__file__).resolve().parents[2] / "shared" / "datasets"
 SETTINGS = (

@@ -15,7 +15,8 @@ from kb.errors import KBError
 from kb.settings import Settings
 
 if TYPE_CHECKING:  # kb.evaluation loads scikit-learn: only `kb eval` itself imports it
-    from kb.evaluation.runs import FaqReport, IntentReport, LabelledRow, SearchReport
+    from kb.evaluation.datasets import LabelledRow
+    from kb.evaluation.metrics import FaqReport, IntentReport, SearchReport
 
 __all__ = ["eval_command"]
 
@@ -125,7 +126,8 @@ def eval_command(
 
 def _eval_articles(train: Path, test: Path | None, locale: str | None, as_json: bool) -> None:
     """Search relevance on a JSONL of help articles, against plain BM25."""
-    from kb.evaluation.runs import read_articles, run_article_eval
+    from kb.evaluation.datasets import read_articles
+    from kb.evaluation.runs import run_article_eval
 
     if test is not None:
         raise typer.BadParameter("--articles takes one file", param_hint="TEST")
@@ -137,7 +139,8 @@ def _eval_articles(train: Path, test: Path | None, locale: str | None, as_json: 
 
 def _eval_faq(train: Path, test: Path | None, locale: str | None, as_json: bool) -> None:
     """FAQ retrieval: TRAIN is the FAQ, TEST the queries."""
-    from kb.evaluation.runs import read_faq, read_faq_queries, run_faq_eval
+    from kb.evaluation.datasets import read_faq, read_faq_queries
+    from kb.evaluation.runs import run_faq_eval
 
     if test is None:
         raise typer.BadParameter("--faq needs the queries file", param_hint="TEST")
@@ -159,7 +162,8 @@ def _run_intents(
     split: float,
     seed: int,
 ) -> IntentReport:
-    from kb.evaluation.runs import read_labelled_csv, run_intent_eval, stratified_split
+    from kb.evaluation.datasets import read_labelled_csv, stratified_split
+    from kb.evaluation.runs import run_intent_eval
 
     text_column, label_column, oos_label = columns
 

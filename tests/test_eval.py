@@ -13,21 +13,18 @@ from click.testing import Result
 from typer.testing import CliRunner
 
 from cli.eval_cmd import eval_command
-from kb.evaluation.runs import (
+from kb.evaluation.datasets import (
     Article,
     DatasetError,
-    IntentReport,
     LabelledRow,
-    Latency,
-    Prediction,
     article_units,
-    evaluate_bm25,
     intent_units,
-    operating_point,
     read_labelled_csv,
     slugify,
     stratified_split,
 )
+from kb.evaluation.metrics import IntentReport, Latency, Prediction, operating_point
+from kb.evaluation.runs import evaluate_bm25
 
 Run = Callable[..., Result]
 
