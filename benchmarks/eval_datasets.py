@@ -23,13 +23,14 @@ import platform
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from kb.evaluation.datasets import (
     LabelledRow,
+    few_shot,
     read_articles,
     read_faq,
     read_faq_queries,
@@ -38,6 +39,7 @@ from kb.evaluation.datasets import (
 )
 from kb.evaluation.metrics import IntentReport, Prediction, SearchReport, operating_point
 from kb.evaluation.runs import run_article_eval, run_faq_eval, run_intent_eval
+from kb.settings import Settings
 
 REPO = Path(__file__).resolve().parent.parent
 DATA = (REPO / ".." / "shared" / "datasets").resolve()
@@ -61,6 +63,12 @@ class IntentSet:
     text_column: str = "text"
     label_column: str = "intent"
     locale: str = "en"
+    shots: int | None = None  # train on at most this many rows per label (`--shots`)
+
+    @property
+    def title(self) -> str:
+        """The data set's name, with the few-shot form said."""
+        return self.name if self.shots is None else f"{self.name} ({self.shots}-shot)"
 
     def command(self) -> str:
         """The equivalent command line, relative to the data folder."""
@@ -75,6 +83,8 @@ class IntentSet:
             parts.append(f"--locale {self.locale}")
         if self.test is None:
             parts.append(f"--split {SPLIT} --seed {SEED}")
+        if self.shots is not None:
+            parts.append(f"--shots {self.shots}" + ("" if self.test is None else f" --seed {SEED}"))
         return " ".join(parts)
 
 
@@ -109,16 +119,18 @@ def run_intents(spec: IntentSet, data: Path) -> dict[str, Any]:
         train, test = stratified_split(train, test_size=SPLIT, seed=SEED)
     else:
         test = _read(data, spec.test, spec)
+    if spec.shots is not None:
+        train = few_shot(train, shots=spec.shots, seed=SEED)
     parts: list[tuple[str, int]] = []
     for path in spec.oos:
         rows = _read(data, path, spec)
         parts.append((Path(path).stem, len(rows)))
         test += rows
     start = time.perf_counter()
-    report = run_intent_eval(train, test, locale=spec.locale)
+    report = run_intent_eval(train, test, locale=spec.locale, like=Settings.from_env())
     seconds = time.perf_counter() - start
     out: dict[str, Any] = {
-        "dataset": spec.name,
+        "dataset": spec.title,
         "command": spec.command(),
         "seconds": seconds,
         **report.summary(),
@@ -178,7 +190,9 @@ def run_faq(data: Path) -> dict[str, Any]:
     folder = data / "covid_vaccine_faq"
     start = time.perf_counter()
     report = run_faq_eval(
-        read_faq(folder / "faq.csv"), read_faq_queries(folder / "dev_queries.csv")
+        read_faq(folder / "faq.csv"),
+        read_faq_queries(folder / "dev_queries.csv"),
+        like=Settings.from_env(),
     )
     return {
         "dataset": "covid_vaccine_faq",
@@ -200,7 +214,10 @@ def run_articles(locale: str, path: str, data: Path) -> dict[str, Any]:
     """Our search and BM25 on the held-back headings of one language's articles."""
     start = time.perf_counter()
     reports: list[SearchReport] = run_article_eval(
-        read_articles(data / path), locale=locale, stemmers=_stemmers(locale)
+        read_articles(data / path),
+        locale=locale,
+        stemmers=_stemmers(locale),
+        like=Settings.from_env(),
     )
     return {
         "dataset": f"ms_alchemyinsights_{locale}",
@@ -356,6 +373,7 @@ def anchors(results: dict[str, Any]) -> list[str]:
 def environment() -> str:
     """One line naming the machine."""
     return (
+        f"encoder {os.environ.get('KB_ENCODER') or 'default'}, "
         f"python {platform.python_version()}, {os.cpu_count()} CPUs, "
         f"{platform.platform()}, {date.today().isoformat()}"
     )
@@ -434,6 +452,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", help="comma-separated data set names (default: all)")
     parser.add_argument("--json", type=Path, default=RESULTS / "eval.json")
     parser.add_argument("--md", type=Path, default=RESULTS / "eval.md")
+    parser.add_argument(
+        "--shots", type=int, default=10, help="the few-shot form's rows per label (0: full only)"
+    )
     args = parser.parse_args(argv)
     only = set(args.only.split(",")) if args.only else None
 
@@ -442,9 +463,10 @@ def main(argv: list[str] | None = None) -> int:
 
     started = time.perf_counter()
     results: dict[str, Any] = {"environment": environment(), "intents": [], "articles": []}
-    for spec in INTENT_SETS:
+    few = [replace(spec, shots=args.shots) for spec in INTENT_SETS] if args.shots else []
+    for spec in (*INTENT_SETS, *few):
         if wanted(spec.name):
-            print(f"running {spec.name} ...", file=sys.stderr, flush=True)
+            print(f"running {spec.title} ...", file=sys.stderr, flush=True)
             results["intents"].append(run_intents(spec, args.data))
     if wanted("covid_vaccine_faq"):
         print("running covid_vaccine_faq ...", file=sys.stderr, flush=True)

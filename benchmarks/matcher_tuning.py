@@ -46,6 +46,8 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import f1_score
 from sklearn.model_selection import StratifiedKFold, train_test_split
 
+from kb.answers.encoding.base import Encoder
+from kb.answers.encoding.registry import DEFAULT_ENCODER, get_encoder
 from kb.answers.matcher import (
     _OFFER_SHARE,
     Example,
@@ -66,6 +68,47 @@ Row = tuple[str, str]  # text, label
 BERT_BANKING77 = 0.9366
 BERT_CLINC_IN_SCOPE = 0.969
 BERT_CLINC_THRESHOLD = (0.962, 0.523)  # in-scope accuracy, OOS recall
+
+
+# ------------------------------------------------------------------------------ encoder
+
+
+class MemoEncoder:
+    """The chosen encoder, remembering every vector: the tuning scores each text many times
+    (one matcher per fold) and encodes questions in batches up front."""
+
+    def __init__(self, inner: Encoder) -> None:
+        self.inner = inner
+        self.name, self.version, self.dimensions = inner.name, inner.version, inner.dimensions
+        self.memo: dict[str, np.ndarray] = {}
+
+    def prime(self, texts: Sequence[str]) -> None:
+        """Encode, in batches, the texts not seen yet."""
+        missing = [t for t in dict.fromkeys(texts) if t not in self.memo]
+        for start in range(0, len(missing), 512):
+            batch = missing[start : start + 512]
+            self.memo.update(zip(batch, self.inner.encode(batch), strict=True))
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        self.prime(texts)
+        return np.stack([self.memo[t] for t in texts]) if texts else np.zeros((0, self.dimensions))
+
+
+#: The encoder every matcher of this run trains with (None: words alone); set by main().
+ENCODER: MemoEncoder | None = None
+
+
+def train_matcher(
+    rows: Sequence[Example], locale: str, config: MatcherConfig | None = None
+) -> IntentMatcher:
+    """A matcher of `rows` with this run's encoder."""
+    return IntentMatcher.train(rows, locale=locale, config=config, encoder=ENCODER)
+
+
+def prime(texts: Sequence[str]) -> None:
+    """Encode these questions in batches before they are asked one by one."""
+    if ENCODER is not None:
+        ENCODER.prime([normalize_text(t) for t in texts])
 
 
 # ------------------------------------------------------------------------------ data
@@ -175,6 +218,7 @@ def score_questions(
 ) -> list[Scored]:
     """Candidates and signals of each question, through the matcher's own scoring."""
     out = []
+    prime([text for text, _ in questions])
     for text, gold in questions:
         scored = matcher._score(normalize_text(text))
         if scored is None:
@@ -196,7 +240,7 @@ def cross_scored(
     splitter = StratifiedKFold(folds, shuffle=True, random_state=SEED)
     for train_at, test_at in splitter.split(usable, [labels[i] for i in usable]):
         train = [rows[usable[i]] for i in train_at]
-        matcher = IntentMatcher.train(examples(train), locale=locale, config=config)
+        matcher = train_matcher(examples(train), locale, config)
         out += score_questions(matcher, [rows[usable[i]] for i in test_at])
     return out
 
@@ -213,7 +257,7 @@ def fit_ranking(data: dict[str, list[Scored]], l2: float = 0.01) -> np.ndarray:
     for scored in data.values():
         usable = [s for s in scored if s.gold in s.units]
         width = max(len(s.units) for s in usable)
-        x = np.zeros((len(usable), width, 10))
+        x = np.zeros((len(usable), width, 2 * (usable[0].signals.shape[1] - 1)))
         mask = np.zeros((len(usable), width), dtype=bool)
         right = np.zeros(len(usable), dtype=np.int64)
         for q, s in enumerate(usable):
@@ -235,7 +279,7 @@ def fit_ranking(data: dict[str, list[Scored]], l2: float = 0.01) -> np.ndarray:
             grad += weight * (np.einsum("qc,qcf->f", p, x) - picked.sum(axis=0))
         return total, grad
 
-    return minimize(loss, np.zeros(10), jac=True, method="L-BFGS-B").x
+    return minimize(loss, np.zeros(blocks[0][0].shape[-1]), jac=True, method="L-BFGS-B").x
 
 
 def fit_confidence(
@@ -307,7 +351,7 @@ def oos_tuning_scored(config: MatcherConfig) -> dict[str, tuple[list[Scored], li
         if not ds.oos_tuning:
             continue
         for variant, rows in (("full", ds.train), ("10-shot", few_shot(ds.train))):
-            matcher = IntentMatcher.train(examples(rows), locale=ds.locale, config=config)
+            matcher = train_matcher(examples(rows), ds.locale, config)
             inside = cross_scored(rows, ds.locale, config)
             outside = score_questions(matcher, [(t, None) for t in ds.oos_tuning])
             out[f"{ds.name} {variant}"] = (inside, outside)
@@ -336,11 +380,18 @@ def tops(config: MatcherConfig, scored: Sequence[Scored]) -> Tops:
     return Tops(conf, gold_rank)
 
 
+#: A runner-up below this confidence is not offered (kb/answers/services.py).
+_MIN_ALTERNATIVE = 0.05
+
+
 def outcome_rates(t: Tops, th: Thresholds) -> dict[str, float]:
-    """Shares of answered right / wrong, clarify (offering the right unit) and no_answer."""
+    """Shares of answered right / wrong, clarify (offering the right unit) and no_answer, as
+    served: a clarification with nothing to offer beside the best unit is answered with it."""
     c1, c2 = t.conf[:, 0], t.conf[:, 1]
     answered = (c1 >= th.answer) & (c1 - c2 >= th.margin)
     none = ~answered & (c1 + c2 < th.clarify)
+    alone = c2 < np.maximum(_OFFER_SHARE * c1, _MIN_ALTERNATIVE)
+    answered |= ~none & alone
     clarify = ~none & ~answered
     rank = np.maximum(t.gold_rank, 0)
     offered = (t.gold_rank >= 0) & (t.conf[np.arange(len(rank)), rank] >= _OFFER_SHARE * c1)
@@ -363,8 +414,8 @@ def threshold_grid(
     ]
     grid = []
     for answer in np.arange(0.3, 0.96, 0.05):
-        for clarify in np.arange(0.05, answer - 0.01, 0.05):
-            for margin in (0.0, 0.05, 0.1, 0.15, 0.2, 0.3):
+        for clarify in np.arange(0.05, 0.96, 0.05):
+            for margin in (0.0, 0.05, 0.1, 0.15, 0.2, 0.3, 0.35, 0.4):
                 th = Thresholds(round(float(answer), 2), round(float(clarify), 2), margin)
                 rates: dict[str, list[float]] = defaultdict(list)
                 for inside, outside in prepared:
@@ -423,7 +474,7 @@ def evaluate(ds: DataSet, config: MatcherConfig, thresholds: Thresholds, shots: 
     """Train on the train part, answer every dev and OOS question."""
     train = few_shot(ds.train, shots) if shots else ds.train
     started = time.perf_counter()
-    matcher = IntentMatcher.train(examples(train), locale=ds.locale, config=config)
+    matcher = train_matcher(examples(train), ds.locale, config)
     train_seconds = time.perf_counter() - started
     latencies: list[float] = []
 
@@ -434,6 +485,7 @@ def evaluate(ds: DataSet, config: MatcherConfig, thresholds: Thresholds, shots: 
         best = result.candidates[0].confidence if result.candidates else 0.0
         return result.status, [c.unit_id for c in result.candidates], best
 
+    prime([t for t, _ in ds.dev] + [t for texts in ds.oos.values() for t in texts])
     for text, _ in ds.dev[:50]:  # warm caches
         matcher.match(text)
     latencies.clear()
@@ -524,7 +576,7 @@ def scale(units: int = 10_000, per_unit: int = 10) -> dict[str, float]:
     """Train time, answer latency, file size and load time at `units` x `per_unit`."""
     train, questions = synthetic(units, per_unit)
     started = time.perf_counter()
-    matcher = IntentMatcher.train(train, locale="en")
+    matcher = train_matcher(train, "en")
     train_seconds = time.perf_counter() - started
     for q in questions[:50]:
         matcher.match(q)
@@ -615,7 +667,14 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("step", choices=["calibrate", "thresholds", "evaluate", "scale", "all"])
     parser.add_argument("--write", type=Path, help="write the markdown report here")
     parser.add_argument("--units", type=int, default=10_000)
+    parser.add_argument(
+        "--encoder", default=DEFAULT_ENCODER, help="sentence encoder ('none': words alone)"
+    )
     args = parser.parse_args(argv)
+    global ENCODER
+    inner = get_encoder(args.encoder)
+    ENCODER = MemoEncoder(inner) if inner is not None else None
+    fields = ("semantic_ranking", "semantic_confidence") if ENCODER else ("ranking", "confidence")
     config = MatcherConfig()
     thresholds = Thresholds()
     out: list[str] = []
@@ -625,8 +684,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         data = calibration_data(config)  # the signals do not depend on the two fitted parts
         cache["tuning"] = oos_tuning_scored(config)
         ranking, confidence = calibrate(data, [o for _, o in cache["tuning"].values()])
-        print(f"ranking    fitted {ranking}\n           in use {config.ranking}")
-        print(f"confidence fitted {confidence}\n           in use {config.confidence}")
+        in_use = [getattr(config, name) for name in fields]
+        print(f"{fields[0]} fitted {ranking}\n           in use {in_use[0]}")
+        print(f"{fields[1]} fitted {confidence}\n           in use {in_use[1]}")
         out.extend(
             [
                 "## Calibration",
@@ -639,10 +699,10 @@ def main(argv: Sequence[str] | None = None) -> None:
                 "and its lead over the runner-up, on each question's three best candidates, with "
                 "the out-of-scope tuning questions as 20% of the questions.",
                 "",
-                f"    ranking    fitted {ranking}",
-                f"               in use {config.ranking}",
-                f"    confidence fitted {confidence}",
-                f"               in use {config.confidence}",
+                f"    {fields[0]} fitted {ranking}",
+                f"    {' ' * len(fields[0])} in use {in_use[0]}",
+                f"    {fields[1]} fitted {confidence}",
+                f"    {' ' * len(fields[1])} in use {in_use[1]}",
                 "",
             ]
         )
@@ -663,7 +723,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             [
                 "## Thresholds",
                 "",
-                "Grid search (answer 0.30-0.95, clarify 0.05-answer, margin 0-0.3) on the tuning "
+                "Grid search (answer 0.30-0.95, clarify 0.05-0.95, margin 0-0.4) on the tuning "
                 "data only: cross-validated training questions of clinc150 and banking77_oos "
                 "(all of them, and 10 per intent) against clinc150 `oos_train` and banking77_oos "
                 "`id_oos_train`, averaged over the four; utility (see `utility`): 80% in-scope "

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
@@ -35,7 +37,8 @@ MessageOpt = Annotated[str, typer.Option("--message", "-m", help="Why: kept in t
 def open_kb() -> Iterator[KnowledgeBase]:
     """Open the configured knowledge base; domain errors end the command with a clear message."""
     try:
-        with KnowledgeBase.open(Settings.from_env(), channels=registry.names()) as kb:
+        settings = replace(Settings.from_env(), progress=sys.stderr.isatty())
+        with KnowledgeBase.open(settings, channels=registry.names()) as kb:
             yield kb
     except PublishBlocked as exc:
         print_findings(list(exc.findings))  # type: ignore[arg-type]

@@ -52,6 +52,12 @@ _Split = Annotated[
     float, typer.Option("--split", help="Share of TRAIN held back when TEST is not given.")
 ]
 _Seed = Annotated[int, typer.Option("--seed", help="Seed of the stratified split.")]
+_Shots = Annotated[
+    int | None,
+    typer.Option(
+        "--shots", help="Train on at most this many rows per label (after the split), e.g. 10."
+    ),
+]
 _Faq = Annotated[
     bool, typer.Option("--faq", help="FAQ retrieval: TRAIN is the FAQ, TEST the queries.")
 ]
@@ -79,6 +85,7 @@ def eval_command(
     locale: _Locale = None,
     split: _Split = 0.2,
     seed: _Seed = 13,
+    shots: _Shots = None,
     faq: _Faq = False,
     articles: _Articles = False,
     as_json: _Json = False,
@@ -88,7 +95,8 @@ def eval_command(
 
     The matcher thresholds and search engine come from the environment (KB_ANSWER_THRESHOLD...).
 
-    kb eval TRAIN.csv TEST.csv [--oos OOS.csv]: accuracy, OOS recall, macro-F1, latency.
+    kb eval TRAIN.csv TEST.csv [--oos OOS.csv] [--shots 10]: accuracy, OOS recall, macro-F1,
+    latency (--shots: a knowledge base's few examples per unit).
 
     kb eval --faq FAQ.csv QUERIES.csv: recall@1, MRR@5 and correct refusals.
 
@@ -117,6 +125,7 @@ def eval_command(
                 locale or "en",
                 split,
                 seed,
+                shots,
             )
             _print_intents(report_i, as_json)
     except KBError as exc:
@@ -161,8 +170,9 @@ def _run_intents(
     locale: str,
     split: float,
     seed: int,
+    shots: int | None,
 ) -> IntentReport:
-    from kb.evaluation.datasets import read_labelled_csv, stratified_split
+    from kb.evaluation.datasets import few_shot, read_labelled_csv, stratified_split
     from kb.evaluation.runs import run_intent_eval
 
     text_column, label_column, oos_label = columns
@@ -175,6 +185,8 @@ def _run_intents(
         train_rows, test_rows = stratified_split(train_rows, test_size=split, seed=seed)
     else:
         test_rows = read(test)
+    if shots is not None:
+        train_rows = few_shot(train_rows, shots=shots, seed=seed)
     for path in oos:
         test_rows += read(path)
     return run_intent_eval(
@@ -282,11 +294,12 @@ def _print_self(locale: str | None, as_json: bool) -> None:
     try:
         with KnowledgeBase.open(Settings.from_env()) as kb:
             snap = kb.snapshot()
+            recipe = kb.matcher_recipe()
     except KBError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(1) from None
     reports = {
-        loc: self_evaluation(training_examples(snap, loc), locale=loc)
+        loc: self_evaluation(training_examples(snap, loc), locale=loc, recipe=recipe)
         for loc in ([locale] if locale else snap.locales)
     }
     if as_json:

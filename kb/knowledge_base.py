@@ -51,6 +51,7 @@ from kb.store.revisions import (
 from kb.store.snapshot import Snapshot, StoredUnit
 
 if TYPE_CHECKING:
+    from kb.answers.recipe import MatcherRecipe
     from kb.answers.services import ReleaseServices
 
 __all__ = ["KnowledgeBase"]
@@ -70,8 +71,7 @@ class KnowledgeBase:
             current_release=self.current_release,
             snapshot=self.snapshot,
             before_build=self._recall_body_texts,
-            engine=settings.search_engine,
-            index_dir=settings.index_dir,
+            settings=settings,
         )
         self._draft_state: DraftState | None = None
         self._draft_state_lock = threading.Lock()
@@ -324,7 +324,7 @@ class KnowledgeBase:
                 prepare_build(len(target.units))  # its matchers' process starts meanwhile
             found: list[GateFinding] = list(gate(target)) if gate else []
             if dry_run:
-                found.extend(routing_regressions(target, base))
+                found.extend(routing_regressions(target, base, recipe=self._served.recipe()))
             return found
 
         with self.db.write(exclusive=True) as session:
@@ -358,6 +358,10 @@ class KnowledgeBase:
         unless they `wait` for the new one, as publishing does.
         """
         return self._served.get(rebuild=rebuild, wait=wait)
+
+    def matcher_recipe(self) -> MatcherRecipe:
+        """How this knowledge base trains matchers: its encoder and the vector cache."""
+        return self._served.recipe()
 
     def _recall_body_texts(self, snapshot: Snapshot) -> None:
         """Fetch the index words kept when the release's bodies were saved, so that building

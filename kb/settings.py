@@ -33,6 +33,11 @@ class Settings:
     channels: tuple[str, ...] = field(default=DEFAULT_CHANNELS)
     author: str = "kb"
     search_engine: str = "whoosh"
+    #: The sentence encoder of the matchers (`KB_ENCODER`); None: the default in
+    #: kb/answers/encoding/registry.py; "none": words alone.
+    encoder: str | None = None
+    #: Report long work (encoding a first publish's questions) on standard error: the CLI.
+    progress: bool = False
     #: Matcher thresholds; None keeps the defaults tuned in kb/answers/matcher.py.
     answer_threshold: float | None = None
     clarify_threshold: float | None = None
@@ -57,6 +62,7 @@ class Settings:
             default_locale=env.get("KB_DEFAULT_LOCALE") or "en",
             author=env.get("KB_AUTHOR") or _login_name(),
             search_engine=env.get("KB_SEARCH_ENGINE") or "whoosh",
+            encoder=env.get("KB_ENCODER") or None,
             answer_threshold=_float(env, "KB_ANSWER_THRESHOLD"),
             clarify_threshold=_float(env, "KB_CLARIFY_THRESHOLD"),
             clarify_margin=_float(env, "KB_CLARIFY_MARGIN"),

@@ -47,4 +47,25 @@ class MatcherConfig:
     )
     # Confidence = logistic(a * score + b * lead of the score over the runner-up + c).
     confidence: tuple[float, float, float] = (0.081, 0.599, -1.37)
+    # With an encoder: units nearest in meaning added to the candidates, and the ranking and
+    # confidence over seven signals (the five above, then the nearest example's and the
+    # centroid's sentence cosine), fitted like the above on the same data.
+    semantic_candidates: int = 10
+    semantic_ranking: tuple[float, ...] = (
+        2.395,
+        -1.968,
+        5.409,
+        -3.297,
+        11.11,
+        -0.73,
+        18.566,
+        0.214,
+        1.696,
+        -4.164,
+        4.532,
+        -13.949,
+        11.434,
+        -10.777,
+    )
+    semantic_confidence: tuple[float, float, float] = (0.102, 0.657, -2.143)
     seed: int = 0

@@ -10,16 +10,17 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kb.errors import ReleaseNotFound
 from kb.releases.following import ReleaseFollower
 from kb.search import get_engine
+from kb.settings import Settings
 from kb.store.models import Release
 from kb.store.snapshot import Snapshot
 
 if TYPE_CHECKING:
+    from kb.answers.recipe import MatcherRecipe
     from kb.answers.services import ReleaseServices
 
 __all__ = ["ServedRelease"]
@@ -34,14 +35,16 @@ class ServedRelease:
         current_release: Callable[[], Release | None],
         snapshot: Callable[[int], Snapshot],
         before_build: Callable[[Snapshot], None],
-        engine: str,
-        index_dir: Path,
+        settings: Settings,
     ) -> None:
+        """`settings` name the search engine, the encoder and the index folder."""
         self._current_release = current_release
         self._snapshot = snapshot
         self._before_build = before_build
-        self._engine = engine
-        self._index_dir = index_dir
+        self._engine = settings.search_engine
+        self._index_dir = settings.index_dir
+        self._encoder = settings.encoder
+        self._progress = settings.progress
         self._services: ReleaseServices | None = None
         self._lock = threading.Lock()
         self._follower: ReleaseFollower | None = None
@@ -80,7 +83,15 @@ class ServedRelease:
             self._index_dir,
             rebuild=rebuild,
             before_build=lambda: self._before_build(snapshot),
+            recipe=self.recipe(),
         )
+
+    def recipe(self) -> MatcherRecipe:
+        """How this knowledge base's matchers train (its encoder; vectors cached by the index)."""
+        from kb.answers.encoding.registry import DEFAULT_ENCODER
+        from kb.answers.recipe import MatcherRecipe
+
+        return MatcherRecipe(self._encoder or DEFAULT_ENCODER, self._index_dir, self._progress)
 
     def follow(self, interval: float) -> None:
         """Switch to each new release within `interval` seconds, from a background thread."""

@@ -55,8 +55,13 @@ from sklearn.preprocessing import normalize
 
 from kb.answers.config import Example, MatcherConfig
 from kb.answers.decision import OFFER_SHARE, Candidate, MatchResult, Status, Thresholds, decide
+from kb.answers.encoding.base import Encoder
+from kb.answers.encoding.cache import EmbeddingCache
+from kb.answers.encoding.registry import get_encoder
 from kb.answers.features import MAX_QUESTION_CHARS, Vectorizer, normalize_text
+from kb.answers.semantic import SemanticExamples
 from kb.answers.training import linear_model
+from kb.errors import ConfigError
 
 __all__ = [
     "MAX_QUESTION_CHARS",
@@ -72,6 +77,8 @@ __all__ = [
 
 _FORMAT = 1
 _SIGNALS = ("linear", "lead", "cosine", "fuzz", "centroid", "size")
+#: With an encoder, two more before the size: nearest example's and centroid's sentence cosine.
+_SEMANTIC_SIGNALS = (*_SIGNALS[:-1], "meaning", "meaning_centroid", "size")
 _LINEAR_RANGE = 2.0
 #: Up to this many postings a question's scores are gathered in numpy, above it the sparse
 #: product is faster (measured with 80-feature questions: 0.05 vs 0.21 ms at 400 postings,
@@ -80,8 +87,10 @@ _GATHER_POSTINGS = 100_000
 #: Example vectors with up to this many non-zeros are multiplied whole rather than row-picked
 #: (scipy's fancy indexing costs more than a small product).
 _WHOLE_PRODUCT_NNZ = 200_000
-# Cosine, fuzz and centroid similarity of a typical runner-up: what a lone unit must beat.
+# Cosine, fuzz and centroid similarity of a typical runner-up: what a lone unit must beat;
+# with an encoder, also its nearest example's and centroid's sentence cosines.
 _RIVAL = (0.3, 0.5, 0.15)
+_SEMANTIC_RIVAL = (0.8, 0.75)
 _OFFER_SHARE = OFFER_SHARE  # the name benchmarks/matcher_tuning.py reads
 #: A changed unit whose linear score on another unit's example comes this close to the
 #: example's own unit may take it over (scores are margins of about +-1).
@@ -101,9 +110,9 @@ def _ranges(starts: np.ndarray, stops: np.ndarray) -> np.ndarray:
 
 
 def _expand(signals: np.ndarray) -> np.ndarray:
-    """Ranking features: the five match signals, then the same times the unit-size signal."""
-    size = signals[:, 5:6]
-    return np.hstack([signals[:, :5], signals[:, :5] * size])
+    """Ranking features: the match signals, then the same times the unit-size signal (last)."""
+    size = signals[:, -1:]
+    return np.hstack([signals[:, :-1], signals[:, :-1] * size])
 
 
 @dataclass(frozen=True)
@@ -131,14 +140,22 @@ class IntentMatcher:
         self._weights = np.zeros(0, dtype=np.float32)
         self._centroid = np.zeros(0, dtype=np.float32)
         self._bias = np.zeros(0, dtype=np.float32)  # per unit
+        self._semantic: SemanticExamples | None = None  # with an encoder: example vectors
 
     # ---------------------------------------------------------------- training
 
     @classmethod
     def train(
-        cls, examples: Sequence[Example], *, locale: str, config: MatcherConfig | None = None
+        cls,
+        examples: Sequence[Example],
+        *,
+        locale: str,
+        config: MatcherConfig | None = None,
+        encoder: Encoder | None = None,
+        cache: EmbeddingCache | None = None,
     ) -> IntentMatcher:
-        """Learn every unit's examples (repeated and empty texts are dropped)."""
+        """Learn every unit's examples (repeated and empty texts are dropped); with `encoder`,
+        their meaning too (vectors from `cache` where it has them)."""
         matcher = cls(locale, config or MatcherConfig())
         cfg = matcher.config
         pairs = sorted({(ex.unit_id, text) for ex in examples if (text := normalize_text(ex.text))})
@@ -153,6 +170,11 @@ class IntentMatcher:
         matcher._vectorizer = Vectorizer(cfg.word_weight, cfg.char_ngrams)
         matcher._examples = matcher._vectorizer.fit_transform(matcher._texts)
         matcher._fit(matcher._examples, labels)
+        if encoder is not None:
+            cache = EmbeddingCache.transient(encoder) if cache is None else cache
+            vectors = cache.vectors(matcher._texts)
+            matcher._semantic = SemanticExamples.of(encoder, vectors, matcher._starts)
+            matcher.__dict__["_question_encoder"] = encoder  # a loaded copy asks the registry
         return matcher
 
     def _fit(self, vectors: sp.csr_matrix, labels: np.ndarray) -> None:
@@ -276,26 +298,49 @@ class IntentMatcher:
 
     def _confidence(self, signals: np.ndarray) -> np.ndarray:
         """Probability that each candidate is the right unit (order = ranking order)."""
-        weights = np.asarray(self.config.ranking)
+        semantic = signals.shape[1] == len(_SEMANTIC_SIGNALS)
+        cfg = self.config
+        weights = np.asarray(cfg.semantic_ranking if semantic else cfg.ranking)
         score = _expand(signals) @ weights
         if len(score) > 1:
             second, first = np.partition(score, len(score) - 2)[-2:]
             lead = score - np.where(score >= first, second, first)
         else:  # a sole unit is compared with a typical runner-up (_RIVAL)
-            rival = np.array([[-1.0, -1.0 - signals[0, 0], *_RIVAL, signals[0, 5]]])
+            typical = (*_RIVAL, *_SEMANTIC_RIVAL) if semantic else _RIVAL
+            rival = np.array([[-1.0, -1.0 - signals[0, 0], *typical, signals[0, -1]]])
             lead = score - _expand(rival) @ weights
-        a, b, c = self.config.confidence
+        a, b, c = cfg.semantic_confidence if semantic else cfg.confidence
         return _sigmoid(a * score + b * lead + c)
+
+    def _encoder(self) -> Encoder | None:
+        """The encoder that made the examples' vectors, if this process has that very model
+        (another version's vectors are not comparable: then the words alone decide)."""
+        if self._semantic is None:
+            return None
+        if "_question_encoder" not in self.__dict__:
+            try:
+                encoder = get_encoder(self._semantic.encoder)
+            except ConfigError:
+                encoder = None
+            self.__dict__["_question_encoder"] = encoder if self._semantic.fits(encoder) else None
+        found: Encoder | None = self.__dict__["_question_encoder"]
+        return found
+
+    def _meaning(self, text: str) -> np.ndarray | None:
+        """The question's sentence vector, or None without a usable encoder."""
+        encoder = self._encoder()
+        return None if encoder is None else encoder.encode([text])[0]
 
     def _score(self, text: str) -> _Scored | None:
         """Candidates and their signals for a normalised question, or None if nothing overlaps."""
         if not text or self._vectorizer is None:
             return None
         idx, val = self._vectorizer.vector(text)
-        if len(idx) == 0:
+        meaning = self._meaning(text)
+        if len(idx) == 0 and meaning is None:
             return None
         n_classes = len(self._classes)
-        both = self._products(idx, val)
+        both = self._products(idx, val) if len(idx) else np.zeros(2 * n_classes)
         linear = both[:n_classes] + self._bias
         centroid = both[n_classes:]
         # Trained margins are about +-1; beyond +-2 the score says nothing more (and small
@@ -307,20 +352,42 @@ class IntentMatcher:
         else:
             lead = linear + 1.0
         size = np.minimum(1.0, np.log1p(np.diff(self._starts)) / math.log(101.0))
-        count = min(self.config.candidates, n_classes)
-        if count < n_classes:  # the ranking without the two per-example signals
-            cheap = np.column_stack([linear, lead, 0 * linear, 0 * linear, centroid, size])
-            units = np.argpartition(-(_expand(cheap) @ np.asarray(self.config.ranking)), count - 1)[
-                :count
-            ]
-        else:
-            units = np.arange(n_classes)
+        semantic = self._semantic if meaning is not None else None
+        near = semantic.centroid_scores(meaning) if semantic is not None else None
+        units = self._candidates(linear, lead, centroid, size, near)
         cosine, nearest = self._nearest(idx, val, units)
         fuzzy = np.array([fuzz.token_set_ratio(text, self._texts[i]) for i in nearest]) / 100.0
-        signals = np.column_stack(
-            [linear[units], lead[units], cosine, fuzzy, centroid[units], size[units]]
-        )
+        columns = [linear[units], lead[units], cosine, fuzzy, centroid[units]]
+        if semantic is not None and near is not None:
+            starts, stops = self._starts[units], self._starts[units + 1]
+            rows = _ranges(starts, stops)
+            columns.append(semantic.nearest(meaning, rows, stops - starts))
+            columns.append(near[units].astype(np.float64))
+        signals = np.column_stack([*columns, size[units]])
         return _Scored(units=units, signals=signals)
+
+    def _candidates(
+        self,
+        linear: np.ndarray,
+        lead: np.ndarray,
+        centroid: np.ndarray,
+        size: np.ndarray,
+        near: np.ndarray | None,
+    ) -> np.ndarray:
+        """The units whose signals are measured in full: the best by the ranking without the
+        two per-example signals and, with an encoder, the nearest centroids in meaning (`near`:
+        the question's cosine to each)."""
+        n_classes = len(self._classes)
+        count = min(self.config.candidates, n_classes)
+        if count == n_classes:
+            return np.arange(n_classes)
+        cheap = np.column_stack([linear, lead, 0 * linear, 0 * linear, centroid, size])
+        units = np.argpartition(-(_expand(cheap) @ np.asarray(self.config.ranking)), count - 1)
+        picked = units[:count]
+        if near is not None:
+            count = min(self.config.semantic_candidates, n_classes)
+            picked = np.union1d(picked, np.argpartition(-near, count - 1)[:count])
+        return np.sort(picked)
 
     def _scorer(self) -> sp.csr_matrix:
         """The postings as one feature x (weights of every unit, then centroids) matrix.
@@ -363,6 +430,8 @@ class IntentMatcher:
         self, idx: np.ndarray, val: np.ndarray, units: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
         """For each unit, the cosine to its closest example and that example's index."""
+        if len(idx) == 0:  # no word in common: every cosine is 0, each unit's first example
+            return np.zeros(len(units)), self._starts[units]
         dense = np.zeros(self._examples.shape[1], dtype=np.float32)
         dense[idx] = val
         starts, stops = self._starts[units], self._starts[units + 1]
@@ -386,10 +455,11 @@ class IntentMatcher:
         # release must be quick. The scorer is derived from the postings on first use.
         state = dict(self.__dict__)
         state.pop("_scorer_matrix", None)
+        state.pop("_question_encoder", None)  # the model is the process's, loaded on use
         return state
 
     def __setstate__(self, state: dict) -> None:
-        self.__dict__.update(state)
+        self.__dict__.update({"_semantic": None, **state})  # files from before encoders
         if self._vectorizer is None and self._texts:  # a file saved without them: refit
             self._vectorizer = Vectorizer(self.config.word_weight, self.config.char_ngrams)
             self._examples = self._vectorizer.fit_transform(self._texts)

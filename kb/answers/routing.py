@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from typing import Protocol
 
 from kb.answers.matcher import Example, IntentMatcher, normalize_text
+from kb.answers.recipe import LEXICAL, MatcherRecipe
 from kb.answers.results import RoutingCheckIncomplete, RoutingRegression
 from kb.answers.selfcheck import regressions
 from kb.store.snapshot import Snapshot, StoredUnit
@@ -54,17 +55,19 @@ _trained: dict[str, IntentMatcher] = {}
 _trained_lock = threading.Lock()
 
 
-def train_cached(examples: Sequence[Example], locale: str) -> IntentMatcher:
+def train_cached(
+    examples: Sequence[Example], locale: str, recipe: MatcherRecipe = LEXICAL
+) -> IntentMatcher:
     """Train, reusing the last matcher trained on exactly these examples (publish trains the
     release it checks, then serves it)."""
     digest = hashlib.sha256(
         "\x1f".join(f"{e.unit_id}\x1e{e.text}" for e in examples).encode()
     ).hexdigest()
-    key = f"{locale}:{digest}"
+    key = f"{locale}:{recipe.encoder}:{digest}"
     with _trained_lock:
         if key in _trained:
             return _trained[key]
-    matcher = IntentMatcher.train(examples, locale=locale)
+    matcher = recipe.train(examples, locale)
     with _trained_lock:
         _trained.clear()  # keep memory flat: only the latest set per process
         _trained[key] = matcher
@@ -91,6 +94,7 @@ def routing_regressions(
     *,
     after: Mapping[str, IntentMatcher] | None = None,
     limit: int = ROUTING_CHECK_LIMIT,
+    recipe: MatcherRecipe = LEXICAL,
 ) -> list[RoutingRegression | RoutingCheckIncomplete]:
     """Example questions that would stop routing to their unit if `target` were published.
 
@@ -112,7 +116,7 @@ def routing_regressions(
         if not changed:
             continue
         trained = after.get(locale) if after is not None else None
-        matcher = trained or train_cached(examples, locale)
+        matcher = trained or train_cached(examples, locale, recipe)
         suspects, unchecked = matcher.at_risk(changed, limit)
         for example, best in regressions(matcher, suspects):
             if not regressions(before, [example]):  # it did route home before

@@ -11,6 +11,7 @@ from kb.answers.config import Example, MatcherConfig
 from kb.answers.decision import Candidate
 from kb.answers.features import normalize_text
 from kb.answers.matcher import IntentMatcher
+from kb.answers.recipe import LEXICAL, MatcherRecipe
 
 __all__ = ["Confusion", "SelfReport", "regressions", "self_evaluation"]
 
@@ -43,8 +44,10 @@ def self_evaluation(
     folds: int = 5,
     config: MatcherConfig | None = None,
     top: int = 20,
+    recipe: MatcherRecipe = LEXICAL,
 ) -> SelfReport:
     """Hold each example out once (k folds within each unit) and see where its question goes."""
+    cache = recipe.cache()  # every fold reuses the vectors of the others
     by_unit: dict[str, list[Example]] = defaultdict(list)
     for ex in examples:
         if normalize_text(ex.text):
@@ -67,7 +70,7 @@ def self_evaluation(
         if not held:
             continue
         train = [ex for ex, f in fold_of if f != fold]
-        matcher = IntentMatcher.train(train, locale=locale, config=config)
+        matcher = recipe.train(train, locale, config=config, cache=cache)
         for ex in held:
             seen[ex.unit_id] += 1
             ranked = matcher.rank(ex.text, limit=1)

@@ -17,7 +17,11 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
+from kb.answers.encoding.base import Encoder
+from kb.answers.encoding.registry import get_encoder
+from kb.answers.hybrid import UnitVectors, hybrid_search
 from kb.answers.matcher import Candidate, Example, IntentMatcher, Status, Thresholds
+from kb.answers.recipe import LEXICAL, MatcherRecipe
 from kb.answers.results import Alternative, Answer, RoutingCheckIncomplete, RoutingRegression
 from kb.answers.routing import (
     ROUTING_CHECK_LIMIT,
@@ -69,13 +73,18 @@ class ReleaseServices:
     """Search and answers for one release; immutable once loaded, like the release itself."""
 
     def __init__(
-        self, snapshot: Snapshot, index: SearchIndex, matchers: dict[str, IntentMatcher]
+        self,
+        snapshot: Snapshot,
+        index: SearchIndex,
+        matchers: dict[str, IntentMatcher],
+        meaning: tuple[UnitVectors, Encoder] | None = None,
     ) -> None:
         assert snapshot.number is not None
         self.snapshot = snapshot
         self.release: int = snapshot.number
         self.index = index
         self.matchers = matchers
+        self.meaning = meaning  # units' sentence vectors and their encoder: hybrid search
 
     @classmethod
     def load_or_build(
@@ -86,28 +95,40 @@ class ReleaseServices:
         *,
         rebuild: bool = False,
         before_build: Callable[[], None] | None = None,
+        recipe: MatcherRecipe = LEXICAL,
     ) -> ReleaseServices:
         """Open the release's index and matchers, building them first if nobody has yet
-        (`before_build` runs first: to fetch what the build would otherwise work out)."""
-        directory = root / f"release-{snapshot.number}-{engine.name}"
+        (`before_build` runs first: to fetch what the build would otherwise work out).
+
+        The folder is named after the engine and the encoder, so that changing either builds
+        anew rather than serving matchers made another way."""
+        kind = (
+            engine.name if recipe.encoder == LEXICAL.encoder else f"{engine.name}+{recipe.encoder}"
+        )
+        directory = root / f"release-{snapshot.number}-{kind}"
         if rebuild or not (directory / _READY).exists():
             if before_build is not None:
                 before_build()
-            _build(snapshot, engine, directory, replace=rebuild)
-            _prune(root, engine.name, older_than=snapshot.number - 1)
+            _build(snapshot, engine, directory, replace=rebuild, recipe=recipe)
+            _prune(root, kind, older_than=snapshot.number - 1)
         matchers = {
             path.stem.removeprefix("matcher-"): IntentMatcher.load(path)
             for path in sorted(directory.glob("matcher-*.pkl"))
         }
-        return cls(snapshot, engine.open(directory / "search"), matchers)
+        vectors, encoder = UnitVectors.load(directory), get_encoder(recipe.encoder)
+        meaning = (vectors, encoder) if vectors is not None and encoder is not None else None
+        return cls(snapshot, engine.open(directory / "search"), matchers, meaning)
 
     def close(self) -> None:
         """Release the index's files."""
         self.index.close()
 
     def search(self, query: SearchQuery) -> SearchResults:
-        """Ranked hits from this release's index."""
-        return self.index.search(query)
+        """Ranked hits from this release's index, fused with the nearest units in meaning."""
+        vectors, encoder = self.meaning if self.meaning is not None else (None, None)
+        return hybrid_search(
+            self.index, query, snapshot=self.snapshot, vectors=vectors, encoder=encoder
+        )
 
     def ask(
         self,
@@ -187,11 +208,18 @@ def _prune(root: Path, engine: str, *, older_than: int) -> None:
                 shutil.rmtree(retired, ignore_errors=True)
 
 
-def _train_all(examples: dict[str, list[Example]], folder: Path) -> None:
+def _train_all(examples: dict[str, list[Example]], folder: Path, recipe: MatcherRecipe) -> None:
     """Train and save a matcher per locale (module-level, so a child process can run it)."""
     for locale, texts in examples.items():
         if texts:
-            train_cached(texts, locale).save(folder / f"matcher-{locale}.pkl")
+            train_cached(texts, locale, recipe).save(folder / f"matcher-{locale}.pkl")
+
+
+def _save_meaning(snapshot: Snapshot, recipe: MatcherRecipe, folder: Path) -> None:
+    """The units' sentence vectors for hybrid search, if the recipe has an encoder."""
+    cache = recipe.cache()
+    if cache is not None:
+        UnitVectors.build(snapshot, cache).save(folder)
 
 
 def _parse_all(bodies: list[str]) -> list[tuple[str, str]]:
@@ -254,7 +282,14 @@ def _training_pool() -> ProcessPoolExecutor:
     return pool if pool is not None else _new_pool()
 
 
-def _build(snapshot: Snapshot, engine: SearchEngine, directory: Path, *, replace: bool) -> None:
+def _build(
+    snapshot: Snapshot,
+    engine: SearchEngine,
+    directory: Path,
+    *,
+    replace: bool,
+    recipe: MatcherRecipe,
+) -> None:
     """Build into a sibling temporary directory, then rename it into place."""
     directory.parent.mkdir(parents=True, exist_ok=True)
     staging = directory.with_name(f".{directory.name}.{uuid.uuid4().hex[:8]}")
@@ -269,12 +304,14 @@ def _build(snapshot: Snapshot, engine: SearchEngine, directory: Path, *, replace
             # first, travel there.
             with _training_pool() as pool:
                 texts = _SharedParse(pool, bodies, CHILD_PARSE_SHARE)
-                trained = pool.submit(_train_all, examples, staging)
+                trained = pool.submit(_train_all, examples, staging, recipe)
                 engine.build(indexed_units(snapshot, texts), staging / "search")
+                _save_meaning(snapshot, recipe, staging)
                 trained.result()
         else:
             engine.build(indexed_units(snapshot), staging / "search")
-            _train_all(examples, staging)
+            _save_meaning(snapshot, recipe, staging)
+            _train_all(examples, staging, recipe)
         (staging / _READY).write_text(str(snapshot.number))
         if replace and directory.exists():
             retired = directory.with_name(f".{directory.name}.old-{uuid.uuid4().hex[:8]}")

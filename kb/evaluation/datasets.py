@@ -30,6 +30,7 @@ __all__ = [
     "article_units",
     "faq_unit_id",
     "faq_units",
+    "few_shot",
     "intent_units",
     "read_articles",
     "read_faq",
@@ -203,6 +204,22 @@ def stratified_split(
         test.extend(group[:held])
         train.extend(group[held:])
     return train, test
+
+
+def few_shot(rows: Sequence[LabelledRow], *, shots: int, seed: int) -> list[LabelledRow]:
+    """At most `shots` rows of every label, drawn with `seed`: a knowledge base's unit has
+    about ten example questions, not the hundred a benchmark's training file gives."""
+    if shots < 1:
+        raise DatasetError(f"--shots must be at least 1, not {shots}")
+    by_label: dict[str, list[LabelledRow]] = {}
+    for row in rows:
+        by_label.setdefault(row.label, []).append(row)
+    rng = random.Random(seed)
+    out: list[LabelledRow] = []
+    for label in sorted(by_label):
+        group = by_label[label]
+        out.extend(rng.sample(group, min(shots, len(group))))
+    return out
 
 
 # -- units ------------------------------------------------------------------------------------

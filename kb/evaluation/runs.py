@@ -83,8 +83,8 @@ def scratch_knowledge_base(
 ) -> Iterator[KnowledgeBase]:
     """An empty knowledge base on SQLite in `data_dir` (default: a temporary folder).
 
-    `like` lends its matcher thresholds and search engine (e.g. from the environment), never
-    its database: the evaluation cannot touch a real knowledge base.
+    `like` lends its matcher thresholds, encoder and search engine (e.g. from the environment),
+    never its database: the evaluation cannot touch a real knowledge base.
     """
     with tempfile.TemporaryDirectory(prefix="kb-eval-") as tmp:
         directory = Path(data_dir) if data_dir is not None else Path(tmp)
@@ -93,6 +93,7 @@ def scratch_knowledge_base(
             settings = replace(
                 settings,
                 search_engine=like.search_engine,
+                encoder=like.encoder,
                 answer_threshold=like.answer_threshold,
                 clarify_threshold=like.clarify_threshold,
                 clarify_margin=like.clarify_margin,

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from kb.search.analysis import WORD_PATTERN, Language, fold
 from kb.search.base import SearchHit
 
-__all__ = ["SNIPPET_CHARS", "Highlight", "make_hit", "snippet"]
+__all__ = ["SNIPPET_CHARS", "Highlight", "make_hit", "plain_snippet", "snippet"]
 
 SNIPPET_CHARS = 160
 
@@ -113,3 +113,8 @@ def _excerpt(text: str, begin: int, matches: list[tuple[int, int, str]]) -> str:
     if end < len(text):
         parts.append("…")
     return "".join(parts)
+
+
+def plain_snippet(text: str) -> str:
+    """Safe-HTML opening of `text`, for a hit found by meaning rather than by its words."""
+    return _excerpt(_SPACE.sub(" ", text).strip(), 0, [])
