@@ -12,7 +12,7 @@ import typer
 from cli.common import LocaleOpt, MessageOpt, locale_or_default, open_kb, speak
 from renderers import registry
 from renderers.base import RenderContext
-from renderers.checks import check_snapshot
+from renderers.checks import check_snapshot, hidden_reason
 
 __all__ = ["check", "export", "import_", "render"]
 
@@ -113,7 +113,7 @@ def render(
         typer.Option("--audio", help="Also speak an IVR prompt to a WAV file (needs espeak-ng)."),
     ] = None,
 ) -> None:
-    """Print one unit as a channel renders it."""
+    """Print one unit as a channel renders it; a unit the channel does not show is an error."""
     try:
         renderer = registry.get(channel)
     except registry.UnknownChannel as exc:
@@ -121,6 +121,10 @@ def render(
     with open_kb() as kb:
         snap = kb.drafts() if drafts else kb.snapshot()
         unit = snap.unit(unit_id, locale_or_default(kb, locale))
+        if (reason := hidden_reason(unit, renderer)) is not None:
+            doc = unit.document
+            typer.echo(f"error: unit '{doc.id}' ({doc.locale}) {reason}", err=True)
+            raise typer.Exit(1)
         rendering = renderer.render(RenderContext.from_snapshot(snap, unit))
     if as_json:
         typer.echo(json.dumps(rendering.to_json(), ensure_ascii=False, indent=2))

@@ -18,6 +18,7 @@ __all__ = [
     "check_snapshot",
     "check_unit",
     "enabled_renderers",
+    "hidden_reason",
     "missing_translation",
     "missing_translations",
     "publish_gate",
@@ -26,11 +27,24 @@ __all__ = [
 _XML_MEDIA_TYPES = frozenset({"application/ssml+xml", "application/xml"})
 
 
+def hidden_reason(unit: StoredUnit, renderer: Renderer) -> str | None:
+    """Why `renderer`'s channel does not show `unit`, or None when it does: the one rule of
+    who sees what, shared by the API (a 404), `kb render` (an error) and the checks."""
+    doc = unit.document
+    if doc.audience != "public" and not renderer.for_staff:
+        staff = ", ".join(r.name for r in registry.renderers() if r.for_staff) or "none"
+        return f"is internal: only staff channels show it ({staff})"
+    if doc.channels is not None and renderer.name not in doc.channels:
+        return (
+            f"is not enabled for channel '{renderer.name}' "
+            f"(its channels: {', '.join(doc.channels) or 'none'})"
+        )
+    return None
+
+
 def enabled_renderers(unit: StoredUnit, renderers: Sequence[Renderer]) -> list[Renderer]:
     """The channels a unit reaches: the ones it names (default all), staff-only if internal."""
-    doc = unit.document
-    wanted = set(doc.channels) if doc.channels is not None else {r.name for r in renderers}
-    return [r for r in renderers if r.name in wanted and (doc.audience == "public" or r.for_staff)]
+    return [r for r in renderers if hidden_reason(unit, r) is None]
 
 
 def _unit_findings(unit: StoredUnit, context: RenderContext, known: set[str]) -> list[Finding]:

@@ -65,3 +65,25 @@ def test_render_ivr_writes_audio_an_editor_can_listen_to(
     with wave.open(str(out)) as audio:
         seconds = audio.getnframes() / audio.getframerate()
     assert 5 < seconds < 30
+
+
+def test_render_refuses_a_unit_the_channel_does_not_show(published: dict[str, str]) -> None:
+    internal = runner.invoke(
+        app, ["render", "sim-swap-fraud-procedure", "--channel", "web"], env=published
+    )
+    assert internal.exit_code == 1
+    assert "error: unit 'sim-swap-fraud-procedure' (en) is internal" in internal.stderr
+    assert "fraud desk" not in internal.output
+    not_enabled = runner.invoke(app, ["render", "puk-code", "-c", "ivr"], env=published)
+    assert not_enabled.exit_code == 1
+    assert "is not enabled for channel 'ivr' (its channels: web, chatbot, operator)" in (
+        not_enabled.stderr
+    )
+
+
+def test_render_for_the_operator_shows_an_internal_unit(published: dict[str, str]) -> None:
+    result = runner.invoke(
+        app, ["render", "sim-swap-fraud-procedure", "-c", "operator"], env=published
+    )
+    assert result.exit_code == 0, result.output
+    assert "fraud desk" in result.stdout
