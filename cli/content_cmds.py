@@ -1,51 +1,19 @@
-"""`kb import`, `kb export`, `kb check` and `kb render`: content in and out, checked, rendered."""
+"""`kb export`, `kb check` and `kb render`: content out, checked and rendered."""
 
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from cli.common import LocaleOpt, MessageOpt, locale_or_default, open_kb, speak
+from cli.common import LocaleOpt, locale_or_default, open_kb, speak
 from renderers import registry
 from renderers.base import RenderContext
 from renderers.checks import check_snapshot, hidden_reason
 
-__all__ = ["check", "export", "import_", "render"]
-
-
-def import_(
-    path: Annotated[Path, typer.Argument(help="A content folder or a CSV file of questions.")],
-    message: MessageOpt = "Import",
-) -> None:
-    """Import units and snippets as drafts: all of them, or nothing if anything is invalid."""
-    from importers import read_path
-    from importers.content_folder import unit_files
-
-    with open_kb() as kb:
-        total = len(unit_files(path)) if path.is_dir() else 0
-        with typer.progressbar(
-            length=total, label="Reading", file=sys.stderr, hidden=total < 200
-        ) as bar:
-            batch = read_path(
-                path,
-                channels=kb.settings.channels,
-                default_locale=kb.settings.default_locale,
-                progress=bar.update,
-            )
-        with typer.progressbar(
-            length=len(batch.units) + len(batch.snippets),
-            label="Saving",
-            file=sys.stderr,
-            hidden=total < 200,
-        ) as bar:
-            report = kb.import_content(
-                batch, author=kb.settings.author, message=message, progress=bar.update
-            )
-        typer.echo(report.summary())
+__all__ = ["check", "export", "render"]
 
 
 def export(

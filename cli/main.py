@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from cli import answer_cmds, content_cmds, release_cmds, serve_cmd
+from cli import answer_cmds, content_cmds, import_cmd, release_cmds, serve_cmd
 from cli.eval_cmd import eval_command
 from cli.keys_cmd import keys_app
 
@@ -20,7 +20,7 @@ app = typer.Typer(
     add_completion=False,
 )
 
-app.command("import")(content_cmds.import_)
+app.command("import")(import_cmd.import_)
 app.command()(release_cmds.publish)
 app.command("rollback")(release_cmds.rollback_)
 app.command()(release_cmds.releases)

@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from cli.common import LocaleOpt, MessageOpt, locale_or_default, open_kb, print_findings, print_plan
+from kb import SaveOutcome
 from renderers.checks import publish_gate
 
 __all__ = ["archive", "diff", "history", "publish", "releases", "rollback_", "stale"]
@@ -93,10 +94,10 @@ def diff(
 def archive(unit_id: str, locale: LocaleOpt = None, message: MessageOpt = "Archived") -> None:
     """Withdraw a unit from the next release (its history stays)."""
     with open_kb() as kb:
-        result = kb.archive_unit(
-            unit_id, locale_or_default(kb, locale), author=kb.settings.author, message=message
-        )
-        typer.echo(f"{unit_id}: revision {result.revision} ({result.outcome.value})")
+        loc = locale_or_default(kb, locale)
+        result = kb.archive_unit(unit_id, loc, author=kb.settings.author, message=message)
+    done = "already archived" if result.outcome is SaveOutcome.UNCHANGED else "archived"
+    typer.echo(f"{unit_id} ({loc}): {done} (revision {result.revision})")
 
 
 def stale(

@@ -17,13 +17,14 @@ from kb.errors import (
 from kb.knowledge_base import KnowledgeBase
 from kb.releases.publishing import PublishBlocked, PublishPlan
 from kb.settings import Settings
-from kb.store.importing import ContentBatch, ImportReport, SourcedUnit
+from kb.store.importing import ContentBatch, ImportOptions, ImportReport, SourcedUnit
 from kb.store.revisions import SaveOutcome, SaveResult
 from kb.store.snapshot import Snapshot, StoredUnit
 
 __all__ = [
     "ConfigError",
     "ContentBatch",
+    "ImportOptions",
     "ImportReport",
     "InvalidContent",
     "KBError",

@@ -17,18 +17,13 @@ from kb.answers.results import Answer
 from kb.content.document import UnitDocument, parse_unit
 from kb.content.markdown import has_body_text, remember_body_text
 from kb.content.snippets import SnippetDocument, validate_snippet
-from kb.errors import (
-    InvalidContent,
-    ReleaseNotFound,
-    SnippetNotFound,
-    UnitNotFound,
-)
+from kb.errors import InvalidContent, ReleaseNotFound, SnippetNotFound, UnitNotFound
 from kb.releases.draft_state import DraftState, refresh_drafts
 from kb.releases.publishing import GateFinding, PublishGate, PublishPlan, publish, rollback
 from kb.search import SearchQuery, SearchResults
 from kb.settings import Settings
 from kb.store.db import Database, race_is_conflict
-from kb.store.importing import ContentBatch, ImportReport, import_batch
+from kb.store.importing import ContentBatch, ImportOptions, ImportReport, import_batch
 from kb.store.keys import Caller, NewKey, Role, create_key, list_keys, revoke_key, verify_key
 from kb.store.models import ApiKey, Release, SnippetRevision, UnitRevision
 from kb.store.revisions import (
@@ -235,10 +230,12 @@ class KnowledgeBase:
         author: str,
         message: str = "Import",
         progress: Callable[[int], None] | None = None,
+        options: ImportOptions | None = None,
     ) -> ImportReport:
-        """Store a whole batch in one transaction, or nothing if any of it is invalid."""
+        """Store a whole batch in one transaction, or nothing if any of it is invalid; `options`
+        prune what the batch lacks, restore archived content or only report (a dry run)."""
         with race_is_conflict("the import"), self.db.write() as session:
-            return import_batch(session, batch, author=author, message=message, progress=progress)
+            return import_batch(session, batch, author, message, progress, options)
 
     def drafts(self) -> Snapshot:
         """The newest revision of every unit and snippet: what the next release would serve."""

@@ -21,9 +21,18 @@ from kb.store.revisions import (
     new_unit_row,
     outcome_of,
     store_body_texts,
+    to_document,
+    to_snippet,
 )
 
-__all__ = ["ContentBatch", "ImportReport", "SourcedUnit", "import_batch", "validate_batch"]
+__all__ = [
+    "ContentBatch",
+    "ImportOptions",
+    "ImportReport",
+    "SourcedUnit",
+    "import_batch",
+    "validate_batch",
+]
 
 
 @dataclass(frozen=True)
@@ -42,12 +51,37 @@ class ContentBatch:
     snippets: list[SnippetDocument] = field(default_factory=list)
 
 
+#: A unit's or a snippet's key: (id or name, locale).
+Key = tuple[str, str]
+
+
+@dataclass(frozen=True)
+class ImportOptions:
+    """How an import treats what it does not bring, and archived content it brings again."""
+
+    #: Archive the live units and snippets the batch lacks (the folder no longer has them).
+    prune: bool = False
+    #: Bring back archived units and snippets the batch holds unchanged (else they stay archived).
+    restore: bool = False
+    #: Work out and report everything, save nothing.
+    dry_run: bool = False
+
+
 @dataclass
 class ImportReport:
-    """How many units and snippets an import created, updated or found unchanged."""
+    """What an import did (or, in a dry run, would do): how many units and snippets it created,
+    updated or found unchanged, what it did with archived ones, and what the batch lacks."""
 
     units: Counter[SaveOutcome] = field(default_factory=Counter)
     snippets: Counter[SaveOutcome] = field(default_factory=Counter)
+    #: Archived units and snippets ("unit ID (locale)") the import brought back.
+    restored: list[str] = field(default_factory=list)
+    #: Archived ones the batch holds as they were archived: they stay archived.
+    kept_archived: list[str] = field(default_factory=list)
+    #: Live stored units and snippets the batch lacks: archived when the import prunes.
+    missing_units: list[Key] = field(default_factory=list)
+    missing_snippets: list[Key] = field(default_factory=list)
+    options: ImportOptions = field(default_factory=ImportOptions)
 
     def summary(self) -> str:
         """One line for people: `units: 3 created, 1 updated, 30 unchanged; snippets: ...`."""
@@ -100,46 +134,130 @@ def validate_batch(batch: ContentBatch) -> list[Problem]:
     return problems
 
 
-def import_batch(
-    session: Session,
+def _archive_outcome(
+    head: UnitRevision | SnippetRevision | None, content_hash: str, restore: bool
+) -> tuple[SaveOutcome, str | None]:
+    """Importing `content_hash` over `head`: the outcome, and "restored" or "kept" for an
+    archived head. Unchanged content does not undo an archive unless `restore`; changed does."""
+    if head is None or not head.archived:
+        return outcome_of(head, content_hash, archived=False), None
+    if head.content_hash == content_hash and not restore:
+        return SaveOutcome.UNCHANGED, "kept"
+    return SaveOutcome.UPDATED, "restored"
+
+
+def _note_archive(report: ImportReport, what: str, note: str | None) -> None:
+    if note == "kept":
+        report.kept_archived.append(what)
+    elif note == "restored":
+        report.restored.append(what)
+
+
+def _plan_units(
+    report: ImportReport,
     batch: ContentBatch,
-    *,
-    author: str,
-    message: str,
-    progress: Callable[[int], None] | None = None,
-) -> ImportReport:
-    """Store what changed in the caller's transaction; raise InvalidContent before writing."""
-    problems = validate_batch(batch)
-    if problems:
-        raise InvalidContent(problems)
-    report = ImportReport()
-    unit_heads = head_units(session)
-    unit_rows: list[UnitRevision] = []
-    snippet_rows: list[SnippetRevision] = []
+    heads: dict[Key, UnitRevision],
+    saving: tuple[str, str],
+    progress: Callable[[int], None] | None,
+) -> list[UnitRevision]:
+    """The unit rows an import adds: changed units, then (pruning) the archive of missing ones."""
+    author, message = saving
+    rows: list[UnitRevision] = []
     for item in batch.units:
         doc = item.document
-        head = unit_heads.get(doc.key)
-        outcome = outcome_of(head, doc.content_hash, archived=False)
+        head = heads.get(doc.key)
+        outcome, note = _archive_outcome(head, doc.content_hash, report.options.restore)
+        _note_archive(report, f"unit {doc.id} ({doc.locale})", note)
         report.units[outcome] += 1
         if outcome is not SaveOutcome.UNCHANGED:
             number = (head.number if head else 0) + 1
-            unit_rows.append(
+            rows.append(
                 new_unit_row(doc, number=number, author=author, message=message, source=item.source)
             )
         if progress:
             progress(1)
-    snippet_heads = head_snippets(session)
+    given = {item.document.key for item in batch.units}
+    report.missing_units = sorted(k for k, h in heads.items() if not h.archived and k not in given)
+    if report.options.prune:
+        for key in report.missing_units:
+            head = heads[key]
+            rows.append(
+                new_unit_row(
+                    to_document(head),
+                    number=head.number + 1,
+                    author=author,
+                    message=f"{message}: not in the import (pruned)",
+                    source=head.source,
+                    archived=True,
+                )
+            )
+    return rows
+
+
+def _plan_snippets(
+    report: ImportReport,
+    batch: ContentBatch,
+    heads: dict[Key, SnippetRevision],
+    saving: tuple[str, str],
+    progress: Callable[[int], None] | None,
+) -> list[SnippetRevision]:
+    """The snippet rows an import adds, by the same rules as units."""
+    author, message = saving
+    rows: list[SnippetRevision] = []
     for snippet in batch.snippets:
-        head_s = snippet_heads.get(snippet.key)
-        outcome = outcome_of(head_s, snippet.content_hash, archived=False)
+        head = heads.get(snippet.key)
+        outcome, note = _archive_outcome(head, snippet.content_hash, report.options.restore)
+        _note_archive(report, f"snippet {snippet.name} ({snippet.locale})", note)
         report.snippets[outcome] += 1
         if outcome is not SaveOutcome.UNCHANGED:
-            number = (head_s.number if head_s else 0) + 1
-            snippet_rows.append(
-                new_snippet_row(snippet, number=number, author=author, message=message)
-            )
+            number = (head.number if head else 0) + 1
+            rows.append(new_snippet_row(snippet, number=number, author=author, message=message))
         if progress:
             progress(1)
+    given = {snippet.key for snippet in batch.snippets}
+    report.missing_snippets = sorted(
+        k for k, h in heads.items() if not h.archived and k not in given
+    )
+    if report.options.prune:
+        for key in report.missing_snippets:
+            head = heads[key]
+            rows.append(
+                new_snippet_row(
+                    to_snippet(head),
+                    number=head.number + 1,
+                    author=author,
+                    message=f"{message}: not in the import (pruned)",
+                    archived=True,
+                )
+            )
+    return rows
+
+
+def import_batch(
+    session: Session,
+    batch: ContentBatch,
+    author: str,
+    message: str,
+    progress: Callable[[int], None] | None = None,
+    options: ImportOptions | None = None,
+) -> ImportReport:
+    """Store what changed in the caller's transaction; raise InvalidContent before writing.
+
+    Archived content given unchanged stays archived (reported as kept) unless `options.restore`;
+    `options.prune` archives what the batch lacks, and refuses a batch with no units at all
+    (most likely the wrong folder); `options.dry_run` reports and writes nothing.
+    """
+    options = options or ImportOptions()
+    problems = validate_batch(batch)
+    if options.prune and not batch.units:
+        problems.append(Problem("has no units: pruning would archive every stored unit"))
+    if problems:
+        raise InvalidContent(problems)
+    report, saving = ImportReport(options=options), (author, message)
+    unit_rows = _plan_units(report, batch, head_units(session), saving, progress)
+    snippet_rows = _plan_snippets(report, batch, head_snippets(session), saving, progress)
+    if options.dry_run:
+        return report
     # Plain multi-row INSERTs: the ORM would ask for every new id back, which we never use.
     for model, rows in ((UnitRevision, unit_rows), (SnippetRevision, snippet_rows)):
         if rows:

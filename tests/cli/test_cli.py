@@ -172,6 +172,97 @@ def test_import_of_an_invalid_csv_names_the_row_and_stores_nothing(
     assert dict(kb.drafts().units) == {}
 
 
+def test_plain_import_says_how_many_stored_units_the_folder_lacks_and_keeps_them(
+    run: Run, published: Path, write_tree: WriteTree, kb: KnowledgeBase
+) -> None:
+    folder = write_tree({"en/billing/check-balance.md": BALANCE, "snippets/en.yaml": SNIPPETS})
+
+    result = run("import", str(folder))
+
+    assert result.exit_code == 0, result.output
+    assert "1 stored unit(s) and 0 snippet(s) are not in the folder" in result.stdout
+    assert "kb import --prune archives them" in result.stdout
+    assert ("top-up", "en") in kb.drafts().units
+
+
+def test_import_prune_dry_run_lists_what_it_would_archive_and_saves_nothing(
+    run: Run, published: Path, write_tree: WriteTree, kb: KnowledgeBase
+) -> None:
+    folder = write_tree({"en/payments/top-up.md": TOP_UP})
+
+    result = run("import", str(folder), "--prune", "--dry-run")
+
+    assert result.exit_code == 0, result.output
+    assert "Would archive 1 unit(s) and 1 snippet(s) the folder no longer has:" in result.stdout
+    assert "  unit check-balance (en)" in result.stdout
+    assert "  snippet balance_ussd (en)" in result.stdout
+    assert "Dry run, nothing saved" in result.stdout
+    assert [r.archived for r in kb.history("check-balance", "en")] == [False]
+    assert ("balance_ussd", "en") in kb.drafts().snippets
+
+
+def test_import_prune_lists_then_archives_units_and_snippets_the_folder_no_longer_has(
+    run: Run, published: Path, write_tree: WriteTree, kb: KnowledgeBase
+) -> None:
+    folder = write_tree({"en/payments/top-up.md": TOP_UP})
+
+    result = run("import", str(folder), "--prune", "-m", "sync")
+
+    assert result.exit_code == 0, result.output
+    listed = result.stdout.index("  unit check-balance (en)")
+    assert result.stdout.index("Archiving 1 unit(s) and 1 snippet(s)") < listed
+    assert listed < result.stdout.index("units: 0 created, 0 updated, 1 unchanged")
+    drafts = kb.drafts()
+    assert sorted(drafts.units) == [("top-up", "en")] and dict(drafts.snippets) == {}
+    newest = kb.history("check-balance", "en")[-1]
+    assert newest.archived and newest.message == "sync: not in the import (pruned)"
+    again = run("import", str(folder), "--prune")
+    assert "Archiving" not in again.stdout and "not in the folder" not in again.stdout
+
+
+def test_import_prune_refuses_a_csv_file_which_holds_no_snippets(
+    run: Run, published: Path, tmp_path: Path, kb: KnowledgeBase
+) -> None:
+    csv = tmp_path / "faq.csv"
+    csv.write_text("id,question,answer\ntop-up,how do I add money,Use the app.\n")
+
+    result = run("import", str(csv), "--prune")
+
+    assert result.exit_code == 2
+    assert "--prune needs a content folder" in result.output
+    assert len(kb.drafts().units) == 2
+
+
+def test_reimporting_an_archived_units_unchanged_file_keeps_it_archived_and_says_so(
+    run: Run, published: Path, kb: KnowledgeBase
+) -> None:
+    assert run("archive", "check-balance").exit_code == 0
+
+    kept = run("import", str(published))
+
+    assert kept.exit_code == 0, kept.output
+    assert "Kept archived (unchanged since archived" in kept.stdout
+    assert "  unit check-balance (en)" in kept.stdout
+    assert ("check-balance", "en") not in kb.drafts().units
+    restored = run("import", str(published), "--restore")
+    assert "Restored from the archive" in restored.stdout
+    assert ("check-balance", "en") in kb.drafts().units
+
+
+def test_reimporting_an_archived_units_changed_file_restores_it_and_says_so(
+    run: Run, published: Path, write_tree: WriteTree, kb: KnowledgeBase
+) -> None:
+    assert run("archive", "top-up").exit_code == 0
+    folder = write_tree({**CONTENT, "en/payments/top-up.md": TOP_UP.replace("shop", "kiosk")})
+
+    result = run("import", str(folder))
+
+    assert result.exit_code == 0, result.output
+    assert "Restored from the archive (changed since archived" in result.stdout
+    assert "  unit top-up (en)" in result.stdout
+    assert "kiosk" in kb.drafts().unit("top-up", "en").document.body
+
+
 # -- publish, rollback, releases --------------------------------------------------------------
 
 
@@ -390,7 +481,7 @@ def test_archive_then_publish_removes_the_unit_from_the_release(
 ) -> None:
     archived = run("archive", "check-balance")
     assert archived.exit_code == 0, archived.output
-    assert "check-balance: revision 2" in archived.stdout
+    assert "check-balance (en): archived (revision 2)" in archived.stdout
     assert ("check-balance", "en") in kb.snapshot().units  # still live until published
 
     result = run("publish", "-m", "withdraw")

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from importers import export_snapshot, read_folder
-from kb import InvalidContent, KnowledgeBase, SaveOutcome
+from kb import ContentBatch, ImportOptions, InvalidContent, KnowledgeBase, SaveOutcome
 from kb.settings import DEFAULT_CHANNELS
 from tests.conftest import SAMPLE_CONTENT
 
@@ -182,3 +182,26 @@ def test_readme_and_hidden_folders_are_not_units(write_tree: Tree) -> None:
     assert [u.document.id for u in read_folder(root, channels=DEFAULT_CHANNELS).units] == [
         "check-balance"
     ]
+
+
+def test_pruning_with_a_batch_without_units_is_refused_and_archives_nothing(
+    kb: KnowledgeBase, write_tree: Tree
+) -> None:
+    import_folder(kb, write_tree({"en/a.md": unit("a"), "snippets/en.yaml": SNIPPETS}))
+    only_snippets = ContentBatch(snippets=list(kb.drafts().snippets.values()))
+
+    with pytest.raises(InvalidContent, match="pruning would archive every stored unit"):
+        kb.import_content(only_snippets, author="tester", options=ImportOptions(prune=True))
+
+    assert list(kb.drafts().units) == [("a", "en")]
+
+
+def test_a_dry_run_import_reports_the_outcomes_and_saves_nothing(
+    kb: KnowledgeBase, write_tree: Tree
+) -> None:
+    batch = read_folder(write_tree({"en/a.md": unit("a")}), channels=DEFAULT_CHANNELS)
+
+    report = kb.import_content(batch, author="tester", options=ImportOptions(dry_run=True))
+
+    assert report.units[SaveOutcome.CREATED] == 1
+    assert dict(kb.drafts().units) == {}

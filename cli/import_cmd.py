@@ -1,0 +1,134 @@
+"""`kb import`: a content folder or a CSV file in as drafts; with `--prune`, the folder is the
+truth and what it no longer has is archived."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import replace
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from cli.common import MessageOpt, open_kb
+from kb import ContentBatch, ImportOptions, ImportReport, KnowledgeBase
+
+__all__ = ["import_"]
+
+_Prune = Annotated[
+    bool,
+    typer.Option(
+        "--prune",
+        help="Archive the stored units and snippets the folder no longer has (listed first; "
+        "at a terminal, asked first).",
+    ),
+]
+_Restore = Annotated[
+    bool,
+    typer.Option(
+        "--restore",
+        help="Bring back archived units and snippets whose files are unchanged (without it "
+        "they stay archived; a changed file always brings its unit back).",
+    ),
+]
+_DryRun = Annotated[
+    bool, typer.Option("--dry-run", help="Report what the import would do; save nothing.")
+]
+_Yes = Annotated[bool, typer.Option("--yes", "-y", help="Prune without asking.")]
+
+
+def import_(
+    path: Annotated[Path, typer.Argument(help="A content folder or a CSV file of questions.")],
+    message: MessageOpt = "Import",
+    prune: _Prune = False,
+    restore: _Restore = False,
+    dry_run: _DryRun = False,
+    yes: _Yes = False,
+) -> None:
+    """Import units and snippets as drafts: all of them, or nothing if anything is invalid.
+
+    An archived unit whose file is unchanged stays archived (the import says so); a plain
+    import also says how many stored units the folder lacks, which --prune archives.
+    """
+    folder = path.is_dir()
+    if prune and not folder:
+        raise typer.BadParameter(
+            "--prune needs a content folder (a CSV file holds no snippets)", param_hint="--prune"
+        )
+    options = ImportOptions(prune=prune, restore=restore, dry_run=dry_run)
+    with open_kb() as kb:
+        batch = _read(kb, path)
+        listed = False
+        if prune and not dry_run and not yes and sys.stdin.isatty():
+            plan = _save(kb, batch, message, replace(options, dry_run=True))
+            listed = _list_pruned(plan)
+            if listed and not typer.confirm("Archive them?"):
+                typer.echo("Nothing was changed.", err=True)
+                raise typer.Exit(1)
+        report = _save(kb, batch, message, options)
+    if not listed:
+        _list_pruned(report)
+    _print_report(report, folder)
+
+
+def _read(kb: KnowledgeBase, path: Path) -> ContentBatch:
+    from importers import read_path
+    from importers.content_folder import unit_files
+
+    total = len(unit_files(path)) if path.is_dir() else 0
+    with typer.progressbar(
+        length=total, label="Reading", file=sys.stderr, hidden=total < 200
+    ) as bar:
+        return read_path(
+            path,
+            channels=kb.settings.channels,
+            default_locale=kb.settings.default_locale,
+            progress=bar.update,
+        )
+
+
+def _save(
+    kb: KnowledgeBase, batch: ContentBatch, message: str, options: ImportOptions
+) -> ImportReport:
+    total = len(batch.units) + len(batch.snippets)
+    with typer.progressbar(
+        length=total, label="Saving", file=sys.stderr, hidden=total < 200
+    ) as bar:
+        return kb.import_content(
+            batch, author=kb.settings.author, message=message, progress=bar.update, options=options
+        )
+
+
+def _list_pruned(report: ImportReport) -> bool:
+    """Name what pruning archives (or would); False when it archives nothing."""
+    units, snippets = report.missing_units, report.missing_snippets
+    if not report.options.prune or not (units or snippets):
+        return False
+    verb = "Would archive" if report.options.dry_run else "Archiving"
+    typer.echo(
+        f"{verb} {len(units)} unit(s) and {len(snippets)} snippet(s) the folder no longer has:"
+    )
+    for unit_id, locale in units:
+        typer.echo(f"  unit {unit_id} ({locale})")
+    for name, locale in snippets:
+        typer.echo(f"  snippet {name} ({locale})")
+    return True
+
+
+def _print_report(report: ImportReport, folder: bool) -> None:
+    head = "Dry run, nothing saved: " if report.options.dry_run else ""
+    typer.echo(head + report.summary())
+    if report.restored:
+        typer.echo("Restored from the archive (changed since archived, or --restore):")
+        for what in report.restored:
+            typer.echo(f"  {what}")
+    if report.kept_archived:
+        typer.echo("Kept archived (unchanged since archived; --restore brings them back):")
+        for what in report.kept_archived:
+            typer.echo(f"  {what}")
+    units, snippets = len(report.missing_units), len(report.missing_snippets)
+    if folder and not report.options.prune and (units or snippets):
+        typer.echo(
+            f"{units} stored unit(s) and {snippets} snippet(s) are not in the folder "
+            "(still live; kb import --prune archives them)"
+        )
