@@ -158,6 +158,8 @@ def rendered(
     key = (snapshot.number, unit.key, renderer.name, date.today())
     rendering = cache.get(key)
     if rendering is None:
-        rendering = renderer.render(RenderContext.from_snapshot(snapshot, unit))
+        public_url = request.app.state.kb.settings.public_url
+        context = RenderContext.from_snapshot(snapshot, unit, public_url=public_url)
+        rendering = renderer.render(context)
         cache.put(key, rendering)
     return rendering

@@ -37,7 +37,8 @@ def ask(
         rendering = None
         if answer.unit_id is not None:
             unit = snap.unit(answer.unit_id, answer.locale)
-            rendering = renderer.render(RenderContext.from_snapshot(snap, unit))
+            context = RenderContext.from_snapshot(snap, unit, public_url=kb.settings.public_url)
+            rendering = renderer.render(context)
     body = {
         "status": answer.status.value,
         "unit_id": answer.unit_id,

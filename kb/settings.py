@@ -50,6 +50,9 @@ class Settings:
     panel_origins: tuple[str, ...] = ()
     #: How often a server asks the database whether another process published (seconds).
     release_poll_seconds: float = 0.25
+    #: The public base URL of the help pages (`KB_PUBLIC_URL`), so plain-text channels can give
+    #: a reader absolute links to units; None: they name linked units without an address.
+    public_url: str | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -72,6 +75,7 @@ class Settings:
                 o.strip() for o in env.get("KB_CORS_ORIGINS", "").split(",") if o.strip()
             ),
             panel_origins=_origins(env, "KB_PANEL_ORIGINS"),
+            public_url=_base_url(env, "KB_PUBLIC_URL"),
         )
 
     @property
@@ -143,6 +147,23 @@ def _origins(env: Mapping[str, str], name: str) -> tuple[str, ...]:
                 f"not {origin!r}"
             )
     return origins
+
+
+#: An absolute http(s) base URL: scheme, host, optional port and path; no query or fragment.
+_BASE_URL = re.compile(r"https?://[A-Za-z0-9.\-\[\]:]+(/[A-Za-z0-9._~%!$&'()*+,;=:@/-]*)?")
+
+
+def _base_url(env: Mapping[str, str], name: str) -> str | None:
+    """An optional public base URL, without its trailing slash; anything else is a clear error."""
+    raw = env.get(name, "").strip()
+    if not raw:
+        return None
+    if not _BASE_URL.fullmatch(raw):
+        raise ConfigError(
+            f"{name} takes an absolute base URL like https://help.example.com or "
+            f"https://example.com/help (no query or fragment), not {raw!r}"
+        )
+    return raw.rstrip("/")
 
 
 def _seconds(env: Mapping[str, str], name: str, *, default: float) -> float:

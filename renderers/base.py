@@ -103,6 +103,10 @@ def _default_unit_url(unit_id: str, locale: str) -> str:
     return f"/units/{unit_id}?locale={locale}"
 
 
+def _is_absolute(url: str) -> bool:
+    return url.startswith(("https://", "http://"))
+
+
 @dataclass(frozen=True)
 class RenderContext:
     """Everything a renderer may use for one unit: the parse, snippets, other units, the release."""
@@ -117,6 +121,9 @@ class RenderContext:
     unit_url: Callable[[str, str], str] = _default_unit_url
     #: Ids of units for staff only: customer channels must not link to them or show their titles.
     internal_units: frozenset[str] = frozenset()
+    #: The help pages' public base URL (`KB_PUBLIC_URL`): where a unit's page is for a reader
+    #: outside the site; None when not configured.
+    public_url: str | None = None
 
     @property
     def locale(self) -> str:
@@ -132,6 +139,7 @@ class RenderContext:
         today: date | None = None,
         limits: RenderLimits | None = None,
         unit_url: Callable[[str, str], str] | None = None,
+        public_url: str | None = None,
     ) -> RenderContext:
         """The context for `unit` as part of `snapshot` (a release or the drafts)."""
         locale = unit.document.locale
@@ -145,7 +153,18 @@ class RenderContext:
             limits=limits or RenderLimits(),
             unit_url=unit_url or _default_unit_url,
             internal_units=snapshot.internal_ids(locale),
+            public_url=public_url,
         )
+
+    def public_unit_url(self, unit_id: str) -> str | None:
+        """The absolute address of `unit_id`'s page in this locale, for text read anywhere
+        (a chat, an e-mail); None when only a site-relative one is known."""
+        url = self.unit_url(unit_id, self.locale)
+        if _is_absolute(url):
+            return url
+        if self.public_url is None or not url.startswith("/"):
+            return None
+        return self.public_url.rstrip("/") + url
 
     def unit_link_problem(self, target: str, *, for_staff: bool) -> str | None:
         """Why a `unit:` link to `target` cannot be followed in a channel, or None if it can."""

@@ -65,7 +65,8 @@ class ChatbotRenderer:
         findings = [*reply.findings, *whole.findings]
 
         doc = context.unit.document
-        more_url = context.unit_url(doc.id, doc.locale)
+        # Absolute when the public site is known: a chat message has no page to be relative to.
+        more_url = context.public_unit_url(doc.id) or context.unit_url(doc.id, doc.locale)
         text = reply.text()
         limit = context.limits.chatbot_max_chars
         truncated = len(text) > limit

@@ -52,9 +52,11 @@ def preview_unit(
     today: date | None = None,
     limits: RenderLimits | None = None,
     renderers: Sequence[Renderer] | None = None,
+    public_url: str | None = None,
 ) -> Preview:
     """`document` as if saved into the drafts `snapshot`: rendered against the snapshot's
-    snippets and units (its own title and audience count, not the saved ones), and checked."""
+    snippets and units (its own title and audience count, not the saved ones), and checked;
+    `public_url` is the help pages' address (`KB_PUBLIC_URL`), as the channels get it."""
     saved = snapshot.units.get(document.key)
     unit = StoredUnit(
         document=document,
@@ -78,6 +80,7 @@ def preview_unit(
         internal_units=internal | {document.id}
         if document.audience != "public"
         else internal - {document.id},
+        public_url=public_url,
     )
     renderings, findings = check_unit(context, list(renderers or registry.renderers()))
     locales = {*snapshot.locales, locale}

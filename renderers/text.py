@@ -1,9 +1,12 @@
-"""Plain-text rules shared by the text channels: light chat formatting, link targets collected.
+"""Plain-text rules shared by the text channels: plain words, with link targets kept.
 
-The output is text, never markup. Raw HTML in a unit stays visible as the characters the author
-typed, but made inert (see `inert`) so that a chat client which does interpret HTML or links
-cannot be made to run it. Link targets do not appear in the text; they are collected into the
-state for the channel to offer as buttons or cards.
+The output is text, never markup: emphasis marks are left out (a chat client or a pasted message
+would show them as literal `*` and `_`). Raw HTML in a unit stays visible as the characters the
+author typed, but made inert (see `inert`) so that a chat client which does interpret HTML or
+links cannot be made to run it. A link keeps its target after its label, "My Account
+(https://...)", so the text still leads somewhere when copied; a link to another unit gives the
+unit's public page when one is known (`KB_PUBLIC_URL`). Links are also collected into the state
+for the channel to offer as buttons or cards.
 """
 
 from __future__ import annotations
@@ -37,6 +40,9 @@ HR = "———"
 #: An invisible character that is not a letter: it breaks a tag or a scheme without showing.
 WORD_JOINER = "\u2060"
 _SPACES = re.compile(r"[ \t]+")
+_SCHEME_PREFIX = re.compile(r"^https?://")
+#: A telephone target as `tel:` links carry it (digits, `+`, separators, `*`/`#` codes).
+_PHONE = re.compile(r"[+\d][\d\s().*#-]*")
 #: `<` that would start a tag, comment or declaration in an HTML parser.
 _TAG_START = re.compile(r"<(?=[A-Za-z/!?])")
 #: A script URL scheme (spaces inside tolerated, as some browsers do) or an inline data URL.
@@ -52,12 +58,6 @@ def inert(text: str) -> str:
     """
     text = _TAG_START.sub("<" + WORD_JOINER, text)
     return _SCRIPT_SCHEME.sub(lambda m: m.group(1) + WORD_JOINER + ":", text)
-
-
-class _Mark(str):
-    """Formatting characters (`*`, `_`, `~`): shown in the text, left out of link labels."""
-
-    __slots__ = ()
 
 
 @dataclass
@@ -150,19 +150,12 @@ def _inline_text(frame: _Frame) -> str:
 
 
 def _plain(parts: Sequence[str]) -> str:
-    """Text without formatting marks, spaces collapsed, made inert: a link's label."""
-    return inert(" ".join("".join(p for p in parts if not isinstance(p, _Mark)).split()))
+    """Text with spaces collapsed, made inert: a link's label."""
+    return inert(" ".join("".join(parts).split()))
 
 
 def _text(state: TextState, tokens: Sequence[Token], index: int) -> None:
     state.write(tokens[index].content)
-
-
-def _mark(char: str) -> Rule:
-    def rule(state: TextState, _tokens: Sequence[Token], _index: int) -> None:
-        state.write(_Mark(char))
-
-    return rule
 
 
 def _open_inline(kind: str) -> Rule:
@@ -300,10 +293,38 @@ def _link_close(state: TextState, _tokens: Sequence[Token], _index: int) -> None
         entry = {"label": label, "unit_id": link.unit_id}
         if entry not in state.unit_links:
             state.unit_links.append(entry)
+        _write_target(state, label, state.context.public_unit_url(link.unit_id))
     elif link.url is not None:
         entry = {"label": label or link.url, "url": link.url}
         if entry not in state.links:
             state.links.append(entry)
+        _write_target(state, label, link.url)
+
+
+def _write_target(state: TextState, label: str, url: str | None) -> None:
+    """After a link's label, where it leads: " (target)", the bare target for an empty label,
+    nothing when the label already says it (an autolink, a phone number written out)."""
+    if url is None:
+        return
+    scheme, _, rest = url.partition(":")
+    target = rest if scheme.lower() in ("mailto", "tel") else url
+    if not label:
+        state.write(target)
+    elif not _says(label, target):
+        state.write(f" ({target})")
+
+
+def _says(label: str, target: str) -> bool:
+    """Whether a link's label already reads as its target (scheme, "www." and "/" aside)."""
+
+    def bare(text: str) -> str:
+        text = _SCHEME_PREFIX.sub("", text.strip().lower()).removeprefix("www.")
+        return text.rstrip("/")
+
+    if bare(label) == bare(target):
+        return True
+    digits = re.sub(r"\D", "", target)
+    return bool(_PHONE.fullmatch(target)) and digits == re.sub(r"\D", "", label)
 
 
 def _image(state: TextState, tokens: Sequence[Token], index: int) -> None:
@@ -374,7 +395,7 @@ def text_rules() -> dict[str, Rule]:
         "container_internal_open": unreachable_rule,
         "container_internal_close": unreachable_rule,
     }
-    for name, char in (("em", "_"), ("strong", "*"), ("s", "~")):
-        rules[f"{name}_open"] = _mark(char)
-        rules[f"{name}_close"] = _mark(char)
+    for name in ("em", "strong", "s"):  # emphasis has no plain-text form: the words stay
+        rules[f"{name}_open"] = skip_rule
+        rules[f"{name}_close"] = skip_rule
     return rules

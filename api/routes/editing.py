@@ -58,7 +58,13 @@ def _fields(document: UnitDocument) -> dict[str, Any]:
 def _preview(kb: KnowledgeBase, source: str, channels: list[str] | None = None) -> Preview:
     document = kb.parse_unit(source, source="body.source")
     renderers = [registry.get(c) for c in channels] if channels is not None else None
-    return preview_unit(kb.draft_state().snapshot, document, source=source, renderers=renderers)
+    return preview_unit(
+        kb.draft_state().snapshot,
+        document,
+        source=source,
+        renderers=renderers,
+        public_url=kb.settings.public_url,
+    )
 
 
 @router.post("/preview", response_model=PreviewOut)

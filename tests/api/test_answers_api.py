@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from fastapi.testclient import TestClient
 
 from api import create_app
 from importers import read_folder
 from kb import KnowledgeBase
-from kb.settings import DEFAULT_CHANNELS
+from kb.settings import DEFAULT_CHANNELS, Settings
 from tests.conftest import SAMPLE_CONTENT
 
 
@@ -75,3 +77,23 @@ def test_operator_channel_and_bad_parameters_are_refused(client: TestClient) -> 
     assert too_long.status_code == 422
     assert too_long.headers["content-type"].startswith("application/problem+json")
     assert client.get("/api/v1/search", params={"q": "a", "limit": 500}).status_code == 422
+
+
+def test_chatbot_answer_links_to_absolute_unit_pages_with_a_public_url(settings: Settings) -> None:
+    site = replace(settings, public_url="https://help.aurora.example")
+    with KnowledgeBase.open(site) as kb:
+        kb.import_content(read_folder(SAMPLE_CONTENT, channels=DEFAULT_CHANNELS), author="t")
+        kb.publish(author="t")
+        body = (
+            TestClient(create_app(kb))
+            .get("/api/v1/answer", params={"q": "how do I check my balance", "locale": "en"})
+            .json()
+        )
+    content = body["content"]
+    assert content["more_url"] == "https://help.aurora.example/units/check-balance?locale=en"
+    assert content["text"].endswith(
+        "Open My Account (https://aurora-mobile.example/my-account) to see your balance. See also"
+        " how to check your data usage"
+        " (https://help.aurora.example/units/check-data-usage?locale=en) and how to top up"
+        " (https://help.aurora.example/units/top-up?locale=en)."
+    )

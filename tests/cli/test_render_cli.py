@@ -87,3 +87,13 @@ def test_render_for_the_operator_shows_an_internal_unit(published: dict[str, str
     )
     assert result.exit_code == 0, result.output
     assert "fraud desk" in result.stdout
+
+
+def test_render_copy_text_keeps_links_absolute_under_kb_public_url(
+    published: dict[str, str],
+) -> None:
+    env = {**published, "KB_PUBLIC_URL": "https://help.aurora.example/"}
+    args = ["render", "check-balance", "-c", "operator", "--json"]
+    copy_text = json.loads(runner.invoke(app, args, env=env).stdout)["copy_text"]
+    assert "Open My Account (https://aurora-mobile.example/my-account) to see" in copy_text
+    assert "top up (https://help.aurora.example/units/top-up?locale=en)." in copy_text

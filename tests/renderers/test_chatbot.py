@@ -160,7 +160,7 @@ def test_empty_short_answer_is_an_error() -> None:
     assert "no-output" in codes(rendering, Severity.ERROR)
 
 
-def test_light_formatting_for_chat() -> None:
+def test_plain_text_for_chat_without_emphasis_marks() -> None:
     body = (
         "::: only chatbot\n"
         "**Bold**, *em*, ~~gone~~ and `code`.\nSame paragraph.  \nNew line.\n\n"
@@ -176,7 +176,7 @@ def test_light_formatting_for_chat() -> None:
     text = render(BOT, "Intro.\n\n" + body).body
     assert text == (
         "Intro.\n\n"
-        "*Bold*, _em_, ~gone~ and code. Same paragraph.\nNew line.\n\n"
+        "Bold, em, gone and code. Same paragraph.\nNew line.\n\n"
         "Steps\n\n"
         "1. first\n2. second\n   • nested\n\n"
         "• one\n• two\n\n"
@@ -205,7 +205,7 @@ def test_snippets_of_every_type_render_as_plain_text() -> None:
     assert text == (
         "Call +44 20 7946 0000, pay £12.99 from 1 April 2027, "
         "see https://aurora-mobile.example/help, dial *100#. "
-        "Ask for the *date of birth*. Then the PIN."
+        "Ask for the date of birth. Then the PIN."
     )
 
 
@@ -216,7 +216,7 @@ def test_snippets_follow_the_locale() -> None:
 
 def test_markdown_snippet_alone_in_a_paragraph_becomes_its_blocks() -> None:
     text = render(BOT, "::: summary\n{{ identity_check }}\n:::").body
-    assert text == "Ask for the *date of birth*.\n\nThen the PIN."
+    assert text == "Ask for the date of birth.\n\nThen the PIN."
 
 
 def test_markdown_snippet_cannot_nest_snippets() -> None:
@@ -238,13 +238,16 @@ def test_unknown_snippet_is_an_error() -> None:
 # --- links and quick replies ----------------------------------------------------------------
 
 
-def test_external_links_are_collected_with_their_labels_and_shown_as_labels() -> None:
+def test_external_links_are_collected_and_keep_their_targets_in_the_text() -> None:
     body = (
         "Open [My Account](https://aurora.example/account), mail [us](mailto:help@aurora.example),"
         " call [the desk](tel:+442079460000) or use [the help page]({{ help_url }})."
     )
     rendering = render(BOT, body)
-    assert rendering.body == "Open My Account, mail us, call the desk or use the help page."
+    assert rendering.body == (
+        "Open My Account (https://aurora.example/account), mail us (help@aurora.example),"
+        " call the desk (+442079460000) or use the help page (https://aurora-mobile.example/help)."
+    )
     assert rendering.data["links"] == [
         {"label": "My Account", "url": "https://aurora.example/account"},
         {"label": "us", "url": "mailto:help@aurora.example"},
@@ -264,8 +267,62 @@ def test_links_are_those_of_the_reply_not_of_the_rest_of_the_answer() -> None:
 
 def test_link_label_leaves_out_formatting_marks() -> None:
     rendering = render(BOT, "See [**our** site](https://aurora.example).")
-    assert rendering.body == "See *our* site."
+    assert rendering.body == "See our site (https://aurora.example)."
     assert rendering.data["links"] == [{"label": "our site", "url": "https://aurora.example"}]
+
+
+def test_a_link_whose_label_already_says_its_target_is_not_repeated() -> None:
+    body = (
+        "See <https://aurora.example/help>, [www.aurora.example](https://www.aurora.example/),"
+        " call [+44 20 7946 0000](tel:+442079460000), write to <help@aurora.example>"
+        " or [](https://aurora.example/empty)."
+    )
+    assert render(BOT, body).body == (
+        "See https://aurora.example/help, www.aurora.example, call +44 20 7946 0000,"
+        " write to help@aurora.example or https://aurora.example/empty."
+    )
+
+
+def _public_site(body: str, public_url: str | None = "https://help.example") -> Rendering:
+    unit = stored(body=body)
+    context = RenderContext.from_snapshot(
+        snapshot_with(unit), unit, today=TODAY, public_url=public_url
+    )
+    return BOT.render(context)
+
+
+def test_unit_links_read_as_the_units_public_page_when_the_public_url_is_known() -> None:
+    rendering = _public_site("Compare [our plans](unit:tariffs) or [](unit:top-up).")
+    assert rendering.body == (
+        "Compare our plans (https://help.example/units/tariffs?locale=en)"
+        " or How do I top up? (https://help.example/units/top-up?locale=en)."
+    )
+    assert rendering.data["more_url"] == "https://help.example/units/check-balance?locale=en"
+    assert [r["unit_id"] for r in rendering.data["quick_replies"]] == ["tariffs", "top-up"]
+
+
+def test_without_a_public_url_unit_links_are_named_and_more_url_stays_relative() -> None:
+    rendering = _public_site("Compare [our plans](unit:tariffs).", public_url=None)
+    assert rendering.body == "Compare our plans."
+    assert rendering.data["more_url"] == "/units/check-balance?locale=en"
+
+
+def test_a_public_url_with_a_path_keeps_its_path() -> None:
+    rendering = _public_site("See [plans](unit:tariffs).", "https://example.com/help")
+    assert rendering.body == "See plans (https://example.com/help/units/tariffs?locale=en)."
+
+
+def test_cut_reply_points_to_the_absolute_full_answer() -> None:
+    unit = stored(body=_words(40))
+    context = RenderContext.from_snapshot(
+        snapshot_with(unit),
+        unit,
+        today=TODAY,
+        limits=RenderLimits(chatbot_max_chars=120),
+        public_url="https://help.example",
+    )
+    body = BOT.render(context).body
+    assert body.endswith("… Full answer: https://help.example/units/check-balance?locale=en")
 
 
 def test_undefined_url_snippet_link_is_an_error() -> None:

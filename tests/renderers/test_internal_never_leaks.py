@@ -14,7 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from renderers import registry
-from tests.renderers.conftest import render
+from renderers.base import RenderContext
+from tests.renderers.conftest import TODAY, render, snapshot_with, stored
 
 SECRET = "XSECRET42X"
 CHANNELS = ("web", "chatbot", "operator", "ivr")
@@ -103,6 +104,19 @@ def test_internal_marker_never_appears_outside_staff_channels(body: str) -> None
         if renderer.for_staff:
             continue
         assert SECRET not in output, (renderer.name, body)
+
+
+def test_a_link_to_an_internal_unit_gives_customers_no_address_or_title() -> None:
+    internal = stored(SECRET.lower(), title=f"{SECRET} procedure", audience="internal")
+    unit = stored(body=f"Ask us. See [the procedure](unit:{SECRET.lower()}).")
+    snap = snapshot_with(unit, internal)
+    context = RenderContext.from_snapshot(snap, unit, today=TODAY, public_url="https://h.example")
+    for renderer in registry.renderers():
+        rendering = renderer.render(context)  # findings name it: they are for editors
+        customer_facing: object = [rendering.body, dict(rendering.data)]
+        if renderer.for_staff:  # only the text offered for copying goes to a customer
+            customer_facing = rendering.data["copy_text"]
+        assert SECRET.lower() not in json.dumps(customer_facing).lower(), renderer.name
 
 
 @settings(max_examples=60, deadline=None)

@@ -194,14 +194,16 @@ def test_copy_text_is_what_a_customer_reads_on_the_web_without_internal_text() -
     )
     rendering = render(OPERATOR, body)
     assert rendering.data["copy_text"] == (
-        "Dial *100# for your *balance*.\n\nOpen My Account.\n\n• one\n• two"
+        "Dial *100# for your balance.\n\n"
+        "Open My Account (https://aurora-mobile.example/help).\n\n• one\n• two"
     )
     assert "Secret staff note" in rendering.body
 
 
 def test_copy_text_is_data_only_not_in_the_page() -> None:
     rendering = render(OPERATOR, "Line **one**.")
-    assert "Line *one*." not in rendering.body
+    assert rendering.data["copy_text"] == "Line one."
+    assert "Line one." not in rendering.body
     assert "<pre" not in rendering.body
 
 
@@ -222,9 +224,23 @@ def test_snippets_of_every_type_render_in_the_page_and_the_copy_text() -> None:
     assert rendering.data["copy_text"] == (
         "Call +44 20 7946 0000, pay £12.99 from 1 April 2027, "
         "see https://aurora-mobile.example/help, dial *100#.\n\n"
-        "Ask for the *date of birth*.\n\nThen the PIN."
+        "Ask for the date of birth.\n\nThen the PIN."
     )
     assert rendering.findings == ()
+
+
+def test_copy_text_keeps_link_targets_and_unit_pages_and_drops_emphasis() -> None:
+    unit = stored(
+        body="Open [**My Account**](https://aurora.example/account) to see your _balance_."
+        " See also [how to top up](unit:top-up)."
+    )
+    context = RenderContext.from_snapshot(
+        snapshot_with(unit), unit, today=TODAY, public_url="https://help.aurora.example"
+    )
+    assert OPERATOR.render(context).data["copy_text"] == (
+        "Open My Account (https://aurora.example/account) to see your balance."
+        " See also how to top up (https://help.aurora.example/units/top-up?locale=en)."
+    )
 
 
 def test_findings_of_the_page_and_the_copy_text_are_not_repeated() -> None:

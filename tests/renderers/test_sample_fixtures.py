@@ -2,7 +2,8 @@
 
 Each case shows the unit's Markdown and what the channel makes of it, side by side. After an
 intended change, rewrite the files with `KB_UPDATE_FIXTURES=1 pytest tests/renderers` and
-review the diff like any other change.
+review the diff like any other change. They are rendered as a site with `KB_PUBLIC_URL` set
+shows them, so the plain-text channels' links to other units read as absolute addresses.
 """
 
 from __future__ import annotations
@@ -17,17 +18,18 @@ from kb import Snapshot
 from renderers import registry
 from renderers.base import RenderContext
 from renderers.checks import enabled_renderers
-from tests.renderers.conftest import TODAY
+from tests.renderers.conftest import TODAY, snapshot_with, stored
 
 FIXTURES = Path(__file__).parent / "fixtures"
 CHANNELS = ("web", "chatbot", "operator", "ivr")
 UPDATE = os.environ.get("KB_UPDATE_FIXTURES") == "1"
+PUBLIC_URL = "https://help.aurora-mobile.example"
 
 
 def _case(snapshot: Snapshot, unit_key: tuple[str, str], channel: str) -> str:
     unit = snapshot.units[unit_key]
     rendering = registry.get(channel).render(
-        RenderContext.from_snapshot(snapshot, unit, today=TODAY)
+        RenderContext.from_snapshot(snapshot, unit, today=TODAY, public_url=PUBLIC_URL)
     )
     data = json.dumps(dict(rendering.data), ensure_ascii=False, indent=1, sort_keys=True)
     return (
@@ -64,3 +66,25 @@ def test_sample_outputs_match_the_fixture_file(sample_snapshot: Snapshot, channe
     assert sorted(pinned) == sorted(expected), "units added or removed: update the fixtures"
     for key, case in expected.items():
         assert pinned[key] == case, f"{channel} output of {key} changed"
+
+
+def _plain_texts() -> str:
+    """The kitchen sink's copy-ready text, with and without a public URL: every inline form
+    (emphasis, code, web, unit and snippet links, images) as plain text shows it."""
+    kitchen_sink = (FIXTURES / "kitchen_sink.md").read_text(encoding="utf-8")
+    unit = stored(body=kitchen_sink)
+    snapshot = snapshot_with(unit)
+    parts = []
+    for public_url in (PUBLIC_URL, None):
+        context = RenderContext.from_snapshot(snapshot, unit, today=TODAY, public_url=public_url)
+        copy_text = registry.get("operator").render(context).data["copy_text"]
+        parts.append(f"=== copy_text, KB_PUBLIC_URL={public_url or ''} ===\n{copy_text}\n")
+    return "\n".join(parts)
+
+
+def test_plain_text_of_the_kitchen_sink_matches_the_fixture_file() -> None:
+    path = FIXTURES / "kitchen_sink_plain_text.txt"
+    expected = _plain_texts()
+    if UPDATE:
+        path.write_text(expected, encoding="utf-8")
+    assert path.read_text(encoding="utf-8") == expected
