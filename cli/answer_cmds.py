@@ -8,7 +8,8 @@ from typing import Annotated
 
 import typer
 
-from cli.common import LocaleOpt, open_kb, speak
+from cli.common import LocaleOpt, check_locale, open_kb, speak
+from cli.output import highlighted
 from renderers import registry
 from renderers.base import RenderContext
 
@@ -32,6 +33,7 @@ def ask(
     except registry.UnknownChannel as exc:
         raise typer.BadParameter(str(exc), param_hint="--channel") from None
     with open_kb() as kb:
+        check_locale(locale, kb.services().snapshot.locales)
         answer = kb.ask(question, locale=locale, channel=channel)
         snap = kb.snapshot(answer.release)
         rendering = None
@@ -88,6 +90,7 @@ def search(
 ) -> None:
     """Search the current release as operators do: ranked, with highlights and typo tolerance."""
     with open_kb() as kb:
+        check_locale(locale, kb.services().snapshot.locales)
         results, release = kb.search(
             words,
             locale=locale,
@@ -124,6 +127,8 @@ def search(
         typer.echo(f"Did you mean: {results.did_you_mean}")
     for hit in results.hits:
         typer.echo(f"{hit.score:7.2f}  {hit.title} [{hit.unit_id}]")
+        if hit.snippet:
+            typer.echo(f"         {highlighted(hit.snippet)}")
     typer.echo(f"{results.total} match(es) in release {release}")
 
 

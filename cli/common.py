@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
@@ -11,6 +11,7 @@ from typing import Annotated
 
 import typer
 
+from cli.output import progress_bars
 from kb import KBError, KnowledgeBase, PublishBlocked, PublishPlan
 from kb.errors import InvalidContent
 from kb.settings import Settings
@@ -20,6 +21,7 @@ from renderers.base import Finding, Rendering
 __all__ = [
     "LocaleOpt",
     "MessageOpt",
+    "check_locale",
     "locale_or_default",
     "open_kb",
     "print_findings",
@@ -35,10 +37,16 @@ MessageOpt = Annotated[str, typer.Option("--message", "-m", help="Why: kept in t
 
 @contextmanager
 def open_kb() -> Iterator[KnowledgeBase]:
-    """Open the configured knowledge base; domain errors end the command with a clear message."""
+    """Open the configured knowledge base; domain errors end the command with a clear message.
+
+    Long work shows progress bars when standard error is a terminal (the `progress` setting).
+    """
     try:
         settings = replace(Settings.from_env(), progress=sys.stderr.isatty())
-        with KnowledgeBase.open(settings, channels=registry.names()) as kb:
+        with (
+            progress_bars(settings.progress),
+            KnowledgeBase.open(settings, channels=registry.names()) as kb,
+        ):
             yield kb
     except PublishBlocked as exc:
         print_findings(list(exc.findings))  # type: ignore[arg-type]
@@ -60,6 +68,16 @@ def locale_or_default(kb: KnowledgeBase, locale: str | None) -> str:
     return locale or kb.settings.default_locale
 
 
+def check_locale(locale: str | None, known: Iterable[str]) -> None:
+    """Refuse a `--locale` that names none of the `known` locales, listing them."""
+    names = sorted(set(known))
+    if locale is not None and locale not in names:
+        raise typer.BadParameter(
+            f"unknown locale '{locale}'; known: {', '.join(names) or 'none yet'}",
+            param_hint="'--locale'",
+        )
+
+
 def print_plan(plan: PublishPlan, kb: KnowledgeBase) -> None:
     groups = [
         ("added", plan.added),
@@ -74,8 +92,13 @@ def print_plan(plan: PublishPlan, kb: KnowledgeBase) -> None:
             typer.echo(f"  {label:<16} {name} ({locale})")
     for (unit_id, locale), names in plan.affected_by_snippets.items():
         typer.echo(f"  {'via snippet':<16} {unit_id} ({locale}): {', '.join(names)}")
+    # The checks (`plan.findings`) warn about a stale unit with its owner: say it once.
+    warned = {
+        (f.unit_id, f.locale) for f in plan.findings if isinstance(f, Finding) and f.code == "stale"
+    }
     for unit_id, locale in plan.stale:
-        typer.echo(f"  warning: {unit_id} ({locale}) is stale: its review date has passed")
+        if (unit_id, locale) not in warned:
+            typer.echo(f"  warning: {unit_id} ({locale}) is stale: its review date has passed")
     del kb
 
 

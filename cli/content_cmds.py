@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from cli.common import LocaleOpt, locale_or_default, open_kb, speak
+from cli.common import LocaleOpt, check_locale, locale_or_default, open_kb, speak
 from renderers import registry
 from renderers.base import RenderContext
 from renderers.checks import check_snapshot, hidden_reason
@@ -88,6 +88,7 @@ def render(
         raise typer.BadParameter(str(exc), param_hint="--channel") from None
     with open_kb() as kb:
         snap = kb.drafts() if drafts else kb.snapshot()
+        check_locale(locale, snap.locales)
         unit = snap.unit(unit_id, locale_or_default(kb, locale))
         if (reason := hidden_reason(unit, renderer)) is not None:
             doc = unit.document

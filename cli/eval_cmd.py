@@ -6,11 +6,15 @@ Registered by cli/main.py: `app.command("eval")(eval_command)`.
 from __future__ import annotations
 
 import json
+import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from cli.common import check_locale
+from cli.output import progress_bars
 from kb.errors import KBError
 from kb.settings import Settings
 
@@ -105,29 +109,31 @@ def eval_command(
     kb eval --self [--locale L]: cross-validated routing of the current release's questions.
     """
     if self_check:
-        _print_self(locale, as_json)
+        with progress_bars(_settings().progress):
+            _print_self(locale, as_json)
         return
     if faq and articles:
         raise typer.BadParameter("choose one of --faq and --articles")
     if train is None:
         raise typer.BadParameter("give the data set to load", param_hint="TRAIN")
     try:
-        if articles:
-            _eval_articles(train, test, locale, as_json)
-        elif faq:
-            _eval_faq(train, test, locale, as_json)
-        else:
-            report_i = _run_intents(
-                train,
-                test,
-                oos or [],
-                (text_column, label_column, oos_label),
-                locale or "en",
-                split,
-                seed,
-                shots,
-            )
-            _print_intents(report_i, as_json)
+        with progress_bars(_settings().progress):
+            if articles:
+                _eval_articles(train, test, locale, as_json)
+            elif faq:
+                _eval_faq(train, test, locale, as_json)
+            else:
+                report_i = _run_intents(
+                    train,
+                    test,
+                    oos or [],
+                    (text_column, label_column, oos_label),
+                    locale or "en",
+                    split,
+                    seed,
+                    shots,
+                )
+                _print_intents(report_i, as_json)
     except KBError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(1) from None
@@ -142,7 +148,7 @@ def _eval_articles(train: Path, test: Path | None, locale: str | None, as_json: 
         raise typer.BadParameter("--articles takes one file", param_hint="TEST")
     items = read_articles(train)
     lang = locale or _article_locale(train)
-    reports = run_article_eval(items, locale=lang, like=Settings.from_env())
+    reports = run_article_eval(items, locale=lang, like=_settings())
     _print_search(reports, train, as_json)
 
 
@@ -157,7 +163,7 @@ def _eval_faq(train: Path, test: Path | None, locale: str | None, as_json: bool)
         read_faq(train),
         read_faq_queries(test),
         locale=locale or "en",
-        like=Settings.from_env(),
+        like=_settings(),
     )
     _print_faq(report, as_json)
 
@@ -190,8 +196,13 @@ def _run_intents(
     for path in oos:
         test_rows += read(path)
     return run_intent_eval(
-        train_rows, test_rows, locale=locale, oos_label=oos_label, like=Settings.from_env()
+        train_rows, test_rows, locale=locale, oos_label=oos_label, like=_settings()
     )
+
+
+def _settings() -> Settings:
+    """The environment's settings; long work reports progress when stderr is a terminal."""
+    return replace(Settings.from_env(), progress=sys.stderr.isatty())
 
 
 def _article_locale(path: Path) -> str:
@@ -292,12 +303,13 @@ def _print_self(locale: str | None, as_json: bool) -> None:
     from kb.knowledge_base import KnowledgeBase
 
     try:
-        with KnowledgeBase.open(Settings.from_env()) as kb:
+        with KnowledgeBase.open(_settings()) as kb:
             snap = kb.snapshot()
             recipe = kb.matcher_recipe()
     except KBError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(1) from None
+    check_locale(locale, snap.locales)
     reports = {
         loc: self_evaluation(training_examples(snap, loc), locale=loc, recipe=recipe)
         for loc in ([locale] if locale else snap.locales)

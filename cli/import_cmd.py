@@ -12,6 +12,7 @@ import typer
 
 from cli.common import MessageOpt, open_kb
 from kb import ContentBatch, ImportOptions, ImportReport, KnowledgeBase
+from kb.progress import StepCounter, listening
 
 __all__ = ["import_"]
 
@@ -38,7 +39,9 @@ _Yes = Annotated[bool, typer.Option("--yes", "-y", help="Prune without asking.")
 
 
 def import_(
-    path: Annotated[Path, typer.Argument(help="A content folder or a CSV file of questions.")],
+    path: Annotated[
+        Path, typer.Argument(exists=True, help="A content folder or a CSV file of questions.")
+    ],
     message: MessageOpt = "Import",
     prune: _Prune = False,
     restore: _Restore = False,
@@ -75,28 +78,22 @@ def _read(kb: KnowledgeBase, path: Path) -> ContentBatch:
     from importers import read_path
     from importers.content_folder import unit_files
 
-    total = len(unit_files(path)) if path.is_dir() else 0
-    with typer.progressbar(
-        length=total, label="Reading", file=sys.stderr, hidden=total < 200
-    ) as bar:
-        return read_path(
-            path,
-            channels=kb.settings.channels,
-            default_locale=kb.settings.default_locale,
-            progress=bar.update,
-        )
+    total = len(unit_files(path)) if path.is_dir() and listening() else 0
+    return read_path(
+        path,
+        channels=kb.settings.channels,
+        default_locale=kb.settings.default_locale,
+        progress=StepCounter("reading files", total),
+    )
 
 
 def _save(
     kb: KnowledgeBase, batch: ContentBatch, message: str, options: ImportOptions
 ) -> ImportReport:
-    total = len(batch.units) + len(batch.snippets)
-    with typer.progressbar(
-        length=total, label="Saving", file=sys.stderr, hidden=total < 200
-    ) as bar:
-        return kb.import_content(
-            batch, author=kb.settings.author, message=message, progress=bar.update, options=options
-        )
+    counter = StepCounter("saving", len(batch.units) + len(batch.snippets))
+    return kb.import_content(
+        batch, author=kb.settings.author, message=message, progress=counter, options=options
+    )
 
 
 def _list_pruned(report: ImportReport) -> bool:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Mapping
+from typing import Annotated, Any
 
 import typer
 
 from cli.common import open_kb
+from cli.output import JsonOpt, print_rows
 
 __all__ = ["keys_app"]
 
@@ -33,14 +35,29 @@ def keys_create(
 
 
 @keys_app.command("list")
-def keys_list() -> None:
-    """Every key: id, role, name, created, and revoked when it was."""
+def keys_list(as_json: JsonOpt = False) -> None:
+    """Every key: id, role, name, created, and revoked when it was (never its secret)."""
     with open_kb() as kb:
-        for key in kb.api_keys():
-            revoked = f"  revoked {key.revoked_at:%Y-%m-%d %H:%M}" if key.revoked_at else ""
-            typer.echo(
-                f"{key.key_id}  {key.role:<9}  {key.created_at:%Y-%m-%d %H:%M}  {key.name}{revoked}"
-            )
+        rows = [
+            {
+                "key_id": key.key_id,
+                "role": key.role,
+                "name": key.name,
+                "author": key.author,
+                "created_at": key.created_at,
+                "revoked_at": key.revoked_at,
+            }
+            for key in kb.api_keys()
+        ]
+    print_rows(rows, as_json, _key_line)
+
+
+def _key_line(key: Mapping[str, Any]) -> str:
+    revoked = f"  revoked {key['revoked_at']:%Y-%m-%d %H:%M}" if key["revoked_at"] else ""
+    return (
+        f"{key['key_id']}  {key['role']:<9}  {key['created_at']:%Y-%m-%d %H:%M}  "
+        f"{key['name']}{revoked}"
+    )
 
 
 @keys_app.command("revoke")

@@ -6,6 +6,9 @@ The typer app: each command lives in a module of its kind and is registered here
 
 from __future__ import annotations
 
+from importlib.metadata import PackageNotFoundError, version
+from typing import Annotated
+
 import typer
 
 from cli import answer_cmds, content_cmds, import_cmd, release_cmds, serve_cmd
@@ -17,8 +20,29 @@ __all__ = ["app"]
 app = typer.Typer(
     help="One knowledge base for every support channel: web, chatbot, operator panel and IVR.",
     no_args_is_help=True,
-    add_completion=False,
 )
+
+
+def _print_version(wanted: bool) -> None:
+    if wanted:
+        try:
+            typer.echo(f"kb {version('kb')}")
+        except PackageNotFoundError:  # run from a checkout that was never installed
+            typer.echo("kb (not installed: pip install -e .)")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    _version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_print_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """One knowledge base for every support channel: web, chatbot, operator panel and IVR."""
+
 
 app.command("import")(import_cmd.import_)
 app.command()(release_cmds.publish)

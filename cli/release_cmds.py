@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
-import json
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
-from cli.common import LocaleOpt, MessageOpt, locale_or_default, open_kb, print_findings, print_plan
-from kb import SaveOutcome
+from cli.common import (
+    LocaleOpt,
+    MessageOpt,
+    check_locale,
+    locale_or_default,
+    open_kb,
+    print_findings,
+    print_plan,
+)
+from cli.output import JsonOpt, print_json, print_rows
+from kb import KnowledgeBase, SaveOutcome
+from kb.errors import UnitNotFound
 from renderers.checks import publish_gate
 
 __all__ = ["archive", "diff", "history", "publish", "releases", "rollback_", "stale"]
@@ -57,26 +68,55 @@ def rollback_(
         print_plan(plan, kb)
 
 
-def releases() -> None:
+def releases(as_json: JsonOpt = False) -> None:
     """List releases, newest first."""
     with open_kb() as kb:
-        for r in kb.releases():
-            note = f" (rollback to {r.rollback_of})" if r.rollback_of else ""
-            typer.echo(
-                f"{r.number:>5}  {r.created_at:%Y-%m-%d %H:%M}  {r.author:<12} "
-                f"{r.unit_count:>6} units  {r.message}{note}"
-            )
+        rows = [
+            {
+                "number": r.number,
+                "created_at": r.created_at,
+                "author": r.author,
+                "unit_count": r.unit_count,
+                "snippet_count": r.snippet_count,
+                "message": r.message,
+                "rollback_of": r.rollback_of,
+            }
+            for r in kb.releases()
+        ]
+    print_rows(rows, as_json, _release_line)
 
 
-def history(unit_id: str, locale: LocaleOpt = None) -> None:
+def _release_line(r: Mapping[str, Any]) -> str:
+    note = f" (rollback to {r['rollback_of']})" if r["rollback_of"] else ""
+    return (
+        f"{r['number']:>5}  {r['created_at']:%Y-%m-%d %H:%M}  {r['author']:<12} "
+        f"{r['unit_count']:>6} units  {r['message']}{note}"
+    )
+
+
+def history(unit_id: str, locale: LocaleOpt = None, as_json: JsonOpt = False) -> None:
     """List a unit's revisions, oldest first."""
-    with open_kb() as kb:
-        for rev in kb.history(unit_id, locale_or_default(kb, locale)):
-            flag = " [archived]" if rev.archived else ""
-            typer.echo(
-                f"{rev.number:>4}  {rev.created_at:%Y-%m-%d %H:%M}  {rev.author:<12} "
-                f"{rev.content_hash[:12]}  {rev.message}{flag}"
-            )
+    with open_kb() as kb, _known_locale(kb, locale):
+        rows = [
+            {
+                "revision": rev.number,
+                "created_at": rev.created_at,
+                "author": rev.author,
+                "content_hash": rev.content_hash,
+                "message": rev.message,
+                "archived": rev.archived,
+            }
+            for rev in kb.history(unit_id, locale_or_default(kb, locale))
+        ]
+    print_rows(rows, as_json, _revision_line)
+
+
+def _revision_line(r: Mapping[str, Any]) -> str:
+    flag = " [archived]" if r["archived"] else ""
+    return (
+        f"{r['revision']:>4}  {r['created_at']:%Y-%m-%d %H:%M}  {r['author']:<12} "
+        f"{r['content_hash'][:12]}  {r['message']}{flag}"
+    )
 
 
 def diff(
@@ -84,16 +124,43 @@ def diff(
     rev1: Annotated[int | None, typer.Argument(help="Older revision (default: published).")] = None,
     rev2: Annotated[int | None, typer.Argument(help="Newer revision (default: newest).")] = None,
     locale: LocaleOpt = None,
+    as_json: JsonOpt = False,
 ) -> None:
     """Show what changed in a unit between two revisions."""
-    with open_kb() as kb:
-        text = kb.diff(unit_id, locale_or_default(kb, locale), rev1, rev2)
-        typer.echo(text or "No differences.", nl=not text)
+    with open_kb() as kb, _known_locale(kb, locale):
+        loc = locale_or_default(kb, locale)
+        text = kb.diff(unit_id, loc, rev1, rev2)
+        if as_json:
+            newest = kb.history(unit_id, loc)[-1].number
+            published = kb.snapshot().units.get((unit_id, loc)) if kb.current_release() else None
+            old = rev1 if rev1 is not None else (published.revision if published else None)
+            print_json(
+                {
+                    "unit_id": unit_id,
+                    "locale": loc,
+                    "from_revision": old,
+                    "to_revision": rev2 if rev2 is not None else newest,
+                    "changed": bool(text),
+                    "diff": text,
+                }
+            )
+            return
+    typer.echo(text or "No differences.", nl=not text)
+
+
+@contextmanager
+def _known_locale(kb: KnowledgeBase, locale: str | None) -> Iterator[None]:
+    """A unit not found in a locale nobody writes in: say so, and list the locales there are."""
+    try:
+        yield
+    except UnitNotFound:
+        check_locale(locale, kb.drafts().locales)
+        raise
 
 
 def archive(unit_id: str, locale: LocaleOpt = None, message: MessageOpt = "Archived") -> None:
     """Withdraw a unit from the next release (its history stays)."""
-    with open_kb() as kb:
+    with open_kb() as kb, _known_locale(kb, locale):
         loc = locale_or_default(kb, locale)
         result = kb.archive_unit(unit_id, loc, author=kb.settings.author, message=message)
     done = "already archived" if result.outcome is SaveOutcome.UNCHANGED else "archived"
@@ -104,26 +171,25 @@ def stale(
     drafts: Annotated[
         bool, typer.Option("--drafts", help="Check drafts, not the release.")
     ] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+    as_json: JsonOpt = False,
 ) -> None:
     """List units whose review date has passed."""
     with open_kb() as kb:
         units = kb.stale_units(drafts=drafts)
-        rows = [
-            {
-                "id": u.document.id,
-                "locale": u.document.locale,
-                "review_by": str(u.document.review_by),
-                "owner": u.document.owner,
-            }
-            for u in units
-        ]
-        if as_json:
-            typer.echo(json.dumps(rows, ensure_ascii=False))
-            return
-        for row in rows:
-            typer.echo(
-                f"{row['id']} ({row['locale']}): review by {row['review_by']}, "
-                f"owner {row['owner'] or '-'}"
-            )
-        typer.echo(f"{len(rows)} stale unit(s) as of {date.today()}")
+    rows = [
+        {
+            "id": u.document.id,
+            "locale": u.document.locale,
+            "review_by": str(u.document.review_by),
+            "owner": u.document.owner,
+        }
+        for u in units
+    ]
+    print_rows(
+        rows,
+        as_json,
+        lambda r: (
+            f"{r['id']} ({r['locale']}): review by {r['review_by']}, owner {r['owner'] or '-'}"
+        ),
+        footer=f"{len(rows)} stale unit(s) as of {date.today()}",
+    )

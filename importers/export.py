@@ -9,6 +9,7 @@ from pathlib import Path
 from importers.content_folder import SNIPPETS_DIR
 from kb.content.snippets import SnippetDocument, dump_snippet_file
 from kb.errors import InvalidContent, Problem
+from kb.progress import tracked
 from kb.store.snapshot import Snapshot, StoredUnit
 
 __all__ = ["ExportReport", "export_snapshot", "unit_path"]
@@ -37,7 +38,7 @@ def export_snapshot(
         raise InvalidContent(
             [Problem("is not empty; choose an empty folder or allow overwriting", str(directory))]
         )
-    for unit in snapshot.iter_units():
+    for unit in tracked("writing units", snapshot.iter_units(), len(snapshot.units)):
         target = directory / unit_path(unit)
         target.parent.mkdir(parents=True, exist_ok=True)
         source = unit.source if unit.source.endswith("\n") else unit.source + "\n"

@@ -9,6 +9,7 @@ from datetime import date
 from xml.etree import ElementTree
 
 from kb.content.markdown import iter_tokens, only_channels
+from kb.progress import tracked
 from kb.releases.publishing import PublishGate
 from kb.store.snapshot import Snapshot, StoredUnit
 from renderers import registry
@@ -183,7 +184,7 @@ def check_snapshot(
     """Every finding for every unit in every channel it is enabled for; errors first."""
     renderers = list(renderers or registry.renderers())
     findings: list[Finding] = []
-    for unit in snapshot.iter_units():
+    for unit in tracked("checking units", snapshot.iter_units(), len(snapshot.units)):
         context = RenderContext.from_snapshot(snapshot, unit, today=today, limits=limits)
         findings.extend(check_unit(context, renderers)[1])
     findings.extend(missing_translations(snapshot))

@@ -30,6 +30,7 @@ from kb.answers.routing import (
     training_examples,
 )
 from kb.content.markdown import body_text, has_body_text, parse_body_text, remember_body_text
+from kb.progress import step
 from kb.search import (
     SearchEngine,
     SearchIndex,
@@ -210,9 +211,11 @@ def _prune(root: Path, engine: str, *, older_than: int) -> None:
 
 def _train_all(examples: dict[str, list[Example]], folder: Path, recipe: MatcherRecipe) -> None:
     """Train and save a matcher per locale (module-level, so a child process can run it)."""
-    for locale, texts in examples.items():
+    for done, (locale, texts) in enumerate(examples.items()):
+        step("training matchers (locales)", done, len(examples))
         if texts:
             train_cached(texts, locale, recipe).save(folder / f"matcher-{locale}.pkl")
+    step("training matchers (locales)", len(examples), len(examples))
 
 
 def _save_meaning(snapshot: Snapshot, recipe: MatcherRecipe, folder: Path) -> None:

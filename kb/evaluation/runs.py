@@ -51,6 +51,7 @@ from kb.evaluation.metrics import (
     rate,
 )
 from kb.knowledge_base import KnowledgeBase
+from kb.progress import tracked
 from kb.settings import Settings
 from kb.store.importing import ContentBatch
 
@@ -97,6 +98,7 @@ def scratch_knowledge_base(
                 answer_threshold=like.answer_threshold,
                 clarify_threshold=like.clarify_threshold,
                 clarify_margin=like.clarify_margin,
+                progress=like.progress,
             )
         with KnowledgeBase.open(settings) as kb:
             yield kb
@@ -132,7 +134,7 @@ def evaluate_intents(
     kb.services()  # build before timing: the first question should not pay for the index
     known = {u.document.id for u in kb.snapshot().iter_units(locale)}
     predictions: list[Prediction] = []
-    for row in test_rows:
+    for row in tracked("asking test questions", test_rows, len(test_rows)):
         gold = None if row.label == oos_label else slugify(row.label)
         start = time.perf_counter()
         answer = kb.ask(row.text, locale=locale)
@@ -206,7 +208,7 @@ def evaluate_faq(kb: KnowledgeBase, queries: Sequence[FaqQuery], locale: str) ->
     search_ranks: list[int | None] = []
     answered_hits = refused = no_answer = not_answered = 0
     millis: list[float] = []
-    for query in queries:
+    for query in tracked("asking queries", queries, len(queries)):
         start = time.perf_counter()
         answer = kb.ask(query.text, locale=locale)
         millis.append((time.perf_counter() - start) * 1000)
@@ -246,7 +248,7 @@ def evaluate_search(
     kb.services()
     ranks: list[int | None] = []
     millis: list[float] = []
-    for query in queries:
+    for query in tracked("searching", queries, len(queries)):
         start = time.perf_counter()
         results, _release = kb.search(query.text, locale=locale, limit=SEARCH_DEPTH)
         millis.append((time.perf_counter() - start) * 1000)
@@ -289,7 +291,7 @@ def evaluate_bm25(
     depth = min(SEARCH_DEPTH, len(ids))
     ranks: list[int | None] = []
     millis: list[float] = []
-    for query in queries:
+    for query in tracked(f"searching ({name})", queries, len(queries)):
         start = time.perf_counter()
         tokens = _tokens(query.text, stemmer)
         if tokens:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Protocol
 
 from kb.content.markdown import body_text
+from kb.progress import tracked
 from kb.store.snapshot import Snapshot
 
 __all__ = [
@@ -115,7 +116,7 @@ def indexed_units(
 
     `texts` gives a body's public and internal words (by default from its parse, remembered).
     """
-    for unit in snapshot.iter_units():
+    for unit in tracked("indexing units", snapshot.iter_units(), len(snapshot.units)):
         doc = unit.document
         public, internal = texts(doc.body)
         yield IndexedUnit(

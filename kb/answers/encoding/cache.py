@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from kb.answers.encoding.base import Encoder
+from kb.progress import listening, step
 
 __all__ = ["EmbeddingCache", "stderr_progress", "text_key"]
 
@@ -30,7 +31,11 @@ _BATCH = 256
 
 
 def stderr_progress(done: int, total: int) -> None:
-    """Progress of a long encoding on standard error, one line rewritten in place."""
+    """Progress of a long encoding: a step for whoever listens (the CLI's bars), else one line
+    rewritten in place on standard error (a build's child process)."""
+    if listening():
+        step("encoding new texts", done, total)
+        return
     end = "\n" if done >= total else ""
     print(f"\rencoding {total:,} new texts: {done:,} done", end=end, file=sys.stderr, flush=True)
 
