@@ -421,6 +421,7 @@ class KnowledgeBase:
             locale=locale or self.settings.default_locale,
             channel=channel,
             thresholds=self.thresholds,
+            default_routing=self.settings.default_routing,
         )
 
     @property

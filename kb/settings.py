@@ -42,6 +42,8 @@ class Settings:
     answer_threshold: float | None = None
     clarify_threshold: float | None = None
     clarify_margin: float | None = None
+    #: The team a refusal hands over to when no unit comes close (`KB_DEFAULT_ROUTING`).
+    default_routing: str | None = None
     #: Whether callers without a key get the reader role (public content) or a 401.
     anonymous_access: bool = True
     #: Web origins allowed to call the delivery routes from a browser ("*" for any).
@@ -69,6 +71,7 @@ class Settings:
             answer_threshold=_float(env, "KB_ANSWER_THRESHOLD"),
             clarify_threshold=_float(env, "KB_CLARIFY_THRESHOLD"),
             clarify_margin=_float(env, "KB_CLARIFY_MARGIN"),
+            default_routing=env.get("KB_DEFAULT_ROUTING", "").strip() or None,
             anonymous_access=_flag(env, "KB_ANONYMOUS_ACCESS", default=True),
             release_poll_seconds=_seconds(env, "KB_RELEASE_POLL_SECONDS", default=0.25),
             cors_origins=tuple(

@@ -122,7 +122,13 @@ async def answer(
     policy = CachePolicy(services.release, caller, "answer", q, channel, locale, served)
     if (ready := from_cache(request, policy)) is not None:
         return ready
-    result = services.ask(q, locale=served, channel=channel, thresholds=kb.thresholds)
+    result = services.ask(
+        q,
+        locale=served,
+        channel=channel,
+        thresholds=kb.thresholds,
+        default_routing=kb.settings.default_routing,
+    )
     content = None
     if result.unit_id is not None:
         unit = snap.unit(result.unit_id, result.locale)

@@ -47,13 +47,14 @@ class Thresholds:
     answered: best >= answer and best - second >= margin. clarify: otherwise, when the two
     best together reach `clarify` (one of them is likely right; near-duplicate units split
     the confidence between them); offered are the best and the runners-up with at least a
-    quarter of its confidence. no_answer: below that (out of scope: hand over to a person
-    with the best unit's routing hint).
+    quarter of its confidence. no_answer: below that (out of scope: hand over to a person,
+    to the best unit's team when its confidence reaches `route`, else to the default team).
     """
 
     answer: float = 0.5
     clarify: float = 0.55
     margin: float = 0.35
+    route: float = 0.35
 
 
 @dataclass(frozen=True)

@@ -138,14 +138,17 @@ class ReleaseServices:
         locale: str,
         channel: str | None = None,
         thresholds: Thresholds | None = None,
+        default_routing: str | None = None,
     ) -> Answer:
-        """Answer, offer a choice, or admit not knowing, for units that `channel` serves."""
+        """Answer, offer a choice, or admit not knowing, for units that `channel` serves; a
+        refusal hands over to `default_routing` unless a unit came close enough to name its
+        own team."""
         matcher = self.matchers.get(locale)
         if matcher is None:
-            return Answer(Status.NO_ANSWER, locale, self.release)
+            return Answer(Status.NO_ANSWER, locale, self.release, routing=default_routing)
         result = matcher.match(question, thresholds=thresholds)
         if not result.candidates:
-            return Answer(Status.NO_ANSWER, locale, self.release)
+            return Answer(Status.NO_ANSWER, locale, self.release, routing=default_routing)
         best = result.candidates[0]
         served = [
             c
@@ -154,8 +157,11 @@ class ReleaseServices:
             and (c is best or c.confidence >= _MIN_ALTERNATIVE)
         ]
         if result.status is Status.NO_ANSWER or not served or served[0] != best:
-            # Out of scope, or about a unit this channel does not carry: hand over to a person.
-            routing = self._unit(best.unit_id, locale).document.routing
+            # Out of scope, or about a unit this channel does not carry: hand over to a person,
+            # of the best unit's team only if it came close (a far runner-up means nothing).
+            close = best.confidence >= (thresholds or Thresholds()).route
+            routing = self._unit(best.unit_id, locale).document.routing if close else None
+            routing = routing or default_routing
             return Answer(
                 Status.NO_ANSWER, locale, self.release, confidence=best.confidence, routing=routing
             )

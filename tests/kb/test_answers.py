@@ -14,7 +14,7 @@ from kb.answers import services as answers
 from kb.answers.matcher import Status
 from kb.answers.services import RoutingCheckIncomplete, RoutingRegression, routing_regressions
 from kb.content.markdown import body_text, parse_body
-from kb.settings import DEFAULT_CHANNELS
+from kb.settings import DEFAULT_CHANNELS, Settings
 from tests.conftest import SAMPLE_CONTENT, make_unit
 
 
@@ -77,6 +77,29 @@ def test_internal_units_are_found_by_staff_search_only(sample_kb: KnowledgeBase)
     staff, _ = sample_kb.search("goodwill credit", staff=True)
     assert "goodwill-credit-policy" not in [h.unit_id for h in public.hits]
     assert staff.hits and staff.hits[0].unit_id == "goodwill-credit-policy"
+
+
+def test_a_refusal_does_not_borrow_the_team_of_an_unrelated_runner_up(
+    sample_kb: KnowledgeBase,
+) -> None:
+    answer = sample_kb.ask("what's the weather in Paris")
+    assert answer.status is Status.NO_ANSWER
+    assert answer.routing is None
+
+
+def test_a_refusal_hands_over_to_the_configured_default_team(
+    sample_kb: KnowledgeBase,
+) -> None:
+    kb = KnowledgeBase(replace(sample_kb.settings, default_routing="front-desk"), sample_kb.db)
+    weather = kb.ask("what's the weather in Paris")
+    assert (weather.status, weather.routing) == (Status.NO_ANSWER, "front-desk")
+    on_the_phone = kb.ask("how do I set up an esim", channel="ivr")
+    assert on_the_phone.routing == sample_kb.ask("how do I set up an esim").routing != "front-desk"
+
+
+def test_the_default_team_is_read_from_kb_default_routing() -> None:
+    assert Settings.from_env({"KB_DEFAULT_ROUTING": " front-desk "}).default_routing == "front-desk"
+    assert Settings.from_env({}).default_routing is None
 
 
 def test_a_unit_the_channel_does_not_carry_is_not_answered_there(
