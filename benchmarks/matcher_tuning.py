@@ -11,9 +11,12 @@ Uses only the train / dev files of ../shared/datasets (never the held-out test s
 
 Steps (each prints what it found; `all` runs them in order and writes the results file):
 
-    calibrate   cross-validated candidates of the training parts (full and 10 examples per
-                intent) -> the logistic mix behind `confidence` (MatcherConfig.calibration)
-    thresholds  the same, plus the out-of-scope tuning files -> default Thresholds
+    calibrate   cross-validated candidates of the training parts in three regimes (full, 10
+                examples per intent, and a small knowledge base: 40 intents x 7 examples,
+                asked the other intents' questions too) -> ranking weights and the logistic
+                mix behind `confidence`
+    thresholds  the same, plus the out-of-scope tuning questions -> default Thresholds
+    fit         calibrate, then thresholds for the confidence just fitted
     evaluate    train -> dev on every data set: the table in the results file
     scale       10,000 synthetic units x 10 questions + title: train time, latency, size
 
@@ -36,7 +39,7 @@ import tempfile
 import time
 from collections import Counter, defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
@@ -196,6 +199,31 @@ def few_shot(rows: list[Row], shots: int = 10) -> list[Row]:
     return out
 
 
+#: A small knowledge base, like the sample content: this many units of this many examples.
+SMALL_UNITS, SMALL_SHOTS, SMALL_FOREIGN = 40, 7, 400
+
+
+def small_kb(rows: list[Row], seed: int = SEED) -> tuple[list[Row], list[str]]:
+    """A 40-unit, 7-example slice of a data set, and questions of its other intents: the
+    customers of a small knowledge base ask about much that it has no unit for."""
+    labels = sorted({label for _, label in rows})
+    rng = random.Random(seed)
+    kept = set(rng.sample(labels, min(SMALL_UNITS, len(labels) // 2)))
+    inside = few_shot([row for row in rows if row[1] in kept], SMALL_SHOTS)
+    foreign = [text for text, label in rows if label not in kept]
+    return inside, rng.sample(foreign, min(SMALL_FOREIGN, len(foreign)))
+
+
+def regimes(ds: DataSet) -> list[tuple[str, list[Row], list[str]]]:
+    """The three sizes tuned for: (name, training rows, out-of-scope questions)."""
+    small, foreign = small_kb(ds.train)
+    return [
+        ("full", ds.train, ds.oos_tuning),
+        ("10-shot", few_shot(ds.train), ds.oos_tuning),
+        ("small", small, foreign + ds.oos_tuning[:100]),
+    ]
+
+
 def examples(rows: Sequence[Row]) -> list[Example]:
     """Training examples: the label plays the unit id."""
     return [Example(label, text) for text, label in rows]
@@ -318,10 +346,10 @@ def fit_confidence(
 
 
 def calibration_data(config: MatcherConfig) -> dict[str, list[Scored]]:
-    """Cross-validated signals of each data set's training part, full and 10-shot."""
+    """Cross-validated signals of each data set's training part, in each regime."""
     out: dict[str, list[Scored]] = {}
     for ds in datasets():
-        for variant, rows in (("full", ds.train), ("10-shot", few_shot(ds.train))):
+        for variant, rows, _ in regimes(ds):
             started = time.perf_counter()
             out[f"{ds.name} {variant}"] = cross_scored(rows, ds.locale, config)
             print(
@@ -344,16 +372,16 @@ def calibrate(
 
 
 def oos_tuning_scored(config: MatcherConfig) -> dict[str, tuple[list[Scored], list[Scored]]]:
-    """In-scope (cross-validated) and out-of-scope tuning signals of the sets with OOS,
-    trained on all of the training part and on 10 examples per intent."""
+    """In-scope (cross-validated) and out-of-scope tuning signals in each regime that has
+    out-of-scope questions (the small one always has: the other intents' questions)."""
     out = {}
     for ds in datasets():
-        if not ds.oos_tuning:
-            continue
-        for variant, rows in (("full", ds.train), ("10-shot", few_shot(ds.train))):
+        for variant, rows, foreign in regimes(ds):
+            if not foreign:
+                continue
             matcher = train_matcher(examples(rows), ds.locale, config)
             inside = cross_scored(rows, ds.locale, config)
-            outside = score_questions(matcher, [(t, None) for t in ds.oos_tuning])
+            outside = score_questions(matcher, [(t, None) for t in foreign])
             out[f"{ds.name} {variant}"] = (inside, outside)
     return out
 
@@ -664,7 +692,9 @@ def table(results: Sequence[Result]) -> list[str]:
 def main(argv: Sequence[str] | None = None) -> None:
     """Command line: see the module docstring."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("step", choices=["calibrate", "thresholds", "evaluate", "scale", "all"])
+    parser.add_argument(
+        "step", choices=["calibrate", "thresholds", "fit", "evaluate", "scale", "all"]
+    )
     parser.add_argument("--write", type=Path, help="write the markdown report here")
     parser.add_argument("--units", type=int, default=10_000)
     parser.add_argument(
@@ -681,12 +711,15 @@ def main(argv: Sequence[str] | None = None) -> None:
     cache: dict[str, dict[str, tuple[list[Scored], list[Scored]]]] = {}
 
     def step_calibrate() -> None:
+        nonlocal config
         data = calibration_data(config)  # the signals do not depend on the two fitted parts
         cache["tuning"] = oos_tuning_scored(config)
         ranking, confidence = calibrate(data, [o for _, o in cache["tuning"].values()])
         in_use = [getattr(config, name) for name in fields]
         print(f"{fields[0]} fitted {ranking}\n           in use {in_use[0]}")
         print(f"{fields[1]} fitted {confidence}\n           in use {in_use[1]}")
+        if args.step == "fit":  # the thresholds are then chosen for the fitted confidence
+            config = replace(config, **{fields[0]: ranking, fields[1]: confidence})
         out.extend(
             [
                 "## Calibration",
@@ -778,7 +811,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         "evaluate": step_evaluate,
         "scale": step_scale,
     }
-    for name in steps if args.step == "all" else [args.step]:
+    chosen = {"all": list(steps), "fit": ["calibrate", "thresholds"]}.get(args.step, [args.step])
+    for name in chosen:
         steps[name]()
     if args.write:
         header = [

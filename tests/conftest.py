@@ -80,6 +80,18 @@ def env(settings: Settings) -> dict[str, str]:
     }
 
 
+def release_folders(kb: KnowledgeBase) -> list[str]:
+    """The release index folders kept in the knowledge base's index directory, sorted."""
+    return sorted(p.name for p in kb.settings.index_dir.iterdir() if p.name.startswith("release-"))
+
+
+def release_name(kb: KnowledgeBase, number: int) -> str:
+    """The folder release `number` of this knowledge base is built in (engine + encoder)."""
+    from kb.answers.services import release_folder  # the matcher's libraries load lazily
+
+    return release_folder(number, kb.settings.search_engine, kb.matcher_recipe().encoder)
+
+
 def make_unit(unit_id: str = "check-balance", locale: str = "en", **fields: object) -> UnitDocument:
     """A valid unit with sensible defaults; override any field."""
     values: dict[str, object] = {

@@ -103,15 +103,12 @@ class ReleaseServices:
 
         The folder is named after the engine and the encoder, so that changing either builds
         anew rather than serving matchers made another way."""
-        kind = (
-            engine.name if recipe.encoder == LEXICAL.encoder else f"{engine.name}+{recipe.encoder}"
-        )
-        directory = root / f"release-{snapshot.number}-{kind}"
+        directory = root / release_folder(snapshot.number, engine.name, recipe.encoder)
         if rebuild or not (directory / _READY).exists():
             if before_build is not None:
                 before_build()
             _build(snapshot, engine, directory, replace=rebuild, recipe=recipe)
-            _prune(root, kind, older_than=snapshot.number - 1)
+            _prune(root, directory.name.split("-", 2)[2], older_than=snapshot.number - 1)
         matchers = {
             path.stem.removeprefix("matcher-"): IntentMatcher.load(path)
             for path in sorted(directory.glob("matcher-*.pkl"))
@@ -200,6 +197,12 @@ class ReleaseServices:
 
 
 _RELEASE_DIR = re.compile(r"release-(\d+)-(.+)")
+
+
+def release_folder(number: int, engine: str, encoder: str) -> str:
+    """The name of a release's index folder: its number, search engine and encoder."""
+    kind = engine if encoder == LEXICAL.encoder else f"{engine}+{encoder}"
+    return f"release-{number}-{kind}"
 
 
 def _prune(root: Path, engine: str, *, older_than: int) -> None:

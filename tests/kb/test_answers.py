@@ -15,7 +15,7 @@ from kb.answers.matcher import Status
 from kb.answers.services import RoutingCheckIncomplete, RoutingRegression, routing_regressions
 from kb.content.markdown import body_text, parse_body
 from kb.settings import DEFAULT_CHANNELS, Settings
-from tests.conftest import SAMPLE_CONTENT, make_unit
+from tests.conftest import SAMPLE_CONTENT, make_unit, release_folders, release_name
 
 
 @pytest.fixture
@@ -288,9 +288,7 @@ def test_index_folders_of_old_releases_are_pruned_but_the_previous_one_stays(
     for n in (2, 3, 4):
         sample_kb.save_unit(make_unit(f"extra-{n}"), author="ann")
         sample_kb.publish(author="ann")
-    folders = sorted(p.name for p in sample_kb.settings.index_dir.iterdir())
-    assert folders == ["release-3-whoosh", "release-4-whoosh"]
+    assert release_folders(sample_kb) == [release_name(sample_kb, n) for n in (3, 4)]
     sample_kb.rollback(1, author="ann")  # a rollback rebuilds release 1's content as 5
     assert sample_kb.ask("what is my balance").unit_id == "check-balance"
-    folders = sorted(p.name for p in sample_kb.settings.index_dir.iterdir())
-    assert folders == ["release-4-whoosh", "release-5-whoosh"]
+    assert release_folders(sample_kb) == [release_name(sample_kb, n) for n in (4, 5)]

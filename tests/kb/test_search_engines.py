@@ -18,7 +18,7 @@ from importers import read_folder
 from kb import ConfigError, KnowledgeBase
 from kb.search import IndexedUnit, get_engine
 from kb.settings import DEFAULT_CHANNELS, Settings
-from tests.conftest import SAMPLE_CONTENT, make_unit
+from tests.conftest import SAMPLE_CONTENT, make_unit, release_folders, release_name
 
 ENGINES = ("whoosh", "tantivy")
 #: Questions answered, offered as a choice and declined (see test_answers), and searches.
@@ -94,8 +94,7 @@ def test_a_tantivy_knowledge_base_builds_its_own_release_folder(
         results, release = kb.search("balance")
         assert release == 1 and results.hits[0].unit_id == "check-balance"
         assert "<mark>" in results.hits[0].snippet
-    folders = sorted(p.name for p in settings.index_dir.iterdir())
-    assert folders == ["release-1-tantivy"]
+        assert release_folders(kb) == [release_name(kb, 1)]
 
 
 def test_searches_find_the_same_units_on_both_engines(settings: Settings) -> None:
@@ -159,8 +158,7 @@ def test_reindex_from_the_database_gives_the_same_results(engine_kb: KnowledgeBa
     engine_kb.reindex()
     after = [engine_kb.search(text, locale=locale)[0] for text, locale in SEARCHES]
     assert after == before
-    engine = engine_kb.settings.search_engine
-    assert [p.name for p in engine_kb.settings.index_dir.iterdir()] == [f"release-1-{engine}"]
+    assert release_folders(engine_kb) == [release_name(engine_kb, 1)]
 
 
 @pytest.mark.parametrize("engine", ENGINES)
