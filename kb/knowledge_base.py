@@ -17,7 +17,7 @@ from kb.answers.results import Answer
 from kb.content.document import UnitDocument, parse_unit
 from kb.content.markdown import has_body_text, remember_body_text
 from kb.content.snippets import SnippetDocument, validate_snippet
-from kb.errors import InvalidContent, ReleaseNotFound, SnippetNotFound, UnitNotFound
+from kb.errors import InvalidContent, SnippetNotFound, UnitNotFound
 from kb.releases.draft_state import DraftState, refresh_drafts
 from kb.releases.publishing import GateFinding, PublishGate, PublishPlan, publish, rollback
 from kb.search import SearchQuery, SearchResults
@@ -33,6 +33,7 @@ from kb.store.revisions import (
     head_snippets,
     newest_snippet,
     newest_unit,
+    release_row,
     release_snapshot,
     save_snippet,
     save_unit,
@@ -285,10 +286,7 @@ class KnowledgeBase:
     def release(self, number: int) -> Release:
         """One release by number."""
         with self.db.read() as session:
-            release = session.get(Release, number)
-        if release is None:
-            raise ReleaseNotFound(f"no release {number}")
-        return release
+            return release_row(session, number)
 
     def releases(self) -> list[Release]:
         """Every release, newest first."""
@@ -339,10 +337,12 @@ class KnowledgeBase:
             plan = replace(plan, findings=(*plan.findings, *found))
         return plan
 
-    def rollback(self, to: int, *, author: str, message: str = "") -> PublishPlan:
-        """Publish a new release equal to release `to`."""
+    def rollback(
+        self, to: int, *, author: str, message: str = "", keep_drafts: bool = False
+    ) -> PublishPlan:
+        """Publish a new release equal to release `to`, and revert the drafts it changed."""
         with self.db.write(exclusive=True) as session:
-            plan = rollback(session, to, author=author, message=message, today=date.today())
+            plan = rollback(session, to, author=author, message=message, keep_drafts=keep_drafts)
         self.services(wait=True)
         return plan
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Protocol
 
@@ -12,6 +12,8 @@ from sqlmodel import Session
 
 from kb.content.snippets import SnippetDocument
 from kb.errors import KBError, ReleaseNotFound, VersionConflict
+from kb.releases.reverting import RolledBackDraft, revert_message, settle_drafts
+from kb.releases.rolled_back import rolled_back_changes
 from kb.store.models import Release, ReleaseSnippet, ReleaseUnit
 from kb.store.revisions import current_release, draft_snapshot, release_snapshot
 from kb.store.snapshot import Snapshot, StoredUnit
@@ -72,6 +74,9 @@ class PublishPlan:
     release: int | None = None
     #: What the publishing checks reported (errors block a real publish, never a dry run).
     findings: tuple[GateFinding, ...] = ()
+    #: After a rollback: the drafts it changed that were not at the restored content, reverted
+    #: to it (a revision each) or, if the drafts were kept, left ahead of it.
+    drafts: tuple[RolledBackDraft, ...] = ()
 
     @property
     def has_changes(self) -> bool:
@@ -147,8 +152,9 @@ def publish(
     base = release_snapshot(session, base_row.number) if base_row else None
     target = draft_snapshot(session)
     plan = plan_changes(base, target, today)
-    if gate is not None and plan.has_changes:
-        plan = PublishPlan(**{**plan.__dict__, "findings": tuple(gate(target))})
+    if plan.has_changes:
+        found = [*_rolled_back_before(session, plan, target), *(gate(target) if gate else ())]
+        plan = replace(plan, findings=tuple(found))
     if dry_run or not plan.has_changes:
         return plan
     if any(f.blocking for f in plan.findings):
@@ -157,15 +163,42 @@ def publish(
     return _with_release(plan, number)
 
 
-def rollback(session: Session, to: int, *, author: str, message: str, today: date) -> PublishPlan:
-    """Publish a new release whose content equals release `to`; history stays as it was."""
+def _rolled_back_before(session: Session, plan: PublishPlan, target: Snapshot) -> list[GateFinding]:
+    """Warnings for the planned changes that a rollback undid before."""
+    units = {k: _state(target.units, k) for k in (*plan.added, *plan.changed, *plan.removed)}
+    snippets = {
+        k: _state(target.snippets, k)
+        for k in (*plan.snippets_added, *plan.snippets_changed, *plan.snippets_removed)
+    }
+    return list(rolled_back_changes(session, units, snippets))
+
+
+def _state(items: Mapping[Key, StoredUnit | SnippetDocument], key: Key) -> str | None:
+    item = items.get(key)
+    return _hash(item) if item is not None else None
+
+
+def rollback(
+    session: Session,
+    to: int,
+    *,
+    author: str,
+    message: str,
+    today: date | None = None,
+    keep_drafts: bool = False,
+) -> PublishPlan:
+    """Publish a new release whose content equals release `to`; history stays as it was.
+
+    The drafts of what it changed go back to release `to`'s content (new revisions), so the
+    next publish does not bring the change back; `keep_drafts` leaves them, and lists them.
+    """
     base_row = current_release(session)
     if base_row is None:
         raise ReleaseNotFound("nothing has been published yet, so there is nothing to roll back")
     target = release_snapshot(session, to)
     if to == base_row.number:
         raise VersionConflict(f"release {to} is already the current release")
-    plan = plan_changes(release_snapshot(session, base_row.number), target, today)
+    plan = plan_changes(release_snapshot(session, base_row.number), target, today or date.today())
     number = _write_release(
         session,
         target,
@@ -173,7 +206,16 @@ def rollback(session: Session, to: int, *, author: str, message: str, today: dat
         message=message or f"Roll back to release {to}",
         rollback_of=to,
     )
-    return _with_release(plan, number)
+    drafts = settle_drafts(
+        session,
+        (*plan.added, *plan.changed, *plan.removed),
+        (*plan.snippets_added, *plan.snippets_changed, *plan.snippets_removed),
+        target,
+        author=author,
+        message=revert_message(to, number),
+        keep=keep_drafts,
+    )
+    return replace(plan, release=number, drafts=drafts)
 
 
 def _with_release(plan: PublishPlan, number: int) -> PublishPlan:

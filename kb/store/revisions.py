@@ -38,6 +38,7 @@ __all__ = [
     "newest_snippet",
     "newest_unit",
     "outcome_of",
+    "release_row",
     "release_snapshot",
     "save_snippet",
     "save_unit",
@@ -136,13 +137,19 @@ def current_release(session: Session) -> Release | None:
     return session.scalars(select(Release).order_by(Release.number.desc()).limit(1)).first()
 
 
+def release_row(session: Session, number: int) -> Release:
+    """One release by number; ReleaseNotFound if there is none."""
+    release = session.get(Release, number)
+    if release is None:
+        raise ReleaseNotFound(f"no release {number}")
+    return release
+
+
 def release_snapshot(session: Session, number: int | None = None) -> Snapshot:
     """Everything live in release `number` (default: the current one)."""
-    release = current_release(session) if number is None else session.get(Release, number)
+    release = current_release(session) if number is None else release_row(session, number)
     if release is None:
-        raise ReleaseNotFound(
-            "nothing has been published yet" if number is None else f"no release {number}"
-        )
+        raise ReleaseNotFound("nothing has been published yet")
     unit_rows = session.scalars(
         select(UnitRevision)
         .join(ReleaseUnit, ReleaseUnit.revision_id == UnitRevision.id)

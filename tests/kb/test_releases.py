@@ -115,6 +115,107 @@ def test_rollback_restores_exactly_the_old_release(kb: KnowledgeBase) -> None:
     assert kb.snapshot(2).unit("a", "en").document.body.startswith("A2")
 
 
+def test_a_rolled_back_change_is_not_in_the_next_release_after_an_unrelated_fix(
+    kb: KnowledgeBase,
+) -> None:
+    kb.save_unit(make_unit("a", body="Good answer."), author="ann")
+    kb.save_unit(make_unit("b", body="Typo hree."), author="ann")
+    kb.publish(author="ann")
+    kb.save_unit(make_unit("a", body="Bad answer."), author="ann")
+    kb.publish(author="ann")
+
+    kb.rollback(1, author="rita")
+    kb.save_unit(make_unit("b", body="Typo here."), author="ann")
+    plan = kb.publish(author="ann")
+
+    assert plan.release == 4 and plan.changed == (("b", "en"),)
+    assert kb.snapshot(4).unit("a", "en").document.body == "Good answer."
+    assert plan.findings == ()
+
+
+def test_rollback_reverts_the_drafts_it_changed_as_new_revisions(kb: KnowledgeBase) -> None:
+    kb.save_snippet(phone("+44 20 7946 0000"), author="ann")
+    kb.save_unit(make_unit("a", body="A1 {{ support_phone }}"), author="ann")
+    kb.save_unit(make_unit("b", body="B1"), author="ann")
+    kb.save_unit(make_unit("untouched", body="U1"), author="ann")
+    kb.publish(author="ann")
+    kb.save_snippet(phone("+44 20 7946 0999"), author="ann")
+    kb.save_unit(make_unit("a", body="A2 {{ support_phone }}"), author="ann")
+    kb.archive_unit("b", "en", author="ann")
+    kb.save_unit(make_unit("c"), author="ann")
+    kb.publish(author="ann")
+    kb.save_unit(make_unit("untouched", body="U2, not published"), author="ann")
+
+    plan = kb.rollback(1, author="rita")
+
+    drafts = {(d.kind, d.name): (d.revision, d.in_release) for d in plan.drafts}
+    assert drafts == {
+        ("unit", "a"): (3, True),
+        ("unit", "b"): (3, True),
+        ("unit", "c"): (2, False),
+        ("snippet", "support_phone"): (3, True),
+    }
+    a = kb.history("a", "en")
+    assert [r.number for r in a] == [1, 2, 3]  # history kept
+    assert (a[-1].body, a[-1].message, a[-1].author) == (
+        "A1 {{ support_phone }}",
+        "reverted by rollback to 1 (release 3)",
+        "rita",
+    )
+    assert not kb.draft_unit("b", "en").archived
+    assert kb.draft_unit("c", "en").archived  # release 1 had no unit c
+    assert kb.draft_snippet("support_phone", "en").value == "+44 20 7946 0000"
+    assert kb.draft_unit("untouched", "en").body == "U2, not published"  # not rolled back
+    assert kb.publish(author="ann", dry_run=True).changed == (("untouched", "en"),)
+
+
+def test_rollback_keeping_the_drafts_lists_them_and_the_next_publish_names_the_change(
+    kb: KnowledgeBase,
+) -> None:
+    kb.save_unit(make_unit("a", body="Good answer."), author="ann")
+    kb.save_snippet(phone("+44 20 7946 0000"), author="ann")
+    kb.publish(author="ann")
+    kb.save_unit(make_unit("a", body="Bad answer."), author="ann")
+    kb.save_unit(make_unit("c"), author="ann")
+    kb.archive_snippet("support_phone", "en", author="ann")
+    kb.publish(author="ann")
+
+    plan = kb.rollback(1, author="rita", keep_drafts=True)
+
+    assert {(d.kind, d.name, d.revision, d.in_release) for d in plan.drafts} == {
+        ("unit", "a", None, True),
+        ("unit", "c", None, False),
+        ("snippet", "support_phone", None, True),
+    }
+    assert kb.draft_unit("a", "en").body == "Bad answer."
+    dry = kb.publish(author="ann", dry_run=True)
+    assert [str(f) for f in dry.findings if f.code == "rolled-back"] == [
+        "warning: a en: this change was rolled back in release 3 (rollback to 1); "
+        "publishing brings it back [rolled-back]",
+        "warning: c en: this change was rolled back in release 3 (rollback to 1); "
+        "publishing brings it back [rolled-back]",
+        "warning: snippet support_phone en: removing it was rolled back in release 3 "
+        "(rollback to 1); publishing brings it back [rolled-back]",
+    ]
+    assert not any(f.blocking for f in dry.findings)
+
+
+def test_a_change_made_anew_after_its_rollback_is_named_but_a_different_fix_is_not(
+    kb: KnowledgeBase,
+) -> None:
+    kb.save_unit(make_unit("a", body="Good answer."), author="ann")
+    kb.publish(author="ann")
+    kb.save_unit(make_unit("a", body="Bad answer."), author="ann")
+    kb.publish(author="ann")
+    kb.rollback(1, author="rita")
+
+    kb.save_unit(make_unit("a", body="Bad answer."), author="ann")
+    (again,) = kb.publish(author="ann", dry_run=True).findings
+    assert (again.code, again.release, again.rollback_of) == ("rolled-back", 3, 1)  # type: ignore[attr-defined]
+    kb.save_unit(make_unit("a", body="Better answer."), author="ann")
+    assert kb.publish(author="ann", dry_run=True).findings == ()
+
+
 def test_rollback_refuses_unknown_or_current_release(kb: KnowledgeBase) -> None:
     with pytest.raises(ReleaseNotFound):
         kb.rollback(1, author="ann")
