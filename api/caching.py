@@ -59,8 +59,12 @@ def _matches(header: str, etag: str) -> bool:
 class CachePolicy:
     """Caching headers for one delivery response, and the 304 when the client is up to date."""
 
-    def __init__(self, release: int, caller: Caller, *parts: object) -> None:
+    def __init__(
+        self, release: int, caller: Caller, *parts: object, vary: tuple[str, ...] = ()
+    ) -> None:
         self.release = release
+        #: Request headers besides the key that the body depends on (the parts name their values).
+        self.vary = ", ".join(("Authorization", *vary))
         # The day too: staff views flag units past their review date.
         self.etag = release_etag(release, caller.staff, date.today().isoformat(), *parts)
         # Staff responses may hold internal notes: never in a shared cache.
@@ -71,7 +75,7 @@ class CachePolicy:
         return {
             "ETag": self.etag,
             "Cache-Control": self.cache_control,
-            "Vary": "Authorization",
+            "Vary": self.vary,
             VERSION_HEADER: str(self.release),
         }
 

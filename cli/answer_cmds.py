@@ -51,13 +51,18 @@ def ask(
             {"unit_id": a.unit_id, "title": a.title, "confidence": round(a.confidence, 3)}
             for a in answer.alternatives
         ],
+        "locale": answer.locale,
+        "locale_source": answer.locale_source,
         "kb_version": answer.release,
         "content": rendering.to_json() if rendering else None,
     }
     if as_json:
         typer.echo(json.dumps(body, ensure_ascii=False, indent=2))
     else:
-        typer.echo(f"{answer.status.value} ({answer.confidence:.2f}), release {answer.release}")
+        typer.echo(
+            f"{answer.status.value} ({answer.confidence:.2f}), release {answer.release}, "
+            f"locale {answer.locale} ({answer.locale_source})"
+        )
         if rendering is not None:
             typer.echo(f"{answer.title} [{answer.unit_id}]\n")
             typer.echo(rendering.body.rstrip("\n"))

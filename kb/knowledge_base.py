@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from kb.answers.current import ServedRelease
 from kb.answers.decision import Thresholds, configured_thresholds
+from kb.answers.locales import ask_in_release, served_locale
 from kb.answers.results import Answer
 from kb.content.document import UnitDocument, parse_unit
 from kb.content.markdown import has_body_text, remember_body_text
@@ -276,12 +277,7 @@ class KnowledgeBase:
         self, snapshot: Snapshot, locale: str | None, unit_id: str | None = None
     ) -> str:
         """`locale` if the release has it (for `unit_id`, if given), else the default locale."""
-        wanted = locale or self.settings.default_locale
-        if unit_id is None:
-            present = any(True for _ in snapshot.iter_units(wanted))
-        else:
-            present = (unit_id, wanted) in snapshot.units
-        return wanted if present else self.settings.default_locale
+        return served_locale(snapshot, locale, self.settings.default_locale, unit_id)
 
     def release(self, number: int) -> Release:
         """One release by number."""
@@ -415,10 +411,12 @@ class KnowledgeBase:
     def ask(
         self, question: str, *, locale: str | None = None, channel: str | None = None
     ) -> Answer:
-        """The best answer to a customer's question in the current release, or an honest no."""
-        return self.services().ask(
+        """The best answer in the current release, or an honest no (no locale: the question's)."""
+        return ask_in_release(
+            self.services(),
             question,
-            locale=locale or self.settings.default_locale,
+            self.settings.default_locale,
+            locale=locale,
             channel=channel,
             thresholds=self.thresholds,
             default_routing=self.settings.default_routing,

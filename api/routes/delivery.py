@@ -12,15 +12,18 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Path, Query, Request
+from fastapi import APIRouter, Header, HTTPException, Path, Query, Request
 
 from api.auth import CallerDep
 from api.caching import CachePolicy, from_cache, rendered, send
 from api.deps import KBDep
+from api.languages import accepted_languages
 from api.openapi import KEY_OPTIONAL
 from api.schemas import AnswerOut, FaqOut, ProblemOut, ReleaseOut, SearchOut, UnitOut
+from kb.answers.locales import LocaleChoice, answer_in, choose_locale
 from kb.errors import UnitNotFound
 from kb.store.keys import Caller
+from kb.store.snapshot import Snapshot
 from renderers import registry
 from renderers.base import Renderer
 from renderers.checks import enabled_renderers
@@ -84,6 +87,16 @@ Locale = Annotated[
     ),
 ]
 Filter = Annotated[str | None, Query(max_length=200)]
+AcceptLanguage = Annotated[
+    str | None,
+    Header(
+        description="Used when `locale` is not given: the first language the release has, by "
+        "q-value (`ru-RU,ru;q=0.9,en;q=0.8`). Without either, the question's own language.",
+        openapi_examples={"russian": {"value": "ru-RU,ru;q=0.9,en;q=0.5"}},
+    ),
+]
+#: Answers and search depend on Accept-Language as well as on the key.
+_VARY = ("Accept-Language",)
 
 
 def _renderer(channel: str, caller: Caller) -> Renderer:
@@ -105,6 +118,18 @@ def _located(served: str, asked: str | None, default: str) -> dict[str, Any]:
     return {"locale": served, "fallback": served != (asked or default)}
 
 
+def _choice(
+    snap: Snapshot, default: str, q: str, locale: str | None, header: str | None
+) -> LocaleChoice:
+    """The locale that answers `q`: asked, else accepted, else detected, else the default."""
+    accepted = accepted_languages(header)
+    return choose_locale(snap.locales, default, asked=locale, accepted=accepted, text=q)
+
+
+def _chosen(choice: LocaleChoice) -> dict[str, Any]:
+    return {"fallback": choice.fallback, "locale_source": choice.source.value}
+
+
 @router.get("/answer", response_model=AnswerOut, openapi_extra=KEY_OPTIONAL)
 async def answer(
     q: Question,
@@ -113,18 +138,21 @@ async def answer(
     request: Request,
     channel: Channel = "chatbot",
     locale: Locale = None,
+    accept_language: AcceptLanguage = None,
 ) -> Any:
     """The best answer: `answered`, `clarify` (with alternatives) or `no_answer` (hand over)."""
     renderer = _renderer(channel, caller)
     services = kb.services()
     snap = services.snapshot  # the very release that answers: never a mix of two
-    served = kb.served_locale(snap, locale)
-    policy = CachePolicy(services.release, caller, "answer", q, channel, locale, served)
+    choice = _choice(snap, kb.settings.default_locale, q, locale, accept_language)
+    params = ("answer", q, channel, locale, choice.locale, choice.source, choice.also)
+    policy = CachePolicy(services.release, caller, *params, vary=_VARY)
     if (ready := from_cache(request, policy)) is not None:
         return ready
-    result = services.ask(
+    result = answer_in(
+        services,
         q,
-        locale=served,
+        choice,
         channel=channel,
         thresholds=kb.thresholds,
         default_routing=kb.settings.default_routing,
@@ -144,7 +172,8 @@ async def answer(
             {"unit_id": a.unit_id, "title": a.title, "confidence": round(a.confidence, 4)}
             for a in result.alternatives
         ],
-        **_located(served, locale, kb.settings.default_locale),
+        "locale": result.locale,
+        **_chosen(choice),
         "kb_version": result.release,
     }
     return send(request, policy, AnswerOut, body)
@@ -161,13 +190,15 @@ async def search(
     category: Filter = None,
     tag: Filter = None,
     limit: Annotated[int, Query(ge=1, le=50)] = 10,
+    accept_language: AcceptLanguage = None,
 ) -> Any:
     """Ranked hits with highlighted snippets, for search as you type (operators see internal)."""
     renderer = _renderer(channel, caller)
     services = kb.services()
-    served = kb.served_locale(services.snapshot, locale)
-    params = ("search", q, channel, locale, served, category, tag, limit)
-    policy = CachePolicy(services.release, caller, *params)
+    choice = _choice(services.snapshot, kb.settings.default_locale, q, locale, accept_language)
+    served = choice.locale
+    params = ("search", q, channel, locale, served, choice.source, category, tag, limit)
+    policy = CachePolicy(services.release, caller, *params, vary=_VARY)
     if (ready := from_cache(request, policy)) is not None:
         return ready
     results, release = kb.search(
@@ -187,7 +218,8 @@ async def search(
         ],
         "total": results.total,
         "did_you_mean": results.did_you_mean,
-        **_located(served, locale, kb.settings.default_locale),
+        "locale": served,
+        **_chosen(choice),
         "kb_version": release,
     }
     return send(request, policy, SearchOut, body)

@@ -30,6 +30,14 @@ class Delivered(BaseModel):
     )
 
 
+LocaleSource = Literal["parameter", "accept-language", "detected", "default"]
+_LOCALE_SOURCE = (
+    "Why this locale answered: the `locale` parameter; else the caller's Accept-Language; else "
+    "the language the words are written in (`detected`); else the default locale (also after a "
+    "`fallback`)."
+)
+
+
 class AlternativeOut(BaseModel):
     """A runner-up unit: offered when the best answer is not clear enough."""
 
@@ -57,6 +65,7 @@ class AnswerOut(Delivered):
             "alternatives": [],
             "locale": "en",
             "fallback": False,
+            "locale_source": "detected",
             "kb_version": 12,
         }
     )
@@ -69,6 +78,7 @@ class AnswerOut(Delivered):
     )
     routing: str | None = Field(None, description="Team or skill to hand the customer to.")
     alternatives: list[AlternativeOut] = []
+    locale_source: LocaleSource = Field(description=_LOCALE_SOURCE)
 
 
 class SearchHitOut(BaseModel):
@@ -97,12 +107,14 @@ class SearchOut(Delivered):
             "did_you_mean": "roaming",
             "locale": "en",
             "fallback": False,
+            "locale_source": "parameter",
             "kb_version": 12,
         }
     )
     hits: list[SearchHitOut]
     total: int = Field(ge=0)
     did_you_mean: str | None = Field(None, description="A corrected query, when words were typos.")
+    locale_source: LocaleSource = Field(description=_LOCALE_SOURCE)
 
 
 class UnitOut(Delivered):

@@ -35,6 +35,9 @@ class Answer:
     confidence: float = 0.0
     routing: str | None = None
     alternatives: tuple[Alternative, ...] = ()
+    #: Why `locale` answered: "parameter", "accept-language", "detected" or "default" (see
+    #: kb/answers/locales.py); None from `ReleaseServices.ask`, which is given the locale.
+    locale_source: str | None = None
 
 
 @dataclass(frozen=True)

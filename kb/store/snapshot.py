@@ -72,8 +72,9 @@ class Snapshot:
 
     @property
     def locales(self) -> list[str]:
-        """Every locale that has at least one unit, sorted."""
-        return sorted({locale for _id, locale in self.units})
+        """Every locale that has at least one unit, sorted (from the per-locale index: answers
+        ask for it on every request)."""
+        return sorted(self._by_locale)
 
     def unit(self, unit_id: str, locale: str) -> StoredUnit:
         """The unit with this id in this locale; UnitNotFound if there is none."""

@@ -97,3 +97,69 @@ def test_chatbot_answer_links_to_absolute_unit_pages_with_a_public_url(settings:
         " (https://help.aurora.example/units/check-data-usage?locale=en) and how to top up"
         " (https://help.aurora.example/units/top-up?locale=en)."
     )
+
+
+# -- which locale answers ---------------------------------------------------------------------
+
+
+def test_a_russian_question_without_a_locale_is_answered_in_russian(client: TestClient) -> None:
+    body = client.get("/api/v1/answer", params={"q": "у меня украли телефон"}).json()
+    assert (body["status"], body["unit_id"]) == ("answered", "lost-or-stolen-phone")
+    assert (body["locale"], body["locale_source"], body["fallback"]) == ("ru", "detected", False)
+    assert body["confidence"] > 0.5
+    assert body["content"]["text"].startswith("Сразу позвоните нам")
+
+
+def test_accept_language_chooses_the_locale_by_q_value(client: TestClient) -> None:
+    headers = {"Accept-Language": "de-DE, ru;q=0.8, en;q=0.5"}
+    response = client.get("/api/v1/answer", params={"q": "украли телефон"}, headers=headers)
+    body = response.json()
+    assert (body["locale"], body["locale_source"]) == ("ru", "accept-language")
+    assert body["unit_id"] == "lost-or-stolen-phone"
+    assert "Accept-Language" in response.headers["Vary"]
+
+
+def test_the_locale_parameter_wins_over_accept_language_and_the_words(
+    client: TestClient,
+) -> None:
+    params = {"q": "у меня украли телефон", "locale": "en"}
+    body = client.get("/api/v1/answer", params=params, headers={"Accept-Language": "ru"}).json()
+    assert (body["locale"], body["locale_source"], body["fallback"]) == ("en", "parameter", False)
+
+
+def test_an_english_question_is_detected_and_a_missing_locale_falls_back(
+    client: TestClient,
+) -> None:
+    english = client.get("/api/v1/answer", params={"q": "my phone was stolen"}).json()
+    assert (english["locale"], english["locale_source"]) == ("en", "detected")
+    missing = client.get("/api/v1/answer", params={"q": "my phone was stolen", "locale": "de"})
+    body = missing.json()
+    assert (body["locale"], body["locale_source"], body["fallback"]) == ("en", "default", True)
+
+
+def test_the_same_question_with_and_without_accept_language_has_two_etags(
+    client: TestClient,
+) -> None:
+    params = {"q": "у меня украли телефон"}
+    detected = client.get("/api/v1/answer", params=params)
+    accepted = client.get("/api/v1/answer", params=params, headers={"Accept-Language": "ru"})
+    assert detected.headers["ETag"] != accepted.headers["ETag"]
+    assert accepted.json()["locale_source"] == "accept-language"
+
+
+def test_search_without_a_locale_searches_in_the_words_language(client: TestClient) -> None:
+    body = client.get("/api/v1/search", params={"q": "роуминг"}).json()
+    assert (body["locale"], body["locale_source"]) == ("ru", "detected")
+    assert body["hits"] and "roaming-europe" in [h["unit_id"] for h in body["hits"]]
+
+
+def test_the_document_names_the_locale_sources_and_the_accept_language_header(
+    client: TestClient,
+) -> None:
+    document = client.get("/openapi.json").json()
+    answer = document["components"]["schemas"]["AnswerOut"]["properties"]["locale_source"]
+    assert answer["enum"] == ["parameter", "accept-language", "detected", "default"]
+    parameters = document["paths"]["/api/v1/answer"]["get"]["parameters"]
+    assert {"name": "accept-language", "in": "header"}.items() <= next(
+        p for p in parameters if p["in"] == "header"
+    ).items()
