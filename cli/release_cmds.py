@@ -21,6 +21,7 @@ from cli.common import (
 from cli.output import JsonOpt, print_json, print_rows
 from kb import KnowledgeBase, SaveOutcome
 from kb.errors import UnitNotFound
+from kb.releases.reverting import RolledBackDraft
 from renderers.checks import publish_gate
 
 __all__ = ["archive", "diff", "history", "publish", "releases", "rollback_", "stale"]
@@ -60,12 +61,46 @@ def publish(
 def rollback_(
     release: Annotated[int, typer.Argument(help="The release whose content to restore.")],
     message: MessageOpt = "",
+    keep_drafts: Annotated[
+        bool,
+        typer.Option(
+            "--keep-drafts",
+            help="Leave the drafts as they are: the next publish brings the changes back.",
+        ),
+    ] = False,
 ) -> None:
-    """Publish a new release equal to an older one (nothing is deleted)."""
+    """Publish a new release equal to an older one (nothing is deleted).
+
+    The drafts of what it changed go back to that release's content too (new revisions,
+    history kept), so the next publish does not bring the change back.
+    """
     with open_kb() as kb:
-        plan = kb.rollback(release, author=kb.settings.author, message=message)
+        plan = kb.rollback(
+            release, author=kb.settings.author, message=message, keep_drafts=keep_drafts
+        )
         typer.echo(f"Published release {plan.release} = release {release}")
         print_plan(plan, kb)
+    _print_drafts(plan.drafts, release)
+
+
+def _print_drafts(drafts: tuple[RolledBackDraft, ...], release: int) -> None:
+    """Which drafts a rollback reverted, or (kept) which the next publish would bring back."""
+    if not drafts:
+        return
+    kept = drafts[0].revision is None
+    typer.echo(
+        f"Drafts kept ahead of release {release}: the next publish brings these back:"
+        if kept
+        else f"Drafts reverted to release {release} (their history is kept):"
+    )
+    for d in drafts:
+        name = f"snippet {d.name}" if d.kind == "snippet" else d.name
+        absent = "" if d.in_release else f"release {release} does not have it"
+        if kept:
+            done = f" ({absent})" if absent else ""
+        else:
+            done = f": revision {d.revision}" + (f", archived: {absent}" if absent else "")
+        typer.echo(f"  {name} ({d.locale}){done}")
 
 
 def releases(as_json: JsonOpt = False) -> None:

@@ -325,6 +325,47 @@ def test_rollback_after_a_second_release_creates_release_3_equal_to_1(
     assert kb.snapshot(3).unit("check-balance", "en").document.body.startswith("Dial")
 
 
+def test_after_rollback_an_unrelated_fix_publishes_without_the_rolled_back_change(
+    run: Run, published: Path, write_tree: WriteTree, kb: KnowledgeBase
+) -> None:
+    edit_balance(run, write_tree, BALANCE.replace("Dial", "Call"))
+    assert run("publish", "-m", "bad change").exit_code == 0
+
+    back = run("rollback", "1")
+    assert back.exit_code == 0, back.output
+    assert "Drafts reverted to release 1 (their history is kept):" in back.stdout
+    assert "  check-balance (en): revision 3" in back.stdout
+    assert "reverted by rollback to 1 (release 3)" in run("history", "check-balance").stdout
+
+    fixed = write_tree({**CONTENT, "en/payments/top-up.md": TOP_UP.replace("any", "a")})
+    assert run("import", str(fixed)).exit_code == 0
+    result = run("publish", "-m", "typo")
+    assert result.exit_code == 0, result.output
+    assert "changed          top-up (en)" in result.stdout
+    assert "check-balance" not in result.stdout
+    assert kb.snapshot(4).unit("check-balance", "en").document.body.startswith("Dial")
+
+
+def test_rollback_keep_drafts_lists_them_and_publish_dry_run_names_the_rolled_back_change(
+    run: Run, published: Path, write_tree: WriteTree, kb: KnowledgeBase
+) -> None:
+    edit_balance(run, write_tree, BALANCE.replace("Dial", "Call"))
+    assert run("publish", "-m", "bad change").exit_code == 0
+
+    back = run("rollback", "1", "--keep-drafts")
+    assert back.exit_code == 0, back.output
+    assert "Drafts kept ahead of release 1: the next publish brings these back:" in back.stdout
+    assert "  check-balance (en)\n" in back.stdout
+    assert kb.draft_unit("check-balance", "en").body.startswith("Call")
+
+    dry = run("publish", "--dry-run")
+    assert dry.exit_code == 0, dry.output
+    assert (
+        "warning: check-balance en: this change was rolled back in release 3 (rollback to 1)"
+        in dry.stdout
+    )
+
+
 def test_rollback_to_an_unknown_release_exits_1(run: Run, published: Path) -> None:
     result = run("rollback", "7")
 
