@@ -40,6 +40,16 @@ def _plan(plan: PublishPlan, *, dry_run: bool) -> dict[str, Any]:
         "findings": [
             {"blocking": f.blocking, "code": f.code, "message": str(f)} for f in plan.findings
         ],
+        "drafts": [
+            {
+                "kind": d.kind,
+                "id": d.name,
+                "locale": d.locale,
+                "revision": d.revision,
+                "in_release": d.in_release,
+            }
+            for d in plan.drafts
+        ],
     }
 
 
@@ -76,8 +86,9 @@ def read_release(
 def publish(body: PublishIn, kb: KBDep, caller: Publisher, response: Response) -> Any:
     """Publish the drafts as the next release, after the same checks as `kb publish`.
 
-    With `dry_run`, report what would change and every finding, and publish nothing. The new
-    release is live, in this process, when the response comes; others switch within a second.
+    With `dry_run`, report what would change and every finding (a `rolled-back` warning names
+    a change a rollback undid before), and publish nothing. The new release is live, in this
+    process, when the response comes; others switch within a second.
     """
     plan = kb.publish(
         author=caller.name, message=body.message, dry_run=body.dry_run, gate=publish_gate()
@@ -100,8 +111,14 @@ def publish(body: PublishIn, kb: KBDep, caller: Publisher, response: Response) -
     },
 )
 def rollback(body: RollbackIn, kb: KBDep, caller: Publisher, response: Response) -> Any:
-    """Publish a new release equal to release `to`; nothing published is ever lost."""
-    plan = kb.rollback(body.to, author=caller.name, message=body.message)
+    """Publish a new release equal to release `to`; nothing published is ever lost.
+
+    The drafts of what it changed go back to release `to`'s content (new revisions, listed in
+    `drafts`), so the next publish does not bring the change back, unless `keep_drafts`.
+    """
+    plan = kb.rollback(
+        body.to, author=caller.name, message=body.message, keep_drafts=body.keep_drafts
+    )
     if plan.release is not None:
         response.headers["X-KB-Version"] = str(plan.release)
         response.headers["Location"] = f"/api/v1/releases/{plan.release}"

@@ -6,7 +6,14 @@ from pydantic import BaseModel, Field
 
 from api.schemas.common import Timestamp, WholeNumber, _Body, _examples
 
-__all__ = ["FindingOut", "PublishIn", "PublishOut", "ReleaseOut", "RollbackIn"]
+__all__ = [
+    "FindingOut",
+    "PublishIn",
+    "PublishOut",
+    "ReleaseOut",
+    "RollbackIn",
+    "RolledBackDraftOut",
+]
 
 
 class ReleaseOut(BaseModel):
@@ -43,9 +50,14 @@ class PublishIn(_Body):
 class RollbackIn(_Body):
     """Publish a new release equal to an earlier one."""
 
-    model_config = _examples({"to": 11, "message": "Prices were wrong"})
+    model_config = _examples({"to": 11, "message": "Prices were wrong", "keep_drafts": False})
     to: WholeNumber = Field(ge=1, le=1_000_000_000)
     message: str = Field("", max_length=2000)
+    keep_drafts: bool = Field(
+        False,
+        description="Leave the drafts as they are (the next publish brings the changes back); "
+        "by default the drafts of what the rollback changed go back to release `to`'s content.",
+    )
 
 
 class FindingOut(BaseModel):
@@ -54,6 +66,20 @@ class FindingOut(BaseModel):
     blocking: bool
     code: str = Field(description="The kind of finding, e.g. unit-link or routing-regression.")
     message: str
+
+
+class RolledBackDraftOut(BaseModel):
+    """A draft a rollback changed: reverted to the restored release, or kept ahead of it."""
+
+    kind: str = Field(description="`unit` or `snippet`.")
+    id: str = Field(description="The unit's id or the snippet's name.")
+    locale: str
+    revision: int | None = Field(
+        description="The new draft revision holding the restored content; null if kept."
+    )
+    in_release: bool = Field(
+        description="Whether the restored release has it; false: the draft is archived."
+    )
 
 
 class PublishOut(BaseModel):
@@ -72,6 +98,7 @@ class PublishOut(BaseModel):
             "snippets_changed": [],
             "snippets_removed": [],
             "findings": [],
+            "drafts": [],
         }
     )
     dry_run: bool
@@ -85,3 +112,7 @@ class PublishOut(BaseModel):
     snippets_changed: list[tuple[str, str]]
     snippets_removed: list[tuple[str, str]]
     findings: list[FindingOut]
+    drafts: list[RolledBackDraftOut] = Field(
+        default_factory=list,
+        description="After a rollback: the drafts it reverted, or with keep_drafts kept ahead.",
+    )

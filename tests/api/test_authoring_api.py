@@ -231,6 +231,57 @@ def test_publish_dry_run_reports_and_publishes_nothing_then_publish_and_rollback
     assert api.get("/api/v1/releases/9", headers=editor).status_code == 404
 
 
+def _bad_change_published(api: TestClient, editor: dict[str, str]) -> None:
+    """Release 1 with the good title, release 2 with a bad one."""
+    create(api, editor)
+    assert api.post("/api/v1/releases", json={"message": "good"}, headers=editor).is_success
+    api.put(
+        f"{UNITS}/top-up",
+        params={"locale": "en"},
+        json={"source": source(title="Bad title")},
+        headers={**editor, "If-Match": '"rev-1"'},
+    ).raise_for_status()
+    assert api.post("/api/v1/releases", json={"message": "bad"}, headers=editor).is_success
+
+
+def test_rollback_reverts_the_drafts_it_changed_so_the_next_publish_leaves_them(
+    api: TestClient, editor: dict[str, str], kb: KnowledgeBase
+) -> None:
+    _bad_change_published(api, editor)
+
+    back = api.post("/api/v1/releases/rollback", json={"to": 1}, headers=editor)
+
+    assert back.status_code == 201
+    assert back.json()["drafts"] == [
+        {"kind": "unit", "id": "top-up", "locale": "en", "revision": 3, "in_release": True}
+    ]
+    draft = api.get(f"{UNITS}/top-up", params={"locale": "en"}, headers=editor)
+    assert draft.headers["ETag"] == '"rev-3"' and draft.json()["title"] == "How do I top up?"
+    again = api.post("/api/v1/releases", json={"dry_run": True}, headers=editor).json()
+    assert again["changed"] == [] and again["findings"] == []
+
+
+def test_rollback_keeping_the_drafts_and_the_dry_run_names_the_rolled_back_change(
+    api: TestClient, editor: dict[str, str], kb: KnowledgeBase
+) -> None:
+    _bad_change_published(api, editor)
+
+    back = api.post(
+        "/api/v1/releases/rollback", json={"to": 1, "keep_drafts": True}, headers=editor
+    )
+
+    assert back.status_code == 201
+    assert back.json()["drafts"] == [
+        {"kind": "unit", "id": "top-up", "locale": "en", "revision": None, "in_release": True}
+    ]
+    assert kb.draft_unit("top-up", "en").title == "Bad title"
+    dry = api.post("/api/v1/releases", json={"dry_run": True}, headers=editor).json()
+    assert dry["changed"] == [["top-up", "en"]]
+    (warning,) = [f for f in dry["findings"] if f["code"] == "rolled-back"]
+    assert warning["blocking"] is False
+    assert "was rolled back in release 3 (rollback to 1)" in warning["message"]
+
+
 def test_publish_refused_by_the_checks_is_a_422_listing_the_errors(
     api: TestClient, editor: dict[str, str], kb: KnowledgeBase
 ) -> None:
