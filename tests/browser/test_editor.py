@@ -271,9 +271,11 @@ def test_history_and_diff_against_published_then_rollback_to_release_one(
     expect(page.locator("#release-badge")).to_have_text("Release 2")
     page.get_by_role("button", name="Roll back to release 1").click()
     page.get_by_label("Why roll back").fill("Back to the old words")
+    expect(page.get_by_label(re.compile("Keep the drafts as they are"))).not_to_be_checked()
     page.get_by_role("button", name="Roll back", exact=True).click()
     expect(page.locator("#publish-result")).to_have_text(
-        "Rolled back: release 3 now serves the content of release 1."
+        "Rolled back: release 3 now serves the content of release 1. 1 draft went back to the "
+        "content of release 1 (its history is kept)."
     )
     expect(page.locator("#release-badge")).to_have_text("Release 3")
     current = httpx.get(f"{site.url}/api/v1/releases/current").json()
@@ -281,6 +283,32 @@ def test_history_and_diff_against_published_then_rollback_to_release_one(
     served = httpx.get(f"{site.url}/api/v1/units/{UNIT}", params={"channel": "web"}).json()
     assert "free of charge" in served["content"]
     assert "at no cost at all" not in served["content"]
+    number, draft = _stored_source(site)  # the next publish does not bring the change back
+    assert number == 3 and "free of charge" in draft and "at no cost at all" not in draft
+
+
+def test_rollback_keeping_the_drafts_then_the_review_names_the_rolled_back_change(
+    page: Any, site: Site
+) -> None:
+    with _api(site, "publisher") as client:
+        _change_behind_the_page(site, "Bad advice.")
+        client.post("/api/v1/releases", json={"message": "bad"}).raise_for_status()
+    _sign_in(page, site, "publisher", "#/publish")
+    expect(page.locator("#release-badge")).to_have_text("Release 2")
+    page.get_by_role("button", name="Roll back to release 1").click()
+    page.get_by_label(re.compile("Keep the drafts as they are")).check()
+    screenshot(page, "editor-rollback-keep-drafts")
+    page.get_by_role("button", name="Roll back", exact=True).click()
+    expect(page.locator("#publish-result")).to_have_text(
+        "Rolled back: release 3 now serves the content of release 1. 1 draft was kept as it "
+        "was: the next publish brings its change back."
+    )
+    assert "Bad advice." in _stored_source(site)[1]
+
+    page.get_by_role("button", name="Review changes").click()
+    expect(page.locator("#summary-body .findings")).to_contain_text(
+        f"{UNIT} en: this change was rolled back in release 3 (rollback to 1)"
+    )
 
 
 def test_editor_key_is_told_publishing_needs_a_publisher_key(

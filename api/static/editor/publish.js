@@ -213,6 +213,7 @@ let rollbackTarget = null;
 /** Close the rollback question; nothing is rolled back. */
 export function cancelRollback() {
   $("#rollback-confirm").hidden = true;
+  $("#rollback-keep").checked = false;
   rollbackTarget = null;
 }
 
@@ -228,9 +229,10 @@ export async function doRollback() {
   if (rollbackTarget === null) return;
   const to = rollbackTarget;
   const button = $("#rollback-go");
+  const keep = $("#rollback-keep").checked;
   button.disabled = true;
   const result = await api("POST", "/api/v1/releases/rollback", {
-    body: { to, message: $("#rollback-message").value.trim() },
+    body: { to, message: $("#rollback-message").value.trim(), keep_drafts: keep },
   });
   button.disabled = false;
   if (result.status === 403) {
@@ -246,7 +248,16 @@ export async function doRollback() {
   rollbackTarget = null;
   $("#rollback-confirm").hidden = true;
   $("#rollback-message").value = "";
-  say(t("rolledBack", { n: result.data.kb_version, to }), $("#publish-result"));
+  $("#rollback-keep").checked = false;
+  say(rollbackReport(result.data, to, keep), $("#publish-result"));
   state.overview = [];
   await Promise.all([loadReleases(), refreshRelease()]);
+}
+
+/** What a rollback did: the release it published, and where the drafts of what it changed are. */
+function rollbackReport(plan, to, keep) {
+  const drafts = (plan.drafts || []).length;
+  const done = t("rolledBack", { n: plan.kb_version, to });
+  if (!drafts) return done;
+  return `${done} ${t(keep ? "rolledBackKept" : "rolledBackDrafts", { n: drafts, to })}`;
 }

@@ -196,10 +196,19 @@ export default {
   rollbackTo: "Roll back to this release",
   rollbackToLabel: "Roll back to release {n}",
   rollbackQuestion:
-    "Roll back to release {n}? A new release with exactly the content of release {n} is published; nothing is deleted.",
+    "Roll back to release {n}? A new release with exactly the content of release {n} is published, and the drafts of what it changes go back to that content (as new revisions); nothing is deleted.",
+  rollbackKeep: "Keep the drafts as they are (the next publish brings the rolled-back changes back)",
   rollbackMessage: "Why roll back",
   rollbackConfirm: "Roll back",
   rolledBack: "Rolled back: release {n} now serves the content of release {to}.",
   rollbackFailed: "Not rolled back: {detail}",
+  rolledBackDrafts: {
+    one: "{n} draft went back to the content of release {to} (its history is kept).",
+    other: "{n} drafts went back to the content of release {to} (their history is kept).",
+  },
+  rolledBackKept: {
+    one: "{n} draft was kept as it was: the next publish brings its change back.",
+    other: "{n} drafts were kept as they were: the next publish brings their changes back.",
+  },
   failed: "Failed: {detail}",
 };
