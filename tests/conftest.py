@@ -2,14 +2,21 @@
 
 Set KB_TEST_DATABASE_URL (e.g. postgresql://postgres@127.0.0.1:5432/test) to run every
 database test a second time on PostgreSQL; each test gets a schema of its own.
+
+A test that needs a program from outside Python (espeak-ng, Chromium, npm) says so with
+`@pytest.mark.requires_tool("espeak-ng")` or calls `require_tool`: without the program it is
+skipped with the reason and the command that installs it, except in CI (`CI` set, as `.ci/run`
+and GitHub Actions do), where a missing program fails the test instead.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import NoReturn
 from urllib.parse import quote
 
 import pytest
@@ -21,6 +28,59 @@ from kb.settings import Settings, normalize_database_url
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE_CONTENT = REPO / "content"
 PG_URL = os.environ.get("KB_TEST_DATABASE_URL")
+#: The programs tests may need, and the Debian packages that install them.
+TOOLS = {
+    "espeak-ng": "apt-get install espeak-ng",
+    "chromium": "apt-get install chromium chromium-driver",
+    "npm": "apt-get install npm",
+}
+
+
+def in_ci() -> bool:
+    """Whether this is a CI run (`CI` set and not false), where nothing may be skipped."""
+    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+
+
+def skip_or_fail(reason: str) -> NoReturn:
+    """Skip the running test for `reason` on a developer machine; fail it in CI."""
+    if in_ci():
+        pytest.fail(f"{reason}, and CI must run this test")
+    pytest.skip(reason)
+
+
+def _missing_tool(name: str) -> str | None:
+    """Why a test that needs program `name` cannot run here, or None when it is on PATH."""
+    return None if shutil.which(name) else f"{name} is not installed ({TOOLS[name]})"
+
+
+def require_tool(name: str) -> str:
+    """The path of program `name` on PATH; without it the test is skipped (failed in CI)."""
+    if reason := _missing_tool(name):
+        skip_or_fail(reason)
+    return str(shutil.which(name))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "requires_tool(name): needs program `name`; skipped without it outside CI"
+    )
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Outside CI, mark tests whose `requires_tool` program is missing as skipped (reported at
+    the test, with the reason); in CI they stay, and their setup fails."""
+    if in_ci():
+        return
+    for item in items:
+        for mark in item.iter_markers("requires_tool"):
+            if reason := _missing_tool(*mark.args):
+                item.add_marker(pytest.mark.skip(reason=reason))
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """In CI, a test whose `requires_tool` program is missing fails before its fixtures run."""
+    for mark in item.iter_markers("requires_tool"):
+        require_tool(*mark.args)
 
 
 def _backends() -> list[object]:

@@ -81,9 +81,16 @@ def test_preview_renders_every_channel_of_a_unit_enabled_everywhere(
     )
     assert body["body"] == "Dial {{ balance_ussd }} or open the app."
     assert body["fields"]["channels"] is None and body["fields"]["review_by"] is None
-    assert (body["errors"], body["audio"]) == (0, True)
+    assert body["errors"] == 0
     web = body["renderings"][0]
     assert web["media_type"] == "text/html" and "*100#" in web["body"]
+
+
+@pytest.mark.requires_tool("espeak-ng")
+def test_preview_offers_audio_where_espeak_is_installed(
+    api: TestClient, editor: dict[str, str], sample: KnowledgeBase
+) -> None:
+    assert preview(api, editor, unit())["audio"] is True
 
 
 def test_preview_renders_only_the_channels_the_unit_names(
@@ -237,7 +244,9 @@ def test_preview_sees_a_unit_saved_since_the_last_preview(
     assert "broken-unit-link" not in codes(preview(api, editor, linking))
 
 
-@pytest.mark.parametrize("path", [PREVIEW, AUDIO])
+@pytest.mark.parametrize(
+    "path", [PREVIEW, pytest.param(AUDIO, marks=pytest.mark.requires_tool("espeak-ng"))]
+)
 def test_preview_needs_an_editor_key(
     api: TestClient, key: Key, sample: KnowledgeBase, path: str
 ) -> None:
@@ -253,6 +262,7 @@ def test_preview_needs_an_editor_key(
 # -- audio ------------------------------------------------------------------------------------
 
 
+@pytest.mark.requires_tool("espeak-ng")
 def test_audio_is_the_ivr_prompt_as_wav(
     api: TestClient, editor: dict[str, str], sample: KnowledgeBase
 ) -> None:
@@ -264,6 +274,7 @@ def test_audio_is_the_ivr_prompt_as_wav(
     assert audio[:4] == b"RIFF" and audio[8:12] == b"WAVE" and len(audio) > 10_000
 
 
+@pytest.mark.requires_tool("espeak-ng")
 def test_audio_in_russian_uses_a_russian_voice(
     api: TestClient, editor: dict[str, str], sample: KnowledgeBase
 ) -> None:
@@ -294,6 +305,7 @@ def test_audio_without_espeak_is_503(
     assert body["audio"] is False
 
 
+@pytest.mark.requires_tool("espeak-ng")
 def test_audio_of_a_unit_not_in_the_ivr_is_422(
     api: TestClient, editor: dict[str, str], sample: KnowledgeBase
 ) -> None:

@@ -3,7 +3,7 @@
 Every test gets a fresh knowledge base (SQLite in tmp_path) served on 127.0.0.1, keys of each
 staff role, a second local origin (`host`) to embed pages from, and a page whose JavaScript
 errors fail the test. Each test leaves a screenshot in `test-artifacts/browser/`.
-Without /usr/bin/chromium or npm the tests are skipped, except in CI (`CI` set), where that fails.
+Without Chromium or npm the tests are skipped, except in CI, where that fails (tests/conftest.py).
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ import http.server
 import itertools
 import os
 import re
-import shutil
 import subprocess
 import threading
 from collections.abc import Callable, Iterator
@@ -28,9 +27,8 @@ from importers import read_folder
 from kb import KnowledgeBase
 from kb.settings import DEFAULT_CHANNELS, Settings
 from tests.api.servers import kb_server
-from tests.conftest import REPO, SAMPLE_CONTENT
+from tests.conftest import REPO, SAMPLE_CONTENT, require_tool, skip_or_fail
 
-CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 ARTIFACTS = Path(os.environ.get("KB_TEST_ARTIFACTS", REPO / "test-artifacts")) / "browser"
 NPM_DIR = Path(__file__).resolve().parent
@@ -40,24 +38,16 @@ BLOCKING_IMPACTS = ("serious", "critical")
 STAFF_ROLES = ("reader", "operator", "editor", "publisher")
 
 
-def _missing(what: str) -> None:
-    """Skip on a developer machine without `what`; in CI a missing browser is a failure."""
-    if os.environ.get("CI"):
-        pytest.fail(f"{what} is required in CI for the browser tests")
-    pytest.skip(f"{what} is not available")
-
-
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
     """Debian's Chromium, headless, for the whole session."""
-    if not CHROMIUM.exists():
-        _missing(f"{CHROMIUM} (apt-get install chromium chromium-driver)")
+    executable = require_tool("chromium")
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
-        _missing("playwright (pip install -e '.[test]')")
+        skip_or_fail("playwright is not installed (pip install -e '.[test]')")
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
+        chromium = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
         yield chromium
         chromium.close()
 
@@ -179,9 +169,7 @@ def screenshot(page: Any, name: str) -> Path:
 def axe_source() -> str:
     """axe-core's script, installed from the npm registry by package-lock.json on first use."""
     if not AXE.exists():
-        npm = shutil.which("npm")
-        if npm is None:
-            _missing("npm (for axe-core)")
+        npm = require_tool("npm")
         subprocess.run(
             [npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"],
             cwd=NPM_DIR,

@@ -10,7 +10,6 @@ import pytest
 from typer.testing import CliRunner
 
 from cli.main import app
-from renderers.audio import espeak_available
 from tests.conftest import SAMPLE_CONTENT
 
 runner = CliRunner()
@@ -53,7 +52,7 @@ def test_render_unknown_channel_or_unit_is_a_clear_error(published: dict[str, st
     assert unit.exit_code == 1 and "no unit 'no-such-unit'" in unit.output
 
 
-@pytest.mark.skipif(not espeak_available(), reason="espeak-ng is not installed")
+@pytest.mark.requires_tool("espeak-ng")
 def test_render_ivr_writes_audio_an_editor_can_listen_to(
     published: dict[str, str], tmp_path: Path
 ) -> None:

@@ -4,19 +4,25 @@ from __future__ import annotations
 
 import pickle
 import random
-import time
 from pathlib import Path
 
+import numpy as np
 import pytest
+import scipy.sparse as sp
+from sklearn.preprocessing import normalize
 
+from kb.answers import training
+from kb.answers.features import Vectorizer
 from kb.answers.matcher import (
     MAX_QUESTION_CHARS,
     Candidate,
     Example,
     IntentMatcher,
+    MatcherConfig,
     MatchResult,
     Status,
     Thresholds,
+    normalize_text,
 )
 from kb.answers.selfcheck import regressions, self_evaluation
 
@@ -265,9 +271,8 @@ def test_empty_or_blank_questions_get_no_answer(operator: IntentMatcher, questio
 def test_very_long_questions_are_cut_and_still_answered_quickly(operator: IntentMatcher) -> None:
     question = "how much money is left on my account " + "please tell me now " * 5_000
     assert len(question) > 50 * MAX_QUESTION_CHARS
-    started = time.perf_counter()
+    assert len(normalize_text(question)) <= MAX_QUESTION_CHARS  # the work is that of 500 chars
     ranked = operator.rank(question)
-    assert time.perf_counter() - started < 1.0
     assert ranked[0].unit_id == "check-balance"
 
 
@@ -367,7 +372,10 @@ def test_self_evaluation_never_holds_out_a_units_only_example() -> None:
 # ------------------------------------------------------------------ speed
 
 
-def test_training_two_thousand_units_takes_seconds() -> None:
+def test_training_two_thousand_units_stays_linear_in_the_examples() -> None:
+    # Work done, not seconds (those are benchmarks/matcher_tuning.py's): each example meets its
+    # own unit and at most hard + random others, never all 2,000 (one-vs-rest would be 40 M
+    # pairs), and the SGD's passes over those pairs stay within the visit budget.
     rng = random.Random(7)
     vocabulary = [f"w{i}" for i in range(6000)]
     common = ["how", "do", "i", "my", "the", "a", "is", "what", "can", "to", "for", "with"]
@@ -378,7 +386,26 @@ def test_training_two_thousand_units_takes_seconds() -> None:
             words = rng.choices(common, k=5) + rng.sample(topic, 2)
             rng.shuffle(words)
             examples.append(Example(f"unit-{unit}", " ".join(words)))
-    started = time.perf_counter()
-    matcher = IntentMatcher.train(examples, locale="en")
-    assert time.perf_counter() - started < 30.0  # exact timings: benchmarks/matcher_tuning.py
+    cfg = MatcherConfig()
+    matcher = IntentMatcher.train(examples, locale="en", config=cfg)
     assert len(matcher.unit_ids) == 2000
+
+    texts = sorted({(ex.unit_id, normalize_text(ex.text)) for ex in examples})
+    index = {unit: k for k, unit in enumerate(sorted(matcher.unit_ids))}
+    labels = np.array([index[unit] for unit, _ in texts])
+    vectors = Vectorizer(cfg.word_weight, cfg.char_ngrams).fit_transform([t for _, t in texts])
+    membership = sp.csr_matrix(
+        (np.ones(len(labels)), (labels, np.arange(len(labels)))), shape=(len(index), len(labels))
+    )
+    rows, units = training._pairs(vectors, labels, normalize(membership @ vectors), cfg)
+    per_example = np.bincount(rows, minlength=len(labels))
+    own = rows[units == labels[rows]]
+    assert own.tolist() == list(range(len(labels)))  # every example with its own unit, once
+    assert per_example.min() >= 1 + cfg.hard_negatives
+    assert per_example.max() <= 1 + cfg.hard_negatives + cfg.random_negatives
+    epochs = max(cfg.min_epochs, min(cfg.epochs, cfg.visit_budget // len(rows)))
+    assert epochs * len(rows) <= max(cfg.visit_budget, cfg.min_epochs * len(rows))
+    # What the matcher learnt from those pairs still routes its own examples.
+    sample = rng.sample(examples, 200)
+    right = sum(matcher.rank(ex.text, limit=1)[0].unit_id == ex.unit_id for ex in sample)
+    assert right >= 190

@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from kb import Snapshot
-from renderers.audio import SpeechFailed, espeak_available, speak_to_wav, voice_for
+from renderers.audio import SpeechFailed, speak_to_wav, voice_for
 from renderers.base import RenderContext, Rendering
 from renderers.ivr import IvrRenderer
 from tests.renderers.conftest import TODAY, render
 
-# CI installs espeak-ng (.ci/run), so there a missing binary fails the run instead of skipping.
-needs_espeak = pytest.mark.skipif(
-    not espeak_available() and not os.environ.get("CI"), reason="espeak-ng is not installed"
-)
+# Skipped without espeak-ng outside CI; CI installs it (.ci/run), so there it must be found.
+needs_espeak = pytest.mark.requires_tool("espeak-ng")
 
 IVR = IvrRenderer()
 #: How far the measured audio may be from the renderer's estimate, either way.
