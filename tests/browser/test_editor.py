@@ -8,6 +8,7 @@ import re
 from typing import Any
 
 import httpx
+import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import Site, screenshot, serious_violations
@@ -103,7 +104,44 @@ def test_body_change_updates_all_four_previews_saves_and_publishes_a_release(
     assert note.evaluate("n => getComputedStyle(n).borderLeftStyle") == "solid"
     screenshot(page, "editor-previews")
 
-    # The IVR prompt can be heard: espeak-ng speaks the edited SSML into an <audio> element.
+    page.get_by_label("What changed and why").fill("Say it first")
+    page.get_by_role("button", name="Save draft").click()
+    expect(page.locator("#save-status")).to_have_text("Saved as revision 2.")
+    revision, source = _stored_source(site)
+    assert revision == 2
+    assert "Zebrafox news: dial" in source
+
+    # Meanwhile top-up learns questions that are check-balance's: the summary warns of them.
+    stolen = ["check my credit", "how much credit do I have", "chek balance", "balance inquiry"]
+    _add_questions(site, "top-up", [*stolen, "what is my balance"])
+    page.get_by_role("link", name="Publish", exact=True).click()
+    page.get_by_label("Release message").fill("Balance answer says it first")
+    page.get_by_role("button", name="Review changes").click()
+    summary = page.locator("#publish-summary")
+    expect(summary).to_contain_text("Changed units (2)")
+    expect(summary.get_by_role("link", name=f"{UNIT} (en)")).to_be_visible()
+    expect(summary.get_by_role("link", name="top-up (en)")).to_be_visible()
+    expect(summary.get_by_role("heading", name=re.compile("stop routing"))).to_be_visible()
+    expect(summary.locator("ul.routing li").first).to_contain_text(
+        re.compile(f"'({'|'.join(stolen)})' would route to 'top-up'")
+    )
+    screenshot(page, "editor-publish-summary")
+    assert serious_violations(page, axe_source) == []
+    page.get_by_role("button", name="Publish release").click()
+    expect(page.locator("#publish-result")).to_have_text("Published release 2.")
+    expect(page.locator("#release-badge")).to_have_text("Release 2")
+    current = httpx.get(f"{site.url}/api/v1/releases/current").json()
+    assert current["kb_version"] == 2
+    assert current["message"] == "Balance answer says it first"
+
+
+@pytest.mark.requires_tool("espeak-ng")
+def test_the_ivr_preview_plays_the_edited_prompt(page: Any, site: Site) -> None:
+    body = _open_unit(page, site)
+    body.fill(body.input_value().replace("Dial", "Zebrafox news: dial", 1))
+    expect(page.locator("#pv-ivr .spoken")).to_contain_text("Zebrafox news")
+
+    # espeak-ng on the server speaks the edited SSML into an <audio> element.
     page.locator("#pv-ivr").get_by_role("button", name="Play").click()
     audio = page.locator("#pv-ivr audio")
     expect(audio).to_be_visible()
@@ -113,33 +151,6 @@ def test_body_change_updates_all_four_previews_saves_and_publishes_a_release(
         " a.addEventListener('loadedmetadata', () => done(a.duration)))"
     )
     assert seconds > 3
-
-    page.get_by_label("What changed and why").fill("Say it first")
-    page.get_by_role("button", name="Save draft").click()
-    expect(page.locator("#save-status")).to_have_text("Saved as revision 2.")
-    revision, source = _stored_source(site)
-    assert revision == 2
-    assert "Zebrafox news: dial" in source
-
-    # Meanwhile top-up learns questions that are check-balance's: the summary warns of them.
-    _add_questions(site, "top-up", ["what is my balance", "check my credit", "balance inquiry"])
-    page.get_by_role("link", name="Publish", exact=True).click()
-    page.get_by_label("Release message").fill("Balance answer says it first")
-    page.get_by_role("button", name="Review changes").click()
-    summary = page.locator("#publish-summary")
-    expect(summary).to_contain_text("Changed units (2)")
-    expect(summary.get_by_role("link", name=f"{UNIT} (en)")).to_be_visible()
-    expect(summary.get_by_role("link", name="top-up (en)")).to_be_visible()
-    expect(summary.get_by_role("heading", name=re.compile("stop routing"))).to_be_visible()
-    expect(summary.locator("ul.routing li").first).to_contain_text("check my credit")
-    screenshot(page, "editor-publish-summary")
-    assert serious_violations(page, axe_source) == []
-    page.get_by_role("button", name="Publish release").click()
-    expect(page.locator("#publish-result")).to_have_text("Published release 2.")
-    expect(page.locator("#release-badge")).to_have_text("Release 2")
-    current = httpx.get(f"{site.url}/api/v1/releases/current").json()
-    assert current["kb_version"] == 2
-    assert current["message"] == "Balance answer says it first"
 
 
 def test_check_finding_shows_while_typing_and_goes_when_fixed_and_bad_front_matter_shows_line(
