@@ -12,7 +12,7 @@ from api.cors import DeliveryCORS
 from api.deps import single_valued_query
 from api.errors import install_error_handlers
 from api.limits import SizeLimits
-from api.openapi import install_openapi
+from api.openapi import install_openapi, stable_operation_id
 from api.routes import delivery, drafts, editing, health, keys, pages, releases
 from kb.knowledge_base import KnowledgeBase
 from kb.settings import Settings
@@ -50,6 +50,8 @@ def create_app(kb: KnowledgeBase | None = None) -> FastAPI:
         description=_DESCRIPTION,
         lifespan=lifespan,
         dependencies=[Depends(single_valued_query)],
+        # Each documented route names its operationId; the document refuses one that does not.
+        generate_unique_id_function=stable_operation_id,
     )
     if kb is not None:
         app.state.kb = kb

@@ -5,6 +5,11 @@ FastAPI documents every error body as `application/json` (and a 422 as its own
 decode, the size limits of `api.limits`), lists a key as required wherever one is accepted, and
 an If-Match as optional where we answer 428 without one. Clients generated from the document,
 and the schemathesis run in the tests, hold the app to what it says here.
+
+Every documented route names its `operationId` (`operation_id=` on the route): generated clients
+call it by that name, so it is public and must not follow the Python function's name, as
+FastAPI's default (`answer_api_v1_answer_get`) does. `stable_operation_id` refuses a route
+without one: building the document fails, naming the route (tests/api/test_operation_ids.py).
 """
 
 from __future__ import annotations
@@ -12,11 +17,13 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.routing import APIRoute
+from fastapi.utils import generate_unique_id
 
 from api.errors import PROBLEM_JSON
 from api.limits import MAX_BODY_BYTES, MAX_QUERY_BYTES
 
-__all__ = ["KEY_OPTIONAL", "install_openapi"]
+__all__ = ["KEY_OPTIONAL", "install_openapi", "stable_operation_id"]
 
 #: `openapi_extra` of routes anonymous callers may use: `{}` is OpenAPI's "no credentials" option.
 KEY_OPTIONAL: dict[str, Any] = {"security": [{}]}
@@ -30,6 +37,19 @@ _WITH_BODY = {
     "400": "The body is not JSON text (e.g. not UTF-8).",
     "413": f"The request body is over {MAX_BODY_BYTES} bytes.",
 }
+
+
+def stable_operation_id(route: APIRoute) -> str:
+    """The app's `generate_unique_id_function`: FastAPI asks it only for a route that has no
+    `operation_id`, which a documented route must have (see the module's docstring); an
+    undocumented one (a page) keeps FastAPI's internal id."""
+    if route.include_in_schema:
+        methods = ",".join(sorted(route.methods))
+        raise TypeError(
+            f"{methods} {route.path} has no operation_id: name it on the route "
+            "(a short camelCase name) and add it to tests/api/operation_ids.txt"
+        )
+    return generate_unique_id(route)
 
 
 def install_openapi(app: FastAPI, *, anonymous_access: bool) -> None:

@@ -130,7 +130,7 @@ def _chosen(choice: LocaleChoice) -> dict[str, Any]:
     return {"fallback": choice.fallback, "locale_source": choice.source.value}
 
 
-@router.get("/answer", response_model=AnswerOut, openapi_extra=KEY_OPTIONAL)
+@router.get("/answer", operation_id="answer", response_model=AnswerOut, openapi_extra=KEY_OPTIONAL)
 async def answer(
     q: Question,
     kb: KBDep,
@@ -179,7 +179,7 @@ async def answer(
     return send(request, policy, AnswerOut, body)
 
 
-@router.get("/search", response_model=SearchOut, openapi_extra=KEY_OPTIONAL)
+@router.get("/search", operation_id="search", response_model=SearchOut, openapi_extra=KEY_OPTIONAL)
 async def search(
     q: Words,
     kb: KBDep,
@@ -227,6 +227,7 @@ async def search(
 
 @router.get(
     "/units/{unit_id}",
+    operation_id="getUnit",
     response_model=UnitOut,
     responses={404: {"model": ProblemOut, "description": "No such unit for this channel."}},
     openapi_extra=KEY_OPTIONAL,
@@ -272,7 +273,7 @@ async def read_unit(
     return send(request, policy, UnitOut, body)
 
 
-@router.get("/faq", response_model=FaqOut, openapi_extra=KEY_OPTIONAL)
+@router.get("/faq", operation_id="getFaq", response_model=FaqOut, openapi_extra=KEY_OPTIONAL)
 async def faq(
     kb: KBDep,
     caller: CallerDep,
@@ -301,7 +302,12 @@ async def faq(
     return send(request, policy, FaqOut, body)
 
 
-@router.get("/releases/current", response_model=ReleaseOut, openapi_extra=KEY_OPTIONAL)
+@router.get(
+    "/releases/current",
+    operation_id="getCurrentRelease",
+    response_model=ReleaseOut,
+    openapi_extra=KEY_OPTIONAL,
+)
 async def current_release(kb: KBDep, caller: CallerDep, request: Request) -> Any:
     """The release every channel serves now."""
     snap = kb.services().snapshot

@@ -125,7 +125,7 @@ def _creating(what: str, hint: str) -> Iterator[None]:
 # -- units ------------------------------------------------------------------------------------
 
 
-@router.get("/units", response_model=list[DraftSummary])
+@router.get("/units", operation_id="listDraftUnits", response_model=list[DraftSummary])
 def list_drafts(
     kb: KBDep, _caller: Editor, locale: Annotated[str | None, Query(max_length=35)] = None
 ) -> Any:
@@ -146,6 +146,7 @@ def list_drafts(
 
 @router.post(
     "/units",
+    operation_id="createDraftUnit",
     status_code=201,
     response_model=DraftOut,
     responses={409: {"model": ProblemOut, "description": "The unit exists: update it with PUT."}},
@@ -162,7 +163,7 @@ def create_draft(body: DraftIn, kb: KBDep, caller: Editor, response: Response) -
     return _draft(kb.draft_unit(doc.id, doc.locale), result.outcome.value)
 
 
-@router.get("/units/{unit_id}", response_model=DraftOut)
+@router.get("/units/{unit_id}", operation_id="getDraftUnit", response_model=DraftOut)
 def read_draft(
     unit_id: UnitId, locale: LocaleQ, kb: KBDep, _caller: Editor, response: Response
 ) -> Any:
@@ -172,7 +173,12 @@ def read_draft(
     return _draft(row)
 
 
-@router.put("/units/{unit_id}", response_model=DraftOut, responses=_CHANGE_RESPONSES)
+@router.put(
+    "/units/{unit_id}",
+    operation_id="updateDraftUnit",
+    response_model=DraftOut,
+    responses=_CHANGE_RESPONSES,
+)
 def update_draft(
     unit_id: UnitId,
     locale: LocaleQ,
@@ -203,7 +209,12 @@ def update_draft(
     return _draft(kb.draft_unit(unit_id, locale), result.outcome.value)
 
 
-@router.delete("/units/{unit_id}", response_model=DraftOut, responses=_CHANGE_RESPONSES)
+@router.delete(
+    "/units/{unit_id}",
+    operation_id="archiveDraftUnit",
+    response_model=DraftOut,
+    responses=_CHANGE_RESPONSES,
+)
 def archive_draft(
     unit_id: UnitId,
     locale: LocaleQ,
@@ -226,7 +237,9 @@ def archive_draft(
     return _draft(kb.draft_unit(unit_id, locale), result.outcome.value)
 
 
-@router.get("/units/{unit_id}/revisions", response_model=list[RevisionOut])
+@router.get(
+    "/units/{unit_id}/revisions", operation_id="listUnitRevisions", response_model=list[RevisionOut]
+)
 def list_revisions(unit_id: UnitId, locale: LocaleQ, kb: KBDep, _caller: Editor) -> Any:
     """Every revision of a unit, oldest first: who changed it, when and why."""
     return [
@@ -242,7 +255,9 @@ def list_revisions(unit_id: UnitId, locale: LocaleQ, kb: KBDep, _caller: Editor)
     ]
 
 
-@router.get("/units/{unit_id}/revisions/{revision}", response_model=DraftOut)
+@router.get(
+    "/units/{unit_id}/revisions/{revision}", operation_id="getUnitRevision", response_model=DraftOut
+)
 def read_revision(
     unit_id: UnitId,
     revision: Annotated[int, Path(ge=1, le=1_000_000_000)],
@@ -254,7 +269,7 @@ def read_revision(
     return _draft(kb.revision(unit_id, locale, revision))
 
 
-@router.get("/units/{unit_id}/diff", response_model=DiffOut)
+@router.get("/units/{unit_id}/diff", operation_id="diffUnitRevisions", response_model=DiffOut)
 def diff_revisions(
     unit_id: UnitId,
     locale: LocaleQ,
@@ -282,7 +297,7 @@ def diff_revisions(
 # -- snippets ---------------------------------------------------------------------------------
 
 
-@router.get("/snippets", response_model=list[SnippetOut])
+@router.get("/snippets", operation_id="listDraftSnippets", response_model=list[SnippetOut])
 def list_snippets(
     kb: KBDep, _caller: Editor, locale: Annotated[str | None, Query(max_length=35)] = None
 ) -> Any:
@@ -293,6 +308,7 @@ def list_snippets(
 
 @router.post(
     "/snippets",
+    operation_id="createDraftSnippet",
     status_code=201,
     response_model=SnippetOut,
     responses={409: {"model": ProblemOut, "description": "The snippet exists: use PUT."}},
@@ -307,7 +323,7 @@ def create_snippet(body: SnippetIn, kb: KBDep, caller: Editor, response: Respons
     return _snippet(kb.draft_snippet(body.name, body.locale), kb.draft_state().snippet_users)
 
 
-@router.get("/snippets/{name}", response_model=SnippetOut)
+@router.get("/snippets/{name}", operation_id="getDraftSnippet", response_model=SnippetOut)
 def read_snippet(
     name: SnippetName, locale: LocaleQ, kb: KBDep, _caller: Editor, response: Response
 ) -> Any:
@@ -317,7 +333,12 @@ def read_snippet(
     return _snippet(row, kb.draft_state().snippet_users)
 
 
-@router.put("/snippets/{name}", response_model=SnippetOut, responses=_CHANGE_RESPONSES)
+@router.put(
+    "/snippets/{name}",
+    operation_id="updateDraftSnippet",
+    response_model=SnippetOut,
+    responses=_CHANGE_RESPONSES,
+)
 def update_snippet(
     name: SnippetName,
     locale: LocaleQ,
@@ -341,7 +362,12 @@ def update_snippet(
     return _snippet(kb.draft_snippet(name, locale), kb.draft_state().snippet_users)
 
 
-@router.delete("/snippets/{name}", response_model=SnippetOut, responses=_CHANGE_RESPONSES)
+@router.delete(
+    "/snippets/{name}",
+    operation_id="archiveDraftSnippet",
+    response_model=SnippetOut,
+    responses=_CHANGE_RESPONSES,
+)
 def archive_snippet(
     name: SnippetName,
     locale: LocaleQ,

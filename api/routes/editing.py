@@ -67,7 +67,7 @@ def _preview(kb: KnowledgeBase, source: str, channels: list[str] | None = None) 
     )
 
 
-@router.post("/preview", response_model=PreviewOut)
+@router.post("/preview", operation_id="previewDraftUnit", response_model=PreviewOut)
 def preview(body: PreviewIn, kb: KBDep, _caller: Editor) -> Any:
     """Render an unsaved unit, among the current drafts, in every channel it is enabled for,
     and run the checks `kb check` runs on it; nothing is saved."""
@@ -92,6 +92,7 @@ def preview(body: PreviewIn, kb: KBDep, _caller: Editor) -> Any:
 
 @router.post(
     "/preview/audio",
+    operation_id="previewDraftUnitAudio",
     response_class=Response,
     responses={
         200: {
@@ -140,7 +141,7 @@ def preview_audio(body: PreviewIn, kb: KBDep, _caller: Editor) -> Response:
 Status = Literal["changed", "published", "stale", "failing"]
 
 
-@router.get("/overview", response_model=list[DraftStatusOut])
+@router.get("/overview", operation_id="getDraftOverview", response_model=list[DraftStatusOut])
 def overview(
     kb: KBDep,
     _caller: Editor,

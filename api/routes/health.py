@@ -16,6 +16,7 @@ router = APIRouter(tags=["health"])
 
 @router.get(
     "/healthz",
+    operation_id="healthz",
     responses={200: {"content": {"application/json": {"example": {"status": "ok"}}}}},
 )
 async def healthz() -> dict[str, str]:
@@ -25,6 +26,7 @@ async def healthz() -> dict[str, str]:
 
 @router.get(
     "/readyz",
+    operation_id="readyz",
     responses={
         200: {
             "content": {

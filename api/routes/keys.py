@@ -31,13 +31,13 @@ def _key(key: ApiKey) -> dict[str, Any]:
     }
 
 
-@router.get("", response_model=list[KeyOut])
+@router.get("", operation_id="listKeys", response_model=list[KeyOut])
 def list_keys(kb: KBDep, _caller: Admin) -> Any:
     """Every key ever created, revoked ones included; never a secret."""
     return [_key(k) for k in kb.api_keys()]
 
 
-@router.post("", response_model=NewKeyOut, status_code=201)
+@router.post("", operation_id="createKey", response_model=NewKeyOut, status_code=201)
 def create_key(body: KeyIn, kb: KBDep, caller: Admin) -> Any:
     """Create a key; its secret is in this response only."""
     new = kb.create_key(name=body.name, role=body.role, author=caller.name)
@@ -46,6 +46,7 @@ def create_key(body: KeyIn, kb: KBDep, caller: Admin) -> Any:
 
 @router.delete(
     "/{key_id}",
+    operation_id="revokeKey",
     response_model=KeyOut,
     responses={404: {"model": ProblemOut, "description": "No active key with this id."}},
 )

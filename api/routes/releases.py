@@ -53,7 +53,7 @@ def _plan(plan: PublishPlan, *, dry_run: bool) -> dict[str, Any]:
     }
 
 
-@router.get("", response_model=list[ReleaseOut])
+@router.get("", operation_id="listReleases", response_model=list[ReleaseOut])
 def list_releases(kb: KBDep, _caller: Editor) -> Any:
     """Every release, newest first."""
     return [release_body(r) for r in kb.releases()]
@@ -61,6 +61,7 @@ def list_releases(kb: KBDep, _caller: Editor) -> Any:
 
 @router.get(
     "/{number:int}",  # digits only: /releases/rollback is no release number (GET there is 405)
+    operation_id="getRelease",
     response_model=ReleaseOut,
     responses={404: {"model": ProblemOut, "description": "No such release."}},
 )
@@ -73,6 +74,7 @@ def read_release(
 
 @router.post(
     "",
+    operation_id="publishRelease",
     response_model=PublishOut,
     status_code=201,
     responses={
@@ -103,6 +105,7 @@ def publish(body: PublishIn, kb: KBDep, caller: Publisher, response: Response) -
 
 @router.post(
     "/rollback",
+    operation_id="rollbackRelease",
     response_model=PublishOut,
     status_code=201,
     responses={
