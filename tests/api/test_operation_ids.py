@@ -50,7 +50,11 @@ def test_every_operation_id_is_short_camel_case_and_unique(app: FastAPI) -> None
 
 def test_operation_ids_are_the_pinned_ones(app: FastAPI) -> None:
     """Adding, removing or renaming an operation means editing operation_ids.txt."""
-    assert sorted(_operations(app.openapi())) == sorted(_pinned())
+    served, pinned = set(_operations(app.openapi())), set(_pinned())
+    assert {"not pinned": sorted(served - pinned), "not served": sorted(pinned - served)} == {
+        "not pinned": [],
+        "not served": [],
+    }
 
 
 def test_a_documented_route_without_an_operation_id_fails_the_document() -> None:
