@@ -10,6 +10,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.cors import DeliveryCORS
 from api.deps import single_valued_query
+from api.docs import install_docs
 from api.errors import install_error_handlers
 from api.limits import SizeLimits
 from api.openapi import install_openapi, stable_operation_id
@@ -52,6 +53,9 @@ def create_app(kb: KnowledgeBase | None = None) -> FastAPI:
         dependencies=[Depends(single_valued_query)],
         # Each documented route names its operationId; the document refuses one that does not.
         generate_unique_id_function=stable_operation_id,
+        # FastAPI's pages load their scripts from a CDN; api.docs serves them from the package.
+        docs_url=None,
+        redoc_url=None,
     )
     if kb is not None:
         app.state.kb = kb
@@ -67,6 +71,7 @@ def create_app(kb: KnowledgeBase | None = None) -> FastAPI:
     ):
         app.include_router(router)
     app.mount("/static", pages.AssetFiles(directory=pages.STATIC_DIR), name="static")
+    install_docs(app)
     settings = kb.settings if kb else Settings.from_env()
     install_openapi(app, anonymous_access=settings.anonymous_access)
     if settings.cors_origins:
