@@ -24,6 +24,8 @@ def serve(
     """Serve the HTTP API with uvicorn (each worker opens the knowledge base from KB_*)."""
     import uvicorn
 
+    from cli.serving import MAX_HEAD_BYTES
+
     with open_kb() as kb:  # fail here, with a clear message, rather than in every worker
         release = kb.current_release()
         typer.echo(
@@ -41,5 +43,10 @@ def serve(
         # A worker loads the current release's index and matchers before it serves; on a busy
         # machine that can take longer than uvicorn's default 5 s ping timeout.
         timeout_worker_healthcheck=60,
-        http="cli.serving:NoDelayH11Protocol",
+        # Requests h11 refuses before the app sees them (a request line and headers that have
+        # not ended within MAX_HEAD_BYTES, or not HTTP/1.1) get problem documents from there.
+        http="cli.serving:KbH11Protocol",
+        h11_max_incomplete_event_size=MAX_HEAD_BYTES,
+        # No WebSocket routes: an Upgrade request is answered as plain HTTP, whatever is installed.
+        ws="none",
     )
