@@ -13,6 +13,7 @@ from api.deps import single_valued_query
 from api.docs import install_docs
 from api.errors import install_error_handlers
 from api.limits import SizeLimits
+from api.methods import HeadAsGet
 from api.openapi import install_openapi, stable_operation_id
 from api.routes import delivery, drafts, editing, health, keys, pages, releases
 from kb.knowledge_base import KnowledgeBase
@@ -77,4 +78,6 @@ def create_app(kb: KnowledgeBase | None = None) -> FastAPI:
     if settings.cors_origins:
         app.add_middleware(DeliveryCORS, origins=settings.cors_origins)
     app.add_middleware(SizeLimits)
+    # Outermost: HEAD is a GET to everything inside, and every 405 gets its Allow here.
+    app.add_middleware(HeadAsGet, router=app.router)
     return app

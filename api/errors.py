@@ -9,7 +9,6 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
-from starlette.routing import Match
 
 from kb.errors import ConfigError, InvalidContent, KBError, NotFound, VersionConflict
 from kb.releases.publishing import PublishBlocked
@@ -80,25 +79,12 @@ def _from_validation_error(_request: Request, exc: Exception) -> JSONResponse:
     return problem(422, "Invalid request", detail or "invalid request", errors=errors)
 
 
-def _from_http_error(request: Request, exc: Exception) -> JSONResponse:
+def _from_http_error(_request: Request, exc: Exception) -> JSONResponse:
     """Framework errors (unknown route, wrong method, auth) in the same format."""
     assert isinstance(exc, HTTPException)
     title = HTTPStatus(exc.status_code).phrase
-    headers = exc.headers
-    if exc.status_code == 405:
-        headers = {**(headers or {}), "Allow": _allowed_methods(request)}
-    return problem(exc.status_code, title, str(exc.detail), headers=headers)
-
-
-def _allowed_methods(request: Request) -> str:
-    """Every method the path takes (RFC 9110 15.5.6): Starlette names only the first route's."""
-    methods = {
-        method
-        for route in request.app.router.routes
-        if route.matches(request.scope)[0] is not Match.NONE
-        for method in getattr(route, "methods", None) or ()
-    }
-    return ", ".join(sorted(methods))
+    # A 405's Allow is set in api.methods, from every route, not only the one Starlette tried.
+    return problem(exc.status_code, title, str(exc.detail), headers=exc.headers)
 
 
 def _from_anything_else(request: Request, exc: Exception) -> JSONResponse:
