@@ -46,7 +46,7 @@ _ENCODERS: dict[str, EncoderEntry] = {
     ),
 }
 #: What `KB_ENCODER` is when unset (benchmarks/results/encoders.md says why this one).
-DEFAULT_ENCODER = NO_ENCODER  # opt-in (KB_ENCODER=use-multilingual) until retuned: issue 14
+DEFAULT_ENCODER = "use-multilingual"
 _loaded: dict[str, Encoder] = {}
 _lock = threading.Lock()
 
