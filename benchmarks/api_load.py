@@ -42,7 +42,11 @@ answer statuses and hit counts show the mixes are realistic, and the servers are
 
 With `--engines whoosh,tantivy` the knowledge base is served once per search engine
 (KB_SEARCH_ENGINE; the second engine's index is built by `kb reindex` before its server starts)
-and its targets are named after the engine. With `--units N` the content is N units of the
+and its targets are named after the engine. `--encoders use-multilingual,none` does the same
+per sentence encoder of the matchers (KB_ENCODER; `none`: words alone), so answers with and
+without the encoder are measured in the same run; with both options, once per pair. The second
+table also gives each server process's memory (RSS, and its peak) at the end of each window:
+what a serving worker holds. With `--units N` the content is N units of the
 generated English corpus of benchmarks/search_answer.py (same seed, same units) instead of the
 sample content, written as a content folder and imported the same way; the mixes are then made
 of MIX_UNITS of them. `--targets` drives only some targets, e.g. `--targets bare,search`.
@@ -52,6 +56,8 @@ Run from the repository root:
     python benchmarks/api_load.py --json benchmarks/results/api_load.json
     python benchmarks/api_load.py --engines whoosh,tantivy --units 40000 \\
         --targets bare,search,search_new
+    python benchmarks/api_load.py --encoders use-multilingual,none --units 10000 \\
+        --targets bare,answer,answer_new
 """
 
 from __future__ import annotations
@@ -102,6 +108,9 @@ ANSWER_MARKER = "{seed}-{n}"
 #: The search engine `kb serve` uses when KB_SEARCH_ENGINE is unset.
 DEFAULT_ENGINE = "whoosh"
 ENGINES = ("whoosh", "tantivy")
+#: The encoder `kb serve` uses when KB_ENCODER is unset (kept here, not imported, so that the
+#: bare ceiling's workers load no knowledge-base code; main checks it against the registry's).
+DEFAULT_ENCODER = "use-multilingual"
 #: With a generated corpus, the mixes are made of this many of its units (about the size of the
 #: sample content's mixes: every distinct request is sent once before the load).
 MIX_UNITS = 60
@@ -315,6 +324,19 @@ def tree_cpu_s(pid: int) -> dict[int, float]:
     return used
 
 
+def memory_mb(pid: int) -> tuple[float, float]:
+    """RSS now and its peak (VmRSS, VmHWM) of `pid` in MB, from /proc (0 if it is gone)."""
+    found = {"VmRSS": 0.0, "VmHWM": 0.0}
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            key, _, value = line.partition(":")
+            if key in found:
+                found[key] = int(value.split()[0]) / 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return found["VmRSS"], found["VmHWM"]
+
+
 def busy_cpu_s() -> float:
     """CPU seconds the whole machine has been busy (neither idle nor waiting on I/O)."""
     try:
@@ -442,20 +464,41 @@ def kb_env(data_dir: Path) -> dict[str, str]:
     return env
 
 
-def engine_env(env: dict[str, str], engine: str) -> dict[str, str]:
-    """`env` with KB_SEARCH_ENGINE naming `engine` (left unset for the default one)."""
-    env = {k: v for k, v in env.items() if k != "KB_SEARCH_ENGINE"}
-    if engine != DEFAULT_ENGINE:
-        env["KB_SEARCH_ENGINE"] = engine
+@dataclass(frozen=True)
+class Setup:
+    """How one server runs the knowledge base: its search engine and its matchers' encoder."""
+
+    engine: str = DEFAULT_ENGINE
+    encoder: str = DEFAULT_ENCODER
+
+
+def setups(engines: Sequence[str], encoders: Sequence[str]) -> list[Setup]:
+    """Every engine with every encoder, in the order given."""
+    return [Setup(engine, encoder) for engine in engines for encoder in encoders]
+
+
+def setup_label(setup: Setup, engines: Sequence[str], encoders: Sequence[str]) -> str:
+    """What names a setup's targets: its engine and/or encoder where more than the default
+    runs, empty when only the default ones do (the names every earlier run used)."""
+    parts = [setup.engine] if list(engines) != [DEFAULT_ENGINE] else []
+    parts += [setup.encoder] if list(encoders) != [DEFAULT_ENCODER] else []
+    return ", ".join(parts)
+
+
+def setup_env(env: dict[str, str], setup: Setup) -> dict[str, str]:
+    """`env` with KB_SEARCH_ENGINE and KB_ENCODER naming the setup's (unset for defaults)."""
+    env = {k: v for k, v in env.items() if k not in ("KB_SEARCH_ENGINE", "KB_ENCODER")}
+    if setup.engine != DEFAULT_ENGINE:
+        env["KB_SEARCH_ENGINE"] = setup.engine
+    if setup.encoder != DEFAULT_ENCODER:
+        env["KB_ENCODER"] = setup.encoder
     return env
 
 
 def kb_command(env: dict[str, str], *args: str) -> None:
     """Run `kb ARGS...`; its output only when it fails."""
-    log(
-        f"kb {' '.join(args)}"
-        + (f" (KB_SEARCH_ENGINE={env['KB_SEARCH_ENGINE']})" if "KB_SEARCH_ENGINE" in env else "")
-    )
+    named = [f"{k}={env[k]}" for k in ("KB_SEARCH_ENGINE", "KB_ENCODER") if k in env]
+    log(f"kb {' '.join(args)}" + (f" ({', '.join(named)})" if named else ""))
     done = subprocess.run(
         [*KB_CLI, *args], env=env, cwd=REPO, capture_output=True, text=True, check=False
     )
@@ -623,6 +666,7 @@ def drive(load: Load, clients: int, seed: int, watch: Watch) -> dict[str, Any]:
     }
     server_s = sum(worked.values())
     client_s = sum(o["cpu_s"] for o in outcomes)
+    memory = [memory_mb(pid) for pid in worked]
     return {
         "requests": len(latencies),
         "requests_per_s": len(latencies) / load.seconds,
@@ -634,6 +678,9 @@ def drive(load: Load, clients: int, seed: int, watch: Watch) -> dict[str, Any]:
         # Cores busy during the measured window: each server process that worked, the clients,
         # and everything else on the machine (this script included; other users' jobs too).
         "server_cores": sorted((round(s / load.seconds, 2) for s in worked.values()), reverse=True),
+        # Each of those processes' memory at the end of the window, and its peak so far.
+        "server_rss_mb": sorted((round(rss) for rss, _ in memory), reverse=True),
+        "server_peak_rss_mb": sorted((round(peak) for _, peak in memory), reverse=True),
         "client_cores": round(client_s / load.seconds, 2),
         "other_cores": round(
             max(0.0, busy_after - busy_before - server_s - client_s) / load.seconds, 2
@@ -675,20 +722,24 @@ def check_mix(port: int, mix: Sequence[Request], what: str) -> dict[str, Any]:
     }
 
 
-def target_names(targets: Sequence[str], engines: Sequence[str]) -> list[str]:
+def target_names(
+    targets: Sequence[str],
+    engines: Sequence[str],
+    encoders: Sequence[str] = (DEFAULT_ENCODER,),
+) -> list[str]:
     """What each driven target is called: a knowledge-base target is named after its engine
-    unless only the default engine runs (the names every earlier run used)."""
-    tagged = list(engines) != [DEFAULT_ENGINE]
+    and encoder unless only the default ones run (the names every earlier run used)."""
     names = ["bare"] if "bare" in targets else []
-    for engine in engines:
+    for setup in setups(engines, encoders):
+        label = setup_label(setup, engines, encoders)
         for target in ALL_TARGETS[1:]:
             if target in targets:
-                names.append(f"{target} [{engine}]" if tagged else target)
+                names.append(f"{target} [{label}]" if label else target)
     return names
 
 
 def kind(name: str) -> str:
-    """The target a (possibly engine-named) result measured: "search [tantivy]" -> "search"."""
+    """The target a (possibly setup-named) result measured: "search [tantivy]" -> "search"."""
     return name.split(" [", 1)[0]
 
 
@@ -738,9 +789,11 @@ def cpu_table(results: dict[str, dict[str, Any]]) -> str:
             "client cores",
             "other cores",
             "worker restarts",
+            "server RSS MB (peak)",
         ]
     ]
     for name, f in results.items():
+        rss, peak = f.get("server_rss_mb", []), f.get("server_peak_rss_mb", [])
         cells.append(
             [
                 name,
@@ -749,6 +802,7 @@ def cpu_table(results: dict[str, dict[str, Any]]) -> str:
                 f"{f['client_cores']:.2f}",
                 f"{f['other_cores']:.2f}",
                 f"{f['worker_restarts']}",
+                " + ".join(f"{r:,}" for r in rss) + (f" ({max(peak):,})" if peak else "") or "-",
             ]
         )
     return render_table(cells)
@@ -847,6 +901,9 @@ class Run:
     results: dict[str, dict[str, Any]] = field(default_factory=dict)
     checks: dict[str, dict[str, Any]] = field(default_factory=dict)
     servers: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: Seconds the knowledge base took to get ready before any server: the CLI's import and
+    #: publish, and each further setup's reindex.
+    prepared_s: dict[str, float] = field(default_factory=dict)
 
 
 _PROBLEM = re.compile(r"error|traceback|exception|warning", re.IGNORECASE)
@@ -891,39 +948,46 @@ def measure(
     generated: Sequence[UnitDocument] | None = None,
 ) -> Run:
     """Prepare the knowledge base (the sample content, or the `generated` units), then serve
-    and drive each target in turn: bare first, then the knowledge base with each engine."""
+    and drive each target in turn: bare first, then the knowledge base with each engine and
+    encoder (a setup's index and matchers are built by `kb reindex` before its server starts)."""
     run = Run()
     common = ("--host", HOST, "--workers", str(args.workers), "--log-level", args.log_level)
-    names = target_names(args.targets, args.engines)
-    tagged = list(args.engines) != [DEFAULT_ENGINE]
-    servers: list[tuple[Server, str]] = []
+    names = target_names(args.targets, args.engines, args.encoders)
+    every = setups(args.engines, args.encoders)
+    servers: list[tuple[Server, Setup]] = []
     if "bare" in names:
         port = free_port()
         command = (*BARE_UVICORN, "--port", str(port), *common)
-        servers.append((Server("bare", command, port, "/bare", {"bare": None}), DEFAULT_ENGINE))
-    for engine in args.engines:
+        servers.append((Server("bare", command, port, "/bare", {"bare": None}), Setup()))
+    for setup in every:
+        label = setup_label(setup, args.engines, args.encoders)
         wanted: dict[str, list[Request] | None] = {  # x_new drives the mix of x
             name: mixes[kind(name).removesuffix("_new")]
             for name in names
-            if name != "bare" and (not tagged or name.endswith(f" [{engine}]"))
+            if name != "bare" and (not label or name.endswith(f" [{label}]"))
         }
         if not wanted:
             continue
         port = free_port()
         serve = (*KB_CLI, "serve", "--port", str(port), *common)
-        name = f"kb [{engine}]" if tagged else "kb"
-        servers.append((Server(name, serve, port, "/healthz", wanted), engine))
+        name = f"kb [{label}]" if label else "kb"
+        servers.append((Server(name, serve, port, "/healthz", wanted), setup))
     with tempfile.TemporaryDirectory(prefix="kb-api-load-") as scratch:
         root = Path(scratch)
         env = kb_env(root / "data")
         content = CONTENT if generated is None else write_content(generated, root / "content")
-        prepare(engine_env(env, args.engines[0]), content)
-        for engine in args.engines[1:]:
-            kb_command(engine_env(env, engine), "reindex")  # its index, before it serves
-        for server, engine in servers:
+        began = time.monotonic()
+        prepare(setup_env(env, every[0]), content)
+        run.prepared_s = {"import and publish": round(time.monotonic() - began, 1)}
+        for setup in every[1:]:
+            began = time.monotonic()
+            kb_command(setup_env(env, setup), "reindex")  # its index, before it serves
+            label = setup_label(setup, args.engines, args.encoders)
+            run.prepared_s[f"reindex [{label}]"] = round(time.monotonic() - began, 1)
+        for server, setup in servers:
             logs = root / f"{re.sub(r'[^a-z]+', '-', server.name).strip('-')}.log"
             run.servers[server.name] = serve_and_drive(
-                server, engine_env(env, engine), logs, args, run
+                server, setup_env(env, setup), logs, args, run
             )
     return run
 
@@ -943,6 +1007,12 @@ def main(argv: list[str] | None = None) -> int:
         help="comma-separated search engines to serve the knowledge base with (whoosh, tantivy)",
     )
     parser.add_argument(
+        "--encoders",
+        default=DEFAULT_ENCODER,
+        help="comma-separated sentence encoders to serve the knowledge base with "
+        "(use-multilingual, none: words alone)",
+    )
+    parser.add_argument(
         "--units",
         type=int,
         help="serve this many generated English units (benchmarks/search_answer.py's corpus) "
@@ -960,6 +1030,7 @@ def main(argv: list[str] | None = None) -> int:
     args.engines = list(dict.fromkeys(e.strip() for e in args.engines.split(",") if e.strip()))
     if not args.engines or set(args.engines) - set(ENGINES):
         parser.error(f"engines are {', '.join(ENGINES)}")
+    args.encoders = list(dict.fromkeys(e.strip() for e in args.encoders.split(",") if e.strip()))
     args.targets = [t.strip() for t in args.targets.split(",") if t.strip()]
     if not args.targets or set(args.targets) - set(ALL_TARGETS):
         parser.error(f"targets are {', '.join(ALL_TARGETS)}")
@@ -969,7 +1040,13 @@ def main(argv: list[str] | None = None) -> int:
     # Imported here, not at the top: uvicorn's workers import this module for `bare_app`, and
     # the bare ceiling should not load the knowledge base's code (seconds of CPU, 100+ MB each).
     from importers.content_folder import read_folder
+    from kb.answers.encoding import registry as encoders
     from renderers import registry
+
+    if encoders.DEFAULT_ENCODER != DEFAULT_ENCODER:
+        parser.error(f"DEFAULT_ENCODER here is not the registry's {encoders.DEFAULT_ENCODER!r}")
+    if not args.encoders or set(args.encoders) - set(encoders.encoder_names()):
+        parser.error(f"encoders are {', '.join(encoders.encoder_names())}")
 
     rng = random.Random(args.seed)
     generated = None
@@ -997,6 +1074,8 @@ def main(argv: list[str] | None = None) -> int:
             f"  generated by benchmarks/search_answer.py (seed {args.seed}); the mixes are "
             f"made of {MIX_UNITS} of them"
         )
+    if args.encoders != [DEFAULT_ENCODER]:
+        print(f"encoders (KB_ENCODER): {', '.join(args.encoders)}")
     if args.engines != [DEFAULT_ENGINE]:
         print(f"search engines (KB_SEARCH_ENGINE): {', '.join(args.engines)}")
         if "search_new" not in args.targets:
@@ -1009,7 +1088,11 @@ def main(argv: list[str] | None = None) -> int:
 
     run = measure(mixes, args, generated)
     results, checks = run.results, run.checks
-    names = target_names(args.targets, args.engines)
+    names = target_names(args.targets, args.engines, args.encoders)
+    print(
+        "prepared in "
+        + ", ".join(f"{what} {seconds:g} s" for what, seconds in run.prepared_s.items())
+    )
 
     print()
     print(load_table(results, names))
@@ -1044,7 +1127,9 @@ def main(argv: list[str] | None = None) -> int:
             "seconds": args.seconds,
             "seed": args.seed,
             "engines": args.engines,
+            "encoders": args.encoders,
             "units": args.units,
+            "prepared_s": run.prepared_s,
             "servers": run.servers,
             "results": results,
             "mixes": checks,
