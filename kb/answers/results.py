@@ -56,12 +56,14 @@ class RoutingRegression:
         """Editors should look, but it does not stop a release."""
         return False
 
-    def __str__(self) -> str:
+    @property
+    def message(self) -> str:
+        """What it says without where: the question and the unit it would route to."""
         target = f"'{self.routes_to}'" if self.routes_to else "no unit"
-        return (
-            f"warning: {self.unit_id} {self.locale}: example question '{self.question}' "
-            f"would route to {target} [{self.code}]"
-        )
+        return f"example question '{self.question}' would route to {target}"
+
+    def __str__(self) -> str:
+        return f"warning: {self.unit_id} {self.locale}: {self.message} [{self.code}]"
 
 
 @dataclass(frozen=True)
@@ -78,9 +80,18 @@ class RoutingCheckIncomplete:
         """A partial check is information, not a reason to stop a release."""
         return False
 
-    def __str__(self) -> str:
+    @property
+    def unit_id(self) -> None:
+        """It is about a whole locale, no one unit."""
+        return None
+
+    @property
+    def message(self) -> str:
+        """What it says without where: how many questions were checked and how many were not."""
         return (
-            f"warning: {self.locale}: checked the {self.checked} example questions most at risk"
-            f" of rerouting; at least {self.unchecked} more are at risk: run `kb eval --self`"
-            f" to check them all [{self.code}]"
+            f"checked the {self.checked} example questions most at risk of rerouting; at least "
+            f"{self.unchecked} more are at risk: run `kb eval --self` to check them all"
         )
+
+    def __str__(self) -> str:
+        return f"warning: {self.locale}: {self.message} [{self.code}]"

@@ -42,6 +42,21 @@ class GateFinding(Protocol):
     #: A short name of the kind of finding ("unit-link", "routing-regression"...).
     code: str
 
+    @property
+    def unit_id(self) -> str | None:
+        """The unit it is about, if one."""
+        ...
+
+    @property
+    def locale(self) -> str | None:
+        """The locale it is about, if one."""
+        ...
+
+    @property
+    def message(self) -> str:
+        """What it says, without where or its code: tools show those apart."""
+        ...
+
 
 #: A check run on exactly the content about to be released, inside the publish transaction.
 PublishGate = Callable[[Snapshot], Sequence[GateFinding]]

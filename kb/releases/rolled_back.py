@@ -44,13 +44,28 @@ class RolledBackChange:
         """Publishing it again may be meant (the change was fixed elsewhere), so only warn."""
         return False
 
+    @property
+    def unit_id(self) -> str | None:
+        """The unit it is about; None for a snippet, which the message names."""
+        return self.name if self.kind == "unit" else None
+
+    @property
+    def message(self) -> str:
+        """What it says without where (a snippet is named, having no unit to stand under)."""
+        if self.kind == "unit":
+            return self._said("removing it" if self.removal else "this change")
+        snippet = f"snippet {self.name}"
+        return self._said(f"removing {snippet}" if self.removal else f"this change to {snippet}")
+
     def __str__(self) -> str:
         what = "snippet " if self.kind == "snippet" else ""
-        change = "removing it" if self.removal else "this change"
+        said = self._said("removing it" if self.removal else "this change")
+        return f"warning: {what}{self.name} {self.locale}: {said} [{self.code}]"
+
+    def _said(self, change: str) -> str:
         return (
-            f"warning: {what}{self.name} {self.locale}: {change} was rolled back in release "
-            f"{self.release} (rollback to {self.rollback_of}); publishing brings it back "
-            f"[{self.code}]"
+            f"{change} was rolled back in release {self.release} (rollback to "
+            f"{self.rollback_of}); publishing brings it back"
         )
 
 
