@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from cli.common import LocaleOpt, check_locale, open_kb, speak
-from cli.output import highlighted
+from cli.output import JsonOpt, highlighted, print_json
 from renderers import registry
 from renderers.base import RenderContext
 
@@ -137,12 +137,15 @@ def search(
     typer.echo(f"{results.total} match(es) in release {release}")
 
 
-def reindex() -> None:
+def reindex(as_json: JsonOpt = False) -> None:
     """Rebuild the search index and matchers of the current release from the database."""
     with open_kb() as kb:
         services = kb.reindex()
-        typer.echo(
-            f"Rebuilt the index of release {services.release} "
-            f"({len(services.snapshot.units)} units, locales: "
-            f"{', '.join(sorted(services.matchers)) or 'none'})"
-        )
+    units, locales = len(services.snapshot.units), sorted(services.matchers)
+    if as_json:
+        print_json({"release": services.release, "units": units, "locales": locales})
+        return
+    typer.echo(
+        f"Rebuilt the index of release {services.release} "
+        f"({units} units, locales: {', '.join(locales) or 'none'})"
+    )

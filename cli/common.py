@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from cli.output import progress_bars
 from kb import KBError, KnowledgeBase, PublishBlocked, PublishPlan
 from kb.errors import InvalidContent
+from kb.releases.publishing import GateFinding
 from kb.settings import Settings
 from renderers import registry
 from renderers.base import Finding, Rendering
@@ -22,8 +23,11 @@ __all__ = [
     "LocaleOpt",
     "MessageOpt",
     "check_locale",
+    "finding_json",
+    "item_json",
     "locale_or_default",
     "open_kb",
+    "plan_json",
     "print_findings",
     "print_plan",
     "speak",
@@ -36,10 +40,12 @@ MessageOpt = Annotated[str, typer.Option("--message", "-m", help="Why: kept in t
 
 
 @contextmanager
-def open_kb() -> Iterator[KnowledgeBase]:
+def open_kb(*, as_json: bool = False) -> Iterator[KnowledgeBase]:
     """Open the configured knowledge base; domain errors end the command with a clear message.
 
     Long work shows progress bars when standard error is a terminal (the `progress` setting).
+    With `as_json` standard output is the JSON document's alone, so a refused publish lists
+    even its warnings on standard error.
     """
     try:
         settings = replace(Settings.from_env(), progress=sys.stderr.isatty())
@@ -49,7 +55,7 @@ def open_kb() -> Iterator[KnowledgeBase]:
         ):
             yield kb
     except PublishBlocked as exc:
-        print_findings(list(exc.findings))  # type: ignore[arg-type]
+        print_findings(exc.findings, err=as_json)
         typer.echo(
             "error: publishing refused; fix the errors above (kb check lists them)", err=True
         )
@@ -78,33 +84,84 @@ def check_locale(locale: str | None, known: Iterable[str]) -> None:
         )
 
 
-def print_plan(plan: PublishPlan, kb: KnowledgeBase) -> None:
+def item_json(kind: str, name: str, locale: str) -> dict[str, str]:
+    """A unit or a snippet in JSON, as every command names one: kind, id (or name), locale."""
+    return {"kind": kind, "id": name, "locale": locale}
+
+
+def plan_changes(plan: PublishPlan) -> list[dict[str, Any]]:
+    """What a release changes, a row each: the item, its `change` (added, changed, removed, or
+    via_snippet for a unit whose text is unchanged) and the snippets that changed it."""
     groups = [
-        ("added", plan.added),
-        ("changed", plan.changed),
-        ("removed", plan.removed),
-        ("snippet added", plan.snippets_added),
-        ("snippet changed", plan.snippets_changed),
-        ("snippet removed", plan.snippets_removed),
+        ("unit", "added", plan.added),
+        ("unit", "changed", plan.changed),
+        ("unit", "removed", plan.removed),
+        ("snippet", "added", plan.snippets_added),
+        ("snippet", "changed", plan.snippets_changed),
+        ("snippet", "removed", plan.snippets_removed),
     ]
-    for label, keys in groups:
-        for name, locale in keys:
-            typer.echo(f"  {label:<16} {name} ({locale})")
-    for (unit_id, locale), names in plan.affected_by_snippets.items():
-        typer.echo(f"  {'via snippet':<16} {unit_id} ({locale}): {', '.join(names)}")
-    # The checks (`plan.findings`) warn about a stale unit with its owner: say it once.
-    warned = {
-        (f.unit_id, f.locale) for f in plan.findings if isinstance(f, Finding) and f.code == "stale"
+    rows = [
+        {"change": change, **item_json(kind, name, locale), "snippets": []}
+        for kind, change, keys in groups
+        for name, locale in keys
+    ]
+    rows += [
+        {"change": "via_snippet", **item_json("unit", unit_id, locale), "snippets": list(names)}
+        for (unit_id, locale), names in plan.affected_by_snippets.items()
+    ]
+    return rows
+
+
+def print_plan(plan: PublishPlan) -> None:
+    """A release's changes a line each, then the stale units no check has warned about."""
+    for row in plan_changes(plan):
+        label = f"snippet {row['change']}" if row["kind"] == "snippet" else row["change"]
+        via = f": {', '.join(row['snippets'])}" if row["snippets"] else ""
+        typer.echo(f"  {label.replace('_', ' '):<16} {row['id']} ({row['locale']}){via}")
+    for unit_id, locale in _unwarned_stale(plan):
+        typer.echo(f"  warning: {unit_id} ({locale}) is stale: its review date has passed")
+
+
+def _unwarned_stale(plan: PublishPlan) -> list[tuple[str, str]]:
+    """The stale units the checks did not warn about (they do, with its owner): said once."""
+    warned = {(f.unit_id, f.locale) for f in plan.findings if f.code == "stale"}
+    return [key for key in plan.stale if key not in warned]
+
+
+def finding_json(finding: GateFinding) -> dict[str, str | None]:
+    """A publishing check's finding in JSON, with the fields `kb check --json` gives its own."""
+    if isinstance(finding, Finding):
+        return finding.to_json()
+    return {
+        "severity": "error" if finding.blocking else "warning",
+        "code": finding.code,
+        "message": finding.message,
+        "unit_id": finding.unit_id,
+        "locale": finding.locale,
+        "channel": None,
     }
-    for unit_id, locale in plan.stale:
-        if (unit_id, locale) not in warned:
-            typer.echo(f"  warning: {unit_id} ({locale}) is stale: its review date has passed")
-    del kb
 
 
-def print_findings(findings: list[Finding]) -> None:
+def plan_json(plan: PublishPlan) -> dict[str, Any]:
+    """What `print_plan` and the findings say of a release, as JSON: its number, the release
+    it follows, every change, the stale units and what the checks found."""
+    errors = sum(f.blocking for f in plan.findings)
+    return {
+        "release": plan.release,
+        "base_release": plan.base_release,
+        "units_with_new_output": len(plan.units_with_new_output),
+        "changes": plan_changes(plan),
+        "stale": [{"unit_id": unit_id, "locale": locale} for unit_id, locale in plan.stale],
+        "findings": [finding_json(f) for f in plan.findings],
+        "errors": errors,
+        "warnings": len(plan.findings) - errors,
+    }
+
+
+def print_findings(findings: Sequence[GateFinding], *, err: bool = False) -> None:
+    """Each finding on a line: errors on standard error, the rest there too when `err`."""
     for finding in findings:
-        typer.echo(f"  {finding}", err=finding.blocking)
+        typer.echo(f"  {finding}", err=err or finding.blocking)
 
 
 def speak(rendering: Rendering, locale: str, path: Path) -> None:

@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from cli.common import LocaleOpt, check_locale, locale_or_default, open_kb, speak
+from cli.output import JsonOpt, print_json
 from renderers import registry
 from renderers.base import RenderContext
 from renderers.checks import check_snapshot, hidden_reason
@@ -24,6 +25,7 @@ def export(
     overwrite: Annotated[
         bool, typer.Option("--overwrite", help="Write into a non-empty folder.")
     ] = False,
+    as_json: JsonOpt = False,
 ) -> None:
     """Write the published release (or the drafts) in the content format."""
     from importers import export_snapshot
@@ -31,8 +33,19 @@ def export(
     with open_kb() as kb:
         snap = kb.drafts() if drafts else kb.snapshot()
         report = export_snapshot(snap, directory, overwrite=overwrite)
-        what = "drafts" if drafts else f"release {snap.number}"
-        typer.echo(f"Exported {what}: {report.units} units, {report.snippet_files} snippet files")
+    if as_json:
+        print_json(
+            {
+                "path": str(directory.resolve()),
+                "drafts": drafts,
+                "release": None if drafts else snap.number,
+                "units": report.units,
+                "snippet_files": report.snippet_files,
+            }
+        )
+        return
+    what = "drafts" if drafts else f"release {snap.number}"
+    typer.echo(f"Exported {what}: {report.units} units, {report.snippet_files} snippet files")
 
 
 def check(

@@ -6,12 +6,13 @@ from __future__ import annotations
 import sys
 from dataclasses import replace
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
-from cli.common import MessageOpt, open_kb
-from kb import ContentBatch, ImportOptions, ImportReport, KnowledgeBase
+from cli.common import MessageOpt, item_json, open_kb
+from cli.output import print_json
+from kb import ContentBatch, ImportOptions, ImportReport, KnowledgeBase, SaveOutcome
 from kb.progress import StepCounter, listening
 
 __all__ = ["import_"]
@@ -21,7 +22,7 @@ _Prune = Annotated[
     typer.Option(
         "--prune",
         help="Archive the stored units and snippets the folder no longer has (listed first; "
-        "at a terminal, asked first).",
+        "at a terminal, asked first unless --yes or --json).",
     ),
 ]
 _Restore = Annotated[
@@ -36,6 +37,14 @@ _DryRun = Annotated[
     bool, typer.Option("--dry-run", help="Report what the import would do; save nothing.")
 ]
 _Yes = Annotated[bool, typer.Option("--yes", "-y", help="Prune without asking.")]
+_Json = Annotated[
+    bool,
+    typer.Option(
+        "--json",
+        help="Machine-readable output (JSON). It never asks: --prune archives as with --yes "
+        "(as in a script); see first with --prune --dry-run --json.",
+    ),
+]
 
 
 def import_(
@@ -47,6 +56,7 @@ def import_(
     restore: _Restore = False,
     dry_run: _DryRun = False,
     yes: _Yes = False,
+    as_json: _Json = False,
 ) -> None:
     """Import units and snippets as drafts: all of them, or nothing if anything is invalid.
 
@@ -62,13 +72,16 @@ def import_(
     with open_kb() as kb:
         batch = _read(kb, path)
         listed = False
-        if prune and not dry_run and not yes and sys.stdin.isatty():
+        if prune and not dry_run and not yes and not as_json and sys.stdin.isatty():
             plan = _save(kb, batch, message, replace(options, dry_run=True))
             listed = _list_pruned(plan)
             if listed and not typer.confirm("Archive them?"):
                 typer.echo("Nothing was changed.", err=True)
                 raise typer.Exit(1)
         report = _save(kb, batch, message, options)
+    if as_json:
+        print_json(_report_json(report, folder))
+        return
     if not listed:
         _list_pruned(report)
     _print_report(report, folder)
@@ -129,3 +142,22 @@ def _print_report(report: ImportReport, folder: bool) -> None:
             f"{units} stored unit(s) and {snippets} snippet(s) are not in the folder "
             "(still live; kb import --prune archives them)"
         )
+
+
+def _report_json(report: ImportReport, folder: bool) -> dict[str, Any]:
+    """What `_list_pruned` and `_print_report` say, as JSON: counts by outcome for units and
+    snippets, what left or stayed in the archive, and what the folder lacks, pruned or not."""
+    missing = [
+        *(item_json("unit", unit_id, locale) for unit_id, locale in report.missing_units),
+        *(item_json("snippet", name, locale) for name, locale in report.missing_snippets),
+    ]
+    prune = report.options.prune
+    return {
+        "dry_run": report.options.dry_run,
+        "units": {outcome.value: report.units[outcome] for outcome in SaveOutcome},
+        "snippets": {outcome.value: report.snippets[outcome] for outcome in SaveOutcome},
+        "restored": report.restored,
+        "kept_archived": report.kept_archived,
+        "pruned": missing if prune else [],
+        "not_in_folder": missing if folder and not prune else [],
+    }

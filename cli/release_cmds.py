@@ -13,13 +13,15 @@ from cli.common import (
     LocaleOpt,
     MessageOpt,
     check_locale,
+    item_json,
     locale_or_default,
     open_kb,
+    plan_json,
     print_findings,
     print_plan,
 )
 from cli.output import JsonOpt, print_json, print_rows
-from kb import KnowledgeBase, SaveOutcome
+from kb import KnowledgeBase, PublishPlan, SaveOutcome
 from kb.errors import UnitNotFound
 from kb.releases.reverting import RolledBackDraft
 from renderers.checks import publish_gate
@@ -32,30 +34,43 @@ def publish(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Only list what would change.")
     ] = False,
+    as_json: JsonOpt = False,
 ) -> None:
     """Publish the drafts as the next release, which every channel then serves.
 
     Every unit is first rendered in every channel; errors refuse the release.
     """
-    with open_kb() as kb:
+    with open_kb(as_json=as_json) as kb:
         plan = kb.publish(
             author=kb.settings.author, message=message, dry_run=dry_run, gate=publish_gate()
         )
-        if not plan.has_changes:
-            current = plan.base_release
-            typer.echo(
-                f"Nothing to publish: release {current} already serves the drafts."
-                if current
-                else "Nothing to publish: there are no drafts yet."
-            )
-            return
-        head = "Would publish" if dry_run else f"Published release {plan.release}"
-        typer.echo(f"{head}: {len(plan.units_with_new_output)} unit(s) with new output")
-        print_plan(plan, kb)
-        print_findings(list(plan.findings))  # type: ignore[arg-type]
-        if dry_run and any(f.blocking for f in plan.findings):
-            typer.echo("Publishing would be refused: fix the errors above first.", err=True)
-            raise typer.Exit(1)
+    if as_json:
+        published = plan.release is not None
+        print_json(
+            {"dry_run": dry_run, "published": published, "message": message, **plan_json(plan)}
+        )
+    else:
+        _print_published(plan, dry_run)
+    if dry_run and any(f.blocking for f in plan.findings):
+        where = "in its findings" if as_json else "above"
+        typer.echo(f"Publishing would be refused: fix the errors {where} first.", err=True)
+        raise typer.Exit(1)
+
+
+def _print_published(plan: PublishPlan, dry_run: bool) -> None:
+    """What `kb publish` says: the release made (or that would be), its changes and findings."""
+    if not plan.has_changes:
+        current = plan.base_release
+        typer.echo(
+            f"Nothing to publish: release {current} already serves the drafts."
+            if current
+            else "Nothing to publish: there are no drafts yet."
+        )
+        return
+    head = "Would publish" if dry_run else f"Published release {plan.release}"
+    typer.echo(f"{head}: {len(plan.units_with_new_output)} unit(s) with new output")
+    print_plan(plan)
+    print_findings(plan.findings)
 
 
 def rollback_(
@@ -68,6 +83,7 @@ def rollback_(
             help="Leave the drafts as they are: the next publish brings the changes back.",
         ),
     ] = False,
+    as_json: JsonOpt = False,
 ) -> None:
     """Publish a new release equal to an older one (nothing is deleted).
 
@@ -78,8 +94,21 @@ def rollback_(
         plan = kb.rollback(
             release, author=kb.settings.author, message=message, keep_drafts=keep_drafts
         )
-        typer.echo(f"Published release {plan.release} = release {release}")
-        print_plan(plan, kb)
+        stored = kb.release(plan.release).message if plan.release is not None else message
+    if as_json:
+        drafts = [
+            {
+                **item_json(d.kind, d.name, d.locale),
+                "revision": d.revision,
+                "in_release": d.in_release,
+            }
+            for d in plan.drafts
+        ]
+        extra = {"rollback_of": release, "message": stored, "keep_drafts": keep_drafts}
+        print_json({**plan_json(plan), **extra, "drafts": drafts})
+        return
+    typer.echo(f"Published release {plan.release} = release {release}")
+    print_plan(plan)
     _print_drafts(plan.drafts, release)
 
 
@@ -193,12 +222,28 @@ def _known_locale(kb: KnowledgeBase, locale: str | None) -> Iterator[None]:
         raise
 
 
-def archive(unit_id: str, locale: LocaleOpt = None, message: MessageOpt = "Archived") -> None:
+def archive(
+    unit_id: str,
+    locale: LocaleOpt = None,
+    message: MessageOpt = "Archived",
+    as_json: JsonOpt = False,
+) -> None:
     """Withdraw a unit from the next release (its history stays)."""
     with open_kb() as kb, _known_locale(kb, locale):
         loc = locale_or_default(kb, locale)
         result = kb.archive_unit(unit_id, loc, author=kb.settings.author, message=message)
-    done = "already archived" if result.outcome is SaveOutcome.UNCHANGED else "archived"
+    already = result.outcome is SaveOutcome.UNCHANGED
+    if as_json:
+        print_json(
+            {
+                "unit_id": unit_id,
+                "locale": loc,
+                "revision": result.revision,
+                "already_archived": already,
+            }
+        )
+        return
+    done = "already archived" if already else "archived"
     typer.echo(f"{unit_id} ({loc}): {done} (revision {result.revision})")
 
 

@@ -10,49 +10,20 @@ import pty
 import subprocess
 import sys
 import threading
-from collections.abc import Callable
 from importlib.metadata import version
 from pathlib import Path
 
 import pytest
-from click.testing import Result
 from typer.testing import CliRunner
 
 from cli.main import app
 from kb import KnowledgeBase
 from kb.progress import reporting
 from renderers.checks import publish_gate
+from tests.cli.conftest import STALE_UNITS, Run
 from tests.conftest import SAMPLE_CONTENT
 
-Run = Callable[..., Result]
 ROOT = Path(__file__).resolve().parents[2]
-#: Units of the sample content whose review date has passed, in each of its two locales.
-STALE_UNITS = ("5g-coverage", "roaming-rest-of-world")
-
-
-@pytest.fixture
-def run(env: dict[str, str]) -> Run:
-    """Invoke `kb ARGS...` (as `kb`) with the test database; `color=True` keeps styling."""
-    runner = CliRunner()
-
-    def invoke(*args: str, color: bool = False) -> Result:
-        return runner.invoke(
-            app, list(args), env=env, catch_exceptions=False, prog_name="kb", color=color
-        )
-
-    return invoke
-
-
-@pytest.fixture
-def imported(run: Run) -> None:
-    result = run("import", str(SAMPLE_CONTENT))
-    assert result.exit_code == 0, result.output
-
-
-@pytest.fixture
-def published(run: Run, imported: None) -> None:
-    result = run("publish", "-m", "sample")
-    assert result.exit_code == 0, result.output
 
 
 def test_version_prints_the_installed_version(run: Run) -> None:
