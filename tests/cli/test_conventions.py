@@ -34,12 +34,16 @@ def test_version_prints_the_installed_version(run: Run) -> None:
 
 
 def test_shell_completion_is_offered_and_completes_commands_and_options(
-    env: dict[str, str],
+    env: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # Typer otherwise guesses the shell from the process tree (shellingham), which differs
+    # between a terminal, CI and a long test run; with this, `--show-completion` takes a name.
+    monkeypatch.setenv("_TYPER_COMPLETE_TEST_DISABLE_SHELL_DETECTION", "1")
     runner = CliRunner()
     assert "--install-completion" in runner.invoke(app, ["--help"]).stdout
     script = runner.invoke(app, ["--show-completion", "bash"], prog_name="kb")
-    assert script.exit_code == 0 and "complete -o default -F _kb_completion kb" in script.stdout
+    assert script.exit_code == 0, (script.output, script.exception)
+    assert "complete -o default -F _kb_completion kb" in script.stdout
 
     def complete(words: str) -> list[str]:
         asked = {"_KB_COMPLETE": "complete_bash", "COMP_WORDS": words}
