@@ -119,6 +119,20 @@ def test_the_cache_encodes_each_text_once_across_processes(
     assert reopened.encoded == 1  # only the new text
 
 
+def test_two_writers_of_one_cache_file_keep_each_others_vectors(
+    tmp_path: Path, encoder: Encoder
+) -> None:
+    # A publish and its training child both open the file, then each adds its own texts.
+    publisher, child = EmbeddingCache(tmp_path, encoder), EmbeddingCache(tmp_path, encoder)
+    units = publisher.vectors(["how to check my balance", "top up with a card"])
+    examples = child.vectors(["check my balance", "top up my phone"])
+    later = EmbeddingCache(tmp_path, encoder)  # the next publish
+    assert len(later) == 4
+    assert np.array_equal(later.vectors(["how to check my balance", "top up with a card"]), units)
+    assert np.array_equal(later.vectors(["check my balance", "top up my phone"]), examples)
+    assert later.encoded == 0
+
+
 def test_a_new_encoder_version_encodes_everything_again(tmp_path: Path, encoder: Encoder) -> None:
     EmbeddingCache(tmp_path, encoder).vectors(["check my balance", "top up"])
     other = EmbeddingCache(tmp_path, Renamed(encoder, "2.0"))

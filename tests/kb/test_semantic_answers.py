@@ -10,6 +10,7 @@ import pytest
 
 from importers import read_folder
 from kb import KnowledgeBase
+from kb.answers import services
 from kb.answers.decision import Status
 from kb.settings import DEFAULT_CHANNELS, Settings
 from tests.conftest import SAMPLE_CONTENT
@@ -131,3 +132,19 @@ def test_a_publish_encodes_only_the_texts_that_changed(semantic_kb: KnowledgeBas
     after = len(np.load(cache)["keys"])
     # The new question, and the unit's own text for search: nothing unchanged again.
     assert after - before == 2
+
+
+def test_a_publish_trained_in_a_child_process_encodes_only_the_texts_that_changed(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # From PARALLEL_BUILD_UNITS units the matchers train in a child process that writes the
+    # same cache file as the publishing process: neither may drop the other's vectors.
+    monkeypatch.setattr(services, "PARALLEL_BUILD_UNITS", 1)
+    with _open(settings, "use-multilingual") as kb:
+        (cache,) = kb.settings.index_dir.glob("embeddings-*.npz")
+        before = len(np.load(cache)["keys"])
+        unit = kb.parse_unit(kb.draft_unit("check-balance", "en").source)
+        changed = replace(unit, questions=(*unit.questions, "is my wallet on the phone empty"))
+        kb.save_unit(changed, author="t")
+        kb.publish(author="t", message="one more question")
+        assert len(np.load(cache)["keys"]) - before == 2

@@ -4,18 +4,25 @@ A publish encodes only the texts no earlier build encoded: the cache is one file
 version in the index folder (derived data, like the indexes), holding a 16-byte hash of each
 text and its vector as float16 (768 bytes a text at 384 dimensions). A new encoder version
 starts a new file, so old vectors are never mixed with new ones. Writes are atomic renames; two
-processes writing at once lose only each other's additions, which are encoded again later.
+processes writing at once (a publish and its training child) take turns under a file lock, and
+each merges what the other wrote before it writes, so neither loses the other's vectors.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import re
 import sys
 import threading
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+
+try:
+    import fcntl
+except ImportError:  # not POSIX
+    fcntl = None  # type: ignore[assignment]
 
 import numpy as np
 
@@ -107,30 +114,67 @@ class EmbeddingCache:
         self._write()
 
     def _read(self) -> None:
+        found = self._load()
+        if found is not None:
+            self._vectors, self._rows = found
+
+    def _load(self) -> tuple[np.ndarray, dict[bytes, int]] | None:
+        """The vectors and rows in the file, or None when it is missing, damaged or another
+        model's (a damaged cache is rebuilt, never trusted)."""
         if self.path is None or not self.path.exists():
-            return
+            return None
         try:
             with np.load(self.path, allow_pickle=False) as data:
                 keys, vectors = data["keys"], data["vectors"]
-        except (OSError, ValueError, KeyError):  # a damaged cache is rebuilt, never trusted
-            return
+        except (OSError, ValueError, KeyError, EOFError):
+            return None
         if vectors.ndim != 2 or vectors.shape[1] != self.encoder.dimensions:
-            return
+            return None
         if keys.shape != (len(vectors), _KEY_BYTES):
+            return None
+        return vectors.astype(np.float16, copy=False), {bytes(k): i for i, k in enumerate(keys)}
+
+    def _merge_from_disk(self) -> None:
+        """Take in the vectors another process wrote since this cache was read, so that a write
+        keeps them (a publish and its training child each add texts to the same file)."""
+        found = self._load()
+        if found is None:
             return
-        self._vectors = vectors.astype(np.float16, copy=False)
-        self._rows = {bytes(k): i for i, k in enumerate(keys)}
+        vectors, rows = found
+        theirs = [(key, row) for key, row in rows.items() if key not in self._rows]
+        if not theirs:
+            return
+        base = len(self._vectors)
+        self._vectors = np.concatenate([self._vectors, vectors[[row for _, row in theirs]]])
+        self._rows.update((key, base + i) for i, (key, _) in enumerate(theirs))
 
     def _write(self) -> None:
         if self.path is None:
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        keys = np.zeros((len(self._rows), _KEY_BYTES), dtype=np.uint8)
-        for key, row in self._rows.items():
-            keys[row] = np.frombuffer(key, dtype=np.uint8)
-        tmp = self.path.with_name(f".{self.path.name}.{uuid.uuid4().hex[:8]}.npz")
+        with _locked(self.path.with_name(f".{self.path.name}.lock")):
+            self._merge_from_disk()
+            keys = np.zeros((len(self._rows), _KEY_BYTES), dtype=np.uint8)
+            for key, row in self._rows.items():
+                keys[row] = np.frombuffer(key, dtype=np.uint8)
+            tmp = self.path.with_name(f".{self.path.name}.{uuid.uuid4().hex[:8]}.npz")
+            try:
+                np.savez(tmp, keys=keys, vectors=self._vectors)
+                tmp.replace(self.path)
+            finally:
+                tmp.unlink(missing_ok=True)
+
+
+@contextlib.contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    """An exclusive lock between processes on `path` (POSIX advisory lock; elsewhere none, and
+    the merge before each write still keeps most of what another process added)."""
+    if fcntl is None:
+        yield
+        return
+    with path.open("a+b") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
         try:
-            np.savez(tmp, keys=keys, vectors=self._vectors)
-            tmp.replace(self.path)
+            yield
         finally:
-            tmp.unlink(missing_ok=True)
+            fcntl.flock(handle, fcntl.LOCK_UN)
