@@ -16,6 +16,7 @@ from api.limits import SizeLimits
 from api.methods import HeadAsGet
 from api.openapi import install_openapi, stable_operation_id
 from api.routes import delivery, drafts, editing, health, keys, pages, releases
+from kb.answers.threads import answer_on_one_thread
 from kb.knowledge_base import KnowledgeBase
 from kb.settings import Settings
 
@@ -35,6 +36,7 @@ def create_app(kb: KnowledgeBase | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = kb is None
+        answer_on_one_thread()  # one question at a time per worker: BLAS threads only cost
         app.state.kb = kb or KnowledgeBase.open()
         # Load the current release before the first request, then follow new ones published
         # by any process on this database.

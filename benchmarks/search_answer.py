@@ -84,6 +84,7 @@ from kb.answers.encoding.registry import DEFAULT_ENCODER, NO_ENCODER, encoder_na
 from kb.answers.hybrid import UnitVectors
 from kb.answers.matcher import IntentMatcher, Status, normalize_text
 from kb.answers.services import ReleaseServices, release_folder, training_examples
+from kb.answers.threads import answer_on_one_thread
 from kb.search import IndexedUnit, get_engine, indexed_units
 from renderers.checks import publish_gate
 
@@ -770,6 +771,7 @@ def run_worker(
             out["training_examples"] = len(training_examples(snapshot, locale))
 
             log(f"  {corpus} {size}: queries ...")
+            answer_on_one_thread()  # as a serving worker answers (api/app.py)
             ask = queries["ask"]
             out["ask"], replies = run.latency(
                 "ask", lambda t: kb.ask(t, locale=locale), [q.text for q in ask]
@@ -862,6 +864,7 @@ def serve_and_measure(spec: dict[str, Any]) -> dict[str, Any]:
         encoder=spec["encoder"],
     )
     out: dict[str, Any] = {"rss_imported_mb": proc_status_mb("VmRSS")}
+    answer_on_one_thread()  # as a serving worker answers (api/app.py)
     with KnowledgeBase.open(settings) as kb:
         start = time.perf_counter()
         kb.services()

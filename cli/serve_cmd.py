@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import os
 from typing import Annotated
 
 import typer
 
 from cli.common import open_kb
+
+#: A worker answers one question at a time and more cores mean more workers, so numerical
+#: libraries get one thread each unless the operator set these (kb/answers/threads.py).
+ONE_THREAD = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 
 __all__ = ["serve"]
 
@@ -22,6 +27,8 @@ def serve(
     ] = "info",
 ) -> None:
     """Serve the HTTP API with uvicorn (each worker opens the knowledge base from KB_*)."""
+    for name, value in ONE_THREAD.items():  # before any numerical library loads, here or in
+        os.environ.setdefault(name, value)  # the workers, which inherit the environment
     import uvicorn
 
     from cli.serving import MAX_HEAD_BYTES

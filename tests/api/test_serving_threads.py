@@ -1,0 +1,88 @@
+"""A serving worker computes on one BLAS thread: it answers one question at a time, and more
+cores mean more workers (kb/answers/threads.py says what two threads cost at 10,000 units)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from threadpoolctl import threadpool_info, threadpool_limits
+
+from api import create_app
+from cli.serve_cmd import ONE_THREAD
+from kb import KnowledgeBase
+from tests.api.servers import kb_server
+
+PROC = Path("/proc")
+
+
+def _blas_threads() -> set[int]:
+    return {pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"}
+
+
+@pytest.fixture
+def two_blas_threads() -> Iterator[None]:
+    """BLAS on two threads before the app starts (as on a two-core machine), then as it was."""
+    import numpy  # noqa: F401  (loads the BLAS library the limits apply to)
+
+    limiter = threadpool_limits(limits=2, user_api="blas")
+    assert _blas_threads() == {2}
+    try:
+        yield
+    finally:
+        limiter.restore_original_limits()
+
+
+def test_the_app_starting_up_puts_blas_on_one_thread(
+    kb: KnowledgeBase, two_blas_threads: None
+) -> None:
+    app = create_app(kb)
+
+    async def start_and_look() -> set[int]:
+        # As uvicorn runs it: the lifespan on the worker's main thread, before any request.
+        async with app.router.lifespan_context(app):
+            return _blas_threads()
+
+    assert asyncio.run(start_and_look()) == {1}
+
+
+def _session_members(leader: int) -> list[int]:
+    """Processes of the session `leader` started (kb serve and its workers), leader excluded."""
+    found = []
+    for entry in PROC.iterdir():
+        if entry.name.isdigit() and int(entry.name) != leader:
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[3]) == leader:  # the session id, after state, ppid and pgrp
+                found.append(int(entry.name))
+    return found
+
+
+def _server_pid(port: str) -> int:
+    for entry in PROC.iterdir():
+        if entry.name.isdigit():
+            try:
+                args = (entry / "cmdline").read_bytes().split(b"\0")
+            except OSError:
+                continue
+            if b"serve" in args and port.encode() in args:
+                return int(entry.name)
+    raise AssertionError(f"no kb serve on port {port}")
+
+
+@pytest.mark.skipif(not PROC.is_dir(), reason="reads worker environments from /proc (Linux)")
+def test_kb_serve_workers_start_with_one_thread_for_numerical_libraries(
+    kb: KnowledgeBase, env: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ONE_THREAD:
+        monkeypatch.delenv(name, raising=False)
+    with kb_server(env, workers=2, log=tmp_path / "server.log") as url:
+        workers = _session_members(_server_pid(url.rsplit(":", 1)[1]))
+        assert len(workers) >= 2
+        for pid in workers:
+            environ = (PROC / str(pid) / "environ").read_bytes().split(b"\0")
+            assert all(f"{name}=1".encode() in environ for name in ONE_THREAD), pid
