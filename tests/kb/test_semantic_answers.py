@@ -122,16 +122,20 @@ def test_internal_units_are_never_answered_nor_found_by_meaning_for_customers(
     assert "sim-swap-fraud-procedure" in [h.unit_id for h in staff.hits]
 
 
-def test_a_publish_encodes_only_the_texts_that_changed(semantic_kb: KnowledgeBase) -> None:
-    (cache,) = semantic_kb.settings.index_dir.glob("embeddings-*.npz")
+def _texts_encoded_for_one_more_question(kb: KnowledgeBase) -> int:
+    """How many texts the embedding cache gains when check-balance gets one more question."""
+    (cache,) = kb.settings.index_dir.glob("embeddings-*.npz")
     before = len(np.load(cache)["keys"])
-    unit = semantic_kb.parse_unit(semantic_kb.draft_unit("check-balance", "en").source)
+    unit = kb.parse_unit(kb.draft_unit("check-balance", "en").source)
     changed = replace(unit, questions=(*unit.questions, "is my wallet on the phone empty"))
-    semantic_kb.save_unit(changed, author="t")
-    semantic_kb.publish(author="t", message="one more question")
-    after = len(np.load(cache)["keys"])
+    kb.save_unit(changed, author="t")
+    kb.publish(author="t", message="one more question")
+    return len(np.load(cache)["keys"]) - before
+
+
+def test_a_publish_encodes_only_the_texts_that_changed(semantic_kb: KnowledgeBase) -> None:
     # The new question, and the unit's own text for search: nothing unchanged again.
-    assert after - before == 2
+    assert _texts_encoded_for_one_more_question(semantic_kb) == 2
 
 
 def test_a_publish_trained_in_a_child_process_encodes_only_the_texts_that_changed(
@@ -141,10 +145,4 @@ def test_a_publish_trained_in_a_child_process_encodes_only_the_texts_that_change
     # same cache file as the publishing process: neither may drop the other's vectors.
     monkeypatch.setattr(services, "PARALLEL_BUILD_UNITS", 1)
     with _open(settings, "use-multilingual") as kb:
-        (cache,) = kb.settings.index_dir.glob("embeddings-*.npz")
-        before = len(np.load(cache)["keys"])
-        unit = kb.parse_unit(kb.draft_unit("check-balance", "en").source)
-        changed = replace(unit, questions=(*unit.questions, "is my wallet on the phone empty"))
-        kb.save_unit(changed, author="t")
-        kb.publish(author="t", message="one more question")
-        assert len(np.load(cache)["keys"]) - before == 2
+        assert _texts_encoded_for_one_more_question(kb) == 2
