@@ -3,14 +3,14 @@ cores mean more workers (kb/answers/threads.py says what two threads cost at 10,
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Iterator
+import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
-from threadpoolctl import threadpool_info, threadpool_limits
 
-from api import create_app
 from cli.serve_cmd import ONE_THREAD
 from kb import KnowledgeBase
 from tests.api.servers import kb_server
@@ -18,34 +18,40 @@ from tests.api.servers import kb_server
 PROC = Path("/proc")
 
 
-def _blas_threads() -> set[int]:
-    return {pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"}
+#: Run in a fresh process, so that no earlier test's limits are in force: BLAS on two threads
+#: (as on a two-core machine), then the app starting as uvicorn starts it, on the main thread.
+_STARTUP_PROBE = """
+import asyncio, json
+import numpy
+from threadpoolctl import threadpool_info, threadpool_limits
+from api import create_app
+
+def blas():
+    return sorted({p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"})
+
+threadpool_limits(limits=2, user_api="blas")
+before = blas()
+app = create_app()
+
+async def start():
+    async with app.router.lifespan_context(app):
+        return blas()
+
+print(json.dumps({"before": before, "serving": asyncio.run(start())}))
+"""
 
 
-@pytest.fixture
-def two_blas_threads() -> Iterator[None]:
-    """BLAS on two threads before the app starts (as on a two-core machine), then as it was."""
-    import numpy  # noqa: F401  (loads the BLAS library the limits apply to)
-
-    limiter = threadpool_limits(limits=2, user_api="blas")
-    assert _blas_threads() == {2}
-    try:
-        yield
-    finally:
-        limiter.restore_original_limits()
-
-
-def test_the_app_starting_up_puts_blas_on_one_thread(
-    kb: KnowledgeBase, two_blas_threads: None
-) -> None:
-    app = create_app(kb)
-
-    async def start_and_look() -> set[int]:
-        # As uvicorn runs it: the lifespan on the worker's main thread, before any request.
-        async with app.router.lifespan_context(app):
-            return _blas_threads()
-
-    assert asyncio.run(start_and_look()) == {1}
+def test_the_app_starting_up_puts_blas_on_one_thread(env: dict[str, str]) -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", _STARTUP_PROBE],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == {"before": [2], "serving": [1]}
 
 
 def _session_members(leader: int) -> list[int]:
