@@ -133,6 +133,15 @@ def test_two_writers_of_one_cache_file_keep_each_others_vectors(
     assert later.encoded == 0
 
 
+def test_texts_another_process_encoded_meanwhile_are_not_encoded_again(
+    tmp_path: Path, encoder: Encoder
+) -> None:
+    publisher, child = EmbeddingCache(tmp_path, encoder), EmbeddingCache(tmp_path, encoder)
+    examples = child.vectors(["check my balance", "top up my phone"])
+    assert np.array_equal(publisher.vectors(["check my balance", "top up my phone"]), examples)
+    assert publisher.encoded == 0
+
+
 def test_a_new_encoder_version_encodes_everything_again(tmp_path: Path, encoder: Encoder) -> None:
     EmbeddingCache(tmp_path, encoder).vectors(["check my balance", "top up"])
     other = EmbeddingCache(tmp_path, Renamed(encoder, "2.0"))

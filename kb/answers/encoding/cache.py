@@ -90,6 +90,9 @@ class EmbeddingCache:
         progress = progress or self.progress
         with self._lock:
             missing = list(dict.fromkeys(k for k in keys if k not in self._rows))
+            if missing:  # another process (a publish's training child) may have encoded them
+                self._merge_from_disk()
+                missing = [k for k in missing if k not in self._rows]
             if missing:
                 self._add(missing, dict(zip(keys, texts, strict=True)), progress)
             rows = np.fromiter((self._rows[k] for k in keys), dtype=np.int64, count=len(keys))
