@@ -20,13 +20,12 @@ from api.deps import KBDep
 from api.languages import accepted_languages
 from api.openapi import KEY_OPTIONAL
 from api.schemas import AnswerOut, FaqOut, ProblemOut, ReleaseOut, SearchOut, UnitOut
+from api.visibility import readable_unit
 from kb.answers.locales import LocaleChoice, answer_in, choose_locale
-from kb.errors import UnitNotFound
 from kb.store.keys import Caller
 from kb.store.snapshot import Snapshot
 from renderers import registry
 from renderers.base import Renderer
-from renderers.checks import enabled_renderers
 from renderers.faq import faq_page
 
 router = APIRouter(
@@ -246,9 +245,7 @@ async def read_unit(
     renderer = _renderer(channel, caller)
     snap = kb.services().snapshot
     served = kb.served_locale(snap, locale, unit_id)
-    unit = snap.unit(unit_id, served)
-    if not enabled_renderers(unit, [renderer]):
-        raise UnitNotFound(f"no unit '{unit_id}' for channel '{channel}'")
+    unit = readable_unit(snap, unit_id, served, renderer, staff=caller.staff)
     assert snap.number is not None
     policy = CachePolicy(snap.number, caller, "unit", unit_id, locale, served, channel)
     if (ready := from_cache(request, policy)) is not None:

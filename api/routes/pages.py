@@ -21,10 +21,9 @@ from starlette.types import Scope
 
 from api.caching import rendered
 from api.deps import KBDep
+from api.visibility import readable_unit
 from kb import KnowledgeBase
-from kb.errors import UnitNotFound
 from renderers import registry
-from renderers.checks import enabled_renderers
 from renderers.faq import faq_page, faq_units
 
 if TYPE_CHECKING:
@@ -207,10 +206,8 @@ async def web_unit(
     _public(kb)
     snap = kb.services().snapshot
     served = kb.served_locale(snap, locale, unit_id)
-    unit = snap.unit(unit_id, served)
     renderer = registry.get("web")
-    if not enabled_renderers(unit, [renderer]):
-        raise UnitNotFound(f"no unit '{unit_id}' on the web")
+    unit = readable_unit(snap, unit_id, served, renderer, staff=False)  # a page for customers
     back = _words(served)["back"]
     content = (
         f"{rendered(request, snap, unit, renderer).body}"
