@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
+import sys
 from collections import OrderedDict
+from collections.abc import Callable, Hashable, Mapping
+from dataclasses import fields, is_dataclass
 from datetime import date
+from functools import partial
 from typing import Generic, TypeVar
 
 from fastapi import Request, Response
 from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
 
 from kb.store.keys import Caller
 from kb.store.snapshot import Snapshot, StoredUnit
@@ -19,10 +25,13 @@ __all__ = [
     "LRU",
     "CachePolicy",
     "ResponseCache",
+    "approximate_size",
     "from_cache",
+    "kept_or_made",
     "not_modified",
     "release_etag",
     "rendered",
+    "response_cache",
     "send",
 ]
 
@@ -32,10 +41,9 @@ __all__ = [
 #: operator panel showed the new one, the inconsistency this service exists to end.
 PUBLIC_CACHE_CONTROL = "public, no-cache"
 VERSION_HEADER = "X-KB-Version"
-#: Delivery bodies a process keeps, by ETag (a few KB each).
-RESPONSE_CACHE_ENTRIES = 4096
-#: Unit renderings a process keeps (one per unit, channel and locale is the working set).
-RENDERING_CACHE_ENTRIES = 8192
+#: Megabytes of responses, pages and renderings a process keeps unless settings say otherwise.
+RESPONSE_CACHE_MB = 64
+MB = 1024 * 1024
 
 
 def release_etag(release: int, *parts: object) -> str:
@@ -88,47 +96,120 @@ def not_modified(request: Request, policy: CachePolicy) -> Response | None:
     return None
 
 
-K = TypeVar("K")
+K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
+
+#: Bytes an entry costs besides its value: its key, the mapping's slot, the object headers.
+ENTRY_OVERHEAD = 256
+
+
+def approximate_size(value: object) -> int:
+    """Bytes `value` holds, counted through strings, containers and dataclasses (an object
+    reached twice counts once): what keeping it costs, close enough to bound a cache by."""
+    seen: set[int] = set()
+    stack = [value]
+    total = 0
+    while stack:
+        item = stack.pop()
+        if id(item) in seen:
+            continue
+        seen.add(id(item))
+        total += sys.getsizeof(item)
+        if isinstance(item, Mapping):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list | tuple | set | frozenset):
+            stack.extend(item)
+        elif is_dataclass(item) and not isinstance(item, type):
+            stack.extend(getattr(item, f.name) for f in fields(item))
+    return total
 
 
 class LRU(Generic[K, V]):
-    """A bounded mapping that forgets the least recently used entry first (one event loop
-    uses it, so it needs no lock)."""
+    """A mapping bounded by the bytes its entries take, forgetting the least recently used
+    first (one event loop uses it, so it needs no lock). A value larger than the whole bound
+    is not kept."""
 
-    def __init__(self, entries: int) -> None:
-        self.entries = entries
-        self._items: OrderedDict[K, V] = OrderedDict()
+    def __init__(self, max_bytes: int, size: Callable[[V], int] = approximate_size) -> None:
+        self.max_bytes = max_bytes
+        #: What the entries kept now take, as counted when each was put.
+        self.bytes = 0
+        self._size = size
+        self._items: OrderedDict[K, tuple[V, int]] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._items)
 
     def get(self, key: K) -> V | None:
         """The value kept under `key`, if still kept."""
-        value = self._items.get(key)
-        if value is not None:
-            self._items.move_to_end(key)
-        return value
+        kept = self._items.get(key)
+        if kept is None:
+            return None
+        self._items.move_to_end(key)
+        return kept[0]
 
     def put(self, key: K, value: V) -> None:
         """Keep a value, dropping the least recently used beyond the bound."""
-        self._items[key] = value
-        self._items.move_to_end(key)
-        while len(self._items) > self.entries:
-            self._items.popitem(last=False)
+        if (old := self._items.pop(key, None)) is not None:
+            self.bytes -= old[1]
+        cost = self._size(value) + ENTRY_OVERHEAD
+        if cost > self.max_bytes:
+            return
+        self._items[key] = (value, cost)
+        self.bytes += cost
+        while self.bytes > self.max_bytes:
+            _, (_, dropped) = self._items.popitem(last=False)
+            self.bytes -= dropped
 
 
-class ResponseCache(LRU[str, bytes]):
-    """Bodies recently sent, by ETag: a question asked again in the same release (customers
-    repeat the same few) is answered from memory. Bounded, least recently used goes first;
-    a new release changes every ETag, so nothing stale is ever served."""
+class ResponseCache(LRU[Hashable, bytes | Rendering]):
+    """Bodies recently sent (by ETag), public pages and unit renderings: a question asked again
+    in the same release (customers repeat the same few) is answered from memory. Bounded by
+    bytes (KB_RESPONSE_CACHE_MB), least recently used goes first; a new release changes every
+    key, so nothing stale is ever served."""
 
-    def __init__(self, entries: int = RESPONSE_CACHE_ENTRIES) -> None:
-        super().__init__(entries)
+    def __init__(self, max_bytes: int = RESPONSE_CACHE_MB * MB) -> None:
+        super().__init__(max_bytes)
 
 
-def _cache(request: Request) -> ResponseCache:
+def response_cache(request: Request) -> ResponseCache:
+    """This process's cache, made on first use with the bound the settings give."""
     cache = getattr(request.app.state, "responses", None)
     if cache is None:
-        cache = request.app.state.responses = ResponseCache()
+        megabytes = request.app.state.kb.settings.response_cache_mb
+        cache = request.app.state.responses = ResponseCache(megabytes * MB)
     return cache  # type: ignore[no-any-return]
+
+
+async def kept_or_made(request: Request, key: Hashable, make: Callable[[], bytes]) -> bytes:
+    """The bytes kept under `key`, else `make()`'s, kept. It runs in a worker thread, so that
+    a long page holds up no other request on the event loop, and once: requests asking while
+    it runs wait for it (a client that leaves does not stop it; the next one finds it kept)."""
+    cache = response_cache(request)
+    kept = cache.get(key)
+    if isinstance(kept, bytes):
+        return kept
+    making: dict[Hashable, asyncio.Task[bytes]] | None = getattr(request.app.state, "making", None)
+    if making is None:
+        making = request.app.state.making = {}
+    task = making.get(key)
+    if task is None:
+        task = making[key] = asyncio.create_task(run_in_threadpool(make))
+        task.add_done_callback(partial(_made, cache, making, key))
+    return await asyncio.shield(task)
+
+
+def _made(
+    cache: ResponseCache,
+    making: dict[Hashable, asyncio.Task[bytes]],
+    key: Hashable,
+    task: asyncio.Task[bytes],
+) -> None:
+    """Keep what `task` made; on failure each waiter gets the error (taken here, so that none
+    is reported as never retrieved when no one waits any more)."""
+    making.pop(key, None)
+    if not task.cancelled() and task.exception() is None:
+        cache.put(key, task.result())
 
 
 def from_cache(request: Request, policy: CachePolicy) -> Response | None:
@@ -136,8 +217,8 @@ def from_cache(request: Request, policy: CachePolicy) -> Response | None:
     before, or None: do the work."""
     if (unchanged := not_modified(request, policy)) is not None:
         return unchanged
-    body = _cache(request).get(policy.etag)
-    if body is None:
+    body = response_cache(request).get(policy.etag)
+    if not isinstance(body, bytes):
         return None
     return Response(body, media_type="application/json", headers=policy.headers())
 
@@ -145,7 +226,7 @@ def from_cache(request: Request, policy: CachePolicy) -> Response | None:
 def send(request: Request, policy: CachePolicy, model: type[BaseModel], body: object) -> Response:
     """Validate `body` against its documented model, send it with caching headers, keep it."""
     encoded = model.model_validate(body).model_dump_json().encode("utf-8")
-    _cache(request).put(policy.etag, encoded)
+    response_cache(request).put(policy.etag, encoded)
     return Response(encoded, media_type="application/json", headers=policy.headers())
 
 
@@ -154,14 +235,10 @@ def rendered(
 ) -> Rendering:
     """`unit` as `renderer` shows it, rendered once per release, channel and day: many
     different questions get the same few answers."""
-    cache = getattr(request.app.state, "renderings", None)
-    if cache is None:
-        cache = request.app.state.renderings = LRU[tuple[object, ...], Rendering](
-            RENDERING_CACHE_ENTRIES
-        )
-    key = (snapshot.number, unit.key, renderer.name, date.today())
+    cache = response_cache(request)
+    key = ("rendering", snapshot.number, unit.key, renderer.name, date.today())
     rendering = cache.get(key)
-    if rendering is None:
+    if not isinstance(rendering, Rendering):
         public_url = request.app.state.kb.settings.public_url
         context = RenderContext.from_snapshot(snapshot, unit, public_url=public_url)
         rendering = renderer.render(context)

@@ -55,6 +55,13 @@ class Settings:
     #: The public base URL of the help pages (`KB_PUBLIC_URL`), so plain-text channels can give
     #: a reader absolute links to units; None: they name linked units without an address.
     public_url: str | None = None
+    #: How long a client may take to send a request line and headers (`KB_HEADER_TIMEOUT_SECONDS`)
+    #: once its connection is ready for one; then it gets a 408 and is closed, so slow or
+    #: half-open connections cannot pile up in a worker.
+    header_timeout_seconds: float = 10.0
+    #: Memory each server worker keeps for responses, pages and renderings it may send again
+    #: (`KB_RESPONSE_CACHE_MB`), least recently used forgotten first; 0 keeps none.
+    response_cache_mb: int = 64
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -79,6 +86,8 @@ class Settings:
             ),
             panel_origins=_origins(env, "KB_PANEL_ORIGINS"),
             public_url=_base_url(env, "KB_PUBLIC_URL"),
+            header_timeout_seconds=_seconds(env, "KB_HEADER_TIMEOUT_SECONDS", default=10.0),
+            response_cache_mb=_megabytes(env, "KB_RESPONSE_CACHE_MB", default=64),
         )
 
     @property
@@ -180,4 +189,18 @@ def _seconds(env: Mapping[str, str], name: str, *, default: float) -> float:
         raise ConfigError(f"{name} must be a number of seconds, not {raw!r}") from None
     if not 0 < value <= 3600:
         raise ConfigError(f"{name} must be more than 0 and at most 3600 seconds, not {value}")
+    return value
+
+
+def _megabytes(env: Mapping[str, str], name: str, *, default: int) -> int:
+    """A whole number of megabytes from the environment, 0 to 65536 (64 GB)."""
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number of megabytes, not {raw!r}") from None
+    if not 0 <= value <= 65536:
+        raise ConfigError(f"{name} must be between 0 and 65536 megabytes, not {value}")
     return value

@@ -6,7 +6,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api import create_app
-from api.caching import ResponseCache
+from api.caching import ENTRY_OVERHEAD, ResponseCache, approximate_size
 from importers import read_folder
 from kb import KnowledgeBase
 from kb.settings import DEFAULT_CHANNELS, Settings
@@ -212,11 +212,18 @@ def test_a_repeated_question_is_answered_from_memory_until_the_next_release(
     assert (newer["kb_version"], newer["title"]) == (2, "Your balance")
 
 
-def test_the_response_cache_keeps_a_bounded_number_of_recent_bodies() -> None:
-    cache = ResponseCache(entries=2)
-    cache.put("a", b"1")
-    cache.put("b", b"2")
-    assert cache.get("a") == b"1"  # now the most recent
-    cache.put("c", b"3")
+def test_the_response_cache_keeps_the_recent_bodies_that_fit_its_bytes() -> None:
+    body = b"x" * 1000
+    cache = ResponseCache(max_bytes=2 * (approximate_size(body) + ENTRY_OVERHEAD))
+    cache.put("a", body)
+    cache.put("b", body)
+    assert cache.get("a") == body  # now the most recent
+    cache.put("c", body)
 
-    assert (cache.get("a"), cache.get("b"), cache.get("c")) == (b"1", None, b"3")
+    assert (cache.get("a"), cache.get("b"), cache.get("c")) == (body, None, body)
+    assert cache.bytes == cache.max_bytes
+    cache.put("a", body + b"!")  # a byte more: a and c no longer both fit
+    assert (cache.get("a"), cache.get("c"), len(cache)) == (body + b"!", None, 1)
+    cache.put("big", b"y" * cache.max_bytes)  # larger than the whole bound: not kept
+    assert (cache.get("big"), cache.get("a")) == (None, body + b"!")
+    assert cache.bytes <= cache.max_bytes
