@@ -13,6 +13,12 @@ error, where uvicorn would answer `400 text/plain`: 414 when the request line is
 what the client still sends is read and dropped, for at most `LINGER_SECONDS` and
 `LINGER_BYTES` (RFC 9112 section 9.6), so that the client reads the answer rather than a reset.
 
+A client must send a whole request line and headers within `KB_HEADER_TIMEOUT_SECONDS` of
+its connection opening or of the previous response: one that sent part of them then gets a
+408 problem document, one that sent nothing is closed, so slow or half-open connections
+cannot pile up in a worker (uvicorn has no such timeout; its keep-alive timer stops at the
+first byte). A request whose head arrived in time may send its body as slowly as it likes.
+
 `kb serve` names this protocol explicitly, so httptools never runs, installed or not.
 """
 
@@ -20,6 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import re
 import socket
 import sys
@@ -31,6 +38,7 @@ from uvicorn.config import Config
 from uvicorn.protocols.http.h11_impl import STATUS_PHRASES, H11Protocol
 
 from api.limits import MAX_QUERY_BYTES, problem_json
+from kb.settings import Settings
 
 __all__ = [
     "LINGER_BYTES",
@@ -38,6 +46,7 @@ __all__ = [
     "MAX_HEAD_BYTES",
     "KbH11Protocol",
     "NoDelayH11Protocol",
+    "header_timeout",
 ]
 
 #: h11 holds at most this much of a request line and headers that have not ended yet (plus one
@@ -64,26 +73,66 @@ class NoDelayH11Protocol(H11Protocol):
 
 
 class KbH11Protocol(NoDelayH11Protocol):
-    """The protocol of `kb serve`: h11's refusals as problem documents, then a lingering close."""
+    """The protocol of `kb serve`: a deadline for request heads, h11's refusals as problem
+    documents, then a lingering close."""
 
     #: While lingering: how many more bytes the client may send before the connection closes.
     _droppable: int | None = None
     _linger_timer: asyncio.TimerHandle | None = None
+    #: When the request head the connection waits for is overdue; None while none is awaited.
+    _head_timer: asyncio.TimerHandle | None = None
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        """Accept the connection and start waiting for its first request head."""
+        super().connection_made(transport)
+        self._await_head()
 
     def data_received(self, data: bytes) -> None:
         """Parse requests as uvicorn does; after a refusal, drop what still comes, up to a bound."""
         if self._droppable is None:
             super().data_received(data)
+            if self.conn.their_state is not h11.IDLE:  # the head is in: no deadline for the rest
+                self._stop_awaiting_head()
             return
         self._droppable -= len(data)
         if self._droppable < 0:
             self.transport.close()
 
+    def on_response_complete(self) -> None:
+        """After a response the connection waits for the next head, with a deadline again."""
+        super().on_response_complete()
+        if not self.transport.is_closing() and self.conn.their_state is h11.IDLE:
+            self._await_head()
+
     def connection_lost(self, exc: Exception | None) -> None:
-        """Forget the lingering close's deadline with the connection."""
+        """Forget the connection's deadlines with it."""
         if self._linger_timer is not None:
             self._linger_timer.cancel()
+        self._stop_awaiting_head()
         super().connection_lost(exc)
+
+    def _await_head(self) -> None:
+        """Give the client `KB_HEADER_TIMEOUT_SECONDS` for its next request line and headers."""
+        self._stop_awaiting_head()
+        self._head_timer = self.loop.call_later(header_timeout(), self._head_overdue)
+
+    def _stop_awaiting_head(self) -> None:
+        if self._head_timer is not None:
+            self._head_timer.cancel()
+            self._head_timer = None
+
+    def _head_overdue(self) -> None:
+        """408 to a client that began a request head and did not end it in time; a client
+        that sent nothing is closed without a word, as an idle keep-alive connection is."""
+        self._head_timer = None
+        if self.transport.is_closing() or self.conn.their_state is not h11.IDLE:
+            return
+        begun, _ = self.conn.trailing_data
+        if not begun or self.conn.our_state is not h11.IDLE:
+            self.transport.close()
+            return
+        detail = f"the request line and headers did not arrive within {header_timeout():g} s"
+        self._refuse(408, "Request timeout", detail)
 
     def send_400_response(self, msg: str) -> None:
         """Answer a request h11 refused with a problem document, not uvicorn's plain text `msg`."""
@@ -98,6 +147,10 @@ class KbH11Protocol(NoDelayH11Protocol):
         status, title, detail = self._refusal(
             error if isinstance(error, h11.ProtocolError) else None
         )
+        self._refuse(status, title, detail)
+
+    def _refuse(self, status: int, title: str, detail: str) -> None:
+        """Send a problem document instead of a response from the app, then close lingering."""
         body = problem_json(status, title, detail)
         headers = [
             *self.server_state.default_headers,
@@ -146,3 +199,9 @@ def _head_limit(config: Config) -> int:
     """The size at which h11 gives up on a request line and headers, as uvicorn sets it."""
     limit = config.h11_max_incomplete_event_size
     return DEFAULT_MAX_INCOMPLETE_EVENT_SIZE if limit is None else limit
+
+
+@functools.cache
+def header_timeout() -> float:
+    """`KB_HEADER_TIMEOUT_SECONDS` of this worker's environment (read once: it never changes)."""
+    return Settings.from_env().header_timeout_seconds
