@@ -59,10 +59,6 @@ class Settings:
     #: once its connection is ready for one; then it gets a 408 and is closed, so slow or
     #: half-open connections cannot pile up in a worker.
     header_timeout_seconds: float = 10.0
-    #: How long a client may take to send a request line and headers (`KB_HEADER_TIMEOUT_SECONDS`)
-    #: once its connection is ready for one; then it gets a 408 and is closed, so slow or
-    #: half-open connections cannot pile up in a worker.
-    header_timeout_seconds: float = 10.0
     #: Memory each server worker keeps for responses, pages and renderings it may send again
     #: (`KB_RESPONSE_CACHE_MB`), least recently used forgotten first; 0 keeps none.
     response_cache_mb: int = 64
@@ -90,7 +86,6 @@ class Settings:
             ),
             panel_origins=_origins(env, "KB_PANEL_ORIGINS"),
             public_url=_base_url(env, "KB_PUBLIC_URL"),
-            header_timeout_seconds=_seconds(env, "KB_HEADER_TIMEOUT_SECONDS", default=10.0),
             header_timeout_seconds=_seconds(env, "KB_HEADER_TIMEOUT_SECONDS", default=10.0),
             response_cache_mb=_megabytes(env, "KB_RESPONSE_CACHE_MB", default=64),
         )
