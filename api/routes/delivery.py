@@ -144,7 +144,9 @@ async def answer(
     services = kb.services()
     snap = services.snapshot  # the very release that answers: never a mix of two
     choice = _choice(snap, kb.settings.default_locale, q, locale, accept_language)
-    params = ("answer", q, channel, locale, choice.locale, choice.source, choice.also)
+    # Keyed by what the body depends on, the locale served, not the one asked: every unknown
+    # locale falls back to the same body and must share its entry.
+    params = ("answer", q, channel, choice.locale, choice.fallback, choice.source, choice.also)
     policy = CachePolicy(services.release, caller, *params, vary=_VARY)
     if (ready := from_cache(request, policy)) is not None:
         return ready
@@ -196,7 +198,7 @@ async def search(
     services = kb.services()
     choice = _choice(services.snapshot, kb.settings.default_locale, q, locale, accept_language)
     served = choice.locale
-    params = ("search", q, channel, locale, served, choice.source, category, tag, limit)
+    params = ("search", q, channel, served, choice.fallback, choice.source, category, tag, limit)
     policy = CachePolicy(services.release, caller, *params, vary=_VARY)
     if (ready := from_cache(request, policy)) is not None:
         return ready
@@ -247,7 +249,8 @@ async def read_unit(
     served = kb.served_locale(snap, locale, unit_id)
     unit = readable_unit(snap, unit_id, served, renderer, staff=caller.staff)
     assert snap.number is not None
-    policy = CachePolicy(snap.number, caller, "unit", unit_id, locale, served, channel)
+    located = _located(served, locale, kb.settings.default_locale)
+    policy = CachePolicy(snap.number, caller, "unit", unit_id, located, channel)
     if (ready := from_cache(request, policy)) is not None:
         return ready
     rendering = rendered(request, snap, unit, renderer)
@@ -257,7 +260,7 @@ async def read_unit(
         **extras,
         "kb_version": snap.number,
         "unit_id": doc.id,
-        **_located(served, locale, kb.settings.default_locale),
+        **located,
         "channel": channel,
         "title": doc.title,
         "category": doc.category,
@@ -282,13 +285,14 @@ async def faq(
     snap = kb.services().snapshot
     served = kb.served_locale(snap, locale)
     assert snap.number is not None
-    policy = CachePolicy(snap.number, caller, "faq", locale, served, category)
+    located = _located(served, locale, kb.settings.default_locale)
+    policy = CachePolicy(snap.number, caller, "faq", located, category)
     if (ready := from_cache(request, policy)) is not None:
         return ready
     page = faq_page(snap, served, category=category)
     body = {
         "kb_version": snap.number,
-        **_located(served, locale, kb.settings.default_locale),
+        **located,
         "category": category,
         "items": [
             {"unit_id": e.unit_id, "title": e.title, "category": e.category, "answer": e.answer}
