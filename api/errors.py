@@ -8,9 +8,18 @@ from http import HTTPStatus
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError  # what the database layer raises when its disk is full
 from starlette.exceptions import HTTPException
 
-from kb.errors import ConfigError, InvalidContent, KBError, NotFound, VersionConflict
+from kb.errors import (
+    ConfigError,
+    InvalidContent,
+    KBError,
+    NotFound,
+    ReleaseNotServed,
+    VersionConflict,
+    storage_fault,
+)
 from kb.releases.publishing import PublishBlocked
 
 __all__ = ["PROBLEM_JSON", "install_error_handlers", "problem"]
@@ -41,6 +50,8 @@ def problem(
 
 
 def _from_kb_error(_request: Request, exc: Exception) -> JSONResponse:
+    if isinstance(exc, ReleaseNotServed):
+        return _not_served(exc)
     status, title = next(
         ((status, title) for kind, status, title in _STATUS if isinstance(exc, kind)),
         (500, "Internal error"),
@@ -58,6 +69,21 @@ def _from_kb_error(_request: Request, exc: Exception) -> JSONResponse:
             if getattr(f, "blocking", False)
         ]
     return problem(status, title, str(exc).split("\n", 1)[0], **extra)
+
+
+def _not_served(exc: ReleaseNotServed) -> JSONResponse:
+    """The release is committed (every other server switches to it), but not built here: 507
+    when the storage is full or read-only, so the caller knows what to free, else 500."""
+    _LOG.error("%s", exc)
+    status, title = (507, "Insufficient Storage") if exc.storage else (500, "Internal error")
+    return problem(
+        status,
+        title,
+        str(exc),
+        headers={"Location": f"/api/v1/releases/{exc.release}"},
+        committed=True,
+        kb_version=exc.release,
+    )
 
 
 def _from_validation_error(_request: Request, exc: Exception) -> JSONResponse:
@@ -93,9 +119,23 @@ def _from_anything_else(request: Request, exc: Exception) -> JSONResponse:
     return problem(500, "Internal error", "the server failed; the error has been logged")
 
 
+def _from_storage(request: Request, exc: Exception) -> JSONResponse:
+    """A write the storage refused (disk full, read-only) is no bug: 507 saying what, in one
+    log line; any other OS or database error is handled as a bug."""
+    fault = storage_fault(exc)
+    if fault is None:
+        return _from_anything_else(request, exc)
+    _LOG.error("%s %s: could not write: %s", request.method, request.url.path, fault)
+    return problem(507, "Insufficient Storage", f"the server could not write: {fault}")
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Map every kind of failure to a status and a problem document, in one place."""
     app.add_exception_handler(KBError, _from_kb_error)
     app.add_exception_handler(RequestValidationError, _from_validation_error)
     app.add_exception_handler(HTTPException, _from_http_error)
+    # Handled by type, not in the catch-all: Starlette re-raises what reaches that one, and
+    # the server would log a traceback (with the SQL and its content) for each full write.
+    app.add_exception_handler(OSError, _from_storage)
+    app.add_exception_handler(DBAPIError, _from_storage)
     app.add_exception_handler(Exception, _from_anything_else)

@@ -13,7 +13,7 @@ import typer
 
 from cli.output import progress_bars
 from kb import KBError, KnowledgeBase, PublishBlocked, PublishPlan
-from kb.errors import InvalidContent
+from kb.errors import InvalidContent, storage_fault
 from kb.releases.publishing import GateFinding
 from kb.settings import Settings
 from renderers import registry
@@ -67,6 +67,12 @@ def open_kb(*, as_json: bool = False) -> Iterator[KnowledgeBase]:
         raise typer.Exit(1) from None
     except KBError as exc:
         typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None
+    except Exception as exc:  # a full or read-only disk is no bug: one line, not a traceback
+        fault = storage_fault(exc)
+        if fault is None:
+            raise
+        typer.echo(f"error: could not write: {fault}", err=True)
         raise typer.Exit(1) from None
 
 

@@ -4,6 +4,8 @@ truth and what it no longer has is archived."""
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Any
@@ -13,6 +15,7 @@ import typer
 from cli.common import MessageOpt, item_json, open_kb
 from cli.output import print_json
 from kb import ContentBatch, ImportOptions, ImportReport, KnowledgeBase, SaveOutcome
+from kb.errors import storage_fault
 from kb.progress import StepCounter, listening
 
 __all__ = ["import_"]
@@ -69,7 +72,7 @@ def import_(
             "--prune needs a content folder (a CSV file holds no snippets)", param_hint="--prune"
         )
     options = ImportOptions(prune=prune, restore=restore, dry_run=dry_run)
-    with open_kb() as kb:
+    with open_kb() as kb, _nothing_saved_if_full():
         batch = _read(kb, path)
         listed = False
         if prune and not dry_run and not yes and not as_json and sys.stdin.isatty():
@@ -85,6 +88,20 @@ def import_(
     if not listed:
         _list_pruned(report)
     _print_report(report, folder)
+
+
+@contextmanager
+def _nothing_saved_if_full() -> Iterator[None]:
+    """A disk-full import ends in one line saying so (it is one transaction: nothing saved),
+    not in a traceback that shows the units' text."""
+    try:
+        yield
+    except Exception as exc:
+        fault = storage_fault(exc)
+        if fault is None:
+            raise
+        typer.echo(f"error: nothing was imported: could not write: {fault}", err=True)
+        raise typer.Exit(1) from None
 
 
 def _read(kb: KnowledgeBase, path: Path) -> ContentBatch:

@@ -328,7 +328,7 @@ class KnowledgeBase:
                 gate=checks,
             )
         if plan.release is not None:
-            live = self.services(wait=True)  # build the new release's index and matchers: ready
+            live = self._served.committed(plan.release)  # build its index and matchers: ready
             found = routing_regressions(live.snapshot, base, after=live.matchers)
             plan = replace(plan, findings=(*plan.findings, *found))
         return plan
@@ -339,7 +339,8 @@ class KnowledgeBase:
         """Publish a new release equal to release `to`, and revert the drafts it changed."""
         with self.db.write(exclusive=True) as session:
             plan = rollback(session, to, author=author, message=message, keep_drafts=keep_drafts)
-        self.services(wait=True)
+        if plan.release is not None:
+            self._served.committed(plan.release)
         return plan
 
     # -- answers and search -------------------------------------------------------------------
@@ -373,6 +374,10 @@ class KnowledgeBase:
     def stop_following(self) -> None:
         """Stop the background thread `follow_releases` started."""
         self._served.stop_following()
+
+    def following_failure(self) -> str | None:
+        """Why the last try to load the current release failed (disk full...); None if not."""
+        return self._served.following_failure()
 
     def _services_if_published(self) -> ReleaseServices | None:
         return self.services() if self.current_release() is not None else None

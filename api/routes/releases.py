@@ -21,6 +21,13 @@ router = APIRouter(
     },
 )
 
+_NOT_BUILT = (
+    "The release is committed (`kb_version` names it, `Location` points at it; other servers "
+    "switch to it) but this server's disk is full or read-only, so it could not build the "
+    "release's index and still serves the previous one; free space and it retries. Any other "
+    "failure to build a committed release answers 500 with the same fields."
+)
+
 
 def _plan(plan: PublishPlan, *, dry_run: bool) -> dict[str, Any]:
     def keys(values: Any) -> list[list[str]]:
@@ -83,6 +90,7 @@ def read_release(
             "description": "Dry run, or nothing to publish: what a release would change.",
         },
         422: {"model": ProblemOut, "description": "The checks found errors: nothing published."},
+        507: {"model": ProblemOut, "description": _NOT_BUILT},
     },
 )
 def publish(body: PublishIn, kb: KBDep, caller: Publisher, response: Response) -> Any:
@@ -111,6 +119,7 @@ def publish(body: PublishIn, kb: KBDep, caller: Publisher, response: Response) -
     responses={
         404: {"model": ProblemOut, "description": "No such release to go back to."},
         409: {"model": ProblemOut, "description": "That release is the current one already."},
+        507: {"model": ProblemOut, "description": _NOT_BUILT},
     },
 )
 def rollback(body: RollbackIn, kb: KBDep, caller: Publisher, response: Response) -> Any:

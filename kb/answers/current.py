@@ -12,8 +12,8 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from kb.errors import ReleaseNotFound
-from kb.releases.following import ReleaseFollower
+from kb.errors import ReleaseNotFound, ReleaseNotServed, storage_fault
+from kb.releases.following import ReleaseFollower, failure_reason
 from kb.search import get_engine
 from kb.settings import Settings
 from kb.store.models import Release
@@ -73,6 +73,14 @@ class ServedRelease:
         finally:
             self._lock.release()
 
+    def committed(self, release: int) -> ReleaseServices:
+        """Load the release just committed; if that fails, say it is committed all the same."""
+        try:
+            return self.get(wait=True)
+        except Exception as exc:
+            full = storage_fault(exc) is not None
+            raise ReleaseNotServed(release, failure_reason(exc), storage=full) from exc
+
     def _load(self, number: int, *, rebuild: bool) -> ReleaseServices:
         from kb.answers.services import ReleaseServices  # scikit-learn loads here, once
 
@@ -99,6 +107,12 @@ class ServedRelease:
             follower = ReleaseFollower(lambda: self.get(wait=True), interval)
             follower.start()
             self._follower = follower
+
+    def following_failure(self) -> str | None:
+        """Why the follower's last try to load the current release failed; None if it did not
+        (or nothing follows)."""
+        follower = self._follower
+        return follower.failure if follower is not None else None
 
     def stop_following(self) -> None:
         """Stop the background thread `follow` started."""

@@ -95,7 +95,13 @@ def test_readyz_reports_the_release_whose_index_and_matchers_are_loaded(
     publish(kb)
     response = client.get("/readyz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ready", "kb_version": 2, "locales": ["en"], "units": 2}
+    assert response.json() == {
+        "status": "ready",
+        "kb_version": 2,
+        "current_release": 2,
+        "locales": ["en"],
+        "units": 2,
+    }
 
 
 # -- one unit ---------------------------------------------------------------------------------
