@@ -20,6 +20,7 @@ from kb.content.markdown import (
 )
 from kb.content.snippets import SnippetDocument
 from kb.store.snapshot import Snapshot, StoredUnit
+from renderers.bidi import without_bidi_controls, without_bidi_in
 
 __all__ = [
     "Finding",
@@ -182,13 +183,20 @@ class RenderContext:
 
 @dataclass(frozen=True)
 class Rendering:
-    """A unit rendered for one channel: the main body, channel extras, and what was wrong."""
+    """A unit rendered for one channel: the main body, channel extras, and what was wrong.
+
+    Body and extras never carry explicit bidi controls (renderers/bidi.py), whichever channel,
+    plug-ins included, made them."""
 
     channel: str
     media_type: str
     body: str
     data: Mapping[str, Any] = field(default_factory=dict)
     findings: tuple[Finding, ...] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "body", without_bidi_controls(self.body))
+        object.__setattr__(self, "data", without_bidi_in(self.data))
 
     def to_json(self) -> dict[str, Any]:
         """JSON-ready form for the API and `kb render --json`."""

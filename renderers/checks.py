@@ -14,6 +14,7 @@ from kb.releases.publishing import PublishGate
 from kb.store.snapshot import Snapshot, StoredUnit
 from renderers import registry
 from renderers.base import Finding, RenderContext, Renderer, Rendering, RenderLimits, Severity
+from renderers.bidi import bidi_controls_in
 
 __all__ = [
     "check_snapshot",
@@ -66,6 +67,7 @@ def _unit_findings(unit: StoredUnit, context: RenderContext, known: set[str]) ->
                         None,
                     )
                 )
+    found.extend(_bidi_findings(context))
     if doc.is_stale(context.today):
         found.append(
             context.finding(
@@ -115,6 +117,24 @@ def _checked_rendering(
                 )
             )
     return rendering, found
+
+
+def _bidi_findings(context: RenderContext) -> list[Finding]:
+    """A warning for each bidi control in the unit's title or body: channels drop them, so
+    what the author wrote is not what customers see (or what showed reversed in review)."""
+    doc = context.unit.document
+    places = [("title", control) for _, control in bidi_controls_in(doc.title)]
+    places += [(f"body line {line}", control) for line, control in bidi_controls_in(doc.body)]
+    return [
+        context.finding(
+            Severity.WARNING,
+            "bidi-control",
+            f"{where}: {control} can show text in another order than it is read; every "
+            "channel drops it (U+200E and U+200F marks are kept for mixed-direction text)",
+            None,
+        )
+        for where, control in places
+    ]
 
 
 def check_unit(

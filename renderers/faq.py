@@ -10,6 +10,7 @@ from html import escape
 
 from kb.store.snapshot import Snapshot, StoredUnit
 from renderers.base import RenderContext, Renderer
+from renderers.bidi import without_bidi_controls
 from renderers.checks import enabled_renderers
 from renderers.web import WebRenderer
 
@@ -70,7 +71,7 @@ def faq_page(
     units = faq_units(snapshot, locale, category)
     for unit in units:
         answer = renderer.render(RenderContext.from_snapshot(snapshot, unit, today=today)).body
-        title = unit.document.title
+        title = without_bidi_controls(unit.document.title)
         entries.append(FaqEntry(unit.document.id, title, unit.document.category, answer))
         items.append(
             f'<details class="kb-faq-item" id="{escape(unit.document.id)}">'

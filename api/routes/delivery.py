@@ -26,6 +26,7 @@ from kb.store.keys import Caller
 from kb.store.snapshot import Snapshot
 from renderers import registry
 from renderers.base import Renderer
+from renderers.bidi import without_bidi_controls
 from renderers.faq import faq_page
 
 router = APIRouter(
@@ -262,7 +263,7 @@ async def read_unit(
         "unit_id": doc.id,
         **located,
         "channel": channel,
-        "title": doc.title,
+        "title": without_bidi_controls(doc.title),
         "category": doc.category,
         "tags": list(doc.tags),
         "routing": doc.routing,

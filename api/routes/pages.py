@@ -24,6 +24,7 @@ from api.deps import KBDep
 from api.visibility import readable_unit
 from kb import KnowledgeBase
 from renderers import registry
+from renderers.bidi import without_bidi_controls
 from renderers.faq import faq_page, faq_units
 
 if TYPE_CHECKING:
@@ -213,7 +214,8 @@ async def web_unit(
         f"{rendered(request, snap, unit, renderer).body}"
         f'<p><a href="/faq?locale={escape(served)}">{escape(back)}</a></p>\n'
     )
-    return _public_page(served, unit.document.title, content, snap.number)
+    title = without_bidi_controls(unit.document.title)
+    return _public_page(served, title, content, snap.number)
 
 
 def _words(locale: str) -> dict[str, str]:
