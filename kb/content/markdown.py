@@ -16,13 +16,15 @@ from functools import lru_cache
 from markdown_it import MarkdownIt
 from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
-from mdit_py_plugins.container import container_plugin
 
+from kb.content.containers import use_containers
 from kb.content.document import SNIPPET_REF
+from kb.content.thematic_break import use_fast_thematic_break
 
 __all__ = [
     "CONTAINERS",
     "KNOWN_TOKEN_TYPES",
+    "MAX_NESTING",
     "SNIPPET_SCHEME",
     "UNIT_SCHEME",
     "ParsedBody",
@@ -82,17 +84,21 @@ def _snippet_rule(state: StateInline, silent: bool) -> bool:
     return True
 
 
-def _is_only(params: str, *_args: object) -> bool:
-    return params.strip().split()[:1] == ["only"]
+#: How deep lists, quotes and `:::` blocks may nest (a list counts two: the list and its item).
+#: markdown-it drops what lies deeper (20 by default: a list ten deep lost the rest of the body);
+#: each level costs the parser two Python frames and, in a body built to be hostile, a pass
+#: over its lines, so the limit stays far below the recursion limit. `kb check` and imports
+#: refuse a body that reaches it (kb/content/nesting.py) rather than lose text without a word.
+MAX_NESTING = 100
 
 
 @lru_cache(maxsize=1)
 def _parser() -> MarkdownIt:
     # Raw HTML is off: it arrives as text and every renderer escapes it.
-    md = MarkdownIt("commonmark", {"html": False}).enable(["table", "strikethrough"])
-    md.use(container_plugin, name="internal")
-    md.use(container_plugin, name="summary")
-    md.use(container_plugin, name="only", validate=_is_only)
+    md = MarkdownIt("commonmark", {"html": False, "maxNesting": MAX_NESTING})
+    md.enable(["table", "strikethrough"])
+    use_containers(md, CONTAINERS)
+    use_fast_thematic_break(md)
     md.inline.ruler.before("text", "snippet", _snippet_rule)
     return md
 
