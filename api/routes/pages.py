@@ -8,6 +8,8 @@ because it is the page the widget falls back to when the API cannot be reached f
 from __future__ import annotations
 
 import re
+from datetime import date
+from functools import partial
 from html import escape
 from pathlib import Path as FilePath
 from typing import TYPE_CHECKING, Annotated
@@ -19,10 +21,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Scope
 
-from api.caching import rendered
+from api.caching import kept_or_made, rendered
 from api.deps import KBDep
 from api.visibility import readable_unit
 from kb import KnowledgeBase
+from kb.store.snapshot import Snapshot
 from renderers import registry
 from renderers.bidi import without_bidi_controls
 from renderers.faq import faq_page, faq_units
@@ -162,15 +165,24 @@ def _faq_links(html: str, served: str, listed: frozenset[str]) -> str:
 @router.get("/faq", response_class=HTMLResponse)
 async def web_faq(
     kb: KBDep,
+    request: Request,
     locale: Annotated[str | None, Query(max_length=35)] = None,
     category: Annotated[str | None, Query(max_length=200)] = None,
 ) -> HTMLResponse:
-    """The public FAQ as a plain web page: the widget's fallback link, and crawlable."""
+    """The public FAQ as a plain web page: the widget's fallback link, and crawlable. Made once
+    per release, locale served, category and day, off the event loop (it renders every unit)."""
     _public(kb)
     snap = kb.services().snapshot
     served = kb.served_locale(snap, locale)
+    key = ("faq-page", snap.number, served, category or None, date.today())
+    html = await kept_or_made(request, key, partial(_faq_html, snap, served, category or None))
+    return HTMLResponse(html, headers=_public_headers(snap.number))
+
+
+def _faq_html(snap: Snapshot, served: str, category: str | None) -> bytes:
+    """The FAQ page of `snap` in locale `served` (and `category`), encoded."""
     words = _words(served)
-    page = faq_page(snap, served, category=category or None)
+    page = faq_page(snap, served, category=category)
     heading = f"{words['title']}: {category}" if category else words["title"]
     categories = sorted({c for u in faq_units(snap, served) if (c := u.document.category)})
     options = "".join(
@@ -186,7 +198,7 @@ async def web_faq(
         f'{options}</select>\n<button type="submit">{escape(words["show"])}</button></form>\n'
         f"{body}"
     )
-    return _public_page(served, heading, content, snap.number)
+    return _public_html(served, heading, content, snap.number).encode("utf-8")
 
 
 def _public(kb: KnowledgeBase) -> None:
@@ -225,15 +237,23 @@ def _words(locale: str) -> dict[str, str]:
 
 def _public_page(locale: str, heading: str, content: str, release: int | None) -> HTMLResponse:
     """A public page: `heading`, then `content` (safe HTML), then the release it shows."""
+    html = _public_html(locale, heading, content, release)
+    return HTMLResponse(html, headers=_public_headers(release))
+
+
+def _public_headers(release: int | None) -> dict[str, str]:
+    """What every public page is sent with: revalidated on each use, naming its release."""
+    return {"Cache-Control": "public, no-cache", "X-KB-Version": str(release)}
+
+
+def _public_html(locale: str, heading: str, content: str, release: int | None) -> str:
+    """The HTML of a public page (see `_public_page`)."""
     words = _words(locale)
-    html = (
+    return (
         f'<!doctype html>\n<html lang="{escape(locale)}">\n<head><meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>{escape(heading)}</title>\n<style>{_FAQ_STYLE}</style></head>\n<body>\n<main>\n"
         f"<h1>{escape(heading)}</h1>\n{content}"
         f'<p class="kb-release">{escape(words["release"].format(release))}</p>\n'
         "</main>\n</body>\n</html>\n"
-    )
-    return HTMLResponse(
-        html, headers={"Cache-Control": "public, no-cache", "X-KB-Version": str(release)}
     )
