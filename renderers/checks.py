@@ -9,6 +9,7 @@ from datetime import date
 from xml.etree import ElementTree
 
 from kb.content.markdown import iter_tokens, only_channels
+from kb.content.nesting import TOO_DEEP, lost_line
 from kb.progress import tracked
 from kb.releases.publishing import PublishGate
 from kb.store.snapshot import Snapshot, StoredUnit
@@ -68,6 +69,7 @@ def _unit_findings(unit: StoredUnit, context: RenderContext, known: set[str]) ->
                     )
                 )
     found.extend(_bidi_findings(context))
+    found.extend(_nesting_findings(context))
     if doc.is_stale(context.today):
         found.append(
             context.finding(
@@ -117,6 +119,15 @@ def _checked_rendering(
                 )
             )
     return rendering, found
+
+
+def _nesting_findings(context: RenderContext) -> list[Finding]:
+    """An error when the body nests deeper than the parser goes: its deepest text (in a list,
+    the rest of the body) is missing from every channel, which no rendering can show."""
+    line = lost_line(context.parsed.tokens)
+    if line is None:
+        return []
+    return [context.finding(Severity.ERROR, "too-deep", f"body line {line}: {TOO_DEEP}", None)]
 
 
 def _bidi_findings(context: RenderContext) -> list[Finding]:

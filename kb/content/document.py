@@ -58,7 +58,8 @@ _LEADING_BLANK_LINES = re.compile(r"\A(?:[ \t]*\n)+")
 
 @dataclass(frozen=True)
 class Origin:
-    """Where a piece of content came from: a file, the line naming it and where its body starts."""
+    """Where a piece of content came from: a file, the line naming it and the line of its body's
+    first text (line N of the body is line `body_line + N - 1` of the file)."""
 
     source: str
     line: int = 1
@@ -182,7 +183,9 @@ def parse_unit(
     if loaded is None:
         raise InvalidContent(problems)
     body = "\n".join(lines[end + 1 :])
-    origin = Origin(source, line=loaded.line_of("id") or 1, body_line=end + 2)
+    # The body's first line of text (the unit keeps its body without the blank lines before).
+    first = next((i for i in range(end + 1, len(lines)) if lines[i].strip(" \t")), end + 1)
+    origin = Origin(source, line=loaded.line_of("id") or 1, body_line=first + 1)
     document = _build(loaded, body, problems, frozenset(channels), origin)
     if problems or document is None:
         raise InvalidContent(problems)

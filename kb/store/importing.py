@@ -10,6 +10,7 @@ from sqlalchemy import insert
 from sqlmodel import Session
 
 from kb.content.document import UnitDocument
+from kb.content.nesting import TOO_DEEP, too_deep_line
 from kb.content.snippets import SnippetDocument
 from kb.errors import InvalidContent, Problem
 from kb.store.models import SnippetRevision, UnitRevision
@@ -97,9 +98,21 @@ def _where(item: UnitDocument | SnippetDocument) -> tuple[str | None, int | None
     return (origin.source, origin.line) if origin else (None, None)
 
 
+def _too_deep(doc: UnitDocument) -> Problem | None:
+    """The problem of a body nested deeper than the parser goes (text would vanish), if so."""
+    line = too_deep_line(doc.body)
+    if line is None:
+        return None
+    if doc.origin is None:
+        where = f"unit '{doc.id}' in locale '{doc.locale}': body line {line}"
+        return Problem(f"{where} {TOO_DEEP}")
+    return Problem(f"the body {TOO_DEEP}", doc.origin.source, doc.origin.body_line + line - 1)
+
+
 def validate_batch(batch: ContentBatch) -> list[Problem]:
-    """Problems only visible across files: the same unit or snippet defined twice."""
-    problems: list[Problem] = []
+    """Problems the parse of one file does not report: the same unit or snippet defined twice,
+    a body nested deeper than the Markdown parser goes."""
+    problems = [p for p in (_too_deep(item.document) for item in batch.units) if p is not None]
     seen_units: dict[tuple[str, str], UnitDocument] = {}
     for item in batch.units:
         doc = item.document
