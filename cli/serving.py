@@ -18,6 +18,9 @@ its connection opening or of the previous response: one that sent part of them t
 408 problem document, one that sent nothing is closed, so slow or half-open connections
 cannot pile up in a worker (uvicorn has no such timeout; its keep-alive timer stops at the
 first byte). A request whose head arrived in time may send its body as slowly as it likes.
+A worker holds at most `KB_MAX_CONNECTIONS` connections: one more is answered 503 at once and
+closed, so a flood of slow connections costs bounded memory (uvicorn's `limit_concurrency`
+would accept it, then answer its request in plain text).
 
 `kb serve` names this protocol explicitly, so httptools never runs, installed or not.
 """
@@ -47,6 +50,7 @@ __all__ = [
     "KbH11Protocol",
     "NoDelayH11Protocol",
     "header_timeout",
+    "max_connections",
 ]
 
 #: h11 holds at most this much of a request line and headers that have not ended yet (plus one
@@ -83,8 +87,12 @@ class KbH11Protocol(NoDelayH11Protocol):
     _head_timer: asyncio.TimerHandle | None = None
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-        """Accept the connection and start waiting for its first request head."""
+        """Take the connection and wait for its first request head, or refuse one too many."""
         super().connection_made(transport)
+        if len(self.connections) > max_connections():
+            detail = f"this server holds its most connections ({max_connections()}); retry soon"
+            self._refuse(503, "Service unavailable", detail, (b"retry-after", b"1"))
+            return
         self._await_head()
 
     def data_received(self, data: bytes) -> None:
@@ -149,11 +157,12 @@ class KbH11Protocol(NoDelayH11Protocol):
         )
         self._refuse(status, title, detail)
 
-    def _refuse(self, status: int, title: str, detail: str) -> None:
+    def _refuse(self, status: int, title: str, detail: str, *extra: tuple[bytes, bytes]) -> None:
         """Send a problem document instead of a response from the app, then close lingering."""
         body = problem_json(status, title, detail)
         headers = [
             *self.server_state.default_headers,
+            *extra,
             (b"content-type", b"application/problem+json"),
             (b"content-length", str(len(body)).encode()),
             (b"connection", b"close"),
@@ -202,6 +211,16 @@ def _head_limit(config: Config) -> int:
 
 
 @functools.cache
+def _settings() -> Settings:
+    """This worker's settings, read once: the environment does not change under it."""
+    return Settings.from_env()
+
+
 def header_timeout() -> float:
-    """`KB_HEADER_TIMEOUT_SECONDS` of this worker's environment (read once: it never changes)."""
-    return Settings.from_env().header_timeout_seconds
+    """`KB_HEADER_TIMEOUT_SECONDS`: how long a request line and headers may take to arrive."""
+    return _settings().header_timeout_seconds
+
+
+def max_connections() -> int:
+    """`KB_MAX_CONNECTIONS`: how many connections one worker holds at once."""
+    return _settings().max_connections

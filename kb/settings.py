@@ -59,6 +59,10 @@ class Settings:
     #: once its connection is ready for one; then it gets a 408 and is closed, so slow or
     #: half-open connections cannot pile up in a worker.
     header_timeout_seconds: float = 10.0
+    #: Connections one server worker holds at once (`KB_MAX_CONNECTIONS`); one more gets a 503
+    #: and is closed, so a flood of slow connections costs bounded memory (a half-sent head
+    #: may hold 64 KiB: 4,096 of them about 256 MiB).
+    max_connections: int = 4096
     #: Memory each server worker keeps for responses, pages and renderings it may send again
     #: (`KB_RESPONSE_CACHE_MB`), least recently used forgotten first; 0 keeps none.
     response_cache_mb: int = 64
@@ -87,6 +91,7 @@ class Settings:
             panel_origins=_origins(env, "KB_PANEL_ORIGINS"),
             public_url=_base_url(env, "KB_PUBLIC_URL"),
             header_timeout_seconds=_seconds(env, "KB_HEADER_TIMEOUT_SECONDS", default=10.0),
+            max_connections=_connections(env, "KB_MAX_CONNECTIONS", default=4096),
             response_cache_mb=_megabytes(env, "KB_RESPONSE_CACHE_MB", default=64),
         )
 
@@ -203,4 +208,18 @@ def _megabytes(env: Mapping[str, str], name: str, *, default: int) -> int:
         raise ConfigError(f"{name} must be a whole number of megabytes, not {raw!r}") from None
     if not 0 <= value <= 65536:
         raise ConfigError(f"{name} must be between 0 and 65536 megabytes, not {value}")
+    return value
+
+
+def _connections(env: Mapping[str, str], name: str, *, default: int) -> int:
+    """A number of connections from the environment, 1 to 1,000,000."""
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number of connections, not {raw!r}") from None
+    if not 1 <= value <= 1_000_000:
+        raise ConfigError(f"{name} must be between 1 and 1000000, not {value}")
     return value

@@ -22,6 +22,8 @@ PROBLEM = "application/problem+json"
 #: Short, so the tests wait little; a socket waits far longer before a test gives up.
 HEADER_TIMEOUT_S = 1.0
 SOCKET_TIMEOUT_S = 20.0
+MAX_CONNECTIONS = 5
+HEALTH = b"GET /healthz HTTP/1.1\r\nHost: kb\r\n\r\n"
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,20 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         "KB_DATA_DIR": str(data),
         "KB_DATABASE_URL": "",
         "KB_HEADER_TIMEOUT_SECONDS": str(HEADER_TIMEOUT_S),
+    }
+    with kb_server(env, log=data / "log") as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def capped_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """One `kb serve` holding at most five connections, which may idle for a minute."""
+    data = tmp_path_factory.mktemp("kb")
+    env = {
+        "KB_DATA_DIR": str(data),
+        "KB_DATABASE_URL": "",
+        "KB_HEADER_TIMEOUT_SECONDS": "60",
+        "KB_MAX_CONNECTIONS": str(MAX_CONNECTIONS),
     }
     with kb_server(env, log=data / "log") as url:
         yield url
@@ -98,7 +114,7 @@ def test_half_sent_request_heads_get_a_408_and_are_closed_while_others_are_serve
 
 def test_a_kept_alive_connection_has_a_new_deadline_for_each_request_head(server: str) -> None:
     with connect(server) as sock:
-        sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: kb\r\n\r\n")
+        sock.sendall(HEALTH)
         assert read_reply(sock).status == 200
 
         sock.sendall(b"GET /healthz HTTP/1.1\r\nHo")
@@ -124,3 +140,28 @@ def test_a_request_whose_head_arrived_in_time_may_send_its_body_slowly(server: s
     # The app read the whole body, then refused the missing key: no 408 cut it off.
     assert reply.status == 401, reply
     assert json.loads(reply.body)["status"] == 401
+
+
+def test_a_connection_over_the_cap_gets_a_503_and_a_freed_place_serves_again(
+    capped_server: str,
+) -> None:
+    held = [connect(capped_server) for _ in range(MAX_CONNECTIONS)]
+    with connect(capped_server) as extra:
+        extra.sendall(HEALTH)
+        refused = read_reply(extra)
+    assert refused.status == 503 and refused.headers["retry-after"] == "1"
+    assert refused.headers["content-type"] == PROBLEM
+    assert json.loads(refused.body)["detail"] == (
+        f"this server holds its most connections ({MAX_CONNECTIONS}); retry soon"
+    )
+
+    held.pop().close()
+    statuses = []
+    while 200 not in statuses and len(statuses) < 100:  # until the server sees the close
+        with connect(capped_server) as sock:
+            sock.sendall(HEALTH)
+            statuses.append(read_reply(sock).status)
+    for sock in held:
+        sock.close()
+
+    assert statuses[-1] == 200 and set(statuses) <= {200, 503}
