@@ -28,14 +28,17 @@ everything else on the machine (another user's tests show there).
   chatbot may show, as written, wrapped in a greeting or a "please" (paraphrased) and with a
   typo, plus out-of-scope questions in the same three forms, each with its locale=;
 - answer_new: the same mix, each question with a number no request had before in front of it,
-  so that none is answered from the server's cache of repeated requests (ETag-keyed, 4,096
-  bodies a process): what questions never asked before cost;
+  so that none is answered from the server's cache of repeated requests (ETag-keyed, bounded
+  by KB_RESPONSE_CACHE_MB a process): what questions never asked before cost;
 - search: `GET /api/v1/search` (channel web) with words of the titles as typed: single words,
   pairs of words, a word cut mid-word and the title with its last word cut, with locale=;
 - search_new (only when --targets names it): the same mix, each query with a word no request
   had before in front of it (letters and digits: no vocabulary has it, no typo correction
   touches it, so the engine runs the same search), none from the response cache: what the
-  search engine itself costs.
+  search engine itself costs;
+- faq_page and faq_api (only when --targets names them): the plain FAQ page `GET /faq` and
+  the FAQ widget's `GET /api/v1/faq`, each with the locale= of every locale of the content:
+  the same list of every public unit as HTML page and as JSON, side by side.
 
 Before the load, every distinct request of the mixes is sent once on one connection: the
 answer statuses and hit counts show the mixes are realistic, and the servers are warm.
@@ -58,6 +61,7 @@ Run from the repository root:
         --targets bare,search,search_new
     python benchmarks/api_load.py --encoders use-multilingual,none --units 10000 \\
         --targets bare,answer,answer_new
+    python benchmarks/api_load.py --targets faq_page,faq_api
 """
 
 from __future__ import annotations
@@ -99,7 +103,7 @@ HOST = "127.0.0.1"
 #: What is measured unless --targets says otherwise, in this order.
 TARGETS = ("bare", "answer", "answer_new", "search")
 #: Every target --targets may name, in the order they are driven.
-ALL_TARGETS = (*TARGETS, "search_new")
+ALL_TARGETS = (*TARGETS, "search_new", "faq_page", "faq_api")
 #: What search_new puts in front of each query: letters and digits, so no vocabulary has it and
 #: no typo correction touches it; the engines drop it and run the same search, uncached.
 SEARCH_MARKER = "n{seed}x{n}"
@@ -290,6 +294,15 @@ def search_mix(units: Sequence[UnitDocument], rng: random.Random) -> list[Reques
             cut = words[-1][: rng.randint(1, len(words[-1]) - 1)]
             add(" ".join([*words[:-1], cut]), unit.locale, "title, last word cut")
     return mix
+
+
+def faq_mixes(units: Sequence[UnitDocument]) -> dict[str, list[Request]]:
+    """The FAQ of each locale of `units`, as the plain page and as the widget's JSON."""
+    locales = sorted({u.locale for u in units})
+    return {
+        "faq_page": [Request(_path("/faq", locale=loc), loc, "page") for loc in locales],
+        "faq_api": [Request(_path("/api/v1/faq", locale=loc), loc, "json") for loc in locales],
+    }
 
 
 def _tally(counts: Counter[str]) -> str:
@@ -711,8 +724,10 @@ def check_mix(port: int, mix: Sequence[Request], what: str) -> dict[str, Any]:
             counts[f"HTTP {response.status}"] += 1
         elif what == "answer":
             counts[json.loads(body)["status"]] += 1
-        else:
+        elif what == "search":
             counts["hits" if json.loads(body)["hits"] else "no hits"] += 1
+        else:
+            counts[f"{len(body) // 1024:,} KB"] += 1
     connection.close()
     return {
         "requests": len(mix),
@@ -1057,7 +1072,11 @@ def main(argv: list[str] | None = None) -> int:
         units = generated = generated_units(args.units, args.seed)
         chatbot = rng.sample(shown_on(units, "chatbot"), MIX_UNITS)
         web = rng.sample(shown_on(units, "web"), MIX_UNITS)
-    mixes = {"answer": answer_mix(chatbot, rng), "search": search_mix(web, rng)}
+    mixes = {
+        "answer": answer_mix(chatbot, rng),
+        "search": search_mix(web, rng),
+        **faq_mixes(web),
+    }
     facts = machine_facts()
     print(
         f"python {facts['python']} ({facts['implementation']}), {facts['cpu_count']} CPUs, "
