@@ -18,7 +18,7 @@ import numpy as np
 
 from kb.answers.encoding.base import Encoder
 from kb.answers.encoding.cache import EmbeddingCache
-from kb.content.markdown import body_text
+from kb.content.markdown import BodyText, body_text
 from kb.search.base import SearchHit, SearchIndex, SearchQuery, SearchResults
 from kb.search.highlight import plain_snippet
 from kb.store.snapshot import Snapshot, StoredUnit
@@ -37,10 +37,9 @@ _TEXT_CHARS = 1000
 _FILE = "meaning.npz"
 
 
-def _unit_text(unit: StoredUnit, texts: Callable[[str], tuple[str, str]]) -> str:
+def _unit_text(unit: StoredUnit, texts: Callable[[str], BodyText]) -> str:
     doc = unit.document
-    public, _internal = texts(doc.body)
-    return " ".join([doc.title, *doc.questions, public[:_TEXT_CHARS]])
+    return " ".join([doc.title, *doc.questions, texts(doc.body).public[:_TEXT_CHARS]])
 
 
 @dataclass(frozen=True)
@@ -55,7 +54,7 @@ class UnitVectors:
         cls,
         snapshot: Snapshot,
         cache: EmbeddingCache,
-        texts: Callable[[str], tuple[str, str]] = body_text,
+        texts: Callable[[str], BodyText] = body_text,
     ) -> UnitVectors:
         """Vectors of every unit of `snapshot` (only texts `cache` lacks are encoded)."""
         ids: dict[str, tuple[str, ...]] = {}
@@ -126,10 +125,12 @@ def _by_meaning(
     return found
 
 
-def _meaning_hit(unit: StoredUnit, score: float) -> SearchHit:
+def _meaning_hit(unit: StoredUnit, score: float, query: SearchQuery) -> SearchHit:
+    """A hit found by meaning, showing the opening of what the asker's channel reads."""
     doc = unit.document
-    public, _internal = body_text(doc.body)
-    return SearchHit(doc.id, doc.title, plain_snippet(public), score, doc.category)
+    words = body_text(doc.body)
+    shown = words.for_staff() if query.staff else words.for_channel(query.channel)
+    return SearchHit(doc.id, doc.title, plain_snippet(shown), score, doc.category)
 
 
 def hybrid_search(
@@ -156,7 +157,7 @@ def hybrid_search(
     hits = tuple(
         replace(by_id[u], score=round(scores[u], 6))
         if u in by_id
-        else _meaning_hit(units[u], round(scores[u], 6))
+        else _meaning_hit(units[u], round(scores[u], 6), query)
         for u in order
     )
     only_meaning = sum(1 for u in scores if u not in by_id)

@@ -7,11 +7,13 @@ the search index takes from a body are kept for more bodies than the tokens (`bo
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 from markdown_it import MarkdownIt
 from markdown_it.rules_inline import StateInline
@@ -27,6 +29,7 @@ __all__ = [
     "MAX_NESTING",
     "SNIPPET_SCHEME",
     "UNIT_SCHEME",
+    "BodyText",
     "ParsedBody",
     "body_text",
     "has_body_text",
@@ -103,6 +106,35 @@ def _parser() -> MarkdownIt:
     return md
 
 
+class BodyText(NamedTuple):
+    """A body's words for the search index, by who may read them (derived in the one parse)."""
+
+    #: Words every channel shows: outside `::: only` blocks and internal notes.
+    public: str
+    #: Words of `::: internal` notes (and of `::: only` blocks no channel shows): staff only.
+    internal: str
+    #: (channel, words of the `::: only` blocks that channel shows), by channel name.
+    only: tuple[tuple[str, str], ...] = ()
+
+    def for_channel(self, channel: str | None) -> str:
+        """What a customer reads in `channel` (None: in no channel in particular)."""
+        extra = dict(self.only).get(channel, "") if channel is not None else ""
+        return f"{self.public}\n{extra}" if extra and self.public else self.public or extra
+
+    def for_staff(self) -> str:
+        """Every customer-facing word, whichever channel shows it (internal notes apart)."""
+        return "\n".join(part for part in (self.public, *(t for _c, t in self.only)) if part)
+
+    def only_json(self) -> str:
+        """`only` as a JSON object (how the database keeps it)."""
+        return json.dumps(dict(self.only), ensure_ascii=False, sort_keys=True)
+
+    @classmethod
+    def from_stored(cls, public: str, internal: str, only_json: str) -> BodyText:
+        """The words `only_json` and the two texts were kept as."""
+        return cls(public, internal, tuple(sorted(json.loads(only_json or "{}").items())))
+
+
 @dataclass(frozen=True)
 class ParsedBody:
     """A body's tokens plus what the checks need to know about it."""
@@ -110,10 +142,17 @@ class ParsedBody:
     tokens: tuple[Token, ...]
     snippet_names: frozenset[str]
     unit_links: tuple[str, ...]
-    #: Words customers can read (every channel's blocks, no internal notes): for the index.
+    #: Words every channel shows (outside `::: only` blocks and internal notes): for the index.
     public_text: str = ""
     #: Words of `::: internal` notes, kept apart so only staff searches can match them.
     internal_text: str = ""
+    #: Words of `::: only` blocks per channel, so a search in one matches only what it shows.
+    only_text: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def words(self) -> BodyText:
+        """The body's index words, by who may read them."""
+        return BodyText(self.public_text, self.internal_text, self.only_text)
 
     def has_summary(self) -> bool:
         """Whether the author wrote an explicit short answer."""
@@ -149,8 +188,8 @@ def parse_body(body: str) -> ParsedBody:
     tokens = tuple(_parser().parse(_SNIPPET_LINK.sub(rf"]({SNIPPET_SCHEME}\1)", body)))
     names: set[str] = set()
     links: list[str] = []
-    public, internal = _plain_text(tokens)
-    remember_body_text(body, (public, internal))
+    words = _plain_text(tokens)
+    remember_body_text(body, words)
     for token in iter_tokens(tokens):
         if token.type == "snippet":
             names.add(token.meta["name"])
@@ -163,8 +202,9 @@ def parse_body(body: str) -> ParsedBody:
         tokens=tokens,
         snippet_names=frozenset(names),
         unit_links=tuple(links),
-        public_text=public,
-        internal_text=internal,
+        public_text=words.public,
+        internal_text=words.internal,
+        only_text=words.only,
     )
 
 
@@ -172,23 +212,22 @@ def parse_body(body: str) -> ParsedBody:
 #: enough that the index build of a release finds the bodies `kb check` just parsed, and those
 #: the last release shared, in a knowledge base of tens of thousands of units.
 TEXT_CACHE_BODIES = 50_000
-_texts: dict[str, tuple[str, str]] = {}
+_texts: dict[str, BodyText] = {}
 _texts_lock = threading.Lock()
 
 
-def body_text(body: str) -> tuple[str, str]:
-    """The public and the internal words of a body (`ParsedBody.public_text`, `internal_text`),
-    parsing it only if no parse of it is remembered."""
+def body_text(body: str) -> BodyText:
+    """The index words of a body (`ParsedBody.words`), parsing it only if no parse of it is
+    remembered."""
     found = _texts.get(body)
     if found is None:
-        parsed = parse_body(body)
-        found = parsed.public_text, parsed.internal_text
+        found = parse_body(body).words
     return found
 
 
 #: Bump when what `body_text` extracts from a body changes: words stored in the database under
 #: another version are then ignored, and parsed again.
-BODY_TEXT_VERSION = 1
+BODY_TEXT_VERSION = 2  # 2: `::: only` blocks' words apart, per channel
 
 
 def body_digest(body: str) -> str:
@@ -196,13 +235,12 @@ def body_digest(body: str) -> str:
     return hashlib.sha256(f"{BODY_TEXT_VERSION}\x00{body}".encode()).hexdigest()
 
 
-def parse_body_text(body: str) -> tuple[str, str]:
+def parse_body_text(body: str) -> BodyText:
     """`body_text` without keeping the body's tokens in `parse_body`'s cache (for saving many
     bodies, whose tokens nobody asked for yet); the words are remembered."""
     found = _texts.get(body)
     if found is None:
-        parsed = parse_body.__wrapped__(body)
-        found = parsed.public_text, parsed.internal_text
+        found = parse_body.__wrapped__(body).words
     return found
 
 
@@ -219,7 +257,7 @@ def has_body_text(body: str) -> bool:
     return body in _texts
 
 
-def remember_body_text(body: str, text: tuple[str, str]) -> None:
+def remember_body_text(body: str, text: BodyText) -> None:
     """Remember a body's words that `body_text` gave elsewhere (in another process)."""
     with _texts_lock:
         _texts[body] = text
@@ -230,28 +268,49 @@ def remember_body_text(body: str, text: tuple[str, str]) -> None:
 _WORDY = frozenset({"text", "code_inline", "code_block", "fence"})
 
 
-def _plain_text(tokens: Sequence[Token]) -> tuple[str, str]:
-    """Split the words of a body into customer-facing and internal (derived in the one parse)."""
+def _plain_text(tokens: Sequence[Token]) -> BodyText:
+    """Split the words of a body by who reads them: every channel, one channel (`::: only`
+    blocks, nested ones by the channels all of them name) or staff (internal notes)."""
     public: list[str] = []
     internal: list[str] = []
+    only: dict[str, list[str]] = {}
     depth = 0  # nesting inside `::: internal`
+    shown_in: list[frozenset[str]] = []  # per open `::: only` block, the channels showing it
     for token in iter_tokens(tokens):
         if token.type == "container_internal_open":
             depth += 1
         elif token.type == "container_internal_close":
             depth -= 1
-        elif token.type in _WORDY or token.type == "image":
-            words = token.content if token.type != "image" else token.attrs.get("alt", "")
-            (internal if depth else public).append(str(words).strip())
-        elif token.type in (
-            "paragraph_close",
-            "heading_close",
-            "list_item_close",
-            "td_close",
-            "th_close",
-        ):
-            (internal if depth else public).append("\n")
-    return _join(public), _join(internal)
+        elif token.type == "container_only_open":
+            named = frozenset(only_channels(token))
+            shown_in.append(shown_in[-1] & named if shown_in else named)
+        elif token.type == "container_only_close" and shown_in:
+            shown_in.pop()
+        else:
+            piece = _piece(token)
+            if piece is None:
+                continue
+            if depth or (shown_in and not shown_in[-1]):
+                internal.append(piece)
+            elif shown_in:
+                for channel in shown_in[-1]:
+                    only.setdefault(channel, []).append(piece)
+            else:
+                public.append(piece)
+    words = tuple(sorted((channel, _join(parts)) for channel, parts in only.items()))
+    return BodyText(_join(public), _join(internal), words)
+
+
+_BREAKS = frozenset({"paragraph_close", "heading_close", "list_item_close", "td_close", "th_close"})
+
+
+def _piece(token: Token) -> str | None:
+    """The words a token adds to the text (a line break after a block), or None."""
+    if token.type in _WORDY:
+        return str(token.content).strip()
+    if token.type == "image":
+        return str(token.attrs.get("alt", "")).strip()
+    return "\n" if token.type in _BREAKS else None
 
 
 def _join(parts: list[str]) -> str:

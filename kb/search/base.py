@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from kb.content.markdown import body_text
+from kb.content.markdown import BodyText, body_text
 from kb.progress import tracked
 from kb.store.snapshot import Snapshot
 
@@ -30,7 +30,12 @@ __all__ = [
 
 @dataclass(frozen=True)
 class IndexedUnit:
-    """One unit in one locale, as the index sees it."""
+    """One unit in one locale, as the index sees it.
+
+    `text` is what every channel shows; `only_text` what `::: only` blocks add in one channel
+    (channel, words); `internal_text` the internal notes. A customer's search in channel C
+    matches, shows, corrects to and completes `text` and C's `only_text`; staff see all three.
+    """
 
     unit_id: str
     locale: str
@@ -42,6 +47,13 @@ class IndexedUnit:
     category: str | None
     audience: str
     channels: tuple[str, ...] | None
+    only_text: tuple[tuple[str, str], ...] = ()
+
+    def staff_text(self) -> str:
+        """Words only staff search: internal notes and every channel's `::: only` blocks."""
+        return "\n".join(
+            part for part in (self.internal_text, *(t for _c, t in self.only_text)) if part
+        )
 
 
 @dataclass(frozen=True)
@@ -110,24 +122,25 @@ class SearchEngine(Protocol):
 
 
 def indexed_units(
-    snapshot: Snapshot, texts: Callable[[str], tuple[str, str]] = body_text
+    snapshot: Snapshot, texts: Callable[[str], BodyText] = body_text
 ) -> Iterator[IndexedUnit]:
     """Every unit of a release as the index sees it (text derived from the one parse).
 
-    `texts` gives a body's public and internal words (by default from its parse, remembered).
+    `texts` gives a body's index words (by default from its parse, remembered).
     """
     for unit in tracked("indexing units", snapshot.iter_units(), len(snapshot.units)):
         doc = unit.document
-        public, internal = texts(doc.body)
+        words = texts(doc.body)
         yield IndexedUnit(
             unit_id=doc.id,
             locale=doc.locale,
             title=doc.title,
             questions=doc.questions,
-            text=public,
-            internal_text=internal,
+            text=words.public,
+            internal_text=words.internal,
             tags=doc.tags,
             category=doc.category,
             audience=doc.audience,
             channels=doc.channels,
+            only_text=words.only,
         )

@@ -10,8 +10,9 @@ import html
 import re
 from collections.abc import Mapping
 
+from kb.content.markdown import BodyText
 from kb.search.analysis import WORD_PATTERN, Language, fold
-from kb.search.base import SearchHit
+from kb.search.base import SearchHit, SearchQuery
 
 __all__ = ["SNIPPET_CHARS", "Highlight", "make_hit", "plain_snippet", "snippet"]
 
@@ -22,17 +23,25 @@ _WORD = re.compile(WORD_PATTERN)
 
 
 def make_hit(
-    stored: Mapping[str, str], score: float, highlight: Highlight, staff: bool
+    stored: Mapping[str, str],
+    only: Mapping[str, str],
+    score: float,
+    highlight: Highlight,
+    query: SearchQuery,
 ) -> SearchHit:
-    """A hit whose snippet shows the customer text (staff: or the better-matching notes).
+    """A hit whose snippet shows what the asker reads: the text every channel shows and what
+    `::: only` blocks add in the asker's channel (`only`: channel -> words); staff all of it,
+    or the internal notes when they match better.
 
     `highlight` is the query's, shared by its hits (they repeat one another's words).
     """
-    shown, matched = snippet(stored.get("text", ""), highlight)
+    words = BodyText(stored.get("text", ""), "", tuple(sorted(only.items())))
+    text = words.for_staff() if query.staff else words.for_channel(query.channel)
+    shown, matched = snippet(text, highlight)
     internal = stored.get("internal_text", "")
-    if staff and internal:
+    if query.staff and internal:
         other, other_matched = snippet(internal, highlight)
-        if other_matched > matched or not stored.get("text"):
+        if other_matched > matched or not text:
             shown = other
     return SearchHit(
         unit_id=stored["unit_id"],

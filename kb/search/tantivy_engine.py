@@ -30,15 +30,15 @@ from kb.search.text import (
     open_locales,
     plan_query,
 )
-from kb.search.vocabulary import Vocabulary, load_vocabularies, save_vocabulary
+from kb.search.vocabulary import Vocabularies, load_vocabularies, save_vocabulary
 
 __all__ = ["TantivyEngine", "TantivyIndex"]
 
-FORMAT = 1
+FORMAT = 2  # 2: `::: only` blocks in only_text, per channel
 #: The writer's memory budget: past it, tantivy writes a segment and starts another.
 WRITER_HEAP = 128_000_000
 #: Fields of analysed terms (those a query plan names); their originals are in STORED.
-TEXT_FIELDS = ("title", "questions", "keywords", "headline", "text", "internal_text")
+TEXT_FIELDS = ("title", "questions", "keywords", "headline", "text", "internal_text", "only_text")
 STORED = "stored"
 _Must, _Should, _MustNot = tantivy.Occur.Must, tantivy.Occur.Should, tantivy.Occur.MustNot
 
@@ -100,6 +100,9 @@ def _document(unit: IndexedUnit, counter: TermCounter) -> tantivy.Document:
     shown = {"unit_id": unit.unit_id, "title": unit.title, "text": unit.text}
     if unit.internal_text:
         shown["internal_text"] = unit.internal_text
+    if unit.only_text:
+        shown["only"] = dict(unit.only_text)
+    only = " ".join(counter.only_joined(t, c, public) for c, t in unit.only_text)
     if unit.category:
         shown["category"] = unit.category
     fields: dict[str, list[str] | list[bytes]] = {
@@ -108,7 +111,8 @@ def _document(unit: IndexedUnit, counter: TermCounter) -> tantivy.Document:
         "keywords": [keywords],
         "headline": [f"{title} {questions} {keywords}"],
         "text": [terms(unit.text, public)],
-        "internal_text": [terms(unit.internal_text, public=False)],
+        "internal_text": [terms(unit.staff_text(), public=False)],
+        "only_text": [only],
         "tags": [tag.strip().lower() for tag in unit.tags],
         "audience": [unit.audience],
         "channels": [ALL_CHANNELS] if unit.channels is None else list(unit.channels),
@@ -123,7 +127,7 @@ class _LocaleIndex:
     """One locale's tantivy index, its searcher (thread-safe) and its vocabularies."""
 
     def __init__(
-        self, index: tantivy.Index, language: Language, vocabularies: dict[bool, Vocabulary]
+        self, index: tantivy.Index, language: Language, vocabularies: Vocabularies
     ) -> None:
         self._schema = index.schema
         self._searcher: tantivy.Searcher | None = index.searcher()
@@ -155,10 +159,10 @@ class _LocaleIndex:
         searcher = self._searcher
         if searcher is None:
             raise RuntimeError("search index is closed")
-        plan = plan_query(query, self.language, self._vocabularies[query.staff])
+        plan = plan_query(query, self.language, self._vocabularies)
         if not plan.clauses:
             return SearchResults(hits=(), total=0, did_you_mean=plan.did_you_mean)
-        clauses = plan.postings(query.staff)
+        clauses = plan.postings()
         filters = self._filters(query)
         limit = max(query.limit, 1)  # tantivy refuses 0; the hits are cut below
         words = [(_Must, self._any(pairs)) for pairs in clauses]
@@ -168,7 +172,7 @@ class _LocaleIndex:
             found = searcher.search(tantivy.Query.boolean_query([anything, *filters]), limit)
         highlight = Highlight(self.language, plan.terms)
         hits = tuple(
-            self._hit(searcher, address, score, highlight, query.staff)
+            self._hit(searcher, address, score, highlight, query)
             for score, address in found.hits[: max(query.limit, 0)]
         )
         return SearchResults(hits=hits, total=_count(found), did_you_mean=plan.did_you_mean)
@@ -179,11 +183,11 @@ class _LocaleIndex:
         address: tantivy.DocAddress,
         score: float,
         highlight: Highlight,
-        staff: bool,
+        query: SearchQuery,
     ) -> SearchHit:
         """The hit at `address`, shown from the fields stored with it."""
         stored = json.loads(searcher.doc(address)[STORED][0])
-        return make_hit(stored, score, highlight, staff)
+        return make_hit(stored, stored.get("only", {}), score, highlight, query)
 
     def _any(self, pairs: list[tuple[str, str]]) -> tantivy.Query:
         """Units with any of the (field, term) pairs, scored as the sum of their boosted BM25."""

@@ -19,12 +19,13 @@ from typing import Any, Generic, Protocol, TypeVar
 from kb.errors import ConfigError
 from kb.search.analysis import WORD_PATTERN, Language, fold, language_for, surface_words
 from kb.search.base import IndexedUnit, SearchQuery, SearchResults
-from kb.search.vocabulary import Vocabulary
+from kb.search.vocabulary import Vocabularies
 
 __all__ = [
     "ALL_CHANNELS",
     "BOOSTS",
     "EMPTY",
+    "ONLY_FIELD",
     "PUBLIC_FIELDS",
     "STAFF_FIELDS",
     "Clause",
@@ -33,9 +34,11 @@ __all__ = [
     "TermCounter",
     "build_locales",
     "by_locale",
+    "fields_for",
     "is_internal",
     "locale_key",
     "new_index_directory",
+    "only_term",
     "open_locales",
     "plan_query",
     "read_manifest",
@@ -53,10 +56,15 @@ BOOSTS = {
     "keywords": 2.0,
     "text": 1.0,
     "internal_text": 1.0,
+    "only_text": 1.0,
     "headline": 3.0,
 }
 PUBLIC_FIELDS = ("title", "questions", "keywords", "text")
+#: Staff also search internal notes, and there every `::: only` block (IndexedUnit.staff_text).
 STAFF_FIELDS = (*PUBLIC_FIELDS, "internal_text")
+#: The words of `::: only` blocks, each term under its channel (`only_term`): a customer's search
+#: in one channel looks up that channel's terms only, so it never matches another's text.
+ONLY_FIELD = "only_text"
 #: How many vocabulary words an unfinished last word of 1, 2, 3+ letters stands for (the most
 #: frequent ones). Completions of 1-2 letters are looked for in the "headline" field only (title,
 #: questions and keywords in one): across all fields they would match nearly every unit and take
@@ -79,6 +87,20 @@ def locale_key(locale: str) -> str:
 def is_internal(unit: IndexedUnit) -> bool:
     """Whether the whole unit is for staff only."""
     return unit.audience == "internal"
+
+
+def only_term(channel: str, term: str) -> str:
+    """A term of a `::: only` block as the index keeps it: under the channel that shows it
+    (":" never occurs in a term or a channel name)."""
+    return f"{channel}:{term}"
+
+
+def fields_for(query: SearchQuery) -> tuple[str, ...]:
+    """The text fields the asker may match: staff everything, a customer what every channel
+    shows plus, in a channel, that channel's `::: only` blocks."""
+    if query.staff:
+        return STAFF_FIELDS
+    return (*PUBLIC_FIELDS, ONLY_FIELD) if query.channel is not None else PUBLIC_FIELDS
 
 
 # --- building -----------------------------------------------------------------------------
@@ -195,17 +217,58 @@ class TermCounter:
     Gives what `Language.term_counts(word_counts(text))` gives (a test keeps them equal), but
     folds and analyses each distinct written word once per build rather than once per field
     of every unit, and counts the vocabulary as written words (in C), folded at the end.
+    Audiences: customers in any channel (True), staff (False), and per channel the words its
+    `::: only` blocks add (the channel's name).
     """
 
     def __init__(self, language: Language) -> None:
         self._term = language.term
         self._words: dict[str, tuple[str, str | None, bytes | None]] = {}
-        self._written: dict[bool, Counter[str]] = {True: Counter(), False: Counter()}
+        self._written: dict[bool | str, Counter[str]] = {True: Counter(), False: Counter()}
 
     def terms(self, text: str, public: bool) -> dict[bytes, int]:
         """Term (UTF-8) -> frequency in `text`, whose words staff, and customers if `public`,
         may see."""
-        found = self._count(text, public)
+        return self._counts(self._count(text, (False, True) if public else (False,)))
+
+    def only_terms(self, text: str, channel: str, public: bool) -> dict[bytes, int]:
+        """`terms` of a `::: only` block shown in `channel`, each under its channel
+        (`only_term`); its words join that channel's vocabulary if `public` (staff count them
+        where they search them, in the internal field)."""
+        counts = self._counts(self._count(text, (channel,) if public else ()))
+        prefix = f"{channel}:".encode()
+        return {prefix + term: count for term, count in counts.items()}
+
+    def joined(self, text: str, public: bool) -> str:
+        """The terms of `text`, one per word and separated by spaces (for an engine that only
+        splits on whitespace); counted as `terms` counts them."""
+        return " ".join(self._joined(self._count(text, (False, True) if public else (False,))))
+
+    def only_joined(self, text: str, channel: str, public: bool) -> str:
+        """`joined` for a `::: only` block shown in `channel`, counted as `only_terms` counts."""
+        found = self._count(text, (channel,) if public else ())
+        return " ".join(only_term(channel, term) for term in self._joined(found))
+
+    def vocabulary(self, *, public: bool) -> dict[str, int]:
+        """Folded word -> frequency over the texts customers (or staff) may see."""
+        return self._folded(self._written[public])
+
+    def channel_vocabularies(self) -> dict[str, dict[str, int]]:
+        """Per channel, folded word -> frequency of what its `::: only` blocks add."""
+        return {
+            str(audience): self._folded(counts)
+            for audience, counts in sorted(self._written.items(), key=lambda item: str(item[0]))
+            if isinstance(audience, str) and counts
+        }
+
+    def _folded(self, written: Counter[str]) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for word, count in written.items():
+            folded = self._words[word][0]
+            counts[folded] = counts.get(folded, 0) + count
+        return counts
+
+    def _counts(self, found: list[str]) -> dict[bytes, int]:
         known = self._words
         counts: dict[bytes, int] = {}
         for written, count in Counter(found).items():
@@ -217,10 +280,7 @@ class TermCounter:
                 counts[term] = counts.get(term, 0) + count
         return counts
 
-    def joined(self, text: str, public: bool) -> str:
-        """The terms of `text`, one per word and separated by spaces (for an engine that only
-        splits on whitespace); counted as `terms` counts them."""
-        found = self._count(text, public)
+    def _joined(self, found: list[str]) -> list[str]:
         known = self._words
         terms = []
         for written in found:
@@ -229,22 +289,13 @@ class TermCounter:
                 entry = known[written] = self._analyse(written)
             if entry[1] is not None:
                 terms.append(entry[1])
-        return " ".join(terms)
+        return terms
 
-    def vocabulary(self, *, public: bool) -> dict[str, int]:
-        """Folded word -> frequency over the texts customers (or staff) may see."""
-        counts: dict[str, int] = {}
-        for written, count in self._written[public].items():
-            word = self._words[written][0]
-            counts[word] = counts.get(word, 0) + count
-        return counts
-
-    def _count(self, text: str, public: bool) -> list[str]:
+    def _count(self, text: str, audiences: tuple[bool | str, ...]) -> list[str]:
         """The written words of `text`, counted for the audiences that may see them."""
         found = _WORD.findall(text)
-        self._written[False].update(found)
-        if public:
-            self._written[True].update(found)
+        for audience in audiences:
+            self._written.setdefault(audience, Counter()).update(found)
         return found
 
     def _analyse(self, written: str) -> tuple[str, str | None, bytes | None]:
@@ -264,12 +315,15 @@ class Clause:
     completions: frozenset[str]
     completion_fields: tuple[str, ...]
 
-    def postings(self, fields: tuple[str, ...]) -> list[tuple[str, str]]:
-        """(field, term) pairs: the word's terms over `fields`, its completions over theirs."""
+    def postings(self, fields: tuple[str, ...], channel: str | None) -> list[tuple[str, str]]:
+        """(field, term) pairs: the word's terms over `fields`, its completions over theirs
+        (in the `::: only` field, the terms `channel` shows)."""
         wanted = [(f, t) for t in sorted(self.terms) for f in fields]
         completions = sorted(self.completions - self.terms)
         wanted += [(f, t) for t in completions for f in self.completion_fields]
-        return wanted
+        if channel is None:
+            return [(f, t) for f, t in wanted if f != ONLY_FIELD]
+        return [(f, only_term(channel, t) if f == ONLY_FIELD else t) for f, t in wanted]
 
 
 @dataclass(frozen=True)
@@ -278,24 +332,30 @@ class QueryPlan:
 
     clauses: tuple[Clause, ...]
     did_you_mean: str | None
+    #: The fields the asker may match (`fields_for`).
+    fields: tuple[str, ...] = PUBLIC_FIELDS
+    #: The channel whose `::: only` blocks the asker may match (None: no channel's).
+    channel: str | None = None
 
     @property
     def terms(self) -> frozenset[str]:
         """Every term that may match (what the snippet highlights)."""
         return frozenset().union(*(c.terms | c.completions for c in self.clauses))
 
-    def postings(self, staff: bool) -> list[list[tuple[str, str]]]:
-        """Per clause, the (field, term) pairs it may match in the fields the asker may see."""
-        fields = STAFF_FIELDS if staff else PUBLIC_FIELDS
-        return [clause.postings(fields) for clause in self.clauses]
+    def postings(self) -> list[list[tuple[str, str]]]:
+        """Per clause, the (field, term) pairs it may match in the fields the asker may see
+        (each clause's fields were chosen for the asker when the query was planned)."""
+        return [clause.postings(self.fields, self.channel) for clause in self.clauses]
 
 
-def plan_query(query: SearchQuery, language: Language, vocabulary: Vocabulary) -> QueryPlan:
+def plan_query(query: SearchQuery, language: Language, vocabularies: Vocabularies) -> QueryPlan:
     """Terms for each word: corrected when unknown, expanded when it is being typed.
 
-    `vocabulary` is the asker's (customers never see staff words, corrected or completed).
+    The vocabulary is the asker's: customers never see staff words, nor words of `::: only`
+    blocks their channel does not show, corrected or completed.
     """
-    all_fields = STAFF_FIELDS if query.staff else PUBLIC_FIELDS
+    vocabulary = vocabularies.of(staff=query.staff, channel=query.channel)
+    all_fields = fields_for(query)
     text = query.text
     words = list(surface_words(text))
     clauses: list[Clause] = []
@@ -325,7 +385,8 @@ def plan_query(query: SearchQuery, language: Language, vocabulary: Vocabulary) -
         for start, end, corrected in reversed(corrections):
             did_you_mean = did_you_mean[:start] + corrected + did_you_mean[end:]
         did_you_mean = did_you_mean.strip()
-    return QueryPlan(tuple(clauses), did_you_mean)
+    channel = None if query.staff else query.channel
+    return QueryPlan(tuple(clauses), did_you_mean, all_fields, channel)
 
 
 def _correctable(word: str) -> bool:

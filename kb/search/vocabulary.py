@@ -10,6 +10,7 @@ from __future__ import annotations
 import bisect
 import heapq
 import json
+import threading
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +21,7 @@ from rapidfuzz.distance import OSA
 
 from kb.search.analysis import Language
 
-__all__ = ["VOCABULARY", "Vocabulary", "load_vocabularies", "save_vocabulary"]
+__all__ = ["VOCABULARY", "Vocabularies", "Vocabulary", "load_vocabularies", "save_vocabulary"]
 
 VOCABULARY = "vocabulary.json"
 
@@ -29,6 +30,8 @@ class WordCounts(Protocol):
     """What saving needs from a build's counter (kb.search.text.TermCounter): words per audience."""
 
     def vocabulary(self, *, public: bool) -> dict[str, int]: ...
+
+    def channel_vocabularies(self) -> dict[str, dict[str, int]]: ...
 
 
 @dataclass(frozen=True)
@@ -89,17 +92,63 @@ class Vocabulary:
         return best[3] if best else None
 
 
+class Vocabularies:
+    """One locale's vocabularies: staff's, customers' in no channel in particular, and per
+    channel the customers' plus the words its `::: only` blocks add (made when first asked)."""
+
+    def __init__(
+        self,
+        public: dict[str, int],
+        staff: dict[str, int],
+        channels: dict[str, dict[str, int]],
+        terms: dict[str, str | None],
+    ) -> None:
+        self._terms = terms
+        self._public = Vocabulary.of(public, terms)
+        self._staff = Vocabulary.of(staff, terms)
+        self._extra = channels
+        self._channels: dict[str, Vocabulary] = {}
+        self._lock = threading.Lock()
+
+    def of(self, *, staff: bool, channel: str | None) -> Vocabulary:
+        """The vocabulary of an asker: staff see every word, customers what their channel shows."""
+        if staff:
+            return self._staff
+        extra = self._extra.get(channel or "")
+        if not extra:
+            return self._public
+        with self._lock:
+            found = self._channels.get(channel or "")
+            if found is None:
+                counts = dict(self._public.frequency)
+                for word, count in extra.items():
+                    counts[word] = counts.get(word, 0) + count
+                found = self._channels[channel or ""] = Vocabulary.of(counts, self._terms)
+            return found
+
+
 def save_vocabulary(folder: Path, language: Language, counter: WordCounts) -> None:
-    """Write the words of one locale's build with their term and public and staff counts."""
+    """Write the words of one locale's build with their term and public and staff counts, and
+    per channel the counts of the words its `::: only` blocks add."""
     public, staff = counter.vocabulary(public=True), counter.vocabulary(public=False)
     rows = [[w, language.term(w), public.get(w, 0), staff[w]] for w in sorted(staff)]
-    (folder / VOCABULARY).write_text(json.dumps({"words": rows}, ensure_ascii=False), "utf-8")
+    channels = {
+        channel: sorted(counts.items())
+        for channel, counts in counter.channel_vocabularies().items()
+    }
+    document = {"words": rows, "channels": channels}
+    (folder / VOCABULARY).write_text(json.dumps(document, ensure_ascii=False), "utf-8")
 
 
-def load_vocabularies(folder: Path) -> dict[bool, Vocabulary]:
-    """The customers' (False) and staff's (True) vocabularies `save_vocabulary` wrote."""
-    rows = json.loads((folder / VOCABULARY).read_text(encoding="utf-8"))["words"]
+def load_vocabularies(folder: Path) -> Vocabularies:
+    """The vocabularies `save_vocabulary` wrote."""
+    document = json.loads((folder / VOCABULARY).read_text(encoding="utf-8"))
+    rows = document["words"]
     terms = {word: term for word, term, _public, _staff in rows}
-    public = Vocabulary.of({w: p for w, _t, p, _s in rows if p}, terms)
-    staff = Vocabulary.of({w: s for w, _t, _p, s in rows}, terms)
-    return {False: public, True: staff}
+    channels = {channel: dict(counts) for channel, counts in document.get("channels", {}).items()}
+    for counts in channels.values():
+        for word in counts:
+            terms.setdefault(word, None)
+    public = {w: p for w, _t, p, _s in rows if p}
+    staff = {w: s for w, _t, _p, s in rows}
+    return Vocabularies(public, staff, channels, terms)

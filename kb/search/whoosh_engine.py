@@ -10,6 +10,7 @@ Nothing outside this module sees a Whoosh type.
 
 from __future__ import annotations
 
+import json
 import math
 import threading
 from collections.abc import Iterable, Iterator, Mapping
@@ -19,7 +20,7 @@ from pathlib import Path
 import numpy as np
 from whoosh import index as whoosh_index
 from whoosh.codec.base import PerDocumentReader
-from whoosh.fields import ID, KEYWORD, TEXT, Schema
+from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.query import And, Query, Term
 from whoosh.reading import IndexReader
 from whoosh.searching import Searcher
@@ -27,7 +28,7 @@ from whoosh.system import pack_uint
 from whoosh.writing import IndexWriter, SegmentWriter
 
 from kb.search.analysis import Language
-from kb.search.base import IndexedUnit, SearchQuery, SearchResults
+from kb.search.base import IndexedUnit, SearchHit, SearchQuery, SearchResults
 from kb.search.highlight import Highlight, make_hit
 from kb.search.text import (
     ALL_CHANNELS,
@@ -39,11 +40,11 @@ from kb.search.text import (
     open_locales,
     plan_query,
 )
-from kb.search.vocabulary import Vocabulary, load_vocabularies, save_vocabulary
+from kb.search.vocabulary import Vocabularies, load_vocabularies, save_vocabulary
 
 __all__ = ["WhooshEngine", "WhooshIndex"]
 
-FORMAT = 1
+FORMAT = 2  # 2: `::: only` blocks in only_text, per channel
 #: Or-fallback coordination bonus: a unit matching more of the words ranks higher.
 COORDINATION = 0.9
 
@@ -75,6 +76,8 @@ def _schema(language: Language) -> Schema:
         headline=_CountedText(analyzer=analyzer, phrase=False),
         text=_CountedText(analyzer=analyzer, stored=True, phrase=False),
         internal_text=_CountedText(analyzer=analyzer, stored=True, phrase=False),
+        only_text=_CountedText(analyzer=analyzer, phrase=False),
+        only=STORED,
         category=ID(stored=True),
         tags=KEYWORD(commas=True, lowercase=True),
         audience=ID,
@@ -132,8 +135,10 @@ def _add_units(writer: IndexWriter, units: list[IndexedUnit], counter: TermCount
             headline=_sum(title, questions, keywords),
             text=terms(unit.text, public),
             _stored_text=unit.text,
-            internal_text=terms(unit.internal_text, public=False),
+            internal_text=terms(unit.staff_text(), public=False),
             _stored_internal_text=unit.internal_text,
+            only_text=_sum({}, *(counter.only_terms(t, c, public) for c, t in unit.only_text)),
+            only=json.dumps(dict(unit.only_text), ensure_ascii=False),
             category=unit.category or "",
             tags=",".join(unit.tags),
             audience=unit.audience,
@@ -300,10 +305,7 @@ class _LocaleIndex:
     """One locale's Whoosh index, its vocabularies and a pool of searchers."""
 
     def __init__(
-        self,
-        ix: whoosh_index.Index,
-        language: Language,
-        vocabularies: dict[bool, Vocabulary],
+        self, ix: whoosh_index.Index, language: Language, vocabularies: Vocabularies
     ) -> None:
         self._ix = ix
         self.language = language
@@ -360,10 +362,10 @@ class _LocaleIndex:
 
     def search(self, query: SearchQuery) -> SearchResults:
         """Ranked, filtered, highlighted hits for `query` in this locale."""
-        plan = plan_query(query, self.language, self._vocabularies[query.staff])
+        plan = plan_query(query, self.language, self._vocabularies)
         if not plan.clauses:
             return SearchResults(hits=(), total=0, did_you_mean=plan.did_you_mean)
-        clauses = plan.postings(query.staff)
+        clauses = plan.postings()
         with self._searcher() as searcher:
             reader = searcher.reader()
             visible = self._visible(searcher, query)
@@ -372,9 +374,9 @@ class _LocaleIndex:
             if not matched.any() and len(clauses) > 1:
                 matched, score = self._any_word(reader, clauses, visible)
             docs = _top(score, matched, query.limit)
-            highlight, staff = Highlight(self.language, plan.terms), query.staff
+            highlight = Highlight(self.language, plan.terms)
             hits = tuple(
-                make_hit(searcher.stored_fields(int(d)), score[d], highlight, staff) for d in docs
+                _hit(searcher.stored_fields(int(d)), score[d], highlight, query) for d in docs
             )
         return SearchResults(hits=hits, total=int(matched.sum()), did_you_mean=plan.did_you_mean)
 
@@ -411,6 +413,13 @@ class _LocaleIndex:
         mask = np.zeros(self._size, dtype=bool)
         mask[np.fromiter(docs, dtype=np.int64)] = True
         return mask
+
+
+def _hit(
+    stored: dict[str, str], score: float, highlight: Highlight, query: SearchQuery
+) -> SearchHit:
+    """The hit shown from a document's stored fields (its `::: only` words kept as JSON)."""
+    return make_hit(stored, json.loads(stored.get("only") or "{}"), score, highlight, query)
 
 
 def _top(score: np.ndarray, matched: np.ndarray, limit: int) -> np.ndarray:

@@ -159,3 +159,7 @@ class BodyText(SQLModel, table=True):
     digest: str = Field(primary_key=True, max_length=64)
     public_text: str = Field(sa_column=Column(Text, nullable=False))
     internal_text: str = Field(sa_column=Column(Text, nullable=False))
+    #: Words of `::: only` blocks per channel, as a JSON object (channel -> words).
+    only_text: str = Field(
+        default="{}", sa_column=Column(Text, nullable=False, server_default="{}")
+    )

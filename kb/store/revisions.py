@@ -13,6 +13,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
 from kb.content.document import UnitDocument
+from kb.content.markdown import BodyText as BodyWords
 from kb.content.markdown import body_digest, parse_body_text
 from kb.content.snippets import SnippetDocument, SnippetType
 from kb.errors import ReleaseNotFound, RevisionNotFound, UnitNotFound, VersionConflict
@@ -386,8 +387,15 @@ def store_body_texts(session: Session, bodies: Iterable[str]) -> None:
     rows = []
     for digest, body in wanted.items():
         if digest not in known:
-            public, internal = parse_body_text(body)
-            rows.append({"digest": digest, "public_text": public, "internal_text": internal})
+            words = parse_body_text(body)
+            rows.append(
+                {
+                    "digest": digest,
+                    "public_text": words.public,
+                    "internal_text": words.internal,
+                    "only_text": words.only_json(),
+                }
+            )
     if not rows:
         return
     # Two writers may save the same body at once (PostgreSQL): the row is the same, keep one.
@@ -395,11 +403,11 @@ def store_body_texts(session: Session, bodies: Iterable[str]) -> None:
     session.execute(dialect.insert(BodyText).on_conflict_do_nothing(), rows)
 
 
-def stored_body_texts(session: Session, bodies: Iterable[str]) -> dict[str, tuple[str, str]]:
-    """Body -> its kept (public, internal) index words, for the bodies that have them."""
+def stored_body_texts(session: Session, bodies: Iterable[str]) -> dict[str, BodyWords]:
+    """Body -> its kept index words, for the bodies that have them."""
     by_digest = {body_digest(body): body for body in bodies}
     return {
-        by_digest[digest]: (row.public_text, row.internal_text)
+        by_digest[digest]: BodyWords.from_stored(row.public_text, row.internal_text, row.only_text)
         for digest, row in _stored_digests(session, by_digest).items()
     }
 

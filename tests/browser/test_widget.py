@@ -165,6 +165,32 @@ def test_widget_never_shows_internal_notes_or_internal_units(
     screenshot(page, "widget-no-internal")
 
 
+def test_widget_never_shows_text_written_for_other_channels(
+    page: Any, site: Site, host: Host
+) -> None:
+    # The sample's phone menus (`::: only ivr`) say "press 2" and "technical"; no web text does.
+    page.goto(_embed(host, site.url, 'data-kb-locale="en"'))
+    widget = page.locator(WIDGET)
+    expect(widget.locator(".all .t").first).to_be_visible()
+    box = widget.get_by_label("Search the questions")
+    status = widget.locator("[role=status]")
+    for words, none_found in (
+        ("press", True),
+        ("pres", True),
+        ("technical", True),
+        ("press 2", False),
+    ):
+        box.fill("")
+        expect(status).to_contain_text("questions")
+        box.fill(words)
+        # A first search by meaning loads the sentence encoder in the server: allow for it.
+        done = "No results" if none_found else re.compile(r"^(No results|\d+ results?)$")
+        expect(status).to_have_text(done, timeout=60_000)
+        markup = _shadow_text(page).lower()
+        for phrase in ("press 1", "press 2", "press 3", "technical support"):
+            assert phrase not in markup, f"{phrase!r} shown after searching {words!r}"
+
+
 def test_widget_is_untouched_by_hostile_host_css_and_does_not_style_the_host(
     page: Any, site: Site, host: Host
 ) -> None:

@@ -20,6 +20,7 @@ BODIES = {
     "top-up": "Dial *111# to top up.\n\n::: internal\nRefund by hand if the code fails.\n:::",
     "roaming": "Turn on **roaming** in Settings before you travel.",
     "esim": "Scan the QR code from the shop.\n\n- Open Settings\n- Add an eSIM",
+    "goodwill": "Payments take five days.\n\n::: only operator\nOffer a goodwill credit.\n:::",
 }
 
 
@@ -43,9 +44,11 @@ def test_saved_bodies_keep_the_words_a_parse_gives(kb: KnowledgeBase) -> None:
     assert set(stored) == set(BODIES.values())
     for body, words in stored.items():
         parsed = parse_body(body)
-        assert words == (parsed.public_text, parsed.internal_text)
+        assert words == parsed.words
     assert "Refund by hand" in stored[BODIES["top-up"]][1]
     assert "Refund" not in stored[BODIES["top-up"]][0]
+    assert stored[BODIES["goodwill"]].only == (("operator", "Offer a goodwill credit."),)
+    assert "goodwill" not in stored[BODIES["goodwill"]].public
 
 
 def another_machine(settings: Settings, tmp_path: Path) -> KnowledgeBase:
