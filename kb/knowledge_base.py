@@ -318,15 +318,14 @@ class KnowledgeBase:
                 found.extend(routing_regressions(target, base, recipe=self._served.recipe()))
             return found
 
-        with self.db.write(exclusive=True) as session:
-            plan = publish(
-                session,
-                author=author,
-                message=message,
-                dry_run=dry_run,
-                today=today or date.today(),
-                gate=checks,
-            )
+        plan = publish(
+            self.db,
+            author=author,
+            message=message,
+            dry_run=dry_run,
+            today=today or date.today(),
+            gate=checks,
+        )
         if plan.release is not None:
             live = self._served.committed(plan.release)  # build its index and matchers: ready
             found = routing_regressions(live.snapshot, base, after=live.matchers)

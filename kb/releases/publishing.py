@@ -14,6 +14,7 @@ from kb.content.snippets import SnippetDocument
 from kb.errors import KBError, ReleaseNotFound, VersionConflict
 from kb.releases.reverting import RolledBackDraft, revert_message, settle_drafts
 from kb.releases.rolled_back import rolled_back_changes
+from kb.store.db import Database
 from kb.store.models import Release, ReleaseSnippet, ReleaseUnit
 from kb.store.revisions import current_release, draft_snapshot, release_snapshot
 from kb.store.snapshot import Snapshot, StoredUnit
@@ -58,7 +59,7 @@ class GateFinding(Protocol):
         ...
 
 
-#: A check run on exactly the content about to be released, inside the publish transaction.
+#: A check run on exactly the content about to be released, before the write lock is taken.
 PublishGate = Callable[[Snapshot], Sequence[GateFinding]]
 
 
@@ -150,8 +151,12 @@ def _hash(item: StoredUnit | SnippetDocument) -> str:
     return item.content_hash
 
 
+#: How many times a publish checks the drafts again when another release was made meanwhile.
+PUBLISH_ATTEMPTS = 3
+
+
 def publish(
-    session: Session,
+    database: Database,
     *,
     author: str,
     message: str,
@@ -159,10 +164,39 @@ def publish(
     dry_run: bool = False,
     gate: PublishGate | None = None,
 ) -> PublishPlan:
-    """Make the drafts release N+1 in the caller's exclusive transaction; no-op if unchanged.
+    """Make the drafts release N+1, checked by `gate` first; a no-op if nothing changed.
 
-    `gate` checks exactly the snapshot being released; any blocking finding refuses it.
+    The check (every unit rendered in every channel: seconds for thousands of units) reads one
+    snapshot without the write lock, so that edits go on meanwhile; the lock is taken only to
+    write the release, which is exactly the snapshot checked (its revisions), so an edit saved
+    meanwhile stays a draft for the next publish and is never released unchecked. A release
+    made meanwhile by another process means the plan compared with an old one (and releasing
+    older drafts would undo it), so the drafts are checked again: refused after a few tries.
     """
+    for _ in range(PUBLISH_ATTEMPTS):
+        with database.read(consistent=True) as session:
+            plan, target = _checked(session, today, gate)
+        if dry_run or not plan.has_changes:
+            return plan
+        if any(f.blocking for f in plan.findings):
+            raise PublishBlocked(plan.findings)
+        with database.write(exclusive=True) as session:
+            latest = current_release(session)
+            if (latest.number if latest else None) == plan.base_release:
+                number = _write_release(
+                    session, target, author=author, message=message, rollback_of=None
+                )
+                return _with_release(plan, number)
+    raise VersionConflict(
+        f"other releases were made while this one was being checked, {PUBLISH_ATTEMPTS} times "
+        "in a row; nothing was published: publish again"
+    )
+
+
+def _checked(
+    session: Session, today: date, gate: PublishGate | None
+) -> tuple[PublishPlan, Snapshot]:
+    """What releasing the drafts would change, with what the checks found, and the drafts."""
     base_row = current_release(session)
     base = release_snapshot(session, base_row.number) if base_row else None
     target = draft_snapshot(session)
@@ -170,12 +204,7 @@ def publish(
     if plan.has_changes:
         found = [*_rolled_back_before(session, plan, target), *(gate(target) if gate else ())]
         plan = replace(plan, findings=tuple(found))
-    if dry_run or not plan.has_changes:
-        return plan
-    if any(f.blocking for f in plan.findings):
-        raise PublishBlocked(plan.findings)
-    number = _write_release(session, target, author=author, message=message, rollback_of=None)
-    return _with_release(plan, number)
+    return plan, target
 
 
 def _rolled_back_before(session: Session, plan: PublishPlan, target: Snapshot) -> list[GateFinding]:

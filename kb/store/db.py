@@ -49,9 +49,15 @@ class Database:
         return self.engine.dialect.name
 
     @contextmanager
-    def read(self) -> Iterator[Session]:
-        """A session for reading committed data; releases are immutable, so reads never tear."""
+    def read(self, *, consistent: bool = False) -> Iterator[Session]:
+        """A session for reading committed data; releases are immutable, so reads never tear.
+
+        `consistent`: every query sees the database as the first one did, for reading drafts
+        that may change meanwhile (SQLite's read transactions do; PostgreSQL's need it asked).
+        """
         with Session(self.engine, expire_on_commit=False) as session:
+            if consistent and self.dialect == "postgresql":
+                session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
             yield session
 
     @contextmanager
