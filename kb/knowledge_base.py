@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
+from kb.answers.build_folders import clear_unfinished
 from kb.answers.current import ServedRelease
 from kb.answers.decision import Thresholds, configured_thresholds
 from kb.answers.locales import ask_in_release, served_locale
@@ -95,6 +96,7 @@ class KnowledgeBase:
             settings = Settings(**{**settings.__dict__, **overrides})  # type: ignore[arg-type]
         database = Database(settings.sqlalchemy_url)
         database.migrate()
+        clear_unfinished(settings.index_dir)  # what builds killed before they finished left
         return cls(settings, database)
 
     def close(self) -> None:
@@ -308,7 +310,7 @@ class KnowledgeBase:
         from kb.answers.routing import routing_regressions  # the matchers' libraries
         from kb.answers.services import prepare_build
 
-        base = self._services_if_published()
+        base = self._served.matchers_to_compare()  # builds nothing
 
         def checks(target: Snapshot) -> list[GateFinding]:
             if not dry_run:
@@ -377,9 +379,6 @@ class KnowledgeBase:
     def following_failure(self) -> str | None:
         """Why the last try to load the current release failed (disk full...); None if not."""
         return self._served.following_failure()
-
-    def _services_if_published(self) -> ReleaseServices | None:
-        return self.services() if self.current_release() is not None else None
 
     def reindex(self) -> ReleaseServices:
         """Rebuild the current release's index and matchers from the database."""

@@ -21,6 +21,7 @@ from kb.store.snapshot import Snapshot
 
 if TYPE_CHECKING:
     from kb.answers.recipe import MatcherRecipe
+    from kb.answers.routing import ServedMatchers
     from kb.answers.services import ReleaseServices
 
 __all__ = ["ServedRelease"]
@@ -93,6 +94,21 @@ class ServedRelease:
             before_build=lambda: self._before_build(snapshot),
             recipe=self.recipe(),
         )
+
+    def matchers_to_compare(self) -> ServedMatchers | None:
+        """What a new release's routing is checked against, building nothing: the current
+        release's matchers (loaded, or as its build saved them), else those of the newest
+        release built before it (its own build was killed; it is about to be replaced)."""
+        release = self._current_release()
+        if release is None:
+            return None
+        current = self._services
+        if current is not None and current.release == release.number:
+            return current
+        from kb.answers.services import built_matchers
+
+        encoder = self.recipe().encoder
+        return built_matchers(self._index_dir, self._engine, encoder, up_to=release.number)
 
     def recipe(self) -> MatcherRecipe:
         """How this knowledge base's matchers train (its encoder; vectors cached by the index)."""

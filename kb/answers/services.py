@@ -8,15 +8,20 @@ one, and they can always be rebuilt from the database.
 from __future__ import annotations
 
 import contextlib
-import multiprocessing
-import re
-import shutil
-import threading
-import uuid
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
+from kb.answers.build_child import PARALLEL_BUILD_UNITS, prepare_build, training_pool
+from kb.answers.build_folders import (
+    READY,
+    clear_unfinished,
+    newest_complete,
+    prune_releases,
+    retire,
+    staging_folder,
+)
 from kb.answers.encoding.base import Encoder
 from kb.answers.encoding.registry import get_encoder
 from kb.answers.hybrid import UnitVectors, hybrid_search
@@ -46,6 +51,7 @@ __all__ = [
     "ROUTING_CHECK_LIMIT",
     "Alternative",
     "Answer",
+    "BuiltMatchers",
     "ReleaseServices",
     "RoutingCheckIncomplete",
     "RoutingRegression",
@@ -54,15 +60,10 @@ __all__ = [
     "training_examples",
 ]
 
-_READY = "READY"
 #: Runners-up below this confidence are noise, not alternatives worth offering.
 _MIN_ALTERNATIVE = 0.05
 
 
-#: From this many units a release's matchers train in a child process while this one parses
-#: and indexes the units (benchmarks/search_answer.py, 10,000 units, two cores). Below it,
-#: starting a process costs more than it saves.
-PARALLEL_BUILD_UNITS = 2_000
 #: The share of a large release's unparsed bodies its matchers' child process parses before
 #: it trains, so that both processes finish at about the same time (10,000 generated en units
 #: on two cores: the parent parses for about 14 s and indexes for 15 s; the child, started
@@ -104,11 +105,13 @@ class ReleaseServices:
         The folder is named after the engine and the encoder, so that changing either builds
         anew rather than serving matchers made another way."""
         directory = root / release_folder(snapshot.number, engine.name, recipe.encoder)
-        if rebuild or not (directory / _READY).exists():
+        if rebuild or not (directory / READY).exists():
             if before_build is not None:
                 before_build()
+            clear_unfinished(root)  # what killed builds left
             _build(snapshot, engine, directory, replace=rebuild, recipe=recipe)
-            _prune(root, directory.name.split("-", 2)[2], older_than=snapshot.number - 1)
+            # The one before the new release stays for processes still switching.
+            prune_releases(root, directory.name.split("-", 2)[2], older_than=snapshot.number - 1)
         matchers = {
             path.stem.removeprefix("matcher-"): IntentMatcher.load(path)
             for path in sorted(directory.glob("matcher-*.pkl"))
@@ -196,26 +199,36 @@ class ReleaseServices:
         return channel is None or channels is None or channel in channels
 
 
-_RELEASE_DIR = re.compile(r"release-(\d+)-(.+)")
-
-
 def release_folder(number: int, engine: str, encoder: str) -> str:
     """The name of a release's index folder: its number, search engine and encoder."""
     kind = engine if encoder == LEXICAL.encoder else f"{engine}+{encoder}"
     return f"release-{number}-{kind}"
 
 
-def _prune(root: Path, engine: str, *, older_than: int) -> None:
-    """Delete the index folders of releases before `older_than` (derived data, rebuilt from the
-    database when needed). The one before the new release stays for processes still switching;
-    open files stay readable to their readers after deletion."""
-    for folder in root.iterdir():
-        match = _RELEASE_DIR.fullmatch(folder.name)
-        if match and match[2] == engine and int(match[1]) < older_than:
-            retired = folder.with_name(f".{folder.name}.old-{uuid.uuid4().hex[:8]}")
-            with contextlib.suppress(OSError):  # another process is pruning it: theirs
-                folder.rename(retired)
-                shutil.rmtree(retired, ignore_errors=True)
+@dataclass(frozen=True)
+class BuiltMatchers:
+    """The matchers of a release as its build saved them, for a routing check against it."""
+
+    release: int
+    matchers: dict[str, IntentMatcher]
+
+
+def built_matchers(root: Path, engine: str, encoder: str, *, up_to: int) -> BuiltMatchers | None:
+    """The matchers of the newest release up to `up_to` whose build is complete, building none:
+    a killed publish leaves its release unbuilt, and building it now would cost the next
+    publish a whole build of a release it replaces."""
+    kind = release_folder(0, engine, encoder).split("-", 2)[2]
+    folder = newest_complete(root, kind, up_to=up_to)
+    if folder is None:
+        return None
+    try:
+        matchers = {
+            path.stem.removeprefix("matcher-"): IntentMatcher.load(path)
+            for path in sorted(folder.glob("matcher-*.pkl"))
+        }
+    except OSError:  # pruned meanwhile by another process: nothing to compare with
+        return None
+    return BuiltMatchers(int((folder / READY).read_text() or 0), matchers)
 
 
 def _train_all(examples: dict[str, list[Example]], folder: Path, recipe: MatcherRecipe) -> None:
@@ -259,41 +272,6 @@ class _SharedParse:
         return body_text(body)
 
 
-_spare_pool: ProcessPoolExecutor | None = None
-_spare_lock = threading.Lock()
-
-
-def prepare_build(units: int) -> None:
-    """Start the process that trains the matchers of a release of `units` units (if it trains
-    in one), so it has imported its libraries, some seconds, by the time the build needs it.
-    Publishing calls this as soon as it knows what it releases; a pool left unused (the release
-    was refused) waits for the next build."""
-    global _spare_pool
-    if units < PARALLEL_BUILD_UNITS:
-        return
-    with _spare_lock:
-        if _spare_pool is None:
-            _spare_pool = _new_pool()
-            _spare_pool.submit(_started)  # the process starts, importing this module
-
-
-def _started() -> None:
-    """Nothing to do: the child process imported the matcher's libraries to get here."""
-
-
-def _new_pool() -> ProcessPoolExecutor:
-    # Spawned, not forked: the parent may hold threads and database connections.
-    return ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
-
-
-def _training_pool() -> ProcessPoolExecutor:
-    """The pool `prepare_build` started, or a new one."""
-    global _spare_pool
-    with _spare_lock:
-        pool, _spare_pool = _spare_pool, None
-    return pool if pool is not None else _new_pool()
-
-
 def _build(
     snapshot: Snapshot,
     engine: SearchEngine,
@@ -302,11 +280,10 @@ def _build(
     replace: bool,
     recipe: MatcherRecipe,
 ) -> None:
-    """Build into a sibling temporary directory, then rename it into place."""
+    """Build into a hidden sibling directory this build owns, then rename it into place."""
     directory.parent.mkdir(parents=True, exist_ok=True)
-    staging = directory.with_name(f".{directory.name}.{uuid.uuid4().hex[:8]}")
-    try:
-        (staging / "search").mkdir(parents=True)
+    with staging_folder(directory) as staging:
+        (staging / "search").mkdir()
         examples = {locale: training_examples(snapshot, locale) for locale in snapshot.locales}
         bodies = [unit.document.body for unit in snapshot.iter_units()]
         if len(bodies) >= PARALLEL_BUILD_UNITS:
@@ -314,7 +291,7 @@ def _build(
             # made them slower together than one after the other), so the matchers train in a
             # child process meanwhile; only their example questions, and the bodies it parses
             # first, travel there.
-            with _training_pool() as pool:
+            with training_pool() as pool:
                 texts = _SharedParse(pool, bodies, CHILD_PARSE_SHARE)
                 trained = pool.submit(_train_all, examples, staging, recipe)
                 engine.build(indexed_units(snapshot, texts), staging / "search")
@@ -324,12 +301,8 @@ def _build(
             engine.build(indexed_units(snapshot), staging / "search")
             _save_meaning(snapshot, recipe, staging)
             _train_all(examples, staging, recipe)
-        (staging / _READY).write_text(str(snapshot.number))
+        (staging / READY).write_text(str(snapshot.number))
         if replace and directory.exists():
-            retired = directory.with_name(f".{directory.name}.old-{uuid.uuid4().hex[:8]}")
-            directory.rename(retired)  # open files stay readable until their readers close
-            shutil.rmtree(retired, ignore_errors=True)
+            retire(directory)  # open files stay readable until their readers close
         with contextlib.suppress(OSError):  # another process finished first: keep theirs
             staging.rename(directory)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
