@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 __all__ = [
     "ConfigError",
+    "IndexOutdated",
     "InvalidContent",
     "KBError",
     "NotFound",
@@ -43,6 +44,11 @@ class KBError(Exception):
 
 class ConfigError(KBError):
     """The service is configured in a way it cannot work with."""
+
+
+class IndexOutdated(ConfigError):
+    """A release's search index was written in an older format or with another analyzer: it
+    is derived data, so it is rebuilt from the database."""
 
 
 class NotFound(KBError):

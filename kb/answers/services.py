@@ -34,7 +34,14 @@ from kb.answers.routing import (
     train_cached,
     training_examples,
 )
-from kb.content.markdown import body_text, has_body_text, parse_body_text, remember_body_text
+from kb.content.markdown import (
+    BodyText,
+    body_text,
+    has_body_text,
+    parse_body_text,
+    remember_body_text,
+)
+from kb.errors import IndexOutdated
 from kb.progress import step
 from kb.search import (
     SearchEngine,
@@ -112,13 +119,21 @@ class ReleaseServices:
             _build(snapshot, engine, directory, replace=rebuild, recipe=recipe)
             # The one before the new release stays for processes still switching.
             prune_releases(root, directory.name.split("-", 2)[2], older_than=snapshot.number - 1)
+        try:
+            index = engine.open(directory / "search")
+        except IndexOutdated:  # built by an older version of kb: derived data, build it anew
+            if rebuild:
+                raise
+            return cls.load_or_build(
+                snapshot, engine, root, rebuild=True, before_build=before_build, recipe=recipe
+            )
         matchers = {
             path.stem.removeprefix("matcher-"): IntentMatcher.load(path)
             for path in sorted(directory.glob("matcher-*.pkl"))
         }
         vectors, encoder = UnitVectors.load(directory), get_encoder(recipe.encoder)
         meaning = (vectors, encoder) if vectors is not None and encoder is not None else None
-        return cls(snapshot, engine.open(directory / "search"), matchers, meaning)
+        return cls(snapshot, index, matchers, meaning)
 
     def close(self) -> None:
         """Release the index's files."""
@@ -247,8 +262,8 @@ def _save_meaning(snapshot: Snapshot, recipe: MatcherRecipe, folder: Path) -> No
         UnitVectors.build(snapshot, cache).save(folder)
 
 
-def _parse_all(bodies: list[str]) -> list[tuple[str, str]]:
-    """Each body's public and internal words (module-level, so a child process can run it),
+def _parse_all(bodies: list[str]) -> list[BodyText]:
+    """Each body's index words (module-level, so a child process can run it),
     keeping no tokens: the child renders nothing."""
     return [parse_body_text(body) for body in bodies]
 
@@ -264,7 +279,7 @@ class _SharedParse:
         self._future = pool.submit(_parse_all, self._theirs)
         self._waiting = frozenset(self._theirs)
 
-    def __call__(self, body: str) -> tuple[str, str]:
+    def __call__(self, body: str) -> BodyText:
         if self._waiting and body in self._waiting:
             for theirs, text in zip(self._theirs, self._future.result(), strict=True):
                 remember_body_text(theirs, text)

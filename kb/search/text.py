@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Generic, Protocol, TypeVar
 
-from kb.errors import ConfigError
+from kb.errors import ConfigError, IndexOutdated
 from kb.search.analysis import WORD_PATTERN, Language, fold, language_for, surface_words
 from kb.search.base import IndexedUnit, SearchQuery, SearchResults
 from kb.search.vocabulary import Vocabularies
@@ -140,12 +140,12 @@ def read_manifest(
     except FileNotFoundError:
         raise ConfigError(f"no search index in {directory}; rebuild it") from None
     if manifest.get("engine") != engine or manifest.get("format") != format_version:
-        raise ConfigError(f"search index in {directory} has another format; rebuild it")
+        raise IndexOutdated(f"search index in {directory} has another format; rebuild it")
     locales = {}
     for locale, entry in manifest["locales"].items():
         language = language_for(locale)
         if language.code != entry["language"]:
-            raise ConfigError(f"search index in {directory} used another analyzer; rebuild it")
+            raise IndexOutdated(f"search index in {directory} used another analyzer; rebuild it")
         locales[locale] = (directory / entry["folder"], language)
     return locales
 
