@@ -8,8 +8,11 @@ The matchers' libraries are imported on the first load, not when this module is.
 
 from __future__ import annotations
 
+import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kb.errors import ReleaseNotFound, ReleaseNotServed, storage_fault
@@ -24,7 +27,15 @@ if TYPE_CHECKING:
     from kb.answers.routing import ServedMatchers
     from kb.answers.services import ReleaseServices
 
+try:
+    import fcntl
+except ImportError:  # not POSIX: every worker builds for itself
+    fcntl = None  # type: ignore[assignment]
+
 __all__ = ["ServedRelease"]
+
+#: The lock file of `_one_loader`, beside the release folders (one per data folder, kept).
+_LOADER_LOCK = ".loading.lock"
 
 
 class ServedRelease:
@@ -86,14 +97,15 @@ class ServedRelease:
         from kb.answers.services import ReleaseServices  # scikit-learn loads here, once
 
         snapshot = self._snapshot(number)
-        return ReleaseServices.load_or_build(
-            snapshot,
-            get_engine(self._engine),
-            self._index_dir,
-            rebuild=rebuild,
-            before_build=lambda: self._before_build(snapshot),
-            recipe=self.recipe(),
-        )
+        with _one_loader(self._index_dir):  # another worker building it: wait, then open theirs
+            return ReleaseServices.load_or_build(
+                snapshot,
+                get_engine(self._engine),
+                self._index_dir,
+                rebuild=rebuild,
+                before_build=lambda: self._before_build(snapshot),
+                recipe=self.recipe(),
+            )
 
     def matchers_to_compare(self) -> ServedMatchers | None:
         """What a new release's routing is checked against, building nothing: the current
@@ -141,3 +153,23 @@ class ServedRelease:
         self.stop_following()
         if self._services is not None:
             self._services.close()
+
+
+@contextmanager
+def _one_loader(index_dir: Path) -> Iterator[None]:
+    """One process at a time loads a release from `index_dir` (an exclusive flock): the workers
+    of a server share it, and each built every new release itself, so a switch under load cost
+    as many builds as workers. The others wait, then open the folder the first one built. A
+    folder that cannot take the lock file (read-only) is loaded without it: nothing is built."""
+    try:
+        index_dir.mkdir(parents=True, exist_ok=True)
+        handle = os.open(index_dir / _LOADER_LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError:
+        yield
+        return
+    try:
+        if fcntl is not None:
+            fcntl.flock(handle, fcntl.LOCK_EX)  # released when closed, or when the process dies
+        yield
+    finally:
+        os.close(handle)

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import errno
 import logging
+import os
 import re
+import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 
@@ -81,3 +84,34 @@ def _failures(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
         and r.levelno == logging.WARNING
         and "could not load" in r.getMessage()
     ]
+
+
+def test_workers_sharing_an_index_folder_build_a_new_release_once(
+    kb: KnowledgeBase, settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    publish(kb, "First edition")
+    shared = replace(settings, data_dir=tmp_path / "server")
+    built: list[str] = []
+    real_mkdir = os.mkdir
+
+    def mkdir(path: str | os.PathLike[str], *args: object, **kwargs: object) -> None:
+        name = Path(path).name
+        if name.startswith(".release-2-") and Path(path).parent == shared.index_dir:
+            built.append(name)  # a build starts in a hidden folder of its own
+        real_mkdir(path, *args, **kwargs)  # type: ignore[arg-type]
+
+    with KnowledgeBase.open(shared) as first, KnowledgeBase.open(shared) as second:
+        assert first.services().release == second.services().release == 1
+        publish(kb, "Second edition")
+        monkeypatch.setattr(os, "mkdir", mkdir)
+        start = threading.Barrier(2)
+
+        def switch(worker: KnowledgeBase) -> int:
+            start.wait()
+            return worker.services(wait=True).release
+
+        with ThreadPoolExecutor(2) as pool:
+            releases = list(pool.map(switch, [first, second]))
+
+    assert releases == [2, 2]
+    assert len(built) == 1, built
