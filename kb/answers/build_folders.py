@@ -57,24 +57,35 @@ def staging_folder(directory: Path) -> Iterator[Path]:
 
 def clear_unfinished(root: Path) -> list[str]:
     """Delete the hidden folders under `root` that no running build owns: those a killed build
-    or an interrupted prune left. Returns their names."""
-    if not root.is_dir():
+    or an interrupted prune left. Returns their names. What cannot be deleted (a read-only
+    folder) stays: it costs disk space, and serving what is there matters more."""
+    try:
+        entries = sorted(root.iterdir())
+    except OSError:  # no index folder yet, or one this process cannot read
         return []
     cleared = []
-    for entry in sorted(root.iterdir()):
-        name = entry.name
-        if _RETIRED.fullmatch(name):  # its deleter may still be at it: deleting twice is fine
-            shutil.rmtree(entry, ignore_errors=True)
-            cleared.append(name)
-        elif _STAGING.fullmatch(name) and entry.is_dir():
-            with _locked(entry.with_name(name + _LOCK), wait=False) as free:
-                if free:
-                    shutil.rmtree(entry, ignore_errors=True)
-                    cleared.append(name)
-        elif _is_lock_alone(entry):
-            with _locked(entry, wait=False):
-                pass  # a build killed before its folder existed: the lock goes if free
+    for entry in entries:
+        with contextlib.suppress(OSError):
+            if _clear(entry):
+                cleared.append(entry.name)
     return cleared
+
+
+def _clear(entry: Path) -> bool:
+    """Delete `entry` if it is a leftover nobody owns; whether it was one."""
+    name = entry.name
+    if _RETIRED.fullmatch(name):  # its deleter may still be at it: deleting twice is fine
+        shutil.rmtree(entry, ignore_errors=True)
+        return True
+    if _STAGING.fullmatch(name) and entry.is_dir():
+        with _locked(entry.with_name(name + _LOCK), wait=False) as free:
+            if free:
+                shutil.rmtree(entry, ignore_errors=True)
+            return free
+    if _is_lock_alone(entry):
+        with _locked(entry, wait=False):
+            pass  # a build killed before its folder existed: the lock goes if free
+    return False
 
 
 def _is_lock_alone(entry: Path) -> bool:
