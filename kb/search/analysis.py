@@ -78,13 +78,19 @@ def word_counts(text: str) -> Counter[str]:
     return counts
 
 
-@lru_cache(maxsize=100_000)
+#: Stems remembered per language (about 250 bytes each: 5 MB). Queries bring new words for
+#: ever (typos, names, ids), so the bound is what keeps a serving worker's memory level; an
+#: index build analyses each distinct word once anyway (kb.search.text.TermCounter).
+STEM_CACHE = 20_000
+
+
+@lru_cache(maxsize=STEM_CACHE)
 def english_stem(word: str) -> str:
     """Snowball (Porter2) English stem."""
     return _SNOWBALL_EN(word)
 
 
-@lru_cache(maxsize=100_000)
+@lru_cache(maxsize=STEM_CACHE)
 def russian_stem(word: str) -> str:
     """Snowball Russian stem."""
     return _SNOWBALL_RU(word)
@@ -126,7 +132,7 @@ _BG_ENDINGS = (
 )
 
 
-@lru_cache(maxsize=100_000)
+@lru_cache(maxsize=STEM_CACHE)
 def bulgarian_stem(word: str) -> str:
     """Light Bulgarian stem, capped at BULGARIAN_STEM_LENGTH letters."""
     return bulgarian_light_stem(word)[:BULGARIAN_STEM_LENGTH]
