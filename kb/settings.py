@@ -91,8 +91,12 @@ class Settings:
             panel_origins=_origins(env, "KB_PANEL_ORIGINS"),
             public_url=_base_url(env, "KB_PUBLIC_URL"),
             header_timeout_seconds=_seconds(env, "KB_HEADER_TIMEOUT_SECONDS", default=10.0),
-            max_connections=_connections(env, "KB_MAX_CONNECTIONS", default=4096),
-            response_cache_mb=_megabytes(env, "KB_RESPONSE_CACHE_MB", default=64),
+            max_connections=_count(
+                env, "KB_MAX_CONNECTIONS", default=4096, unit="connections", low=1, high=1_000_000
+            ),
+            response_cache_mb=_count(
+                env, "KB_RESPONSE_CACHE_MB", default=64, unit="megabytes", low=0, high=65536
+            ),
         )
 
     @property
@@ -197,29 +201,17 @@ def _seconds(env: Mapping[str, str], name: str, *, default: float) -> float:
     return value
 
 
-def _megabytes(env: Mapping[str, str], name: str, *, default: int) -> int:
-    """A whole number of megabytes from the environment, 0 to 65536 (64 GB)."""
+def _count(
+    env: Mapping[str, str], name: str, *, default: int, unit: str, low: int, high: int
+) -> int:
+    """A whole number of `unit` from the environment, `low` to `high`."""
     raw = env.get(name, "").strip()
     if not raw:
         return default
     try:
         value = int(raw)
     except ValueError:
-        raise ConfigError(f"{name} must be a whole number of megabytes, not {raw!r}") from None
-    if not 0 <= value <= 65536:
-        raise ConfigError(f"{name} must be between 0 and 65536 megabytes, not {value}")
-    return value
-
-
-def _connections(env: Mapping[str, str], name: str, *, default: int) -> int:
-    """A number of connections from the environment, 1 to 1,000,000."""
-    raw = env.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ConfigError(f"{name} must be a whole number of connections, not {raw!r}") from None
-    if not 1 <= value <= 1_000_000:
-        raise ConfigError(f"{name} must be between 1 and 1000000, not {value}")
+        raise ConfigError(f"{name} must be a whole number of {unit}, not {raw!r}") from None
+    if not low <= value <= high:
+        raise ConfigError(f"{name} must be between {low} and {high}, not {value}")
     return value
