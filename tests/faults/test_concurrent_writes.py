@@ -10,13 +10,12 @@ alone (KB_ENCODER=none): the encoder is not what is tested, and it costs each pr
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from importers.content_folder import read_folder
-from kb import KnowledgeBase, Settings
+from kb import KnowledgeBase
 from tests.faults.editions import (
     SNIPPET,
     KbRun,
@@ -30,16 +29,6 @@ from tests.faults.editions import (
 pytestmark = pytest.mark.faults
 
 UNITS = 40
-
-
-@pytest.fixture
-def settings(settings: Settings) -> Settings:
-    return replace(settings, encoder="none")
-
-
-@pytest.fixture
-def env(env: dict[str, str]) -> dict[str, str]:
-    return {**env, "KB_ENCODER": "none"}
 
 
 def release_numbers(kb: KnowledgeBase) -> list[int]:

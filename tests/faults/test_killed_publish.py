@@ -15,7 +15,6 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -35,16 +34,6 @@ UNITS = PARALLEL_BUILD_UNITS
 BUILD_START_LIMIT_S = 300
 CHILDREN_GONE_LIMIT_S = 60
 COMMAND_LIMIT_S = 300
-
-
-@pytest.fixture
-def settings(settings: Settings) -> Settings:
-    return replace(settings, encoder="none")
-
-
-@pytest.fixture
-def env(env: dict[str, str]) -> dict[str, str]:
-    return {**env, "KB_ENCODER": "none"}
 
 
 def unit_text(i: int, edition: int) -> str:

@@ -16,13 +16,13 @@ import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
 import pytest
 
-from kb import KnowledgeBase, Settings
+from kb import KnowledgeBase
 from tests.api.servers import kb_server
 from tests.faults.editions import SNIPPET, editions, kb_command, save_edition, unit_ids
 
@@ -38,16 +38,6 @@ FINAL_RESPONSES = 30
 #: server never switches (before that, the publishes end it: each `kb` command has a limit).
 REQUEST_BUDGET = 3_000
 PAGE_RELEASE = re.compile(r'class="kb-release">[^<]*?(\d+)</p>')
-
-
-@pytest.fixture
-def settings(settings: Settings) -> Settings:
-    return replace(settings, encoder="none")
-
-
-@pytest.fixture
-def env(env: dict[str, str]) -> dict[str, str]:
-    return {**env, "KB_ENCODER": "none"}
 
 
 def request_paths(ids: list[str]) -> list[str]:
