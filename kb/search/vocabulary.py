@@ -117,6 +117,9 @@ class Vocabularies:
         extra = self._extra.get(channel or "")
         if not extra:
             return self._public
+        found = self._channels.get(channel or "")
+        if found is not None:  # made already: no lock on the query path
+            return found
         with self._lock:
             found = self._channels.get(channel or "")
             if found is None:
