@@ -28,9 +28,14 @@ def free_port() -> int:
 
 @contextmanager
 def kb_server(
-    env: Mapping[str, str], *, workers: int = 1, log: Path | None = None
+    env: Mapping[str, str],
+    *,
+    workers: int = 1,
+    log: Path | None = None,
+    cwd: Path | None = None,
 ) -> Iterator[str]:
-    """Run `kb serve` with `env` until the block ends; yields its base URL once it is ready."""
+    """Run `kb serve` with `env` until the block ends; yields its base URL once it is ready.
+    `cwd` is where it runs (with PYTHONPATH, another checkout's code: benchmarks/baseline.py)."""
     port = free_port()
     command = [
         sys.executable,
@@ -50,6 +55,7 @@ def kb_server(
         env={**os.environ, **env},
         stdout=output,
         stderr=subprocess.STDOUT,
+        cwd=cwd,
         start_new_session=True,  # so the workers are stopped with it
     )
     url = f"http://127.0.0.1:{port}"
