@@ -51,14 +51,13 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse as sp
 from rapidfuzz import fuzz
-from sklearn.preprocessing import normalize
 
 from kb.answers.config import Example, MatcherConfig
 from kb.answers.decision import OFFER_SHARE, Candidate, MatchResult, Status, Thresholds, decide
 from kb.answers.encoding.base import Encoder
 from kb.answers.encoding.cache import EmbeddingCache
 from kb.answers.encoding.registry import get_encoder
-from kb.answers.features import MAX_QUESTION_CHARS, Vectorizer, normalize_text
+from kb.answers.features import MAX_QUESTION_CHARS, Vectorizer, l2_rows, normalize_text
 from kb.answers.semantic import SemanticExamples
 from kb.answers.training import linear_model
 from kb.errors import ConfigError
@@ -187,7 +186,7 @@ class IntentMatcher:
         sums = (membership @ vectors).tocsr()
         sums.sum_duplicates()
         sums.sort_indices()
-        centroids = normalize(sums).astype(np.float32)
+        centroids = l2_rows(sums).astype(np.float32)
         if n_classes == 1:  # nothing to contrast: centroid similarity, scaled to about -1..1
             typical = float((vectors @ centroids.T).toarray().mean()) or 1.0
             weights, bias = centroids.data * (2.0 / typical), np.array([-1.0])

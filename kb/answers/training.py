@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.linear_model import SGDClassifier
 
 from kb.answers.config import MatcherConfig
 
@@ -20,6 +19,8 @@ def linear_model(
     vectors: sp.csr_matrix, labels: np.ndarray, centroids: sp.csr_matrix, cfg: MatcherConfig
 ) -> tuple[np.ndarray, np.ndarray]:
     """Weights aligned with `centroids.data` and one bias per unit, from one binary SGD."""
+    from sklearn.linear_model import SGDClassifier  # here: serving processes never train
+
     n_classes = centroids.shape[0]
     rows, units = _pairs(vectors, labels, centroids, cfg)
     target = (units == labels[rows]).astype(np.int8)

@@ -1,0 +1,64 @@
+"""A serving process loads a release and answers without importing scikit-learn (training only)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.preprocessing import normalize
+
+from kb.answers.features import l2_rows
+from kb.knowledge_base import KnowledgeBase
+from tests.conftest import make_unit
+
+_SERVE_AND_ANSWER = """
+import json, sys
+from kb.knowledge_base import KnowledgeBase
+from kb.settings import Settings
+with KnowledgeBase.open(Settings.from_env()) as kb:
+    kb.services()
+    answer = kb.ask("question about check-balance", locale="en")
+    print(json.dumps({"unit": answer.unit_id,
+                      "sklearn": sorted(m for m in sys.modules if m.startswith("sklearn"))}))
+"""
+
+
+def test_rows_scaled_to_unit_length_as_scikit_learn_scales_them() -> None:
+    rng = np.random.default_rng(7)
+    rows = sp.random(40, 200, density=0.05, format="csr", dtype=np.float32, random_state=rng)
+    empty = sp.csr_matrix((2, 200), dtype=np.float32)
+    matrix = sp.vstack([empty, rows, empty]).tocsr()  # empty rows first, inside and last
+
+    ours, theirs = l2_rows(matrix), normalize(matrix)
+
+    assert ours.dtype == np.float32
+    assert np.array_equal(ours.indptr, theirs.indptr)
+    assert np.array_equal(ours.toarray(), theirs.toarray())  # bit for bit: answers unchanged
+    assert not np.shares_memory(ours.data, matrix.data)  # the input is left as it was
+
+
+def test_loading_a_release_and_answering_imports_no_scikit_learn(
+    kb: KnowledgeBase, env: dict[str, str]
+) -> None:
+    kb.save_unit(make_unit("check-balance"), author="tester")
+    kb.save_unit(
+        make_unit("reset-password", questions=("how do i reset my password",)), author="tester"
+    )
+    kb.publish(author="tester", message="two units")  # trains here, with scikit-learn
+
+    done = subprocess.run(
+        [sys.executable, "-c", _SERVE_AND_ANSWER],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["unit"] == "check-balance"
+    assert result["sklearn"] == []
