@@ -31,7 +31,7 @@ def serve(
         os.environ.setdefault(name, value)  # the workers, which inherit the environment
     import uvicorn
 
-    from cli.serving import MAX_HEAD_BYTES
+    from cli.uvicorn_options import APP, uvicorn_options
 
     with open_kb() as kb:  # fail here, with a clear message, rather than in every worker
         release = kb.current_release()
@@ -40,20 +40,4 @@ def serve(
             f"{kb.db.safe_url} on http://{host}:{port} with {workers} worker(s)",
             err=True,
         )
-    uvicorn.run(
-        "api.app:create_app",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        log_level=log_level,
-        # A worker loads the current release's index and matchers before it serves; on a busy
-        # machine that can take longer than uvicorn's default 5 s ping timeout.
-        timeout_worker_healthcheck=60,
-        # Requests h11 refuses before the app sees them (a request line and headers that have
-        # not ended within MAX_HEAD_BYTES, or not HTTP/1.1) get problem documents from there.
-        http="cli.serving:KbH11Protocol",
-        h11_max_incomplete_event_size=MAX_HEAD_BYTES,
-        # No WebSocket routes: an Upgrade request is answered as plain HTTP, whatever is installed.
-        ws="none",
-    )
+    uvicorn.run(APP, host=host, port=port, workers=workers, **uvicorn_options(log_level))

@@ -1,0 +1,29 @@
+"""The uvicorn options every `kb serve` process runs with, in one place for each way of starting."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cli.serving import MAX_HEAD_BYTES
+
+__all__ = ["APP", "uvicorn_options"]
+
+#: The app factory each worker calls (it opens the knowledge base from KB_*).
+APP = "api.app:create_app"
+
+
+def uvicorn_options(log_level: str) -> dict[str, Any]:
+    """Keyword arguments for `uvicorn.run` / `uvicorn.Config` besides host, port and workers."""
+    return {
+        "factory": True,
+        "log_level": log_level,
+        # A worker loads the current release's index and matchers before it serves; on a busy
+        # machine that can take longer than uvicorn's default 5 s ping timeout.
+        "timeout_worker_healthcheck": 60,
+        # Requests h11 refuses before the app sees them (a request line and headers that have
+        # not ended within MAX_HEAD_BYTES, or not HTTP/1.1) get problem documents from there.
+        "http": "cli.serving:KbH11Protocol",
+        "h11_max_incomplete_event_size": MAX_HEAD_BYTES,
+        # No WebSocket routes: an Upgrade request is answered as plain HTTP, whatever is installed.
+        "ws": "none",
+    }
