@@ -6,10 +6,11 @@ import asyncio
 import hashlib
 import json
 import sys
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import fields, is_dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 from functools import partial
 from typing import Generic, TypeVar
 
@@ -33,6 +34,7 @@ __all__ = [
     "rendered",
     "response_cache",
     "send",
+    "today",
 ]
 
 #: Public responses may be stored by browsers and CDNs but are revalidated on every use (a
@@ -46,15 +48,65 @@ RESPONSE_CACHE_MB = 64
 MB = 1024 * 1024
 
 
+#: ETags a process remembers, least recently used forgotten first: the same few questions come
+#: again and again in a release. An entry holds its request parts (a question is at most 500
+#: characters): a few megabytes at most.
+ETAG_ENTRIES = 4096
+_etags: OrderedDict[tuple[object, ...], str] = OrderedDict()
+
+
 def release_etag(release: int, *parts: object) -> str:
     """A strong ETag for what a release serves for these request parts (route, params, audience).
 
     Releases never change, so the same parts in the same release always get the same body;
     the parts must therefore include everything the body depends on (the asked locale too:
-    the body says whether it fell back).
+    the body says whether it fell back). Remembered per release and parts, so a request asked
+    before costs no hashing; the value is the same either way, so clients' If-None-Match match.
     """
+    # Typed: JSON tells apart values Python finds equal (True and 1).
+    key = (release, parts, tuple(map(type, parts)))
+    try:
+        etag = _etags.get(key)
+    except TypeError:  # a dict part (a unit's locale and fallback): keyed by its items
+        key = (release, tuple(map(_frozen, parts)), key[2])
+        try:
+            etag = _etags.get(key)
+        except TypeError:  # a part no key can hold (a list): hashed every time
+            return _etag(release, parts)
+    if etag is None:
+        etag = _etags[key] = _etag(release, parts)
+        if len(_etags) > ETAG_ENTRIES:
+            _etags.popitem(last=False)
+    else:
+        _etags.move_to_end(key)  # the event loop is the only caller: no other thread pops it
+    return etag
+
+
+def _frozen(part: object) -> object:
+    """A dict part as its items, with its type, so that no tuple can stand for it."""
+    return (dict, tuple(part.items())) if isinstance(part, dict) else part
+
+
+def _etag(release: int, parts: tuple[object, ...]) -> str:
     digest = hashlib.sha256(json.dumps(parts, default=str).encode("utf-8")).hexdigest()[:20]
     return f'"r{release}-{digest}"'
+
+
+#: Today's local date as ETags name it, and the time.time() at which that day ends.
+_day: tuple[str, float] = ("", 0.0)
+
+
+def today() -> str:
+    """Today's local date (ISO), looked up again only once the day is over: date.today() asks
+    the clock and the time zone, more than a remembered ETag costs."""
+    global _day
+    name, ends = _day
+    if time.time() < ends:
+        return name
+    day = date.today()
+    midnight = datetime.combine(day + timedelta(days=1), datetime.min.time())
+    _day = (day.isoformat(), midnight.timestamp())
+    return _day[0]
 
 
 def _matches(header: str, etag: str) -> bool:
@@ -74,7 +126,7 @@ class CachePolicy:
         #: Request headers besides the key that the body depends on (the parts name their values).
         self.vary = ", ".join(("Authorization", *vary))
         # The day too: staff views flag units past their review date.
-        self.etag = release_etag(release, caller.staff, date.today().isoformat(), *parts)
+        self.etag = release_etag(release, caller.staff, today(), *parts)
         # Staff responses may hold internal notes: never in a shared cache.
         self.cache_control = "private, no-cache" if caller.staff else PUBLIC_CACHE_CONTROL
 
@@ -236,7 +288,7 @@ def rendered(
     """`unit` as `renderer` shows it, rendered once per release, channel and day: many
     different questions get the same few answers."""
     cache = response_cache(request)
-    key = ("rendering", snapshot.number, unit.key, renderer.name, date.today())
+    key = ("rendering", snapshot.number, unit.key, renderer.name, today())
     rendering = cache.get(key)
     if not isinstance(rendering, Rendering):
         public_url = request.app.state.kb.settings.public_url
