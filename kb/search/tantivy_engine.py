@@ -19,7 +19,7 @@ import tantivy
 from kb.errors import ConfigError
 from kb.search.analysis import Language
 from kb.search.base import IndexedUnit, SearchHit, SearchQuery, SearchResults
-from kb.search.highlight import Highlight, make_hit
+from kb.search.highlight import Highlight, Snippets, make_hit
 from kb.search.text import (
     ALL_CHANNELS,
     BOOSTS,
@@ -133,6 +133,8 @@ class _LocaleIndex:
         self._searcher: tantivy.Searcher | None = index.searcher()
         self.language = language
         self._vocabularies = vocabularies
+        #: Hit texts analysed once for all queries (the index never changes).
+        self._snippets = Snippets(language)
         self._internal = self._term("audience", "internal")
         # A unit naming no channels is enabled on every channel.
         self._unrestricted = self._term("channels", ALL_CHANNELS)
@@ -170,7 +172,7 @@ class _LocaleIndex:
         if not _count(found) and len(clauses) > 1:
             anything = (_Must, self._any([pair for pairs in clauses for pair in pairs]))
             found = searcher.search(tantivy.Query.boolean_query([anything, *filters]), limit)
-        highlight = Highlight(self.language, plan.terms)
+        highlight = self._snippets.highlight(plan.terms)
         hits = tuple(
             self._hit(searcher, address, score, highlight, query)
             for score, address in found.hits[: max(query.limit, 0)]

@@ -29,7 +29,7 @@ from whoosh.writing import IndexWriter, SegmentWriter
 
 from kb.search.analysis import Language
 from kb.search.base import IndexedUnit, SearchHit, SearchQuery, SearchResults
-from kb.search.highlight import Highlight, make_hit
+from kb.search.highlight import Highlight, Snippets, make_hit
 from kb.search.text import (
     ALL_CHANNELS,
     BOOSTS,
@@ -310,6 +310,8 @@ class _LocaleIndex:
         self._ix = ix
         self.language = language
         self._vocabularies = vocabularies
+        #: Hit texts analysed once for all queries (the index never changes).
+        self._snippets = Snippets(language)
         self._pool: list[Searcher] = []
         self._lock = threading.Lock()
         self._closed = False
@@ -374,7 +376,7 @@ class _LocaleIndex:
             if not matched.any() and len(clauses) > 1:
                 matched, score = self._any_word(reader, clauses, visible)
             docs = _top(score, matched, query.limit)
-            highlight = Highlight(self.language, plan.terms)
+            highlight = self._snippets.highlight(plan.terms)
             hits = tuple(
                 _hit(searcher.stored_fields(int(d)), score[d], highlight, query) for d in docs
             )
