@@ -126,10 +126,6 @@ def _choice(
     return choose_locale(snap.locales, default, asked=locale, accepted=accepted, text=q)
 
 
-def _chosen(choice: LocaleChoice) -> dict[str, Any]:
-    return {"fallback": choice.fallback, "locale_source": choice.source.value}
-
-
 @router.get("/answer", operation_id="answer", response_model=AnswerOut, openapi_extra=KEY_OPTIONAL)
 async def answer(
     q: Question,
@@ -163,7 +159,10 @@ async def answer(
     if result.unit_id is not None:
         unit = snap.unit(result.unit_id, result.locale)
         content = rendered(request, snap, unit, renderer).to_json()
-    body = {
+    body = {  # in AnswerOut's order: it is sent as it is (api.caching.send)
+        "kb_version": result.release,
+        "locale": result.locale,
+        "fallback": choice.fallback,
         "status": result.status.value,
         "unit_id": result.unit_id,
         "title": result.title,
@@ -174,11 +173,9 @@ async def answer(
             {"unit_id": a.unit_id, "title": a.title, "confidence": round(a.confidence, 4)}
             for a in result.alternatives
         ],
-        "locale": result.locale,
-        **_chosen(choice),
-        "kb_version": result.release,
+        "locale_source": choice.source.value,
     }
-    return send(request, policy, AnswerOut, body)
+    return send(request, policy, body)
 
 
 @router.get("/search", operation_id="search", response_model=SearchOut, openapi_extra=KEY_OPTIONAL)
@@ -213,18 +210,19 @@ async def search(
         limit=limit,
         services=services,
     )
-    body = {
+    body = {  # in SearchOut's order: it is sent as it is (api.caching.send)
+        "kb_version": release,
+        "locale": served,
+        "fallback": choice.fallback,
         "hits": [
             {"unit_id": h.unit_id, "title": h.title, "snippet": h.snippet, "score": h.score}
             for h in results.hits
         ],
         "total": results.total,
         "did_you_mean": results.did_you_mean,
-        "locale": served,
-        **_chosen(choice),
-        "kb_version": release,
+        "locale_source": choice.source.value,
     }
-    return send(request, policy, SearchOut, body)
+    return send(request, policy, body)
 
 
 @router.get(
@@ -256,12 +254,10 @@ async def read_unit(
         return ready
     rendering = rendered(request, snap, unit, renderer)
     doc = unit.document
-    extras = {k: v for k, v in rendering.data.items() if k != "title"}
-    body = {
-        **extras,
+    body = {  # in UnitOut's order, its channel's extras last: sent as it is (api.caching.send)
         "kb_version": snap.number,
-        "unit_id": doc.id,
         **located,
+        "unit_id": doc.id,
         "channel": channel,
         "title": without_bidi_controls(doc.title),
         "category": doc.category,
@@ -271,7 +267,8 @@ async def read_unit(
         "media_type": rendering.media_type,
         "content": rendering.body,
     }
-    return send(request, policy, UnitOut, body)
+    body.update((k, v) for k, v in rendering.data.items() if k not in body)
+    return send(request, policy, body)
 
 
 @router.get("/faq", operation_id="getFaq", response_model=FaqOut, openapi_extra=KEY_OPTIONAL)
@@ -291,7 +288,7 @@ async def faq(
     if (ready := from_cache(request, policy)) is not None:
         return ready
     page = faq_page(snap, served, category=category)
-    body = {
+    body = {  # in FaqOut's order: it is sent as it is (api.caching.send)
         "kb_version": snap.number,
         **located,
         "category": category,
@@ -301,7 +298,7 @@ async def faq(
         ],
         "json_ld": page.json_ld,
     }
-    return send(request, policy, FaqOut, body)
+    return send(request, policy, body)
 
 
 @router.get(
@@ -318,7 +315,8 @@ async def current_release(kb: KBDep, caller: CallerDep, request: Request) -> Any
     policy = CachePolicy(release.number, caller, "release")
     if (ready := from_cache(request, policy)) is not None:
         return ready
-    return send(request, policy, ReleaseOut, release_body(release))
+    # Validated: ReleaseOut gives created_at its UTC offset.
+    return send(request, policy, release_body(release), ReleaseOut)
 
 
 def release_body(release: Any) -> dict[str, Any]:
