@@ -320,28 +320,35 @@ class KnowledgeBase:
                 found.extend(routing_regressions(target, base, recipe=self._served.recipe()))
             return found
 
-        plan = publish(
-            self.db,
-            author=author,
-            message=message,
-            dry_run=dry_run,
-            today=today or date.today(),
-            gate=checks,
-        )
-        if plan.release is not None:
+        # From before the release is written until it is built, the other processes on this
+        # machine wait for this build rather than make their own.
+        with self._served.build_claim() as claim:
+            plan = publish(
+                self.db,
+                author=author,
+                message=message,
+                dry_run=dry_run,
+                today=today or date.today(),
+                gate=checks,
+                claim=claim,
+            )
+            if plan.release is None:
+                return plan
             live = self._served.committed(plan.release)  # build its index and matchers: ready
-            found = routing_regressions(live.snapshot, base, after=live.matchers)
-            plan = replace(plan, findings=(*plan.findings, *found))
-        return plan
+        found = routing_regressions(live.snapshot, base, after=live.matchers)
+        return replace(plan, findings=(*plan.findings, *found))
 
     def rollback(
         self, to: int, *, author: str, message: str = "", keep_drafts: bool = False
     ) -> PublishPlan:
         """Publish a new release equal to release `to`, and revert the drafts it changed."""
-        with self.db.write(exclusive=True) as session:
-            plan = rollback(session, to, author=author, message=message, keep_drafts=keep_drafts)
-        if plan.release is not None:
-            self._served.committed(plan.release)
+        with self._served.building():
+            with self.db.write(exclusive=True) as session:
+                plan = rollback(
+                    session, to, author=author, message=message, keep_drafts=keep_drafts
+                )
+            if plan.release is not None:
+                self._served.committed(plan.release)
         return plan
 
     # -- answers and search -------------------------------------------------------------------

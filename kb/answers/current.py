@@ -4,17 +4,27 @@ One `ServedRelease` per knowledge base. While one thread loads a new release, th
 getting the previous one, whole, unless they wait for the new one (as publishing does). A
 follower thread (`kb.releases.following`) can keep it current, so requests skip the lookup.
 The matchers' libraries are imported on the first load, not when this module is.
+
+On one machine a release is built once, by the process that publishes it: the processes
+serving a data folder share its release folders, and a build takes an exclusive lock on the
+folder (flock) that the publisher holds from before its release is committed until it is
+built. A follower that sees the new release finds it locked, waits, and opens the publisher's
+folder: it never builds what the publisher is building (each worker used to build every
+release itself, with its own training child). A release that is built already is opened
+without the lock. Who built what is in `index/builds.log` (kb.answers.build_journal).
 """
 
 from __future__ import annotations
 
 import os
 import threading
+import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from kb.answers.build_journal import record_build
 from kb.errors import ReleaseNotFound, ReleaseNotServed, storage_fault
 from kb.releases.following import ReleaseFollower, failure_reason
 from kb.search import get_engine
@@ -34,8 +44,12 @@ except ImportError:  # not POSIX: every worker builds for itself
 
 __all__ = ["ServedRelease"]
 
-#: The lock file of `_one_loader`, beside the release folders (one per data folder, kept).
+#: The lock file of `_one_builder`, beside the release folders (one per data folder, kept).
 _LOADER_LOCK = ".loading.lock"
+
+
+class _BuildNeeded(Exception):
+    """Opening a release without the build lock found it unbuilt (or built by an old kb)."""
 
 
 class ServedRelease:
@@ -58,7 +72,10 @@ class ServedRelease:
         self._encoder = settings.encoder
         self._progress = settings.progress
         self._services: ReleaseServices | None = None
-        self._lock = threading.Lock()
+        # Reentrant: a publishing thread holds it from before its commit until its release is
+        # loaded (`building`), and loads it through `get` meanwhile.
+        self._lock = threading.RLock()
+        self._builder_held = False  # this process holds the build lock (under self._lock)
         self._follower: ReleaseFollower | None = None
 
     def get(self, *, rebuild: bool = False, wait: bool = False) -> ReleaseServices:
@@ -93,19 +110,67 @@ class ServedRelease:
             full = storage_fault(exc) is not None
             raise ReleaseNotServed(release, failure_reason(exc), storage=full) from exc
 
-    def _load(self, number: int, *, rebuild: bool) -> ReleaseServices:
-        from kb.answers.services import ReleaseServices  # scikit-learn loads here, once
+    @contextmanager
+    def building(self) -> Iterator[None]:
+        """Hold the build lock of this machine's release folders while a release is committed
+        and loaded here, so that the followers of every process wait for this build instead of
+        starting their own; requests keep getting the loaded release meanwhile."""
+        with self._lock:
+            if self._builder_held:
+                yield
+                return
+            with _one_builder(self._index_dir):
+                self._builder_held = True
+                try:
+                    yield
+                finally:
+                    self._builder_held = False
 
+    def build_claim(self) -> BuildClaim:
+        """The build lock as a publish takes it: before writing its release, given back if
+        another release was written first, held until the block ends."""
+        return BuildClaim(self)
+
+    def _load(self, number: int, *, rebuild: bool) -> ReleaseServices:
         snapshot = self._snapshot(number)
-        with _one_loader(self._index_dir):  # another worker building it: wait, then open theirs
-            return ReleaseServices.load_or_build(
-                snapshot,
-                get_engine(self._engine),
-                self._index_dir,
-                rebuild=rebuild,
-                before_build=lambda: self._before_build(snapshot),
-                recipe=self.recipe(),
-            )
+        if not rebuild:
+            try:  # built already (by the publisher, another worker, an earlier run): open it
+                return self._open_or_build(snapshot, rebuild=False, may_build=False)
+            except _BuildNeeded:
+                pass
+        with self.building():  # another process building it: wait, then open theirs
+            return self._open_or_build(snapshot, rebuild=rebuild, may_build=True)
+
+    def _open_or_build(
+        self, snapshot: Snapshot, *, rebuild: bool, may_build: bool
+    ) -> ReleaseServices:
+        """Open the release's folder, building it first if `may_build` (under the build lock),
+        else raising `_BuildNeeded` before anything is built; a build goes in the journal."""
+        from kb.answers.services import ReleaseServices, release_folder  # scikit-learn: once
+
+        started: list[float] = []
+
+        def before_build() -> None:
+            if not may_build:
+                raise _BuildNeeded
+            started.append(time.monotonic())
+            self._before_build(snapshot)
+
+        recipe = self.recipe()
+        engine = get_engine(self._engine)
+        services = ReleaseServices.load_or_build(
+            snapshot,
+            engine,
+            self._index_dir,
+            rebuild=rebuild,
+            before_build=before_build,
+            recipe=recipe,
+        )
+        if started:
+            assert snapshot.number is not None
+            folder = release_folder(snapshot.number, engine.name, recipe.encoder)
+            record_build(self._index_dir, folder, time.monotonic() - started[0])
+        return services
 
     def matchers_to_compare(self) -> ServedMatchers | None:
         """What a new release's routing is checked against, building nothing: the current
@@ -155,12 +220,39 @@ class ServedRelease:
             self._services.close()
 
 
+class BuildClaim:
+    """`ServedRelease.building` taken and given back at a publish's pace (a WriteClaim)."""
+
+    def __init__(self, served: ServedRelease) -> None:
+        self._served = served
+        self._held: ExitStack | None = None
+
+    def take(self) -> None:
+        """Hold the build lock (waiting while another process builds)."""
+        if self._held is None:
+            held = ExitStack()
+            held.enter_context(self._served.building())
+            self._held = held
+
+    def give_back(self) -> None:
+        """Let the build lock go."""
+        held, self._held = self._held, None
+        if held is not None:
+            held.close()
+
+    def __enter__(self) -> BuildClaim:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.give_back()
+
+
 @contextmanager
-def _one_loader(index_dir: Path) -> Iterator[None]:
-    """One process at a time loads a release from `index_dir` (an exclusive flock): the workers
-    of a server share it, and each built every new release itself, so a switch under load cost
-    as many builds as workers. The others wait, then open the folder the first one built. A
-    folder that cannot take the lock file (read-only) is loaded without it: nothing is built."""
+def _one_builder(index_dir: Path) -> Iterator[None]:
+    """One process at a time builds a release in `index_dir` (an exclusive flock, released by
+    the system however the holder ends): the workers of a server share the folder, and each
+    built every new release itself, so a switch under load cost as many builds as workers. A
+    folder that cannot take the lock file (read-only) is loaded without it."""
     try:
         index_dir.mkdir(parents=True, exist_ok=True)
         handle = os.open(index_dir / _LOADER_LOCK, os.O_RDWR | os.O_CREAT, 0o644)

@@ -63,6 +63,17 @@ class GateFinding(Protocol):
 PublishGate = Callable[[Snapshot], Sequence[GateFinding]]
 
 
+class WriteClaim(Protocol):
+    """Something a publish holds from before its release is written (the build lock of the
+    machine's release folders: the other processes wait for this build, not make their own)."""
+
+    def take(self) -> None:
+        """Hold it (waiting for another holder)."""
+
+    def give_back(self) -> None:
+        """Let it go: this try wrote no release."""
+
+
 class PublishBlocked(KBError):
     """The checks found errors in the drafts; nothing was published."""
 
@@ -163,8 +174,11 @@ def publish(
     today: date,
     dry_run: bool = False,
     gate: PublishGate | None = None,
+    claim: WriteClaim | None = None,
 ) -> PublishPlan:
     """Make the drafts release N+1, checked by `gate` first; a no-op if nothing changed.
+    `claim` is taken before each try to write the release (holding no database lock) and
+    given back when the try finds another release made meanwhile; the caller holds it on.
 
     The check (every unit rendered in every channel: seconds for thousands of units) reads one
     snapshot without the write lock, so that edits go on meanwhile; the lock is taken only to
@@ -180,6 +194,8 @@ def publish(
             return plan
         if any(f.blocking for f in plan.findings):
             raise PublishBlocked(plan.findings)
+        if claim is not None:
+            claim.take()
         with database.write(exclusive=True) as session:
             latest = current_release(session)
             if (latest.number if latest else None) == plan.base_release:
@@ -187,6 +203,8 @@ def publish(
                     session, target, author=author, message=message, rollback_of=None
                 )
                 return _with_release(plan, number)
+        if claim is not None:
+            claim.give_back()  # the other release's build goes first; check against it
     raise VersionConflict(
         f"other releases were made while this one was being checked, {PUBLISH_ATTEMPTS} times "
         "in a row; nothing was published: publish again"
