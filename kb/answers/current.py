@@ -48,6 +48,10 @@ __all__ = ["ServedRelease"]
 _LOADER_LOCK = ".loading.lock"
 
 
+#: A question asked of every matcher of a release as it loads, so that nothing loads later.
+_WARM_UP = "hello"
+
+
 class _BuildNeeded(Exception):
     """Opening a release without the build lock found it unbuilt (or built by an old kb)."""
 
@@ -170,6 +174,10 @@ class ServedRelease:
             assert snapshot.number is not None
             folder = release_folder(snapshot.number, engine.name, recipe.encoder)
             record_build(self._index_dir, folder, time.monotonic() - started[0])
+        for matcher in services.matchers.values():
+            # The sentence encoder's model loads on its first sentence (seconds): here, before
+            # the release is served, rather than in the first customer's request.
+            matcher.rank(_WARM_UP)
         return services
 
     def matchers_to_compare(self) -> ServedMatchers | None:
