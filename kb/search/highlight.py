@@ -178,24 +178,29 @@ def _best_window(matches: list[Match]) -> tuple[int, int]:
     most matches; the first such), and how many distinct terms that window holds.
 
     Matches do not overlap and come in text order, so each window is matches[i:j] and j only
-    moves forward: one pass, rather than a scan of the rest from every match.
+    moves forward: one pass, rather than a scan of the rest from every match. Once a window
+    reaches the last match, the later ones hold fewer: the scan stops there.
     """
     count = len(matches)
+    ends = [m[1] for m in matches]
+    terms = [m[2] for m in matches]
     inside: dict[str, int] = {}
     best, best_key, j = 0, (-1, -1), 0
-    for i, (start, _end, term) in enumerate(matches):
+    for i, start in enumerate(m[0] for m in matches):
         j = max(j, i)
         limit = start + SNIPPET_CHARS
-        while j < count and matches[j][1] <= limit:
-            inside[matches[j][2]] = inside.get(matches[j][2], 0) + 1
+        while j < count and ends[j] <= limit:
+            inside[terms[j]] = inside.get(terms[j], 0) + 1
             j += 1
         key = (len(inside), j - i)
         if key > best_key:
             best, best_key = i, key
+        if j == count:
+            break
         if j > i:  # match i leaves the window
-            left = inside[term] - 1
-            if left:
-                inside[term] = left
+            term = terms[i]
+            if inside[term] > 1:
+                inside[term] -= 1
             else:
                 del inside[term]
     return best, best_key[0]
@@ -216,8 +221,8 @@ def _excerpt(text: str, begin: int, matches: list[Match]) -> str:
             break
         if start < begin:
             continue
-        parts += [html.escape(text[cursor:start]), "<mark>", html.escape(text[start:stop])]
-        parts.append("</mark>")
+        # A word (letters, digits, dots) needs no escaping.
+        parts += [html.escape(text[cursor:start]), "<mark>", text[start:stop], "</mark>"]
         cursor = stop
     parts.append(html.escape(text[cursor:end]))
     if end < len(text):
