@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from cli.serving import MAX_HEAD_BYTES
+from kb.settings import Settings
 
 __all__ = ["APP", "uvicorn_options"]
 
@@ -17,6 +18,9 @@ def uvicorn_options(log_level: str) -> dict[str, Any]:
     return {
         "factory": True,
         "log_level": log_level,
+        # A line per request only when asked for (KB_ACCESS_LOG): it costs more than serving a
+        # cached answer's ETag and body.
+        "access_log": Settings.from_env().access_log,
         # A worker loads the current release's index and matchers before it serves; on a busy
         # machine that can take longer than uvicorn's default 5 s ping timeout.
         "timeout_worker_healthcheck": 60,

@@ -66,6 +66,10 @@ class Settings:
     #: Memory each server worker keeps for responses, pages and renderings it may send again
     #: (`KB_RESPONSE_CACHE_MB`), least recently used forgotten first; 0 keeps none.
     response_cache_mb: int = 64
+    #: One log line per request from each server worker (`KB_ACCESS_LOG`, uvicorn's access log
+    #: at `--log-level info`); off by default: a line costs a request more than a cached answer's
+    #: ETag and body together, and a proxy in front usually logs the same requests.
+    access_log: bool = False
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -97,6 +101,7 @@ class Settings:
             response_cache_mb=_count(
                 env, "KB_RESPONSE_CACHE_MB", default=64, unit="megabytes", low=0, high=65536
             ),
+            access_log=_flag(env, "KB_ACCESS_LOG", default=False),
         )
 
     @property
