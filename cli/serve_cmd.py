@@ -1,4 +1,5 @@
-"""`kb serve`: the HTTP API with uvicorn, after a check that the knowledge base opens."""
+"""`kb serve`: the HTTP API with uvicorn, after a check that the knowledge base opens;
+with --workers above 1, in worker processes that cli/workers.py supervises."""
 
 from __future__ import annotations
 
@@ -32,6 +33,7 @@ def serve(
     import uvicorn
 
     from cli.uvicorn_options import APP, uvicorn_options
+    from cli.workers import serve_workers
 
     with open_kb() as kb:  # fail here, with a clear message, rather than in every worker
         release = kb.current_release()
@@ -40,4 +42,11 @@ def serve(
             f"{kb.db.safe_url} on http://{host}:{port} with {workers} worker(s)",
             err=True,
         )
-    uvicorn.run(APP, host=host, port=port, workers=workers, **uvicorn_options(log_level))
+    if workers == 1:  # in this process, as uvicorn runs it
+        uvicorn.run(APP, host=host, port=port, workers=1, **uvicorn_options(log_level))
+        return
+    # Each worker on a socket of its own (SO_REUSEPORT), so that connections opened together
+    # are spread across the workers rather than all accepted by one (cli/workers.py).
+    status = serve_workers(host, port, workers, log_level)
+    if status:
+        raise typer.Exit(status)
