@@ -17,7 +17,7 @@ from array import array
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import compress
+from itertools import accumulate, compress
 
 from kb.content.markdown import BodyText
 from kb.search.analysis import WORD_PATTERN, Language, fold
@@ -38,13 +38,14 @@ __all__ = [
 
 SNIPPET_CHARS = 160
 #: Texts whose analysis an opened index remembers (least recently shown forgotten first). A
-#: 250-word text takes about 8 KB (the text, its normalised copy, a term and a span per word):
-#: 4,096 of them about 32 MB per locale at most.
+#: 250-word text takes about 7 KB (the text as stored, its collapsed copy, a term and a span
+#: per word; measured): 4,096 of them about 30 MB per locale at most.
 ANALYSED_TEXTS = 4_096
 #: Written words whose term an opened index remembers (about 150 bytes each: 3 MB).
 WRITTEN_WORDS = 20_000
 
-_WORD = re.compile(WORD_PATTERN)
+#: Splitting on the words keeps them (the group) between what lies around them.
+_WORD_OR_GAP = re.compile(f"({WORD_PATTERN})")
 #: A match (start, end, term): where a word the query matches stands, and its term.
 Match = tuple[int, int, str]
 
@@ -69,16 +70,11 @@ class AnalysedText:
 def analyse(text: str, term: Callable[[str], str | None]) -> AnalysedText:
     """`text` with whitespace collapsed, and each word's term (`term` of the written word)."""
     text = " ".join(text.split())  # what re.sub(r"\s+", " ", text).strip() gives, faster
-    words = _WORD.findall(text)
-    bounds = array("I")
-    find, position = text.find, 0
-    for word in words:
-        # The gap before a word holds no word character, so its first occurrence is the word.
-        start = find(word, position)
-        position = start + len(word)
-        bounds.append(start)
-        bounds.append(position)
-    return AnalysedText(text, tuple(map(term, words)), bounds)
+    # [gap, word, gap, word, ..., gap]: where each part ends is where each word starts and ends.
+    parts = _WORD_OR_GAP.split(text)
+    bounds = array("I", accumulate(map(len, parts)))
+    del bounds[-1]
+    return AnalysedText(text, tuple(map(term, parts[1::2])), bounds)
 
 
 class Snippets:
@@ -182,15 +178,16 @@ def _best_window(matches: list[Match]) -> tuple[int, int]:
     reaches the last match, the later ones hold fewer: the scan stops there.
     """
     count = len(matches)
-    ends = [m[1] for m in matches]
-    terms = [m[2] for m in matches]
+    if matches[-1][1] <= matches[0][0] + SNIPPET_CHARS:  # the first window holds them all
+        return 0, len({term for _start, _end, term in matches})
     inside: dict[str, int] = {}
     best, best_key, j = 0, (-1, -1), 0
-    for i, start in enumerate(m[0] for m in matches):
+    for i, (start, _end, term) in enumerate(matches):
         j = max(j, i)
         limit = start + SNIPPET_CHARS
-        while j < count and ends[j] <= limit:
-            inside[terms[j]] = inside.get(terms[j], 0) + 1
+        while j < count and matches[j][1] <= limit:
+            added = matches[j][2]
+            inside[added] = inside.get(added, 0) + 1
             j += 1
         key = (len(inside), j - i)
         if key > best_key:
@@ -198,7 +195,6 @@ def _best_window(matches: list[Match]) -> tuple[int, int]:
         if j == count:
             break
         if j > i:  # match i leaves the window
-            term = terms[i]
             if inside[term] > 1:
                 inside[term] -= 1
             else:
