@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kb.answers.build_journal import record_build
+from kb.answers.memory import give_back_memory
 from kb.errors import ReleaseNotFound, ReleaseNotServed, storage_fault
 from kb.releases.following import ReleaseFollower, failure_reason
 from kb.search import get_engine
@@ -100,8 +101,11 @@ class ServedRelease:
         try:
             current = self._services
             if current is None or current.release != release.number or rebuild:
-                current = self._load(release.number, rebuild=rebuild)
+                old, current = current, self._load(release.number, rebuild=rebuild)
                 self._services = current  # one reference swap: a request sees one release
+                if old is not None:
+                    del old  # freed once the requests still answering from it are done
+                    give_back_memory()
             return current
         finally:
             self._lock.release()
