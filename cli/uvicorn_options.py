@@ -25,8 +25,9 @@ def uvicorn_options(log_level: str) -> dict[str, Any]:
         # A worker loads the current release's index and matchers before it serves; on a busy
         # machine that can take longer than uvicorn's default 5 s ping timeout.
         "timeout_worker_healthcheck": 60,
-        # uvloop's event loop where it is installed: a third less CPU a request than asyncio's
-        # (benchmarks/results/request_overhead.md); it sets TCP_NODELAY on every connection too.
+        # uvloop's event loop where it is installed (it sets TCP_NODELAY on every connection
+        # too); under h11 it saves little, h11 itself being most of a request's protocol cost
+        # (benchmarks/results/request_overhead.md).
         "loop": "uvloop" if find_spec("uvloop") is not None else "asyncio",
         # Requests h11 refuses before the app sees them (a request line and headers that have
         # not ended within MAX_HEAD_BYTES, or not HTTP/1.1) get problem documents from there.
