@@ -17,6 +17,10 @@ closed-loop load generator: --clients processes, each with one keep-alive
 `http.client.HTTPConnection`, sending the next request as soon as the previous response is read
 and timing each one with `time.perf_counter`; a response other than 2xx or an exception (socket
 timeout included) is an error. Requests still in flight when the time is up are not counted.
+With --burst the clients open their connections at once (after a barrier) and start sending
+once all are open (after another), as wrk does: a burst of connections, which one listening
+socket shared by the workers hands to whichever worker wakes first
+(benchmarks/api_load_workers.py compares workers that way).
 The client runs on the same 2 cores as the server and takes its share of the CPU, so the
 absolute figures are lower than a separate load machine would give; the ratio to the bare
 ceiling is fair because every target is measured with the same client setup. A second table
@@ -444,14 +448,17 @@ class Server:
 
 
 @contextmanager
-def serving(server: Server, env: dict[str, str], workers: int, logs: Path) -> Iterator[Watch]:
-    """Run `server` until the block ends, its output in `logs`; yield it once it is ready."""
+def serving(
+    server: Server, env: dict[str, str], workers: int, logs: Path, cwd: Path = REPO
+) -> Iterator[Watch]:
+    """Run `server` until the block ends, its output in `logs`; yield it once it is ready.
+    `cwd`: the checkout it runs from (benchmarks/baseline.py; its code_env in `env`)."""
     log(f"starting {server.name}: {' '.join(server.command)}")
     with logs.open("wb") as out:
         process = subprocess.Popen(
             server.command,
             env=env,
-            cwd=REPO,
+            cwd=cwd,
             stdout=out,
             stderr=subprocess.STDOUT,
             start_new_session=True,
@@ -558,6 +565,9 @@ class Load:
     unique: bool = False
     #: What is put in front ({seed}: the client's, {n}: its request number).
     marker: str = ANSWER_MARKER
+    #: All clients open their connections at once (a barrier), then all start sending (another),
+    #: as wrk does: a burst of connections, every one open before the first request.
+    burst: bool = False
 
 
 def _client(load: Load, seed: int, barrier: Any, results: Any) -> None:
@@ -569,6 +579,9 @@ def _client(load: Load, seed: int, barrier: Any, results: Any) -> None:
     warmup_errors = 0
     received = 0
     connection = http.client.HTTPConnection(HOST, load.port, timeout=REQUEST_TIMEOUT_S)
+    if load.burst:  # every connection at once, then every client at once: how wrk starts
+        barrier.wait()
+        connection.connect()
     barrier.wait()
     warm_until = time.perf_counter() + load.warmup_s
     stop_at = warm_until + load.seconds
@@ -644,6 +657,8 @@ def drive(load: Load, clients: int, seed: int, watch: Watch) -> dict[str, Any]:
         process.start()
     try:
         barrier.wait(timeout=CLIENT_START_TIMEOUT_S)
+        if load.burst:  # the clients have connected; now they start
+            barrier.wait(timeout=CLIENT_START_TIMEOUT_S)
         restarts = watch.restarts
         time.sleep(load.warmup_s)
         server_before, busy_before = watch.sample(), busy_cpu_s()
@@ -944,7 +959,9 @@ def serve_and_drive(
                         run.checks[target] = check_mix(server.port, mix, kind(target))
                     paths = tuple(r.path for r in mix) if mix else (server.ready,)
                     marker = SEARCH_MARKER if kind(target) == "search_new" else ANSWER_MARKER
-                    load = Load(server.port, paths, args.warmup, args.seconds, unique, marker)
+                    load = Load(
+                        server.port, paths, args.warmup, args.seconds, unique, marker, args.burst
+                    )
                     log(f"driving {target} for {args.warmup:g} + {args.seconds:g} s ...")
                     run.results[target] = drive(load, args.clients, args.seed, watch)
             finally:
@@ -1017,6 +1034,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--log-level", default="warning", help="uvicorn log level of both")
     parser.add_argument("--json", type=Path, help="also write the figures as JSON here")
     parser.add_argument(
+        "--burst",
+        action="store_true",
+        help="the clients open their connections at once, then start sending, as wrk does",
+    )
+    parser.add_argument(
         "--engines",
         default=DEFAULT_ENGINE,
         help="comma-separated search engines to serve the knowledge base with (whoosh, tantivy)",
@@ -1084,7 +1106,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(
         f"{args.workers} server workers per server, {args.clients} client processes (one "
-        f"keep-alive connection each) on the same machine, {args.warmup:g} s warm-up + "
+        f"keep-alive connection each{', opened at once before the start' if args.burst else ''}) "
+        f"on the same machine, {args.warmup:g} s warm-up + "
         f"{args.seconds:g} s per target, seed {args.seed}"
     )
     print(f"content: {len(units)} units ({_tally(Counter(u.locale for u in units))})")
@@ -1142,6 +1165,7 @@ def main(argv: list[str] | None = None) -> int:
             "machine": facts,
             "workers": args.workers,
             "clients": args.clients,
+            "burst": args.burst,
             "warmup_s": args.warmup,
             "seconds": args.seconds,
             "seed": args.seed,
