@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import tantivy
 
@@ -20,6 +21,7 @@ from kb.errors import ConfigError
 from kb.search.analysis import Language
 from kb.search.base import IndexedUnit, SearchHit, SearchQuery, SearchResults
 from kb.search.highlight import Highlight, Snippets, make_hit
+from kb.search.remembered import Remembered
 from kb.search.text import (
     ALL_CHANNELS,
     BOOSTS,
@@ -135,6 +137,8 @@ class _LocaleIndex:
         self._vocabularies = vocabularies
         #: Hit texts analysed once for all queries (the index never changes).
         self._snippets = Snippets(language)
+        #: Per document shown (segment, number), its stored fields, read once.
+        self._shown: Remembered[tuple[int, int], dict[str, Any]] = Remembered()
         self._internal = self._term("audience", "internal")
         # A unit naming no channels is enabled on every channel.
         self._unrestricted = self._term("channels", ALL_CHANNELS)
@@ -187,8 +191,12 @@ class _LocaleIndex:
         highlight: Highlight,
         query: SearchQuery,
     ) -> SearchHit:
-        """The hit at `address`, shown from the fields stored with it."""
-        stored = json.loads(searcher.doc(address)[STORED][0])
+        """The hit at `address`, shown from the fields stored with it (read once: the index
+        never changes, and the same units come back query after query)."""
+        stored = self._shown.get(
+            (address.segment_ord, address.doc),
+            lambda: json.loads(searcher.doc(address)[STORED][0]),
+        )
         return make_hit(stored, stored.get("only", {}), score, highlight, query)
 
     def _any(self, pairs: list[tuple[str, str]]) -> tantivy.Query:

@@ -30,6 +30,7 @@ from whoosh.writing import IndexWriter, SegmentWriter
 from kb.search.analysis import Language
 from kb.search.base import IndexedUnit, SearchHit, SearchQuery, SearchResults
 from kb.search.highlight import Highlight, Snippets, make_hit
+from kb.search.remembered import Remembered
 from kb.search.text import (
     ALL_CHANNELS,
     BOOSTS,
@@ -312,6 +313,8 @@ class _LocaleIndex:
         self._vocabularies = vocabularies
         #: Hit texts analysed once for all queries (the index never changes).
         self._snippets = Snippets(language)
+        #: Per document shown, its stored fields and `::: only` words, read once.
+        self._shown: Remembered[int, _Stored] = Remembered()
         self._pool: list[Searcher] = []
         self._lock = threading.Lock()
         self._closed = False
@@ -378,9 +381,14 @@ class _LocaleIndex:
             docs = _top(score, matched, query.limit)
             highlight = self._snippets.highlight(plan.terms)
             hits = tuple(
-                _hit(searcher.stored_fields(int(d)), score[d], highlight, query) for d in docs
+                _hit(self._stored(searcher, int(d)), score[d], highlight, query) for d in docs
             )
         return SearchResults(hits=hits, total=int(matched.sum()), did_you_mean=plan.did_you_mean)
+
+    def _stored(self, searcher: Searcher, doc: int) -> _Stored:
+        """Document `doc`'s stored fields and `::: only` words (read once: the index never
+        changes, and the same units come back query after query)."""
+        return self._shown.get(doc, lambda: _read_stored(searcher, doc))
 
     def _any_word(
         self, reader: IndexReader, clauses: list[list[tuple[str, str]]], visible: np.ndarray
@@ -417,11 +425,21 @@ class _LocaleIndex:
         return mask
 
 
-def _hit(
-    stored: dict[str, str], score: float, highlight: Highlight, query: SearchQuery
-) -> SearchHit:
-    """The hit shown from a document's stored fields (its `::: only` words kept as JSON)."""
-    return make_hit(stored, json.loads(stored.get("only") or "{}"), score, highlight, query)
+#: A document's stored fields, and its `::: only` words (channel -> words) decoded.
+_Stored = tuple[dict[str, str], dict[str, str]]
+
+
+def _read_stored(searcher: Searcher, doc: int) -> _Stored:
+    """What a hit shows of document `doc`, read from the index (the `::: only` words are kept
+    there as JSON)."""
+    stored = searcher.stored_fields(doc)
+    return stored, json.loads(stored.get("only") or "{}")
+
+
+def _hit(shown: _Stored, score: float, highlight: Highlight, query: SearchQuery) -> SearchHit:
+    """The hit shown from a document's stored fields."""
+    stored, only = shown
+    return make_hit(stored, only, score, highlight, query)
 
 
 def _top(score: np.ndarray, matched: np.ndarray, limit: int) -> np.ndarray:

@@ -1,10 +1,12 @@
-"""Snippets are cheap: a hit's text is analysed once per opened index however many queries show
-it, the memory this takes is bounded, and the snippets are character for character those the
-analysis of every text on every query made (the reference below is that code)."""
+"""Snippets are cheap: a hit's text is analysed, and its stored fields read, once per opened
+index however many queries show it; the memory this takes is bounded; and the snippets are
+character for character those the analysis of every text on every query made (the reference
+below is that code)."""
 
 from __future__ import annotations
 
 import html
+import json
 import random
 import re
 from collections.abc import Iterator
@@ -12,8 +14,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from whoosh.reading import SegmentReader
 
 import kb.search.highlight as highlight_module
+import kb.search.tantivy_engine as tantivy_engine
 from kb.search import IndexedUnit, SearchIndex, SearchQuery, get_engine
 from kb.search.analysis import WORD_PATTERN, Language, fold, language_for
 from kb.search.highlight import SNIPPET_CHARS
@@ -159,8 +163,13 @@ UNITS = [
 
 
 @pytest.fixture(params=ENGINES)
-def index(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SearchIndex]:
-    engine = get_engine(request.param)
+def engine_name(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def index(engine_name: str, tmp_path: Path) -> Iterator[SearchIndex]:
+    engine = get_engine(engine_name)
     engine.build(UNITS, tmp_path / "index")
     opened = engine.open(tmp_path / "index")
     yield opened
@@ -188,6 +197,49 @@ def test_a_hit_text_is_tokenised_once_however_many_queries_show_it(
     assert len(tokenised) == len(set(tokenised)) == 15
 
 
+def count_stored_reads(engine: str, monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """Every read of a document's stored fields from the index, from now on."""
+    reads: list[object] = []
+    if engine == "whoosh":  # (before a searcher is made: it copies its reader's method)
+        read = SegmentReader.stored_fields
+
+        def stored_fields(self: SegmentReader, docnum: int) -> Any:
+            reads.append(docnum)
+            return read(self, docnum)
+
+        monkeypatch.setattr(SegmentReader, "stored_fields", stored_fields)
+    else:  # tantivy's Searcher.doc is native: count the decoding of what it returns
+
+        class CountingJson:
+            def loads(self, text: str | bytes) -> Any:
+                reads.append(text)
+                return json.loads(text)
+
+            def __getattr__(self, name: str) -> Any:
+                return getattr(json, name)
+
+        monkeypatch.setattr(tantivy_engine, "json", CountingJson())
+    return reads
+
+
+def test_a_hit_is_read_from_the_index_once_however_many_queries_show_it(
+    engine_name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reads = count_stored_reads(engine_name, monkeypatch)
+    engine = get_engine(engine_name)
+    engine.build(UNITS, tmp_path / "index")
+    index = engine.open(tmp_path / "index")
+    shown = set()
+    for _round in range(3):
+        for text in ("router", "reset router", "password"):
+            for staff in (False, True):
+                found = index.search(SearchQuery(text, "en", staff=staff, prefix=False))
+                shown |= {hit.unit_id for hit in found.hits}
+    index.close()
+    assert len(shown) == 5
+    assert len(reads) == 5
+
+
 def test_what_an_index_remembers_of_its_texts_is_bounded() -> None:
     snippets = highlight_module.Snippets(language_for("en"), texts=3, words=5)
     highlight = snippets.highlight(frozenset({"router"}))
@@ -195,3 +247,11 @@ def test_what_an_index_remembers_of_its_texts_is_bounded() -> None:
         assert highlight_module.snippet(f"Router number {n} and words", highlight)[1] == 1
     texts = snippets.analysed.cache_info()  # type: ignore[attr-defined]
     assert texts.currsize == 3 and texts.maxsize == 3
+    from kb.search.remembered import Remembered  # (here: the code before it has none)
+
+    shown = Remembered[int, str](size=3)
+    for n in range(10):
+        assert shown.get(n, lambda n=n: f"unit {n}") == f"unit {n}"  # type: ignore[misc]
+    assert len(shown) == 3
+    assert shown.get(9, lambda: "read again") == "unit 9"
+    assert shown.get(0, lambda: "read again") == "read again"
