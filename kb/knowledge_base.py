@@ -37,12 +37,12 @@ from kb.store.revisions import (
     newest_unit,
     release_row,
     release_snapshot,
+    revision_diff,
     save_snippet,
     save_unit,
     stored_body_texts,
     to_document,
     to_snippet,
-    unified_diff,
     unit_revision,
     unit_revisions,
 )
@@ -342,7 +342,7 @@ class KnowledgeBase:
         self, to: int, *, author: str, message: str = "", keep_drafts: bool = False
     ) -> PublishPlan:
         """Publish a new release equal to release `to`, and revert the drafts it changed."""
-        with self._served.building():
+        with self._served.building():  # built here: the other processes wait and open it
             with self.db.write(exclusive=True) as session:
                 plan = rollback(
                     session, to, author=author, message=message, keep_drafts=keep_drafts
@@ -480,23 +480,10 @@ class KnowledgeBase:
         self, unit_id: str, locale: str, old: int | None = None, new: int | None = None
     ) -> str:
         """Unified diff between two revisions; by default the published one and the newest draft."""
+        live = self.snapshot().units.get((unit_id, locale)) if self.current_release() else None
         with self.db.read() as session:
-            revisions = unit_revisions(session, unit_id, locale)
-            newest = revisions[-1]
-            new_row = newest if new is None else unit_revision(session, unit_id, locale, new)
-            if old is not None:
-                old_row: UnitRevision | None = unit_revision(session, unit_id, locale, old)
-            else:
-                old_row = self._published_row(unit_id, locale, revisions)
-        return unified_diff(f"{unit_id}.{locale}.md", old_row, new_row)
-
-    def _published_row(
-        self, unit_id: str, locale: str, revisions: list[UnitRevision]
-    ) -> UnitRevision | None:
-        if self.current_release() is None:
-            return None
-        live = self.snapshot().units.get((unit_id, locale))
-        return next((r for r in revisions if live and r.id == live.revision_id), None)
+            published = live.revision_id if live else None
+            return revision_diff(session, unit_id, locale, old, new, published=published)
 
     def stale_units(self, *, today: date | None = None, drafts: bool = False) -> list[StoredUnit]:
         """Units past their review date, in the current release or in the drafts."""

@@ -41,6 +41,7 @@ __all__ = [
     "outcome_of",
     "release_row",
     "release_snapshot",
+    "revision_diff",
     "save_snippet",
     "save_unit",
     "store_body_texts",
@@ -422,3 +423,23 @@ def unified_diff(name: str, old: UnitRevision | None, new: UnitRevision) -> str:
             tofile=f"{name}@{new.number}",
         )
     )
+
+
+def revision_diff(
+    session: Session,
+    unit_id: str,
+    locale: str,
+    old: int | None,
+    new: int | None,
+    *,
+    published: int | None,
+) -> str:
+    """Unified diff between revisions `old` and `new` of a unit; by default between the
+    published one (the revision whose id is `published`, none if None) and the newest."""
+    revisions = unit_revisions(session, unit_id, locale)
+    new_row = revisions[-1] if new is None else unit_revision(session, unit_id, locale, new)
+    if old is not None:
+        old_row: UnitRevision | None = unit_revision(session, unit_id, locale, old)
+    else:
+        old_row = next((r for r in revisions if r.id == published), None)
+    return unified_diff(f"{unit_id}.{locale}.md", old_row, new_row)
