@@ -172,9 +172,8 @@ class Backoff:
 @dataclass
 class _Worker:
     process: BaseProcess
-    ready: Connection | None
+    ready: Connection | None  # until the worker says it serves, or is gone
     started_at: float
-    serving: bool = False
 
 
 @dataclass
@@ -210,7 +209,7 @@ class _Supervisor:
         assert worker.ready is not None
         try:
             worker.ready.recv_bytes()
-            worker.serving = self.ever_served = True
+            self.ever_served = True
         except (EOFError, OSError):
             pass
         worker.ready.close()
@@ -220,6 +219,8 @@ class _Supervisor:
         """A worker ended: start its slot again, later if it died young; or give up."""
         worker = self.workers.pop(slot)
         worker.process.join()
+        if worker.ready is not None:
+            worker.ready.close()
         code = worker.process.exitcode
         if stopping:
             return

@@ -132,3 +132,11 @@ def test_a_second_server_on_a_port_in_use_exits_3_and_takes_no_connection(
     assert done.returncode == 3, done.stderr
     assert "in use" in done.stderr
     assert_burst_spread(server)  # and only the first server's two workers hold connections
+
+
+def test_workers_stop_when_their_supervisor_is_killed(server: Serving) -> None:
+    workers = worker_pids(server.process.pid)
+    assert len(workers) == 2
+    server.process.kill()  # SIGKILL: no chance to stop them itself
+    server.process.wait(5)
+    _wait(lambda: all(_gone(pid) for pid in workers), STOP_LIMIT_S, "orphaned workers serve on")

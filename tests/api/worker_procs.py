@@ -3,6 +3,7 @@ each one holds, and a burst of keep-alive connections opened at once, as a load 
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import os
 import signal
@@ -47,8 +48,8 @@ class Serving:
 def serving(
     env: Mapping[str, str], workers: int, log: Path, cwd: Path | None = None
 ) -> Iterator[Serving]:
-    """`kb serve --workers N` until the block ends, once all its workers serve; always stopped
-    (SIGKILL to its process group if it is still there: a test may have stopped it itself)."""
+    """`kb serve --workers N` until the block ends, once all its workers serve; always stopped,
+    and whatever of its process group is left killed (a test may have stopped or killed it)."""
     port = free_port()
     command = [sys.executable, "-m", "cli.main", "serve", "--port", str(port)]
     with log.open("wb") as output:
@@ -70,8 +71,10 @@ def serving(
                 try:
                     process.wait(20)
                 except subprocess.TimeoutExpired:
-                    os.killpg(process.pid, signal.SIGKILL)
+                    process.kill()
                     process.wait(5)
+            with contextlib.suppress(ProcessLookupError):  # workers it left behind
+                os.killpg(process.pid, signal.SIGKILL)
 
 
 def worker_pids(supervisor: int) -> set[int]:
