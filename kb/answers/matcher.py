@@ -43,7 +43,6 @@ Only kb.answers imports scikit-learn. A saved matcher is a pickle: load only you
 from __future__ import annotations
 
 import math
-import pickle
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,6 +51,7 @@ import numpy as np
 import scipy.sparse as sp
 from rapidfuzz import fuzz
 
+from kb.answers import mapped_pickle
 from kb.answers.config import Example, MatcherConfig
 from kb.answers.decision import OFFER_SHARE, Candidate, MatchResult, Status, Thresholds, decide
 from kb.answers.encoding.base import Encoder
@@ -171,8 +171,10 @@ class IntentMatcher:
         matcher._fit(matcher._examples, labels)
         if encoder is not None:
             cache = EmbeddingCache.transient(encoder) if cache is None else cache
-            vectors = cache.vectors(matcher._texts)
-            matcher._semantic = SemanticExamples.of(encoder, vectors, matcher._starts)
+            keys = cache.ensure(matcher._texts)  # then read a block at a time
+            matcher._semantic = SemanticExamples.gathered(
+                encoder, lambda lo, hi: cache.read(keys[lo:hi]), matcher._starts, cache.width
+            )
             matcher.__dict__["_question_encoder"] = encoder  # a loaded copy asks the registry
         return matcher
 
@@ -464,17 +466,14 @@ class IntentMatcher:
             self._examples = self._vectorizer.fit_transform(self._texts)
 
     def save(self, path: Path) -> None:
-        """Write the trained matcher to `path` atomically (a pickle: load only files you wrote)."""
-        tmp = path.with_name(path.name + ".tmp")
-        with tmp.open("wb") as handle:
-            pickle.dump({"format": _FORMAT, "matcher": self}, handle, pickle.HIGHEST_PROTOCOL)
-        tmp.replace(path)
+        """Write the trained matcher to `path` atomically (a pickle: load only files you wrote),
+        its arrays where loading maps them (kb/answers/mapped_pickle.py)."""
+        mapped_pickle.dump({"format": _FORMAT, "matcher": self}, path)
 
     @classmethod
     def load(cls, path: Path) -> IntentMatcher:
         """Read a matcher written by `save` with the same code version."""
-        with path.open("rb") as handle:
-            payload = pickle.load(handle)  # our own file, written by save()
+        payload = mapped_pickle.load(path)  # our own file, written by save(): arrays mapped
         if not isinstance(payload, dict) or payload.get("format") != _FORMAT:
             raise ValueError(f"{path} is not a matcher file of format {_FORMAT}")
         matcher = payload["matcher"]

@@ -67,9 +67,12 @@ def train_cached(
     with _trained_lock:
         if key in _trained:
             return _trained[key]
+        # Only the latest per process, dropped before the next trains: a build trains its
+        # locales in turn, and kept until the next was trained, two locales' were held at once.
+        _trained.clear()
     matcher = recipe.train(examples, locale)
     with _trained_lock:
-        _trained.clear()  # keep memory flat: only the latest set per process
+        _trained.clear()
         _trained[key] = matcher
     return matcher
 

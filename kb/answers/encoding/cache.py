@@ -27,11 +27,12 @@ except ImportError:  # not POSIX
 import numpy as np
 
 from kb.answers.encoding.base import Encoder
+from kb.answers.encoding.cache_file import KEY_BYTES, mapped_vectors, read_keys, write_appended
 from kb.progress import listening, step
 
 __all__ = ["EmbeddingCache", "stderr_progress", "text_key"]
 
-_KEY_BYTES = 16
+_KEY_BYTES = KEY_BYTES
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 #: Texts encoded per call: bounds the encoder's working memory on a first publish.
 _BATCH = 256
@@ -53,7 +54,10 @@ def text_key(text: str) -> bytes:
 
 
 class EmbeddingCache:
-    """The vectors `encoder` made for texts seen before, and a way to get the rest."""
+    """The vectors `encoder` made for texts seen before, and a way to get the rest.
+
+    Only the keys of the file are held (16 bytes a text); vectors are read from it, the rows
+    asked for, as they are asked for. Vectors this process encodes are held until written."""
 
     def __init__(
         self,
@@ -66,7 +70,9 @@ class EmbeddingCache:
         stem = _UNSAFE.sub("_", f"{encoder.name}-{encoder.version}")
         self.path = None if folder is None else folder / f"embeddings-{stem}.npz"
         self._lock = threading.Lock()
-        self._rows: dict[bytes, int] = {}
+        self._stored: dict[bytes, int] = {}  # key -> row of the file
+        self._keys = np.zeros((0, _KEY_BYTES), dtype=np.uint8)  # the file's, in row order
+        self._held: dict[bytes, int] = {}  # key -> row of `_vectors`: not in the file yet
         self._vectors = np.zeros((0, encoder.dimensions), dtype=np.float16)
         self.encoded = 0  # texts this cache had to encode (the work a warm cache saves)
         self._read()
@@ -77,7 +83,7 @@ class EmbeddingCache:
         return cls(None, encoder)
 
     def __len__(self) -> int:
-        return len(self._rows)
+        return len(self._stored) + len(self._held)
 
     def vectors(
         self, texts: Sequence[str], progress: Callable[[int, int], None] | None = None
@@ -86,17 +92,53 @@ class EmbeddingCache:
 
         `progress(done, total)` is called after each batch of new texts is encoded.
         """
-        keys = [text_key(t) for t in texts]
-        progress = progress or self.progress
+        return self.read(self.ensure(texts, progress))
+
+    @property
+    def width(self) -> int:
+        """The length of each vector."""
+        return self.encoder.dimensions
+
+    def read(self, keys: Sequence[bytes]) -> np.ndarray:
+        """float16 vectors of texts by their keys, from `ensure` (each one cached)."""
         with self._lock:
-            missing = list(dict.fromkeys(k for k in keys if k not in self._rows))
+            return self._gather(list(keys))
+
+    def ensure(
+        self, texts: Sequence[str], progress: Callable[[int, int], None] | None = None
+    ) -> list[bytes]:
+        """Encode (and save) the `texts` not cached yet, returning nothing of the others: their
+        keys, in order. Reading the vectors later a part at a time bounds the memory taken."""
+        keys = [text_key(t) for t in texts]
+        with self._lock:
+            missing = [
+                k for k in dict.fromkeys(keys) if k not in self._stored and k not in self._held
+            ]
             if missing:  # another process (a publish's training child) may have encoded them
-                self._merge_from_disk()
-                missing = [k for k in missing if k not in self._rows]
+                self._read()
+                missing = [k for k in missing if k not in self._stored]
             if missing:
-                self._add(missing, dict(zip(keys, texts, strict=True)), progress)
-            rows = np.fromiter((self._rows[k] for k in keys), dtype=np.int64, count=len(keys))
-            return self._vectors[rows]
+                self._add(missing, dict(zip(keys, texts, strict=True)), progress or self.progress)
+        return keys
+
+    def _gather(self, keys: list[bytes]) -> np.ndarray:
+        """The vectors of `keys` (each held or in the file)."""
+        out = np.empty((len(keys), self.encoder.dimensions), dtype=np.float16)
+        stored = [(i, row) for i, k in enumerate(keys) if (row := self._stored.get(k)) is not None]
+        held = [(i, self._held[k]) for i, k in enumerate(keys) if k not in self._stored]
+        if held:
+            at, rows = np.array(held, dtype=np.int64).T
+            out[at] = self._vectors[rows]
+        if stored:
+            at, rows = np.array(stored, dtype=np.int64).T
+            assert self.path is not None
+            order = np.argsort(rows, kind="stable")  # the file in order: each page read once
+            mapped = mapped_vectors(self.path)
+            try:
+                out[at[order]] = mapped[rows[order]]
+            finally:
+                del mapped  # unmapped: the pages read are not kept
+        return out
 
     def _add(
         self,
@@ -104,68 +146,69 @@ class EmbeddingCache:
         by_key: dict[bytes, str],
         progress: Callable[[int, int], None] | None,
     ) -> None:
-        parts = []
+        base = len(self._vectors)
+        grown = np.empty((base + len(missing), self.encoder.dimensions), dtype=np.float16)
+        grown[:base] = self._vectors
         for start in range(0, len(missing), _BATCH):
             batch = [by_key[k] for k in missing[start : start + _BATCH]]
-            parts.append(self.encoder.encode(batch).astype(np.float16))
+            grown[base + start : base + start + len(batch)] = self.encoder.encode(batch)
             if progress is not None and len(missing) > _BATCH:
                 progress(min(start + _BATCH, len(missing)), len(missing))
-        base = len(self._vectors)
-        self._vectors = np.concatenate([self._vectors, *parts])
-        self._rows.update((k, base + i) for i, k in enumerate(missing))
+        self._vectors = grown
+        self._held.update((k, base + i) for i, k in enumerate(missing))
         self.encoded += len(missing)
         self._write()
 
     def _read(self) -> None:
-        found = self._load()
-        if found is not None:
-            self._vectors, self._rows = found
-
-    def _load(self) -> tuple[np.ndarray, dict[bytes, int]] | None:
-        """The vectors and rows in the file, or None when it is missing, damaged or another
-        model's (a damaged cache is rebuilt, never trusted)."""
-        if self.path is None or not self.path.exists():
-            return None
-        try:
-            with np.load(self.path, allow_pickle=False) as data:
-                keys, vectors = data["keys"], data["vectors"]
-        except (OSError, ValueError, KeyError, EOFError):
-            return None
-        if vectors.ndim != 2 or vectors.shape[1] != self.encoder.dimensions:
-            return None
-        if keys.shape != (len(vectors), _KEY_BYTES):
-            return None
-        return vectors.astype(np.float16, copy=False), {bytes(k): i for i, k in enumerate(keys)}
-
-    def _merge_from_disk(self) -> None:
-        """Take in the vectors another process wrote since this cache was read, so that a write
-        keeps them (a publish and its training child each add texts to the same file)."""
-        found = self._load()
-        if found is None:
+        """Take in the keys of the file: those another process wrote since this cache last
+        read it too (a publish and its training child each add texts to the same file)."""
+        keys = None if self.path is None or not self.path.exists() else self._file_keys()
+        if keys is None or len(keys) <= len(self._keys):
             return
-        vectors, rows = found
-        theirs = [(key, row) for key, row in rows.items() if key not in self._rows]
-        if not theirs:
-            return
-        base = len(self._vectors)
-        self._vectors = np.concatenate([self._vectors, vectors[[row for _, row in theirs]]])
-        self._rows.update((key, base + i) for i, (key, _) in enumerate(theirs))
+        self._stored.update(
+            (bytes(k), len(self._keys) + i) for i, k in enumerate(keys[len(self._keys) :])
+        )
+        self._keys = keys
+        for key in [k for k in self._held if k in self._stored]:
+            del self._held[key]  # kept in memory until written; the file has it now
+
+    def _file_keys(self) -> np.ndarray | None:
+        """The file's keys, or None when it is missing, damaged, another model's, or not an
+        extension of the file this cache read (then its rows would mean other texts)."""
+        assert self.path is not None
+        keys = read_keys(self.path, self.encoder.dimensions)
+        if keys is None or len(keys) < len(self._keys):
+            return None
+        if not np.array_equal(keys[: len(self._keys)], self._keys):
+            return None
+        return keys
 
     def _write(self) -> None:
         if self.path is None:
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with _locked(self.path.with_name(f".{self.path.name}.lock")):
-            self._merge_from_disk()
-            keys = np.zeros((len(self._rows), _KEY_BYTES), dtype=np.uint8)
-            for key, row in self._rows.items():
-                keys[row] = np.frombuffer(key, dtype=np.uint8)
+            self._read()
+            found = self._file_keys() if self.path.exists() else None
+            base = self.path if found is not None and len(found) else None
+            if base is None and self._stored:  # the file is gone or damaged: begin anew
+                self._stored, self._keys = {}, np.zeros((0, _KEY_BYTES), dtype=np.uint8)
+            adding = [k for k in self._held if k not in self._stored]
+            if not adding:
+                return
+            rows = np.array([self._held[k] for k in adding], dtype=np.int64)
+            new_keys = np.frombuffer(b"".join(adding), dtype=np.uint8).reshape(-1, _KEY_BYTES)
+            keys = np.concatenate([self._keys, new_keys])
             tmp = self.path.with_name(f".{self.path.name}.{uuid.uuid4().hex[:8]}.npz")
             try:
-                np.savez(tmp, keys=keys, vectors=self._vectors)
+                write_appended(tmp, base, keys, self._vectors[rows], self.encoder.dimensions)
                 tmp.replace(self.path)
             finally:
                 tmp.unlink(missing_ok=True)
+            self._stored.update((k, len(self._keys) + i) for i, k in enumerate(adding))
+            self._keys = keys
+            self._held = {}
+            self._vectors = np.zeros((0, self.encoder.dimensions), dtype=np.float16)
 
 
 @contextlib.contextmanager
