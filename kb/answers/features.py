@@ -24,6 +24,8 @@ _WORD = re.compile(r"\w+")
 #: 5 MB). Customers' words repeat, but every typo, id and name is new, so a server answering
 #: for weeks meets millions: the bound is what keeps a worker's memory level (benchmarks/soak.py).
 _WORD_CACHE = 10_000
+#: Values worked on at once when weighting and normalising a matrix's rows.
+_BLOCK_VALUES = 1 << 20
 
 
 def normalize_text(text: str, limit: int = MAX_QUESTION_CHARS) -> str:
@@ -36,18 +38,25 @@ def normalize_text(text: str, limit: int = MAX_QUESTION_CHARS) -> str:
     return text
 
 
-def l2_rows(matrix: sp.csr_matrix) -> sp.csr_matrix:
-    """A copy of `matrix` with each row scaled to unit length (empty rows stay empty), as
-    scikit-learn's `normalize` does: answering needs no scikit-learn, whose import was about
-    a second of every worker's start (only training uses it)."""
-    out = sp.csr_matrix(matrix, copy=True)
-    rows = np.repeat(np.arange(out.shape[0]), np.diff(out.indptr))
+def l2_rows(matrix: sp.csr_matrix, *, copy: bool = True) -> sp.csr_matrix:
+    """`matrix` with each row scaled to unit length (empty rows stay empty), as scikit-learn's
+    `normalize` does: answering needs no scikit-learn, whose import was about a second of
+    every worker's start (only training uses it). A copy, unless `copy` is False."""
+    out = sp.csr_matrix(matrix, copy=copy)
     # Squares in the data's own type, summed and divided in float64, as scikit-learn does:
-    # the same bits, so that no borderline answer changes with the library.
-    squares = np.square(out.data).astype(np.float64)
-    norms = np.sqrt(np.bincount(rows, squares, out.shape[0]))
-    norms[norms == 0.0] = 1.0
-    out.data = (out.data / norms[rows]).astype(out.dtype)
+    # the same bits, so that no borderline answer changes with the library. A block of rows
+    # at a time: float64 work arrays of every value were four times the matrix (issue 22).
+    start = 0
+    while start < out.shape[0]:
+        stop = int(np.searchsorted(out.indptr, out.indptr[start] + _BLOCK_VALUES, "right"))
+        stop = min(max(stop - 1, start + 1), out.shape[0])
+        lo, hi = int(out.indptr[start]), int(out.indptr[stop])
+        rows = np.repeat(np.arange(stop - start), np.diff(out.indptr[start : stop + 1]))
+        squares = np.square(out.data[lo:hi]).astype(np.float64)
+        norms = np.sqrt(np.bincount(rows, squares, stop - start))
+        norms[norms == 0.0] = 1.0
+        out.data[lo:hi] = (out.data[lo:hi] / norms[rows]).astype(out.dtype)
+        start = stop
     return out
 
 
@@ -57,11 +66,16 @@ def _idf(counts: sp.csr_matrix) -> np.ndarray:
     return (np.log((1.0 + counts.shape[0]) / (1.0 + df)) + 1.0).astype(np.float32)
 
 
-def _tfidf(counts: sp.csr_matrix, idf: np.ndarray) -> sp.csr_matrix:
-    """Sublinear tf times idf, rows L2-normalised."""
-    out = counts.astype(np.float32)
-    out.data = (1.0 + np.log(out.data)) * idf[out.indices]
-    return l2_rows(out)
+def _tfidf(counts: sp.csr_matrix, idf: np.ndarray, scale: float) -> sp.csr_matrix:
+    """Sublinear tf times idf, rows L2-normalised, times `scale`: in `counts` itself (float32,
+    no longer needed), a block of values at a time."""
+    out = counts if counts.dtype == np.float32 else counts.astype(np.float32)
+    for lo in range(0, out.nnz, _BLOCK_VALUES):
+        hi = min(lo + _BLOCK_VALUES, out.nnz)
+        out.data[lo:hi] = (1.0 + np.log(out.data[lo:hi])) * idf[out.indices[lo:hi]]
+    out = l2_rows(out, copy=False)
+    out.data *= scale
+    return out
 
 
 class Vectorizer:
@@ -141,10 +155,13 @@ class Vectorizer:
         gram_counts = (word_counts[:, :n_words] @ word_grams).tocsr()
         self.word_idf, self.gram_idf = _idf(word_counts), _idf(gram_counts)
         blocks = [
-            _tfidf(word_counts, self.word_idf) * self.scales[0],
-            _tfidf(gram_counts, self.gram_idf) * self.scales[1],
+            _tfidf(word_counts, self.word_idf, self.scales[0]),
+            _tfidf(gram_counts, self.gram_idf, self.scales[1]),
         ]
-        return l2_rows(sp.hstack(blocks, format="csr")).astype(np.float32)
+        del word_counts, gram_counts
+        both = sp.hstack(blocks, format="csr")
+        del blocks
+        return l2_rows(both, copy=False).astype(np.float32, copy=False)
 
     def vector(self, text: str) -> tuple[np.ndarray, np.ndarray]:
         """Feature indices and values of one normalised text.

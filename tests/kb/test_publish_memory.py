@@ -236,3 +236,14 @@ def test_a_loaded_matcher_maps_its_arrays_from_the_file_rather_than_copying_them
     assert most < sum(a.nbytes for a in arrays) / 2
     for question in ("top up my card", "sim stolen block", "weather in paris"):
         assert loaded.rank(question) == matcher.rank(question)
+
+
+def test_fitting_the_example_vectors_works_in_place_not_in_copies_of_the_matrix() -> None:
+    texts = sorted({normalize_text(e.text) for e in examples(2000, 10)})
+    with allocated() as peak:
+        vectors = Vectorizer(0.5, (2, 4)).fit_transform(texts)
+        most = peak()
+    kept = vectors.data.nbytes + vectors.indices.nbytes + vectors.indptr.nbytes
+    # The counts, their weighted copy side by side while stacked, and the result: about 3.6
+    # times the result; weighting and normalising in copies took 8.5 times.
+    assert most < 5 * kept
