@@ -24,7 +24,7 @@ def serve(
         int, typer.Option(min=1, help="Server processes sharing the port and the database.")
     ] = 1,
     log_level: Annotated[
-        str, typer.Option(help="uvicorn log level; 'warning' drops the access log.")
+        str, typer.Option(help="uvicorn log level; the access log also needs KB_ACCESS_LOG=true.")
     ] = "info",
 ) -> None:
     """Serve the HTTP API with uvicorn (each worker opens the knowledge base from KB_*)."""
