@@ -181,17 +181,20 @@ def measure(args: argparse.Namespace, mixes: dict[str, list[str]], generated: An
         trees = {"new": stack.enter_context(checkout(args.new))}
         trees["old"] = stack.enter_context(checkout(args.old))
         scratch = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="kb-workers-")))
-        env = kb_env(scratch / "data")
         content = CONTENT if generated is None else write_content(generated, scratch / "content")
         began = time.monotonic()
-        kb_command(trees["new"], env, "import", str(content))
-        kb_command(trees["new"], env, "publish", "-m", "api_load_workers benchmark")
+        envs = {}
+        for code, tree in trees.items():  # a data folder each: each code reads its own files
+            envs[code] = kb_env(scratch / f"data-{code}")
+            kb_command(tree, envs[code], "import", str(content))
+            kb_command(tree, envs[code], "publish", "-m", "api_load_workers benchmark")
         log(f"prepared in {time.monotonic() - began:.1f} s")
         for round_ in range(1, args.rounds + 1):
             for target in TARGETS:
                 logs = scratch / f"{target.code}-{target.workers}-{round_}.log"
                 try:
-                    measured = drive_target(target, trees[target.code], env, mixes, args, logs)
+                    tree, env = trees[target.code], envs[target.code]
+                    measured = drive_target(target, tree, env, mixes, args, logs)
                 except RuntimeError as exc:
                     log(f"{target.name}: {exc}")
                     measured = {mix: {"failed": str(exc)} for mix in mixes}
