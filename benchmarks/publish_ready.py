@@ -191,8 +191,7 @@ def served_round(tree: Path, env: dict[str, str], args: argparse.Namespace, rele
             {"before_mb": before[pid], "after_mb": memory_mb(pid)[0], "peak_mb": memory_mb(pid)[1]}
             for pid in workers
         ]
-        figures["answers"] = percentiles(during)
-        figures["answers"]["count"] = len(during)
+        figures["answers"] = {**(percentiles(during) if during else {}), "count": len(during)}
         return figures
 
 
@@ -248,7 +247,7 @@ def run_tree(name: str, tree: Path, args: argparse.Namespace, content: Path) -> 
                 figures["ready_s"] = figures["publish_s"]
             else:
                 figures = served_round(tree, env, args, release)
-            rows[mode] = figures
+            rows[mode if mode not in rows else f"{mode} ({round_})"] = figures
         rows["builds"] = _journal(Path(scratch) / "data")
         return rows
 
@@ -301,7 +300,7 @@ def main() -> None:
     parser.add_argument("--modes", default="none,2 workers", help="rounds, in order")
     parser.add_argument("--baseline", default="9965c13", help="today's code ('' for none)")
     parser.add_argument("--new", default="", help="a commit to measure instead of the tree")
-    parser.add_argument("--clients", type=int, default=2, help="live-load threads")
+    parser.add_argument("--clients", type=int, default=2, help="live-load threads (0: idle)")
     parser.add_argument("--in-a-row", type=int, default=12)
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
