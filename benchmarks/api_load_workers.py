@@ -40,7 +40,6 @@ import json
 import os
 import random
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -68,7 +67,7 @@ from api_load import (
     shown_on,
     write_content,
 )
-from baseline import checkout, code_env
+from baseline import checkout, code_env, run_kb
 from report import machine_facts, render_table
 
 MIXES = ("answer", "answer_new")
@@ -94,16 +93,7 @@ TARGETS = (Target("new", 1), Target("new", 2), Target("old", 2))
 def kb_command(tree: Path, env: dict[str, str], *args: str) -> None:
     """`kb ARGS...` with `tree`'s code; its output only when it fails."""
     log(f"kb {' '.join(args)}")
-    done = subprocess.run(
-        [*KB_CLI, *args],
-        env={**env, **code_env(tree)},
-        cwd=tree,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if done.returncode != 0:
-        raise RuntimeError(f"kb {args[0]} failed:\n{done.stdout}{done.stderr}")
+    run_kb(tree, env, *args)
 
 
 def warm(port: int, paths: Sequence[str], count: int = WARM_CONNECTIONS) -> None:

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-__all__ = ["REPO", "checkout", "code_env"]
+__all__ = ["REPO", "checkout", "code_env", "run_kb"]
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -45,3 +46,17 @@ def code_env(tree: Path) -> dict[str, str]:
     """Environment variables that make Python import `tree`'s packages first."""
     path = os.environ.get("PYTHONPATH")
     return {"PYTHONPATH": f"{tree}{os.pathsep}{path}" if path else str(tree)}
+
+
+def run_kb(tree: Path, env: dict[str, str], *args: str) -> None:
+    """`kb ARGS` with `tree`'s code and `env`; raises with its output when it fails."""
+    done = subprocess.run(
+        [sys.executable, "-m", "cli.main", *args],
+        env={**env, **code_env(tree)},
+        cwd=tree,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"kb {args[0]} failed:\n{done.stdout}{done.stderr}")

@@ -31,7 +31,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from baseline import REPO, checkout, code_env
+from baseline import REPO, checkout, code_env, run_kb
 from report import machine_facts, render_table
 
 #: Today's code, measured beside the working tree.
@@ -105,19 +105,6 @@ def _watch(pid: int, peaks: dict[int, tuple[str, float]], done: threading.Event)
         done.wait(_POLL_S)
 
 
-def kb(env: dict[str, str], cwd: Path, *args: str) -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "cli.main", *args],
-        env=env,
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if done.returncode != 0:
-        raise RuntimeError(f"kb {args[0]} failed:\n{done.stdout}{done.stderr}")
-
-
 def measured_publish(env: dict[str, str], cwd: Path) -> tuple[float, float, float, dict]:
     """Run `kb publish`; its seconds, parent and largest child peak, wait4 peak, per process."""
     began = time.monotonic()
@@ -157,7 +144,7 @@ def run_one(
     if encoder:
         env["KB_ENCODER"] = encoder
     log(f"{code}: kb import ({units:,} units)")
-    kb(env, tree, "import", str(content))
+    run_kb(tree, env, "import", str(content))
     log(f"{code}: kb publish")
     seconds, parent, child, extra = measured_publish(env, tree)
     found = Measured(

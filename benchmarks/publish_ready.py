@@ -54,7 +54,7 @@ from api_load import (  # noqa: E402
     tree_cpu_s,
     write_content,
 )
-from baseline import checkout, code_env  # noqa: E402
+from baseline import checkout, code_env, run_kb  # noqa: E402
 
 from tests.api.servers import kb_server  # noqa: E402
 
@@ -63,20 +63,6 @@ SEED = 7
 
 def log(message: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
-
-
-def run_kb(tree: Path, env: dict[str, str], *args: str) -> None:
-    """`kb ARGS` of `tree`'s code; raises with its output when it fails."""
-    done = subprocess.run(
-        [sys.executable, "-m", "cli.main", *args],
-        env={**env, **code_env(tree)},
-        cwd=tree,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if done.returncode != 0:
-        raise RuntimeError(f"kb {args[0]} failed:\n{done.stdout}{done.stderr}")
 
 
 def descendants(pid: int) -> list[int]:

@@ -36,8 +36,8 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "benchmarks"))
 
 from api_load import free_port, generated_units, kb_env, write_content  # noqa: E402
-from baseline import checkout, code_env  # noqa: E402
-from publish_ready import log, ready_on, run_kb  # noqa: E402
+from baseline import checkout, code_env, run_kb  # noqa: E402
+from publish_ready import log, ready_on  # noqa: E402
 
 SEED = 7
 START_BUDGET_S = 120.0
