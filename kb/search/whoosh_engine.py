@@ -42,6 +42,7 @@ from kb.search.text import (
     plan_query,
 )
 from kb.search.vocabulary import Vocabularies, load_vocabularies, save_vocabulary
+from kb.search.whoosh_postings import Postings
 
 __all__ = ["WhooshEngine", "WhooshIndex"]
 
@@ -161,13 +162,14 @@ class _SegmentWriter(SegmentWriter):  # type: ignore[misc]
 
     Whoosh's posting pool sizes, checks and stores each posting, then sorts them all, and its
     segment flush looks up the document's field length once per posting: together half the
-    build time at 10,000 units. Here postings are appended to a plain list and sorted once, and
-    each field's lengths are read once. The segment's files are byte for byte the same.
+    build time at 10,000 units. Here postings are kept as numbers in flat arrays and sorted
+    once (`Postings`), and each field's lengths are read once. The segment's files are byte
+    for byte the same.
     """
 
     def __init__(self, ix: whoosh_index.Index) -> None:
         super().__init__(ix)
-        self.pool = _Postings()
+        self.pool = Postings()
 
     def _flush_segment(self) -> None:
         self.perdocwriter.close()
@@ -177,22 +179,6 @@ class _SegmentWriter(SegmentWriter):  # type: ignore[misc]
             self.fieldwriter.close()
         finally:
             lengths.close()
-
-
-class _Postings:
-    """The postings of the segment being written: (field, term bytes, doc, weight, value)."""
-
-    def __init__(self) -> None:
-        self._items: list[tuple[str, bytes, int, float, bytes]] = []
-        self.add = self._items.append
-
-    def iter_postings(self) -> Iterator[tuple[str, bytes, int, float, bytes]]:
-        """Sorted by field, term and document, as Whoosh's field writer takes them."""
-        self._items.sort()  # (field, term, doc) is unique: weights are never compared
-        return iter(self._items)
-
-    def cleanup(self) -> None:
-        self._items.clear()
 
 
 class _Lengths:
