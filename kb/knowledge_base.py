@@ -17,7 +17,7 @@ from kb.answers.decision import Thresholds, configured_thresholds
 from kb.answers.locales import ask_in_release, served_locale
 from kb.answers.results import Answer
 from kb.content.document import UnitDocument, parse_unit
-from kb.content.markdown import has_body_text, remember_body_text
+from kb.content.markdown import forget_tokens, has_body_text, remember_body_text
 from kb.content.snippets import SnippetDocument, validate_snippet
 from kb.errors import InvalidContent, SnippetNotFound, UnitNotFound
 from kb.releases.draft_state import DraftState, refresh_drafts
@@ -316,6 +316,7 @@ class KnowledgeBase:
             if not dry_run:
                 prepare_build(len(target.units))  # its matchers' process starts meanwhile
             found: list[GateFinding] = list(gate(target)) if gate else []
+            forget_tokens()  # rendered once each: the build needs their words only
             if dry_run:
                 found.extend(routing_regressions(target, base, recipe=self._served.recipe()))
             return found

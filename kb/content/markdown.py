@@ -32,6 +32,7 @@ __all__ = [
     "BodyText",
     "ParsedBody",
     "body_text",
+    "forget_tokens",
     "has_body_text",
     "iter_tokens",
     "matching_close",
@@ -242,6 +243,13 @@ def parse_body_text(body: str) -> BodyText:
     if found is None:
         found = parse_body.__wrapped__(body).words
     return found
+
+
+def forget_tokens() -> None:
+    """Drop the remembered bodies' tokens, keeping their index words: after rendering every
+    unit of a release once (the publish check), its last 8,192 bodies' tokens (about 200 MB)
+    would otherwise stay while the release's index is built (issue 22)."""
+    parse_body.cache_clear()
 
 
 def forget_parses() -> None:
