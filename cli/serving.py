@@ -1,17 +1,23 @@
-"""The HTTP protocol `kb serve` runs: uvicorn's h11 protocol, tuned for this service.
+"""What the HTTP protocols of `kb serve` share: TCP_NODELAY, a deadline for request heads, a
+cap on connections, refusals as problem documents and a lingering close.
+
+`kb serve` runs uvicorn's httptools protocol where httptools is installed
+(cli/protocol_httptools.py) and its pure-Python h11 protocol otherwise (cli/protocol_h11.py),
+each with `HeadGuard` mixed in, so that clients see the same behaviour whichever runs:
 
 Nagle's algorithm is off on every connection, whatever the socket. With `--workers` above 1,
-uvicorn's supervisor creates the listening socket itself without naming TCP as its protocol,
-so asyncio does not set TCP_NODELAY on the connections it accepts (uvicorn issue #3149). A
+uvicorn's supervisor created the listening socket without naming TCP as its protocol, so
+asyncio did not set TCP_NODELAY on the connections it accepted (uvicorn issue #3149). A
 response written in two parts then waits for the client's delayed acknowledgement: about
 40 ms on every request of a kept-open connection.
 
-Requests h11 refuses before the app sees them (a request line and headers over
-`MAX_HEAD_BYTES`, or anything that is not HTTP/1.1) get a problem document like every other
-error, where uvicorn would answer `400 text/plain`: 414 when the request line is the long part,
-431 when the headers are, 400 for a malformed request. The connection is then half-closed and
-what the client still sends is read and dropped, for at most `LINGER_SECONDS` and
-`LINGER_BYTES` (RFC 9112 section 9.6), so that the client reads the answer rather than a reset.
+Requests the protocol refuses before the app sees them (a request line and headers that have
+not ended within `MAX_HEAD_BYTES`, or a malformed HTTP/1.1 request) get a problem document
+like every other error, where uvicorn would answer `400 text/plain`: 414 when the request line
+is the long part, 431 when the headers are, 400 for a malformed request, in h11's words
+whichever parser read it. The connection is then half-closed and what the client still sends
+is read and dropped, for at most `LINGER_SECONDS` and `LINGER_BYTES` (RFC 9112 section 9.6),
+so that the client reads the answer rather than a reset.
 
 A client must send a whole request line and headers within `KB_HEADER_TIMEOUT_SECONDS` of
 its connection opening or of the previous response: one that sent part of them then gets a
@@ -21,8 +27,6 @@ first byte). A request whose head arrived in time may send its body as slowly as
 A worker holds at most `KB_MAX_CONNECTIONS` connections: one more is answered 503 at once and
 closed, so a flood of slow connections costs bounded memory (uvicorn's `limit_concurrency`
 would accept it, then answer its request in plain text).
-
-`kb serve` names this protocol explicitly, so httptools never runs, installed or not.
 """
 
 from __future__ import annotations
@@ -32,13 +36,11 @@ import contextlib
 import functools
 import re
 import socket
-import sys
 from http import HTTPStatus
+from typing import Any
 
-import h11
-from h11._connection import DEFAULT_MAX_INCOMPLETE_EVENT_SIZE
-from uvicorn.config import Config
-from uvicorn.protocols.http.h11_impl import STATUS_PHRASES, H11Protocol
+from uvicorn.protocols.http.flow_control import FlowControl
+from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from api.limits import MAX_QUERY_BYTES, problem_json
 from kb.settings import Settings
@@ -47,38 +49,77 @@ __all__ = [
     "LINGER_BYTES",
     "LINGER_SECONDS",
     "MAX_HEAD_BYTES",
-    "KbH11Protocol",
+    "HeadGuard",
+    "NoDelay",
     "NoDelayH11Protocol",
+    "Refusal",
+    "bad_request",
+    "head_too_large",
     "header_timeout",
     "max_connections",
 ]
 
-#: h11 holds at most this much of a request line and headers that have not ended yet (plus one
+#: The most of a request line and headers that have not ended yet a worker holds (plus one
 #: read, 256 KiB); the app's own limits (a 4 KiB query string, 32 KiB of headers) fit in it.
 MAX_HEAD_BYTES = 64 * 1024
 #: After refusing a request: how long, and how much, the client may still send before we close.
 LINGER_SECONDS = 2.0
 LINGER_BYTES = 1 << 20
-#: A refusal's detail gives h11's reason without the bytes it quotes ("illegal header line:
-#: bytearray(b'...')"), and never more than this.
+#: A refusal's detail gives the parser's reason without the bytes it quotes ("illegal header
+#: line: bytearray(b'...')"), and never more than this.
 _QUOTED = re.compile(r":\s*(bytearray\()?b['\"].*", re.DOTALL)
 _REASON_CHARS = 200
 
+#: Status, title and detail of a refused request.
+Refusal = tuple[int, str, str]
 
-class NoDelayH11Protocol(H11Protocol):
-    """uvicorn's h11 protocol that sends each response at once (TCP_NODELAY)."""
 
-    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+class NoDelay:
+    """Mixin for an asyncio protocol: sends each response at once (TCP_NODELAY)."""
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        """Turn Nagle's algorithm off on a TCP connection, then take it as the protocol does."""
         sock = transport.get_extra_info("socket")
         if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
             with contextlib.suppress(OSError):
                 sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        super().connection_made(transport)
+        super().connection_made(transport)  # type: ignore[misc]
 
 
-class KbH11Protocol(NoDelayH11Protocol):
-    """The protocol of `kb serve`: a deadline for request heads, h11's refusals as problem
-    documents, then a lingering close."""
+class NoDelayH11Protocol(NoDelay, H11Protocol):
+    """uvicorn's h11 protocol that sends each response at once (the bare route's benchmarks)."""
+
+
+def head_too_large(request_line_long: bool) -> Refusal:
+    """414 when the request line is what made a head too large, 431 when the headers did."""
+    if request_line_long:
+        return 414, "URI too long", f"request line over {MAX_QUERY_BYTES} bytes"
+    detail = f"request line and headers over {MAX_HEAD_BYTES} bytes"
+    return 431, "Request header fields too large", detail
+
+
+def bad_request(reason: str, status: int = 400) -> Refusal:
+    """The refusal of a malformed request, given the parser's `reason` (quoted bytes dropped)."""
+    reason = _QUOTED.sub("", reason)
+    if len(reason) > _REASON_CHARS:
+        reason = reason[: _REASON_CHARS - 1] + "…"
+    if status != 400:
+        return status, HTTPStatus(status).phrase, reason
+    return 400, "Bad request", f"malformed HTTP/1.1 request: {reason}"
+
+
+class HeadGuard(NoDelay):
+    """Mixin for uvicorn's HTTP protocols: a deadline for request heads, a cap on connections,
+    refusals as problem documents, then a lingering close. Each protocol says how its parser
+    shows a head begun, a response under way and a refusal's cause, and writes responses."""
+
+    # Set by the uvicorn protocol this is mixed into.
+    transport: asyncio.Transport
+    loop: asyncio.AbstractEventLoop
+    connections: set[Any]
+    flow: FlowControl
+    server_state: Any
+    cycle: Any
 
     #: While lingering: how many more bytes the client may send before the connection closes.
     _droppable: int | None = None
@@ -86,7 +127,31 @@ class KbH11Protocol(NoDelayH11Protocol):
     #: When the request head the connection waits for is overdue; None while none is awaited.
     _head_timer: asyncio.TimerHandle | None = None
 
-    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+    # -- what each protocol provides --------------------------------------------------------
+
+    def _awaiting_head(self) -> bool:
+        """Whether the connection waits for a request head (none is being answered or read)."""
+        raise NotImplementedError
+
+    def _head_begun(self) -> bool:
+        """Whether part of a request head has arrived since the last request."""
+        raise NotImplementedError
+
+    def _responding(self) -> bool:
+        """Whether a response has begun and not ended: nothing else can be said then."""
+        raise NotImplementedError
+
+    def _refusal(self) -> Refusal:
+        """Why the request being read was refused (called while handling the parser's error)."""
+        raise NotImplementedError
+
+    def _write_response(self, status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> None:
+        """Write a whole response with `headers` and `body`, whatever the app is doing."""
+        raise NotImplementedError
+
+    # -- shared behaviour -------------------------------------------------------------------
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
         """Take the connection and wait for its first request head, or refuse one too many."""
         super().connection_made(transport)
         if len(self.connections) > max_connections():
@@ -95,29 +160,21 @@ class KbH11Protocol(NoDelayH11Protocol):
             return
         self._await_head()
 
-    def data_received(self, data: bytes) -> None:
-        """Parse requests as uvicorn does; after a refusal, drop what still comes, up to a bound."""
-        if self._droppable is None:
-            super().data_received(data)
-            if self.conn.their_state is not h11.IDLE:  # the head is in: no deadline for the rest
-                self._stop_awaiting_head()
-            return
-        self._droppable -= len(data)
-        if self._droppable < 0:
-            self.transport.close()
-
-    def on_response_complete(self) -> None:
-        """After a response the connection waits for the next head, with a deadline again."""
-        super().on_response_complete()
-        if not self.transport.is_closing() and self.conn.their_state is h11.IDLE:
-            self._await_head()
-
     def connection_lost(self, exc: Exception | None) -> None:
         """Forget the connection's deadlines with it."""
         if self._linger_timer is not None:
             self._linger_timer.cancel()
         self._stop_awaiting_head()
-        super().connection_lost(exc)
+        super().connection_lost(exc)  # type: ignore[misc]
+
+    def _dropped(self, data: bytes) -> bool:
+        """After a refusal: drop what still comes, up to a bound, and say so."""
+        if self._droppable is None:
+            return False
+        self._droppable -= len(data)
+        if self._droppable < 0:
+            self.transport.close()
+        return True
 
     def _await_head(self) -> None:
         """Give the client `KB_HEADER_TIMEOUT_SECONDS` for its next request line and headers."""
@@ -133,32 +190,32 @@ class KbH11Protocol(NoDelayH11Protocol):
         """408 to a client that began a request head and did not end it in time; a client
         that sent nothing is closed without a word, as an idle keep-alive connection is."""
         self._head_timer = None
-        if self.transport.is_closing() or self.conn.their_state is not h11.IDLE:
+        if self.transport.is_closing() or not self._awaiting_head():
             return
-        begun, _ = self.conn.trailing_data
-        if not begun or self.conn.our_state is not h11.IDLE:
+        if not self._head_begun() or self._responding():
             self.transport.close()
             return
         detail = f"the request line and headers did not arrive within {header_timeout():g} s"
         self._refuse(408, "Request timeout", detail)
 
     def send_400_response(self, msg: str) -> None:
-        """Answer a request h11 refused with a problem document, not uvicorn's plain text `msg`."""
+        """Answer a request the parser refused with a problem document, not uvicorn's plain
+        text `msg`; uvicorn calls this while handling the parser's error."""
+        self._refuse_request(self._refusal())
+
+    def _refuse_request(self, refusal: Refusal) -> None:
+        """Refuse the request being read; a response already under way is cut off instead."""
         if self.cycle is not None and not self.cycle.response_complete:
             self.cycle.disconnected = True  # its request broke off: the app reads, writes no more
             self.cycle.message_event.set()
-        if self.conn.our_state not in (h11.IDLE, h11.SEND_RESPONSE):
+        if self._responding():
             self.transport.close()  # a response has begun: nothing else can be said
             return
-        # uvicorn calls this while handling h11's error, which says what was wrong.
-        error = sys.exception()
-        status, title, detail = self._refusal(
-            error if isinstance(error, h11.ProtocolError) else None
-        )
-        self._refuse(status, title, detail)
+        self._refuse(*refusal)
 
     def _refuse(self, status: int, title: str, detail: str, *extra: tuple[bytes, bytes]) -> None:
         """Send a problem document instead of a response from the app, then close lingering."""
+        self._stop_awaiting_head()
         body = problem_json(status, title, detail)
         headers = [
             *self.server_state.default_headers,
@@ -167,31 +224,8 @@ class KbH11Protocol(NoDelayH11Protocol):
             (b"content-length", str(len(body)).encode()),
             (b"connection", b"close"),
         ]
-        reason = STATUS_PHRASES[status]
-        for event in (
-            h11.Response(status_code=status, headers=headers, reason=reason),
-            h11.Data(data=body),
-            h11.EndOfMessage(),
-        ):
-            self.transport.write(self.conn.send(event) or b"")
+        self._write_response(status, headers, body)
         self._linger()
-
-    def _refusal(self, error: h11.ProtocolError | None) -> tuple[int, str, str]:
-        """Status, title and detail for a request h11 refused with `error`."""
-        if error is not None and error.error_status_hint == 431:  # the head did not end in time
-            head, _ = self.conn.trailing_data
-            if head.find(b"\n", 0, MAX_QUERY_BYTES + 2) < 0:
-                return 414, "URI too long", f"request line over {MAX_QUERY_BYTES} bytes"
-            limit = _head_limit(self.config)
-            detail = f"request line and headers over {limit} bytes"
-            return 431, "Request header fields too large", detail
-        reason = _QUOTED.sub("", str(error)) if error is not None else "unreadable request"
-        if len(reason) > _REASON_CHARS:
-            reason = reason[: _REASON_CHARS - 1] + "…"
-        status = error.error_status_hint if error is not None else 400
-        if status != 400:
-            return status, HTTPStatus(status).phrase, reason
-        return 400, "Bad request", f"malformed HTTP/1.1 request: {reason}"
 
     def _linger(self) -> None:
         """Half-close after a refusal and read on, so that the client gets it, not a reset."""
@@ -202,12 +236,6 @@ class KbH11Protocol(NoDelayH11Protocol):
         self._droppable = LINGER_BYTES
         self._linger_timer = self.loop.call_later(LINGER_SECONDS, self.transport.close)
         self.flow.resume_reading()
-
-
-def _head_limit(config: Config) -> int:
-    """The size at which h11 gives up on a request line and headers, as uvicorn sets it."""
-    limit = config.h11_max_incomplete_event_size
-    return DEFAULT_MAX_INCOMPLETE_EVENT_SIZE if limit is None else limit
 
 
 @functools.cache

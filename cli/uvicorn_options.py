@@ -2,16 +2,34 @@
 
 from __future__ import annotations
 
-from importlib.util import find_spec
+import importlib
 from typing import Any
 
 from cli.serving import MAX_HEAD_BYTES
 from kb.settings import Settings
 
-__all__ = ["APP", "uvicorn_options"]
+__all__ = ["APP", "H11_PROTOCOL", "HTTPTOOLS_PROTOCOL", "http_protocol", "uvicorn_options"]
 
 #: The app factory each worker calls (it opens the knowledge base from KB_*).
 APP = "api.app:create_app"
+#: `kb serve`'s HTTP protocols (cli/serving.py): on httptools where it is installed, else on h11.
+HTTPTOOLS_PROTOCOL = "cli.protocol_httptools:KbHttpToolsProtocol"
+H11_PROTOCOL = "cli.protocol_h11:KbH11Protocol"
+
+
+def _importable(name: str) -> bool:
+    """Whether package `name` imports (not only whether it is found: a stand-in may refuse)."""
+    try:
+        importlib.import_module(name)
+    except ImportError:
+        return False
+    return True
+
+
+def http_protocol() -> str:
+    """The HTTP protocol `kb serve` runs: httptools' parser (C) where it imports, costing about
+    a third less CPU a request than h11's pure Python (benchmarks/results/request_overhead.md)."""
+    return HTTPTOOLS_PROTOCOL if _importable("httptools") else H11_PROTOCOL
 
 
 def uvicorn_options(log_level: str) -> dict[str, Any]:
@@ -26,12 +44,11 @@ def uvicorn_options(log_level: str) -> dict[str, Any]:
         # machine that can take longer than uvicorn's default 5 s ping timeout.
         "timeout_worker_healthcheck": 60,
         # uvloop's event loop where it is installed (it sets TCP_NODELAY on every connection
-        # too); under h11 it saves little, h11 itself being most of a request's protocol cost
-        # (benchmarks/results/request_overhead.md).
-        "loop": "uvloop" if find_spec("uvloop") is not None else "asyncio",
-        # Requests h11 refuses before the app sees them (a request line and headers that have
-        # not ended within MAX_HEAD_BYTES, or not HTTP/1.1) get problem documents from there.
-        "http": "cli.serving:KbH11Protocol",
+        # too).
+        "loop": "uvloop" if _importable("uvloop") else "asyncio",
+        # Either protocol refuses requests before the app sees them (a request line and headers
+        # that have not ended within MAX_HEAD_BYTES, or malformed) with problem documents.
+        "http": http_protocol(),
         "h11_max_incomplete_event_size": MAX_HEAD_BYTES,
         # No WebSocket routes: an Upgrade request is answered as plain HTTP, whatever is installed.
         "ws": "none",

@@ -1,8 +1,8 @@
 """Requests refused for their size or form get problem documents from a real `kb serve`.
 
 Some are refused by the app (api/limits.py), some by the HTTP protocol before the app sees them
-(cli/serving.py); the client cannot tell which, and must not need to. Raw sockets, since httpx
-refuses to send a URL this long or a request this broken.
+(cli/serving.py), httptools's or h11's; the client cannot tell which, and must not need to. Raw
+sockets, since httpx refuses to send a URL this long or a request this broken.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from tests.api.protocols import PROTOCOLS, protocol_env
 from tests.api.servers import kb_server
 
 PROBLEM = "application/problem+json"
@@ -40,11 +41,14 @@ class Reply:
         return dict(document)
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """One `kb serve` on an empty knowledge base for the whole module."""
+@pytest.fixture(scope="module", params=PROTOCOLS)
+def server(
+    tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> Iterator[str]:
+    """One `kb serve` on an empty knowledge base for the whole module, on each HTTP protocol."""
     data = tmp_path_factory.mktemp("kb")
-    with kb_server({"KB_DATA_DIR": str(data), "KB_DATABASE_URL": ""}, log=data / "log") as url:
+    env = {"KB_DATA_DIR": str(data), "KB_DATABASE_URL": "", **protocol_env(request.param, data)}
+    with kb_server(env, log=data / "log") as url:
         yield url
 
 

@@ -1,5 +1,6 @@
 """Slow and half-open clients cannot hold a worker's connections: a request line and headers
-must arrive within KB_HEADER_TIMEOUT_SECONDS (cli/serving.py), on a real `kb serve`.
+must arrive within KB_HEADER_TIMEOUT_SECONDS (cli/serving.py), on a real `kb serve`, on each
+HTTP protocol it may run (httptools, h11).
 
 Raw sockets, since an HTTP client library sends whole requests.
 """
@@ -16,6 +17,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
+from tests.api.protocols import PROTOCOLS, protocol_env
 from tests.api.servers import kb_server
 
 PROBLEM = "application/problem+json"
@@ -35,28 +37,36 @@ class Reply:
     body: bytes
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """One `kb serve` with a one-second header timeout, on an empty knowledge base."""
+@pytest.fixture(scope="module", params=PROTOCOLS)
+def server(
+    tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> Iterator[str]:
+    """One `kb serve` with a one-second header timeout, on an empty knowledge base, on each
+    HTTP protocol."""
     data = tmp_path_factory.mktemp("kb")
     env = {
         "KB_DATA_DIR": str(data),
         "KB_DATABASE_URL": "",
         "KB_HEADER_TIMEOUT_SECONDS": str(HEADER_TIMEOUT_S),
+        **protocol_env(request.param, data),
     }
     with kb_server(env, log=data / "log") as url:
         yield url
 
 
-@pytest.fixture(scope="module")
-def capped_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """One `kb serve` holding at most five connections, which may idle for a minute."""
+@pytest.fixture(scope="module", params=PROTOCOLS)
+def capped_server(
+    tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> Iterator[str]:
+    """One `kb serve` holding at most five connections, which may idle for a minute, on each
+    HTTP protocol."""
     data = tmp_path_factory.mktemp("kb")
     env = {
         "KB_DATA_DIR": str(data),
         "KB_DATABASE_URL": "",
         "KB_HEADER_TIMEOUT_SECONDS": "60",
         "KB_MAX_CONNECTIONS": str(MAX_CONNECTIONS),
+        **protocol_env(request.param, data),
     }
     with kb_server(env, log=data / "log") as url:
         yield url
