@@ -390,19 +390,20 @@ class IntentMatcher:
             picked = np.union1d(picked, np.argpartition(-near, count - 1)[:count])
         return np.sort(picked)
 
-    def _scorer(self) -> sp.csr_matrix:
-        """The postings as one feature x (weights of every unit, then centroids) matrix.
+    def _scorers(self) -> tuple[sp.csr_matrix, sp.csr_matrix]:
+        """The postings as two feature x unit matrices: every unit's weights, its centroid.
 
-        A question's linear and centroid scores for every unit are then a single sparse
-        product, computed in C: about three times faster than gathering the postings in numpy
-        at 10,000 units. Derived from the postings, built on first use and never saved.
+        A question's linear and centroid scores for every unit are then sparse products,
+        computed in C: about three times faster than gathering the postings in numpy at 10,000
+        units. Both matrices are views of the postings' arrays as loaded (mapped from the
+        release's file and shared by every process on the machine): one matrix made of both
+        was a private copy of 200 MB per process at 40,000 units (issue 22).
         """
-        scorer = self.__dict__.get("_scorer_matrix")
-        if scorer is None:
-            parts = [self._postings(values) for values in (self._weights, self._centroid)]
-            scorer = sp.hstack(parts, format="csr", dtype=np.float32)
-            self.__dict__["_scorer_matrix"] = scorer
-        return scorer
+        scorers = self.__dict__.get("_scorer_matrices")
+        if scorers is None:
+            scorers = (self._postings(self._weights), self._postings(self._centroid))
+            self.__dict__["_scorer_matrices"] = scorers
+        return scorers
 
     def _products(self, idx: np.ndarray, val: np.ndarray) -> np.ndarray:
         """The question's linear scores for every unit, then its centroid scores.
@@ -411,16 +412,24 @@ class IntentMatcher:
         building scipy matrices for one question costs more than the arithmetic. Many
         postings go through the sparse product, which is faster from about 100,000.
         """
-        scorer = self._scorer()
-        starts, stops = scorer.indptr[idx], scorer.indptr[idx + 1]
-        if int((stops - starts).sum()) <= _GATHER_POSTINGS:
+        scorers = self._scorers()
+        indptr = scorers[0].indptr
+        starts, stops = indptr[idx], indptr[idx + 1]
+        if 2 * int((stops - starts).sum()) <= _GATHER_POSTINGS:  # a weight and a centroid each
             rows = _ranges(starts, stops)
-            weights = scorer.data[rows] * np.repeat(val.astype(np.float32), stops - starts)
-            return np.bincount(scorer.indices[rows], weights=weights, minlength=scorer.shape[1])
+            units, each = self._post_units[rows], np.repeat(val.astype(np.float32), stops - starts)
+            n_classes = len(self._classes)
+            return np.concatenate(
+                [
+                    np.bincount(units, weights=m.data[rows] * each, minlength=n_classes)
+                    for m in scorers
+                ]
+            )
         question = sp.csr_matrix(
-            (val.astype(np.float32), idx, np.array([0, len(idx)])), shape=(1, scorer.shape[0])
+            (val.astype(np.float32), idx, np.array([0, len(idx)])), shape=(1, len(indptr) - 1)
         )
-        return (question @ scorer).toarray().ravel().astype(np.float64)
+        products = [(question @ m).toarray().ravel() for m in scorers]
+        return np.concatenate(products).astype(np.float64)
 
     def _postings(self, values: np.ndarray) -> sp.csr_matrix:
         """A feature x unit matrix holding `values`, one per posting."""
@@ -455,7 +464,7 @@ class IntentMatcher:
         # refitting them on load took 3 s at 10,000 units, and a process switching to a new
         # release must be quick. The scorer is derived from the postings on first use.
         state = dict(self.__dict__)
-        state.pop("_scorer_matrix", None)
+        state.pop("_scorer_matrices", None)
         state.pop("_question_encoder", None)  # the model is the process's, loaded on use
         return state
 
