@@ -9,11 +9,13 @@ KB_DATA_DIR):
   at 9965c13 (h11 with TCP_NODELAY) and asyncio's loop: the ceiling of today's stack;
 - bare uvloop: the same with uvloop's event loop (only when uvloop imports), the ceiling of the
   stack the new `kb serve` runs on;
-- bare httptools: uvicorn's httptools protocol on uvloop (only when both import), what the
-  protocol alone would give, for the question whether porting ours to httptools pays;
-- today: `kb serve` of commit 9965c13 (benchmarks/baseline.py), uvloop hidden from it (a
-  stand-in package that fails to import), so that it runs today's dependencies as well;
-- new: `kb serve` of the working tree.
+- bare httptools: uvicorn's own httptools protocol on uvloop (only when both import), the
+  ceiling of the stack the new `kb serve` runs on where httptools is installed;
+- today: `kb serve` of commit 9965c13 (benchmarks/baseline.py), uvloop and httptools hidden
+  from it (stand-in packages that fail to import), so that it runs today's dependencies too;
+- new h11: `kb serve` of the working tree with httptools hidden: its fallback protocol (h11
+  with the head deadline and refusals of cli/serving.py), on uvloop where that imports;
+- new: `kb serve` of the working tree, on httptools where it imports (cli/uvicorn_options.py).
 
 Targets on each `kb serve`: a cached answer (the same question again), a 304 (the same with
 If-None-Match: its ETag) and a cached search. Each (server, target) is driven for --seconds
@@ -21,9 +23,11 @@ after --warmup by --clients processes, each with one keep-alive `http.client` co
 the same request as soon as the last response is read. Per target: requests a second, and the
 server's own CPU time per request (user + system of its process, from /proc): what a request
 costs the server, whatever the client does. Each is also given as a multiple of the bare
-route's. --rounds repeats the whole sequence; other work on a shared machine only ever adds to
-a round's CPU time (caches, frequency), so each target's least disturbed round (lowest server
-CPU a request) is reported, with the median of its rounds beside it.
+route's under h11 (the table), and a cached answer's also as a multiple of the bare route's
+under the same protocol and loop as that `kb serve` (the summary). --rounds repeats the whole
+sequence; other work on a shared machine only ever adds to a round's CPU time (caches,
+frequency), so each target's least disturbed round (lowest server CPU a request) is reported,
+with the median of its rounds beside it.
 
 Run from the repository root:
 
@@ -236,6 +240,10 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
             fast = ("--loop", "uvloop", "--http", "httptools")
             servers.append(stack.enter_context(bare_serving("bare httptools", env, scratch, *fast)))
         servers.append(stack.enter_context(kb_serving("today", today_env, tree)))
+        if has["httptools"]:  # the fallback, as where httptools is not installed
+            no_httptools = hidden_packages(scratch / "hidden-httptools", "httptools")
+            h11_env = {**env, "PYTHONPATH": _path_before(no_httptools)}
+            servers.append(stack.enter_context(kb_serving("new h11", h11_env, REPO)))
         servers.append(stack.enter_context(kb_serving("new", env, REPO)))
         for number in range(args.rounds):
             for server in servers:
@@ -279,19 +287,39 @@ def table(results: dict[str, dict[str, float]]) -> str:
     return render_table(cells)
 
 
-def summary(results: dict[str, dict[str, float]]) -> list[str]:
-    """The cached answer's cost as a multiple of the bare route's, today and new."""
+def _path_before(folder: Path) -> str:
+    """PYTHONPATH with `folder` first."""
+    path = os.environ.get("PYTHONPATH")
+    return f"{folder}{os.pathsep}{path}" if path else str(folder)
+
+
+def own_bare(server: str, installed: dict[str, bool]) -> str:
+    """The bare server on the protocol and loop that `kb serve` `server` runs."""
+    if server == "today":
+        return "bare"  # h11 on asyncio
+    if server == "new" and installed["httptools"] and installed["uvloop"]:
+        return "bare httptools"
+    return "bare uvloop" if installed["uvloop"] else "bare"
+
+
+def summary(results: dict[str, dict[str, float]], installed: dict[str, bool]) -> list[str]:
+    """The cached answer's server CPU a request on each `kb serve`, as a multiple of the bare
+    route's under h11 and under the protocol that server runs."""
     bare = results["bare | bare"]
     lines = []
-    for server in ("today", "new"):
+    for server in ("today", "new h11", "new"):
+        if f"{server} | cached answer" not in results:
+            continue
         answer = results[f"{server} | cached answer"]
-        cpu = answer["server_cpu_us"] / bare["server_cpu_us"]
-        median = _median_cpu(answer) / _median_cpu(bare)
-        slower = bare["requests_per_s"] / answer["requests_per_s"]
+        own = results[f"{own_bare(server, installed)} | bare"]
         lines.append(
-            f"{server}: a cached answer costs {cpu:.2f} x the bare route's server CPU "
-            f"({median:.2f} x in median rounds), {slower:.2f} x its time (bare req/s over "
-            "the answer's)"
+            f"{server}: a cached answer costs {answer['server_cpu_us']:.0f} µs of server CPU, "
+            f"{answer['server_cpu_us'] / bare['server_cpu_us']:.2f} x the bare route's under h11 "
+            f"({_median_cpu(answer) / _median_cpu(bare):.2f} x in median rounds) and "
+            f"{answer['server_cpu_us'] / own['server_cpu_us']:.2f} x under its own protocol "
+            f"({own_bare(server, installed)}; "
+            f"{_median_cpu(answer) / _median_cpu(own):.2f} x in median rounds); "
+            f"{bare['requests_per_s'] / answer['requests_per_s']:.2f} x the h11 bare route's time"
         )
     return lines
 
@@ -318,7 +346,7 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(table(measured["results"]))
     print()
-    print("\n".join(summary(measured["results"])))
+    print("\n".join(summary(measured["results"], measured["installed"])))
     if args.json:
         payload = {"machine": facts, "arguments": vars(args) | {"json": str(args.json)}}
         args.json.write_text(json.dumps(payload | measured, indent=2) + "\n")

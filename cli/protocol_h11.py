@@ -33,16 +33,20 @@ class KbH11Protocol(HeadGuard, H11Protocol):
             self._await_head()
 
     def _awaiting_head(self) -> bool:
+        """h11 waits for the client's next request."""
         return self.conn.their_state is h11.IDLE
 
     def _head_begun(self) -> bool:
+        """h11 holds bytes of a request it has not parsed yet."""
         begun, _ = self.conn.trailing_data
         return bool(begun)
 
     def _responding(self) -> bool:
+        """h11 has sent part of a response."""
         return self.conn.our_state not in (h11.IDLE, h11.SEND_RESPONSE)
 
     def _refusal(self) -> Refusal:
+        """Why h11 refused the request: its error, as uvicorn handles it."""
         error = sys.exception()
         if not isinstance(error, h11.ProtocolError):
             return bad_request("unreadable request")
@@ -52,6 +56,7 @@ class KbH11Protocol(HeadGuard, H11Protocol):
         return bad_request(str(error), error.error_status_hint)
 
     def _write_response(self, status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> None:
+        """Through h11, which then knows the connection ends."""
         reason = STATUS_PHRASES[status]
         for event in (
             h11.Response(status_code=status, headers=headers, reason=reason),

@@ -115,16 +115,20 @@ class KbHttpToolsProtocol(HeadGuard, HttpToolsProtocol):
             self._await_head()
 
     def _awaiting_head(self) -> bool:
+        """Between requests, with every response sent (none queued behind)."""
         return self._in_head and (self.cycle is None or self.cycle.response_complete)
 
     def _head_begun(self) -> bool:
+        """llhttp began a message whose headers have not ended."""
         return self._head_started
 
     def _responding(self) -> bool:
+        """uvicorn has written part of the current response."""
         cycle = self.cycle
         return cycle is not None and cycle.response_started and not cycle.response_complete
 
     def _refusal(self) -> Refusal:
+        """h11's status and words for the error llhttp or our callbacks raised."""
         error = sys.exception()
         if isinstance(error, httptools.HttpParserCallbackError):
             cause = error.__context__
@@ -143,6 +147,7 @@ class KbHttpToolsProtocol(HeadGuard, HttpToolsProtocol):
         return bad_request(reason)
 
     def _write_response(self, status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> None:
+        """As plain bytes, in uvicorn's status-line format."""
         content = [STATUS_LINE[status]]
         for name, value in headers:
             content += [name, b": ", value, b"\r\n"]

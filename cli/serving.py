@@ -182,6 +182,7 @@ class HeadGuard(NoDelay):
         self._head_timer = self.loop.call_later(header_timeout(), self._head_overdue)
 
     def _stop_awaiting_head(self) -> None:
+        """No deadline: a head is in, or the connection ends."""
         if self._head_timer is not None:
             self._head_timer.cancel()
             self._head_timer = None
