@@ -7,9 +7,10 @@ from dataclasses import dataclass
 __all__ = ["Example", "MatcherConfig"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Example:
-    """One training sentence for a unit: a `questions` entry or the title."""
+    """One training sentence for a unit: a `questions` entry or the title (slots: a build
+    holds every example of a locale, 426,000 at 40,000 units, issue 22)."""
 
     unit_id: str
     text: str

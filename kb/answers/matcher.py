@@ -166,12 +166,14 @@ class IntentMatcher:
         matcher._classes = classes
         matcher._texts = [text for _, text in pairs]
         matcher._starts = np.searchsorted(labels, np.arange(len(classes) + 1)).astype(np.int64)
+        del pairs
+        if encoder is not None:  # first: new vectors are held until written, the rest not yet
+            cache = EmbeddingCache.transient(encoder) if cache is None else cache
+            keys = cache.ensure(matcher._texts)  # then read a block at a time
         matcher._vectorizer = Vectorizer(cfg.word_weight, cfg.char_ngrams)
         matcher._examples = matcher._vectorizer.fit_transform(matcher._texts)
         matcher._fit(matcher._examples, labels)
-        if encoder is not None:
-            cache = EmbeddingCache.transient(encoder) if cache is None else cache
-            keys = cache.ensure(matcher._texts)  # then read a block at a time
+        if encoder is not None and cache is not None:
             matcher._semantic = SemanticExamples.gathered(
                 encoder, lambda lo, hi: cache.read(keys[lo:hi]), matcher._starts, cache.width
             )
@@ -188,24 +190,21 @@ class IntentMatcher:
         sums = (membership @ vectors).tocsr()
         sums.sum_duplicates()
         sums.sort_indices()
-        centroids = l2_rows(sums).astype(np.float32)
+        centroids = l2_rows(sums, copy=False).astype(np.float32)  # no copy of the sums kept
+        del sums
         if n_classes == 1:  # nothing to contrast: centroid similarity, scaled to about -1..1
             typical = float((vectors @ centroids.T).toarray().mean()) or 1.0
             weights, bias = centroids.data * (2.0 / typical), np.array([-1.0])
         else:
             weights, bias = linear_model(vectors, labels, centroids, self.config)
-        # Transpose to feature -> unit postings; `data` carries each posting's old position.
-        moved = sp.csr_matrix(
-            (
-                np.arange(1, centroids.nnz + 1, dtype=np.float64),
-                centroids.indices,
-                centroids.indptr,
-            ),
-            shape=centroids.shape,
-        ).T.tocsr()
-        perm = moved.data.astype(np.int64) - 1
-        self._post_indptr = moved.indptr.astype(np.int64)
-        self._post_units = moved.indices.astype(np.int32)
+        # Transposed to feature -> unit postings: the order a stable sort by feature gives
+        # (units ascending within a feature), in no copies of float64 positions.
+        perm = np.argsort(centroids.indices, kind="stable")
+        per_feature = np.bincount(centroids.indices, minlength=centroids.shape[1])
+        self._post_indptr = np.concatenate([[0], np.cumsum(per_feature)]).astype(np.int64)
+        owner = np.repeat(np.arange(n_classes, dtype=np.int32), np.diff(centroids.indptr))
+        self._post_units = owner[perm]
+        del owner
         self._weights = np.asarray(weights, dtype=np.float32)[perm]
         self._centroid = centroids.data[perm]
         self._bias = np.asarray(bias, dtype=np.float32)

@@ -7,40 +7,87 @@ plain one-vs-rest, with many it keeps training linear in the number of examples.
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import scipy.sparse as sp
 
 from kb.answers.config import MatcherConfig
 
-__all__ = ["linear_model", "pruned"]
+__all__ = ["linear_model", "pruned", "unit_slices"]
 
 #: Example values gathered per slice of pairs while building the design matrix (each pair's
 #: rows are made whole in one slice; the slice's work takes about 30 bytes a value).
 _SLICE_NNZ = 4_000_000
+#: Pairs' values (each pair's example values and its bias, at most) up to which one SGD trains
+#: on all pairs at once (a design matrix of up to about 380 MB); the data sets of `kb eval`
+#: have 9-32 M (CLINC150), 10,000 generated units 78 M and 40,000 187 M.
+_ONE_SGD_VALUES = 48_000_000
+#: Centroid values sorted at once when cutting each to its strongest features.
+_PRUNE_VALUES = 1 << 20
+#: Beyond that, the pairs' values of each slice of units trained apart (about 130 MB each).
+_SLICE_VALUES = 16_000_000
 
 
 def linear_model(
     vectors: sp.csr_matrix, labels: np.ndarray, centroids: sp.csr_matrix, cfg: MatcherConfig
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Weights aligned with `centroids.data` and one bias per unit, from one binary SGD."""
-    from sklearn.linear_model import SGDClassifier  # here: serving processes never train
-
-    n_classes = centroids.shape[0]
+    """Weights aligned with `centroids.data` and one bias per unit, from one binary SGD, or
+    from one per slice of units when the pairs are too many to hold at once."""
     rows, units = _pairs(vectors, labels, centroids, cfg)
     target = (units == labels[rows]).astype(np.int8)
     order = np.argsort(units, kind="stable")
     rows, units, target = rows[order], units[order], target[order]
-    design = _pair_design(vectors, rows, units, centroids)
+    epochs = max(cfg.min_epochs, min(cfg.epochs, cfg.visit_budget // len(target)))
+    weights = np.empty(centroids.nnz, dtype=np.float32)  # the SGD's own type
+    bias = np.empty(centroids.shape[0], dtype=np.float64)
+    bounds = np.searchsorted(units, np.arange(centroids.shape[0] + 1))
+    for first, last in unit_slices(np.diff(vectors.indptr)[rows] + 1, bounds):
+        lo, hi = bounds[first], bounds[last]
+        design = _pair_design(vectors, rows[lo:hi], units[lo:hi], centroids, first, last)
+        coef, intercept = _sgd(design, target[lo:hi], last - first, epochs, cfg)
+        del design
+        a, b = centroids.indptr[first], centroids.indptr[last]
+        weights[a:b] = coef[: b - a]
+        bias[first:last] = coef[b - a :] + intercept
+    return weights, bias
+
+
+def unit_slices(values: np.ndarray, bounds: np.ndarray) -> list[tuple[int, int]]:
+    """Ranges of units whose pairs train together: all units, while the pairs' design matrix
+    has at most `_ONE_SGD_VALUES` values (`values`: each pair's most, `bounds`: unit k's
+    pairs are bounds[k]:bounds[k + 1]), else slices of about `_SLICE_VALUES` values each.
+
+    Each unit has its own weight and bias columns, so the slices are independent problems
+    but for the learning rate's schedule and the shared intercept: one design matrix of
+    1.3 M pairs (1 GB at 40,000 units) was the training process's peak (issue 22)."""
+    n_classes = len(bounds) - 1
+    ends = np.concatenate([[0], np.cumsum(values)])[bounds]  # values before each unit's pairs
+    if ends[-1] <= _ONE_SGD_VALUES:
+        return [(0, n_classes)]
+    cuts = [0]
+    while cuts[-1] < n_classes:
+        last = int(np.searchsorted(ends, ends[cuts[-1]] + _SLICE_VALUES, "right")) - 1
+        cuts.append(min(max(last, cuts[-1] + 1), n_classes))
+    return list(itertools.pairwise(cuts))
+
+
+def _sgd(
+    design: sp.csr_matrix, target: np.ndarray, n_units: int, epochs: int, cfg: MatcherConfig
+) -> tuple[np.ndarray, np.float64]:
+    """Coefficients and intercept of one binary SGD over the pairs of `n_units` units (the
+    intercept a float64 scalar: added to the float32 biases in float64, as before)."""
+    from sklearn.linear_model import SGDClassifier  # here: serving processes never train
+
     model = SGDClassifier(
         loss="modified_huber",
-        alpha=cfg.alpha / n_classes,  # each unit sees about 1/n_classes of the pairs
-        max_iter=max(cfg.min_epochs, min(cfg.epochs, cfg.visit_budget // len(target))),
+        alpha=cfg.alpha / n_units,  # each unit sees about 1/n_units of the pairs
+        max_iter=epochs,
         tol=None,
         random_state=cfg.seed,
     )
     model.fit(design, target)
-    coef = model.coef_.ravel()
-    return coef[: centroids.nnz], coef[centroids.nnz :] + model.intercept_[0]
+    return model.coef_.ravel(), np.float64(model.intercept_[0])
 
 
 def _pairs(
@@ -86,16 +133,24 @@ def pruned(centroids: sp.csr_matrix, cfg: MatcherConfig) -> sp.csr_matrix:
 
 
 def _prune_rows(matrix: sp.csr_matrix, keep: int) -> sp.csr_matrix:
-    """Keep the `keep` largest entries of each row (short, discriminative postings)."""
-    counts = np.diff(matrix.indptr)
-    rows = np.repeat(np.arange(matrix.shape[0]), counts)
-    scaled = matrix.data / (float(matrix.data.max(initial=0.0)) * 1.001 + 1e-12)
-    order = np.argsort(rows + (1.0 - scaled))  # by row, then largest first
-    rank = np.arange(len(order)) - np.repeat(matrix.indptr[:-1], counts)
-    chosen = np.sort(order[rank < keep])
-    return sp.csr_matrix(
-        (matrix.data[chosen], (rows[chosen], matrix.indices[chosen])), shape=matrix.shape
-    )
+    """Keep the `keep` largest entries of each row (short, discriminative postings), a block
+    of rows at a time: sort keys of every entry at once were 0.5 GB at 40,000 units."""
+    chosen, owners = [np.zeros(0, dtype=np.int64)], [np.zeros(0, dtype=np.int64)]
+    start = 0
+    while start < matrix.shape[0]:
+        stop = int(np.searchsorted(matrix.indptr, matrix.indptr[start] + _PRUNE_VALUES, "right"))
+        stop = min(max(stop - 1, start + 1), matrix.shape[0])
+        lo, hi = int(matrix.indptr[start]), int(matrix.indptr[stop])
+        counts = np.diff(matrix.indptr[start : stop + 1])
+        rows = np.repeat(np.arange(start, stop), counts)
+        order = np.lexsort((-matrix.data[lo:hi], rows))  # by row, then largest first
+        rank = np.arange(hi - lo) - np.repeat(matrix.indptr[start:stop] - lo, counts)
+        picked = np.sort(order[rank < keep])
+        chosen.append(picked + lo)
+        owners.append(rows[picked])
+        start = stop
+    at, rows = np.concatenate(chosen), np.concatenate(owners)
+    return sp.csr_matrix((matrix.data[at], (rows, matrix.indices[at])), shape=matrix.shape)
 
 
 def _most_similar(
@@ -117,31 +172,38 @@ def _most_similar(
 
 
 def _pair_design(
-    vectors: sp.csr_matrix, rows: np.ndarray, units: np.ndarray, support: sp.csr_matrix
+    vectors: sp.csr_matrix,
+    rows: np.ndarray,
+    units: np.ndarray,
+    support: sp.csr_matrix,
+    first: int = 0,
+    last: int | None = None,
 ) -> sp.csr_matrix:
-    """Design matrix of (example, unit) pairs sorted by unit.
+    """Design matrix of (example, unit) pairs sorted by unit, units `first` to `last`.
 
     Columns: every unit's weights on its own vocabulary (the postings of `support`, in order),
     then one bias column per unit. A pair keeps the example's values on its unit's vocabulary
     only. Built a slice of whole units at a time to bound memory.
     """
-    n_classes = support.shape[0]
+    last = support.shape[0] if last is None else last
+    base, n_weights = support.indptr[first], support.indptr[last] - support.indptr[first]
     lookup = np.full(vectors.shape[1], -1, dtype=np.int64)
-    bounds = np.searchsorted(units, np.arange(n_classes + 1))
+    bounds = np.searchsorted(units, np.arange(first, last + 1))
     per_slice = _SLICE_NNZ // max(1, vectors.nnz // max(1, vectors.shape[0]))
-    matrix = _PairMatrix(vectors, rows, n_columns=support.nnz + n_classes)
+    matrix = _PairMatrix(vectors, rows, n_columns=n_weights + last - first)
     unit = 0
-    while unit < n_classes:
-        last = int(np.searchsorted(bounds, bounds[unit] + per_slice, "right")) - 1
-        last = min(max(last, unit + 1), n_classes)
-        lo, hi = bounds[unit], bounds[last]
+    while unit < last - first:
+        stop = int(np.searchsorted(bounds, bounds[unit] + per_slice, "right")) - 1
+        stop = min(max(stop, unit + 1), last - first)
+        lo, hi = bounds[unit], bounds[stop]
         gathered = vectors[rows[lo:hi]]
         cols = np.empty(gathered.nnz, dtype=np.int64)
-        for k in range(unit, last):
-            own = support.indices[support.indptr[k] : support.indptr[k + 1]]
-            a, b = gathered.indptr[bounds[k] - lo], gathered.indptr[bounds[k + 1] - lo]
-            lookup[own] = np.arange(support.indptr[k], support.indptr[k + 1])
-            cols[a:b] = lookup[gathered.indices[a:b]]
+        for k in range(unit, stop):
+            a, b = support.indptr[first + k], support.indptr[first + k + 1]
+            own = support.indices[a:b]
+            lookup[own] = np.arange(a - base, b - base)
+            start, end = gathered.indptr[bounds[k] - lo], gathered.indptr[bounds[k + 1] - lo]
+            cols[start:end] = lookup[gathered.indices[start:end]]
             lookup[own] = -1
         kept = cols >= 0
         pair_of = np.repeat(np.arange(hi - lo), np.diff(gathered.indptr))[kept]
@@ -150,8 +212,8 @@ def _pair_design(
         place = np.arange(len(pair_of)) + pair_of  # each earlier pair added one bias entry
         out_cols[place] = cols[kept]
         out_data[place] = gathered.data[kept]
-        out_cols[np.cumsum(per_pair) - 1] = support.nnz + units[lo:hi]
-        unit = last
+        out_cols[np.cumsum(per_pair) - 1] = n_weights + units[lo:hi] - first
+        unit = stop
     return matrix.done()
 
 
