@@ -25,7 +25,14 @@ import httptools
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
 
 from api.limits import MAX_QUERY_BYTES
-from cli.serving import MAX_HEAD_BYTES, HeadGuard, Refusal, bad_request, head_too_large
+from cli.serving import (
+    LINGER_BYTES,
+    MAX_HEAD_BYTES,
+    HeadGuard,
+    Refusal,
+    bad_request,
+    head_too_large,
+)
 
 __all__ = ["KbHttpToolsProtocol"]
 
@@ -67,6 +74,8 @@ class KbHttpToolsProtocol(HeadGuard, HttpToolsProtocol):
     _head_bytes: int = 0
     #: Whether a request ended during the read being parsed.
     _request_ended: bool = False
+    #: A refusal of a request that came in behind one not yet answered, sent after the answer.
+    _deferred: Refusal | None = None
 
     def data_received(self, data: bytes) -> None:
         """Parse requests as uvicorn does, refusing a head that grows past `MAX_HEAD_BYTES`;
@@ -89,9 +98,6 @@ class KbHttpToolsProtocol(HeadGuard, HttpToolsProtocol):
 
     def on_headers_complete(self) -> None:
         """The head is in: no deadline for the rest; refused if h11 would refuse it."""
-        self._in_head = self._head_started = False
-        self._head_bytes = 0
-        self._stop_awaiting_head()
         version = self.parser.get_http_version()
         if version == "0.9":  # a request line without "HTTP/1.x"
             raise _Refused("illegal request line")
@@ -100,6 +106,9 @@ class KbHttpToolsProtocol(HeadGuard, HttpToolsProtocol):
             raise _Refused("Found multiple Host: headers")
         if not hosts and version == "1.1":
             raise _Refused("Missing mandatory Host: header")
+        self._in_head = self._head_started = False
+        self._head_bytes = 0
+        self._stop_awaiting_head()
         super().on_headers_complete()
 
     def on_message_complete(self) -> None:
@@ -109,10 +118,24 @@ class KbHttpToolsProtocol(HeadGuard, HttpToolsProtocol):
 
     def on_response_complete(self) -> None:
         """After a response the connection waits for the next head, with a deadline again,
-        unless a request already came in behind it."""
+        unless a request already came in behind it; or sends a refusal that was waiting."""
         super().on_response_complete()
-        if not self.transport.is_closing() and self._awaiting_head():
+        if self.transport.is_closing() or not self._awaiting_head():
+            return
+        if self._deferred is None:
             self._await_head()
+            return
+        refusal, self._deferred = self._deferred, None
+        self._refuse(*refusal)
+
+    def _refuse_request(self, refusal: Refusal) -> None:
+        """Refuse the request being read; one that came in behind requests still being
+        answered is refused after their answers (h11 reads no further until then)."""
+        if self._in_head and not self._awaiting_head():
+            self._deferred = refusal
+            self._droppable = LINGER_BYTES  # the parser has stopped: what comes is dropped
+            return
+        super()._refuse_request(refusal)
 
     def _awaiting_head(self) -> bool:
         """Between requests, with every response sent (none queued behind)."""

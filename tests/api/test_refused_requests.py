@@ -8,6 +8,7 @@ sockets, since httpx refuses to send a URL this long or a request this broken.
 from __future__ import annotations
 
 import json
+import re
 import socket
 import time
 from collections.abc import Iterator
@@ -52,8 +53,9 @@ def server(
         yield url
 
 
-def exchange(url: str, *parts: bytes) -> Reply:
-    """Send `parts` (0.2 s apart, so the server reads them apart) and read until the end."""
+def talk(url: str, *parts: bytes) -> tuple[bytes, str]:
+    """Send `parts` (0.2 s apart, so the server reads them apart) and read until the end: what
+    came back, and how the connection ended ("eof", or the error that ended reading)."""
     address = urlsplit(url)
     received = b""
     ended = "eof"
@@ -70,6 +72,12 @@ def exchange(url: str, *parts: bytes) -> Reply:
                 received += chunk
         except OSError as error:
             ended = type(error).__name__
+    return received, ended
+
+
+def exchange(url: str, *parts: bytes) -> Reply:
+    """The first response to `parts` (see `talk`), and how the connection ended."""
+    received, ended = talk(url, *parts)
     head, _, body = received.partition(b"\r\n\r\n")
     status_line, *lines = head.decode("latin-1").split("\r\n")
     headers = {name.lower(): value.strip() for name, value in (x.split(":", 1) for x in lines)}
@@ -134,6 +142,21 @@ def test_a_malformed_request_gets_a_problem_document_400(
 
     assert reply.status == 400
     assert reply.problem()["detail"] == f"malformed HTTP/1.1 request: {detail}"
+
+
+def test_a_malformed_request_sent_behind_good_ones_is_refused_after_their_answers(
+    server: str,
+) -> None:
+    # A client may send requests without waiting for answers (pipelining); a parser that reads
+    # ahead meets the bad one while the good ones are being answered, and must not drop them.
+    health = get_health(10)
+
+    received, ended = talk(server, health + health + b"GET /healthz HTTP/1.1\r\n\r\n")
+
+    assert re.findall(rb"HTTP/1\.1 (\d{3}) ", received) == [b"200", b"200", b"400"]
+    assert received.count(b'{"status":"ok"}') == 2
+    assert received.endswith(b'malformed HTTP/1.1 request: Missing mandatory Host: header"}')
+    assert ended == "eof"
 
 
 def test_a_request_head_arriving_in_pieces_reaches_the_app_within_its_limits(server: str) -> None:
