@@ -1,5 +1,6 @@
 """A serving worker computes on one BLAS thread: it answers one question at a time, and more
-cores mean more workers (kb/answers/threads.py says what two threads cost at 10,000 units)."""
+cores mean more workers (kb/answers/threads.py says what two threads cost at 10,000 units);
+`kb serve --workers 2` starts so on either HTTP protocol (httptools, h11)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import pytest
 
 from cli.serve_cmd import ONE_THREAD
 from kb import KnowledgeBase
+from tests.api.protocols import PROTOCOLS, protocol_env
 from tests.api.servers import kb_server
 
 PROC = Path("/proc")
@@ -81,12 +83,18 @@ def _server_pid(port: str) -> int:
 
 
 @pytest.mark.skipif(not PROC.is_dir(), reason="reads worker environments from /proc (Linux)")
+@pytest.mark.parametrize("protocol", PROTOCOLS)
 def test_kb_serve_workers_start_with_one_thread_for_numerical_libraries(
-    kb: KnowledgeBase, env: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    kb: KnowledgeBase,
+    env: dict[str, str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    protocol: str,
 ) -> None:
     for name in ONE_THREAD:
         monkeypatch.delenv(name, raising=False)
-    with kb_server(env, workers=2, log=tmp_path / "server.log") as url:
+    server_env = {**env, **protocol_env(protocol, tmp_path)}
+    with kb_server(server_env, workers=2, log=tmp_path / "server.log") as url:
         workers = _session_members(_server_pid(url.rsplit(":", 1)[1]))
         assert len(workers) >= 2
         for pid in workers:
