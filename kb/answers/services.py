@@ -26,6 +26,7 @@ from kb.answers.encoding.base import Encoder
 from kb.answers.encoding.registry import get_encoder
 from kb.answers.hybrid import UnitVectors, hybrid_search
 from kb.answers.matcher import Candidate, Example, IntentMatcher, Status, Thresholds
+from kb.answers.memory import give_back_memory
 from kb.answers.recipe import LEXICAL, MatcherRecipe
 from kb.answers.results import Alternative, Answer, RoutingCheckIncomplete, RoutingRegression
 from kb.answers.routing import (
@@ -37,6 +38,7 @@ from kb.answers.routing import (
 from kb.content.markdown import (
     BodyText,
     body_text,
+    forget_texts,
     has_body_text,
     parse_body_text,
     remember_body_text,
@@ -117,6 +119,10 @@ class ReleaseServices:
                 before_build()
             clear_unfinished(root)  # what killed builds left
             _build(snapshot, engine, directory, replace=rebuild, recipe=recipe)
+            # The bodies' words were for the index: the release opens in their room (a body a
+            # search shows later is parsed again, as after a start).
+            forget_texts()
+            give_back_memory()
             # The one before the new release stays for processes still switching.
             prune_releases(root, directory.name.split("-", 2)[2], older_than=snapshot.number - 1)
         try:

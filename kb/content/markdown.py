@@ -32,6 +32,7 @@ __all__ = [
     "BodyText",
     "ParsedBody",
     "body_text",
+    "forget_texts",
     "forget_tokens",
     "has_body_text",
     "iter_tokens",
@@ -252,11 +253,18 @@ def forget_tokens() -> None:
     parse_body.cache_clear()
 
 
+def forget_texts() -> None:
+    """Drop the remembered bodies' index words: once a release's index is built, nothing needs
+    them but a search's snippet, which parses its body again (issue 22: they stayed, about as
+    large as the bodies, while the publishing process opened the new release)."""
+    with _texts_lock:
+        _texts.clear()
+
+
 def forget_parses() -> None:
     """Drop every remembered parse and body text (frees their memory; a process then starts
     cold, as a freshly started server does)."""
-    with _texts_lock:
-        _texts.clear()
+    forget_texts()
     parse_body.cache_clear()
 
 

@@ -11,9 +11,10 @@ from sqlalchemy import text
 
 from kb import KnowledgeBase
 from kb.content import markdown
-from kb.content.markdown import forget_parses, parse_body
+from kb.content.markdown import forget_parses, has_body_text, parse_body
 from kb.settings import Settings
 from kb.store.revisions import stored_body_texts
+from renderers.checks import publish_gate
 from tests.conftest import make_unit
 
 BODIES = {
@@ -97,3 +98,16 @@ def test_saving_the_same_body_twice_keeps_one_row(kb: KnowledgeBase) -> None:
     with kb.db.read() as session:
         count = session.execute(text("SELECT count(*) FROM body_text")).scalar_one()
     assert count == 1
+
+
+def test_a_publish_keeps_neither_tokens_nor_words_of_its_bodies_once_built(
+    kb: KnowledgeBase, cold: None
+) -> None:
+    # Issue 22: at 40,000 units the rendering check's tokens and the index's words stayed in
+    # the publishing process while it opened the new release (1.31 GB at its peak, 0.83 after).
+    save_units(kb)
+    kb.publish(author="t", gate=publish_gate())  # renders every unit in every channel
+    assert parse_body.cache_info().currsize == 0
+    assert not any(has_body_text(body) for body in BODIES.values())
+    results, _ = kb.search("roaming", locale="en")  # what a search shows is parsed again
+    assert [h.unit_id for h in results.hits] == ["roaming"]
