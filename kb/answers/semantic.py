@@ -20,8 +20,9 @@ from kb.answers.encoding.vectors import normalized
 
 __all__ = ["SemanticExamples"]
 
-#: Examples whose vectors are widened to float32 at once while quantising (64 MB at 512).
-_BLOCK_ROWS = 32_768
+#: Examples whose vectors are widened to float32 at once while quantising (8 MB at 512; its
+#: work arrays, five of them, were 0.3 GB at 32,768 rows, issue 22).
+_BLOCK_ROWS = 4_096
 
 
 @dataclass

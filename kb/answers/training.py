@@ -17,8 +17,9 @@ from kb.answers.config import MatcherConfig
 __all__ = ["linear_model", "pruned", "unit_slices"]
 
 #: Example values gathered per slice of pairs while building the design matrix (each pair's
-#: rows are made whole in one slice; the slice's work takes about 30 bytes a value).
-_SLICE_NNZ = 4_000_000
+#: rows are made whole in one slice; the slice's work takes about 50 bytes a value: 4 M
+#: were 0.2 GB of the training process's peak at 40,000 units, issue 22).
+_SLICE_NNZ = 1_000_000
 #: Pairs' values (each pair's example values and its bias, at most) up to which one SGD trains
 #: on all pairs at once (a design matrix of up to about 380 MB); the data sets of `kb eval`
 #: have 9-32 M (CLINC150), 10,000 generated units 78 M and 40,000 187 M.
