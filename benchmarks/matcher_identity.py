@@ -5,7 +5,7 @@ sample content (each locale) and the training files of the evaluation data sets 
 by this tree and by a worktree of `--baseline`, each matcher is pickled, and the SHA-256 of
 the pickles (every weight, bias, example vector and vocabulary entry) are compared.
 
-    python benchmarks/matcher_identity.py --baseline 1e38903
+    python benchmarks/matcher_identity.py --baseline 1e38903 [--encoder use-multilingual]
 """
 
 from __future__ import annotations
@@ -53,22 +53,26 @@ def _examples() -> dict[str, list[tuple[str, str]]]:
     return found
 
 
-def digests() -> dict[str, str]:
-    """SHA-256 of each pickled matcher, trained with the code this process imports."""
+def digests(encoder_name: str) -> dict[str, str]:
+    """SHA-256 of each pickled matcher, trained with the code this process imports (and the
+    sentence encoder named, unless `none`)."""
     from kb.answers.config import Example
+    from kb.answers.encoding.registry import get_encoder
     from kb.answers.matcher import IntentMatcher
 
+    encoder = get_encoder(encoder_name)
     out = {}
     for name, pairs in _examples().items():
-        matcher = IntentMatcher.train([Example(u, t) for u, t in pairs], locale="en")
+        found = [Example(u, t) for u, t in pairs]
+        matcher = IntentMatcher.train(found, locale="en", encoder=encoder)
         out[name] = hashlib.sha256(pickle.dumps(matcher, protocol=5)).hexdigest()
     return out
 
 
-def _digests_of(tree: Path) -> dict[str, str]:
+def _digests_of(tree: Path, encoder: str) -> dict[str, str]:
     """`digests()` in a child process that imports `tree`'s code."""
     done = subprocess.run(
-        [sys.executable, str(Path(__file__).resolve()), "--digests"],
+        [sys.executable, str(Path(__file__).resolve()), "--digests", "--encoder", encoder],
         env={**os.environ, **code_env(tree)},
         cwd=tree,
         capture_output=True,
@@ -82,14 +86,15 @@ def _digests_of(tree: Path) -> dict[str, str]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--baseline", default="1e38903", help="the commit to compare with")
+    parser.add_argument("--encoder", default="none", help="sentence encoder (none: words)")
     parser.add_argument("--digests", action="store_true", help="print this code's digests")
     args = parser.parse_args(argv)
     if args.digests:
-        print(json.dumps(digests()))
+        print(json.dumps(digests(args.encoder)))
         return 0
     with checkout(args.baseline) as tree:
-        before = _digests_of(tree)
-    after = _digests_of(REPO)
+        before = _digests_of(tree, args.encoder)
+    after = _digests_of(REPO, args.encoder)
     cells = [["matcher", args.baseline, "working tree", "identical"]]
     for name in before:
         same = before[name] == after.get(name)
