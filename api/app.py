@@ -15,6 +15,7 @@ from api.errors import install_error_handlers
 from api.limits import SizeLimits
 from api.methods import HeadAsGet
 from api.openapi import install_openapi, stable_operation_id
+from api.quick import QuickDelivery
 from api.routes import delivery, drafts, editing, health, keys, pages, releases
 from kb.answers.threads import answer_on_one_thread
 from kb.knowledge_base import KnowledgeBase
@@ -77,6 +78,8 @@ def create_app(kb: KnowledgeBase | None = None) -> FastAPI:
     install_docs(app)
     settings = kb.settings if kb else Settings.from_env()
     install_openapi(app, anonymous_access=settings.anonymous_access)
+    # Innermost: a cached answer or search is sent before the router runs (api.quick).
+    app.add_middleware(QuickDelivery)
     if settings.cors_origins:
         app.add_middleware(DeliveryCORS, origins=settings.cors_origins)
     app.add_middleware(SizeLimits)

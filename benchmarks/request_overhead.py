@@ -15,7 +15,9 @@ KB_DATA_DIR):
   from it (stand-in packages that fail to import), so that it runs today's dependencies too;
 - new h11: `kb serve` of the working tree with httptools hidden: its fallback protocol (h11
   with the head deadline and refusals of cli/serving.py), on uvloop where that imports;
-- new: `kb serve` of the working tree, on httptools where it imports (cli/uvicorn_options.py).
+- new: `kb serve` of the working tree, on httptools where it imports (cli/uvicorn_options.py);
+- before (with --before REF): `kb serve` of commit REF with the installed packages, as "new" of
+  that commit ran: a change to the app measured against the code just before it.
 
 Targets on each `kb serve`: a cached answer (the same question again), a 304 (the same with
 If-None-Match: its ETag) and a cached search. Each (server, target) is driven for --seconds
@@ -244,6 +246,11 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
             no_httptools = hidden_packages(scratch / "hidden-httptools", "httptools")
             h11_env = {**env, "PYTHONPATH": _path_before(no_httptools)}
             servers.append(stack.enter_context(kb_serving("new h11", h11_env, REPO)))
+        if args.before:
+            before = stack.enter_context(checkout(args.before))
+            before_env = {**kb_env(scratch / "kb-before"), **code_env(before)}
+            prepare_with(before_env, before)
+            servers.append(stack.enter_context(kb_serving("before", before_env, before)))
         servers.append(stack.enter_context(kb_serving("new", env, REPO)))
         for number in range(args.rounds):
             for server in servers:
@@ -297,7 +304,7 @@ def own_bare(server: str, installed: dict[str, bool]) -> str:
     """The bare server on the protocol and loop that `kb serve` `server` runs."""
     if server == "today":
         return "bare"  # h11 on asyncio
-    if server == "new" and installed["httptools"] and installed["uvloop"]:
+    if server in ("new", "before") and installed["httptools"] and installed["uvloop"]:
         return "bare httptools"
     return "bare uvloop" if installed["uvloop"] else "bare"
 
@@ -307,7 +314,7 @@ def summary(results: dict[str, dict[str, float]], installed: dict[str, bool]) ->
     route's under h11 and under the protocol that server runs."""
     bare = results["bare | bare"]
     lines = []
-    for server in ("today", "new h11", "new"):
+    for server in ("today", "new h11", "before", "new"):
         if f"{server} | cached answer" not in results:
             continue
         answer = results[f"{server} | cached answer"]
@@ -331,6 +338,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warmup", type=float, default=1.0, help="unmeasured time per target")
     parser.add_argument("--rounds", type=int, default=3, help="times every target is driven")
     parser.add_argument("--json", type=Path, help="also write the figures as JSON here")
+    parser.add_argument("--before", help="also serve the code of this commit, as it runs")
     args = parser.parse_args(argv)
     if args.clients < 1 or args.seconds <= 0 or args.rounds < 1 or args.warmup <= 0:
         parser.error("clients and rounds must be at least 1, seconds and warmup positive")
@@ -340,7 +348,7 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"one server worker each, {args.clients} client processes (one keep-alive connection "
         f"each), {args.warmup:g} s warm-up + {args.seconds:g} s per target, least disturbed "
-        f"of {args.rounds} rounds; today: {TODAY}; installed: "
+        f"of {args.rounds} rounds; today: {TODAY}; before: {args.before or 'not run'}; installed: "
         + ", ".join(f"{k} {'yes' if v else 'no'}" for k, v in measured["installed"].items())
     )
     print()

@@ -22,6 +22,8 @@ from api.openapi import KEY_OPTIONAL
 from api.schemas import AnswerOut, FaqOut, ProblemOut, ReleaseOut, SearchOut, UnitOut
 from api.visibility import readable_unit
 from kb.answers.locales import LocaleChoice, answer_in, choose_locale
+from kb.answers.services import ReleaseServices
+from kb.knowledge_base import KnowledgeBase
 from kb.store.keys import Caller
 from kb.store.snapshot import Snapshot
 from renderers import registry
@@ -41,11 +43,23 @@ router = APIRouter(
     },
 )
 
+#: Limits of the query parameters, read by the routes and by their quick path (api.quick).
+QUESTION_CHARS = 500
+CHANNEL_CHARS = 20
+LOCALE_CHARS = 35
+LOCALE_PATTERN = r"^[A-Za-z]{2,8}([_-][A-Za-z0-9]{1,8})*$"
+FILTER_CHARS = 200
+MAX_LIMIT = 50
+DEFAULT_LIMIT = 10
+#: The channel each route serves when none is asked.
+ANSWER_CHANNEL = "chatbot"
+SEARCH_CHANNEL = "web"
+
 Question = Annotated[
     str,
     Query(
         min_length=1,
-        max_length=500,
+        max_length=QUESTION_CHARS,
         description="The customer's words.",
         openapi_examples={
             "question": {"value": "how much money is left on my account"},
@@ -56,7 +70,7 @@ Question = Annotated[
 Words = Annotated[
     str,
     Query(
-        max_length=500,
+        max_length=QUESTION_CHARS,
         description="What the operator typed so far; the last word may be unfinished.",
         openapi_examples={"prefix": {"value": "roam"}, "typo": {"value": "roamng"}},
     ),
@@ -71,7 +85,7 @@ def _registered_channels(schema: dict[str, Any]) -> None:
 Channel = Annotated[
     str,
     Query(
-        max_length=20,
+        max_length=CHANNEL_CHARS,
         description="web, chatbot, ivr, or operator (operator key needed).",
         openapi_examples={"chatbot": {"value": "chatbot"}},
         json_schema_extra=_registered_channels,
@@ -80,13 +94,13 @@ Channel = Annotated[
 Locale = Annotated[
     str | None,
     Query(
-        max_length=35,
-        pattern=r"^[A-Za-z]{2,8}([_-][A-Za-z0-9]{1,8})*$",
+        max_length=LOCALE_CHARS,
+        pattern=LOCALE_PATTERN,
         description="Falls back to the default locale when the release lacks it.",
         openapi_examples={"english": {"value": "en"}},
     ),
 ]
-Filter = Annotated[str | None, Query(max_length=200)]
+Filter = Annotated[str | None, Query(max_length=FILTER_CHARS)]
 AcceptLanguage = Annotated[
     str | None,
     Header(
@@ -97,6 +111,11 @@ AcceptLanguage = Annotated[
 ]
 #: Answers and search depend on Accept-Language as well as on the key.
 _VARY = ("Accept-Language",)
+
+
+def may_use(channel: str, caller: Caller) -> bool:
+    """Whether `channel` is known and this caller may use it (else `_renderer` says why not)."""
+    return channel in registry.names() and (caller.staff or not registry.get(channel).for_staff)
 
 
 def _renderer(channel: str, caller: Caller) -> Renderer:
@@ -126,13 +145,46 @@ def _choice(
     return choose_locale(snap.locales, default, asked=locale, accepted=accepted, text=q)
 
 
+def answer_policy(
+    kb: KnowledgeBase,
+    services: ReleaseServices,
+    caller: Caller,
+    q: str,
+    channel: str,
+    locale: str | None,
+    accept_language: str | None,
+) -> tuple[LocaleChoice, CachePolicy]:
+    """The locale that answers and the caching of an answer, for the route and its quick path."""
+    choice = _choice(services.snapshot, kb.settings.default_locale, q, locale, accept_language)
+    # Keyed by what the body depends on, the locale served, not the one asked: every unknown
+    # locale falls back to the same body and must share its entry.
+    params = ("answer", q, channel, choice.locale, choice.fallback, choice.source, choice.also)
+    return choice, CachePolicy(services.release, caller, *params, vary=_VARY)
+
+
+def search_policy(
+    kb: KnowledgeBase,
+    services: ReleaseServices,
+    caller: Caller,
+    q: str,
+    channel: str,
+    locale: str | None,
+    accept_language: str | None,
+    filters: tuple[str | None, str | None, int],
+) -> tuple[LocaleChoice, CachePolicy]:
+    """The locale searched and the caching of a search (`filters`: category, tag and limit)."""
+    choice = _choice(services.snapshot, kb.settings.default_locale, q, locale, accept_language)
+    params = ("search", q, channel, choice.locale, choice.fallback, choice.source, *filters)
+    return choice, CachePolicy(services.release, caller, *params, vary=_VARY)
+
+
 @router.get("/answer", operation_id="answer", response_model=AnswerOut, openapi_extra=KEY_OPTIONAL)
 async def answer(
     q: Question,
     kb: KBDep,
     caller: CallerDep,
     request: Request,
-    channel: Channel = "chatbot",
+    channel: Channel = ANSWER_CHANNEL,
     locale: Locale = None,
     accept_language: AcceptLanguage = None,
 ) -> Any:
@@ -140,11 +192,7 @@ async def answer(
     renderer = _renderer(channel, caller)
     services = kb.services()
     snap = services.snapshot  # the very release that answers: never a mix of two
-    choice = _choice(snap, kb.settings.default_locale, q, locale, accept_language)
-    # Keyed by what the body depends on, the locale served, not the one asked: every unknown
-    # locale falls back to the same body and must share its entry.
-    params = ("answer", q, channel, choice.locale, choice.fallback, choice.source, choice.also)
-    policy = CachePolicy(services.release, caller, *params, vary=_VARY)
+    choice, policy = answer_policy(kb, services, caller, q, channel, locale, accept_language)
     if (ready := from_cache(request, policy)) is not None:
         return ready
     result = answer_in(
@@ -184,20 +232,21 @@ async def search(
     kb: KBDep,
     caller: CallerDep,
     request: Request,
-    channel: Channel = "web",
+    channel: Channel = SEARCH_CHANNEL,
     locale: Locale = None,
     category: Filter = None,
     tag: Filter = None,
-    limit: Annotated[int, Query(ge=1, le=50)] = 10,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
     accept_language: AcceptLanguage = None,
 ) -> Any:
     """Ranked hits with highlighted snippets, for search as you type (operators see internal)."""
     renderer = _renderer(channel, caller)
     services = kb.services()
-    choice = _choice(services.snapshot, kb.settings.default_locale, q, locale, accept_language)
+    filters = (category, tag, limit)
+    choice, policy = search_policy(
+        kb, services, caller, q, channel, locale, accept_language, filters
+    )
     served = choice.locale
-    params = ("search", q, channel, served, choice.fallback, choice.source, category, tag, limit)
-    policy = CachePolicy(services.release, caller, *params, vary=_VARY)
     if (ready := from_cache(request, policy)) is not None:
         return ready
     results, release = kb.search(
