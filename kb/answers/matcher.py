@@ -58,6 +58,7 @@ from kb.answers.encoding.base import Encoder
 from kb.answers.encoding.cache import EmbeddingCache
 from kb.answers.encoding.registry import get_encoder
 from kb.answers.features import MAX_QUESTION_CHARS, Vectorizer, l2_rows, normalize_text
+from kb.answers.memory import give_back_memory
 from kb.answers.semantic import SemanticExamples
 from kb.answers.training import linear_model
 from kb.errors import ConfigError
@@ -170,9 +171,11 @@ class IntentMatcher:
         if encoder is not None:  # first: new vectors are held until written, the rest not yet
             cache = EmbeddingCache.transient(encoder) if cache is None else cache
             keys = cache.ensure(matcher._texts)  # then read a block at a time
+            give_back_memory()  # encoding's work, freed into the C heap, before the TF-IDF
         matcher._vectorizer = Vectorizer(cfg.word_weight, cfg.char_ngrams)
         matcher._examples = matcher._vectorizer.fit_transform(matcher._texts)
         matcher._fit(matcher._examples, labels)
+        give_back_memory()  # the pairs' work, before the example vectors are read
         if encoder is not None and cache is not None:
             matcher._semantic = SemanticExamples.gathered(
                 encoder, lambda lo, hi: cache.read(keys[lo:hi]), matcher._starts, cache.width
