@@ -14,7 +14,8 @@ How a question is matched:
    own vocabulary. It is trained as one binary problem over (example, unit) pairs: every
    example with its own unit, the units most similar to it (hard negatives) and random ones.
    With few units that is plain one-vs-rest; with many it keeps training linear in the
-   number of examples and the model as small as the units' vocabularies.
+   number of examples and the model as small as the units' vocabularies. Very many pairs
+   (tens of thousands of units) train in independent slices of units, to bound memory.
 3. The linear scores and the similarity to each unit's centroid (a lexical search score)
    pick up to 20 candidate units. For each candidate six signals are measured: linear score,
    its lead over the best other unit, cosine to the unit's nearest example, rapidfuzz

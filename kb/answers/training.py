@@ -1,8 +1,10 @@
-"""Training the learned part of the matcher: one binary SGD over (example, unit) pairs.
+"""Training the learned part of the matcher: a binary SGD over (example, unit) pairs.
 
 Every unit keeps one sparse weight vector on its own vocabulary. Pairs are each example with
 its own unit, the units most similar to it (hard negatives) and random ones: with few units
-plain one-vs-rest, with many it keeps training linear in the number of examples.
+plain one-vs-rest, with many it keeps training linear in the number of examples. Beyond
+`_ONE_SGD_VALUES` the units train in slices, one SGD each, so that one slice's pairs are held
+at a time (issue 22).
 """
 
 from __future__ import annotations
