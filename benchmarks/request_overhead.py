@@ -45,7 +45,6 @@ import json
 import multiprocessing
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -57,7 +56,7 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from api_load import BARE_UVICORN, HOST, Server, free_port, kb_env, prepare, serving, tree_cpu_s
-from baseline import REPO, checkout, code_env
+from baseline import REPO, checkout, code_env, run_kb
 from report import machine_facts, render_table
 
 sys.path.insert(0, str(REPO))
@@ -185,17 +184,8 @@ def hidden_packages(root: Path, *names: str) -> Path:
 
 def prepare_with(env: dict[str, str], tree: Path) -> None:
     """`kb import content` and `kb publish` with the code of `tree` (the same content)."""
-    for args in (("import", str(REPO / "content")), ("publish", "-m", "request_overhead")):
-        done = subprocess.run(
-            [sys.executable, "-m", "cli.main", *args],
-            env=env,
-            cwd=tree,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if done.returncode != 0:
-            raise RuntimeError(f"kb {args[0]} ({tree}) failed:\n{done.stdout}{done.stderr}")
+    run_kb(tree, env, "import", str(REPO / "content"))
+    run_kb(tree, env, "publish", "-m", "request_overhead")
 
 
 @contextmanager

@@ -7,7 +7,6 @@ bounds training does what it always did: one SGD over every pair, the same weigh
 
 from __future__ import annotations
 
-import random
 import tracemalloc
 
 import numpy as np
@@ -19,59 +18,10 @@ from kb.answers import features, training
 from kb.answers.config import Example, MatcherConfig
 from kb.answers.features import Vectorizer, l2_rows, normalize_text
 from kb.answers.matcher import IntentMatcher
+from tests.kb.test_publish_memory import examples
 
-WORDS = [
-    "balance",
-    "top",
-    "up",
-    "card",
-    "roaming",
-    "abroad",
-    "sim",
-    "block",
-    "stolen",
-    "phone",
-    "pin",
-    "puk",
-    "code",
-    "tariff",
-    "plan",
-    "bill",
-    "refund",
-    "payment",
-    "data",
-    "internet",
-    "speed",
-    "router",
-    "wifi",
-    "number",
-    "port",
-    "transfer",
-    "contract",
-    "cancel",
-    "upgrade",
-    "device",
-    "esim",
-    "activate",
-    "voicemail",
-    "call",
-    "forward",
-    "message",
-    "spam",
-    "limit",
-    "family",
-    "share",
-]
-
-
-def examples(units: int, per_unit: int, seed: int = 5) -> list[Example]:
-    """`per_unit` questions of four to eight words for each of `units` units."""
-    rng = random.Random(seed)
-    return [
-        Example(f"u{u:04d}", " ".join(rng.choice(WORDS) for _ in range(rng.randint(4, 8))))
-        for u in range(units)
-        for _ in range(per_unit)
-    ]
+#: The generated questions of test_publish_memory, from a seed of their own here.
+SEED = 5
 
 
 def inputs(found: list[Example]) -> tuple[sp.csr_matrix, np.ndarray, sp.csr_matrix]:
@@ -91,7 +41,7 @@ def inputs(found: list[Example]) -> tuple[sp.csr_matrix, np.ndarray, sp.csr_matr
 
 
 def test_below_the_bound_one_sgd_trains_on_every_pair_as_before() -> None:
-    vectors, labels, centroids = inputs(examples(120, 6))
+    vectors, labels, centroids = inputs(examples(120, 6, SEED))
     cfg = MatcherConfig()
     weights, bias = training.linear_model(vectors, labels, centroids, cfg)
     # What training did before slices: one SGD over the design of every pair.
@@ -116,7 +66,7 @@ def test_below_the_bound_one_sgd_trains_on_every_pair_as_before() -> None:
 def test_above_the_bound_the_units_train_in_slices_of_bounded_design(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    found = examples(300, 8)
+    found = examples(300, 8, SEED)
     whole = IntentMatcher.train(found, locale="en")
     designs: list[tuple[int, int]] = []
     fit = training._sgd
@@ -156,7 +106,7 @@ def test_unit_slices_cut_after_whole_units_near_the_slice_bound(
 def test_example_vectors_are_made_a_block_of_texts_at_a_time_into_their_final_arrays(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    texts = sorted({normalize_text(e.text) for e in examples(2000, 10)})
+    texts = sorted({normalize_text(e.text) for e in examples(2000, 10, SEED)})
     monkeypatch.setattr(features, "_TEXT_BLOCK_VALUES", 1 << 30, raising=False)
     at_once = Vectorizer(0.5, (2, 4)).fit_transform(texts)
     monkeypatch.setattr(features, "_TEXT_BLOCK_VALUES", 4096, raising=False)
