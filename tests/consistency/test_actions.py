@@ -1,0 +1,224 @@
+"""Merging duplicates and extracting a snippet: one transaction each, nothing saved when any
+unit changed since the report, and a snippet that leaves every channel's output as it was."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from kb import KnowledgeBase
+from kb.consistency.actions import extract_snippet, merge_units
+from kb.content.snippets import SnippetDocument, SnippetType
+from kb.errors import InvalidContent, VersionConflict
+from renderers.preview import preview_unit
+from tests.conftest import make_unit
+
+PHONE = "+44 20 7946 0123"
+_OPERATOR_HEADER = re.compile(r'<header class="kb-operator-header">.*?</header>', re.S)
+
+
+def _save(kb: KnowledgeBase, unit_id: str, body: str, **fields: Any) -> int:
+    """Save a unit draft; its revision."""
+    return kb.save_unit(make_unit(unit_id, body=body, **fields), author="t").revision
+
+
+def _revisions(kb: KnowledgeBase) -> dict[tuple[str, str], tuple[int, bool]]:
+    """Every unit's newest revision number and whether it is archived."""
+    return {
+        (row.unit_id, row.locale): (row.number, row.archived)
+        for row in (kb.draft_unit(u.document.id, "en") for u in kb.drafts().iter_units())
+    }
+
+
+def _renderings(kb: KnowledgeBase) -> dict[tuple[str, str], str]:
+    """What every channel shows for every draft unit (body and extras, as JSON text), but the
+    operator header's revision and time, which a new revision changes by design."""
+    drafts = kb.drafts()
+    shown: dict[tuple[str, str], str] = {}
+    for unit in drafts.iter_units():
+        for rendering in preview_unit(drafts, unit.document).renderings:
+            data = {k: v for k, v in rendering.to_json().items() if k != "revision"}
+            data["body"] = _OPERATOR_HEADER.sub("", data["body"])
+            shown[(unit.document.id, rendering.channel)] = repr(data)
+    return shown
+
+
+@pytest.fixture
+def duplicates(kb: KnowledgeBase) -> KnowledgeBase:
+    """Three units answering how refunds work, and one linking to a duplicate."""
+    _save(kb, "refunds", "Refunds take 14 days.", title="How do refunds work?",
+          questions=("how do refunds work", "refund time"))  # fmt: skip
+    _save(kb, "refund-policy", "We refund within 14 days.", title="Refund policy",
+          questions=("Refund time?", "when do I get my money back"))  # fmt: skip
+    _save(kb, "money-back", "Money back in 14 days.", title="Money back",
+          questions=("when do I get my money back", "can I get a refund"))  # fmt: skip
+    _save(kb, "orders", "See [the refund policy](unit:refund-policy) first.", title="Orders")
+    return kb
+
+
+def test_merge_folds_titles_and_questions_archives_the_others_and_relinks(
+    duplicates: KnowledgeBase,
+) -> None:
+    kb = duplicates
+    result = merge_units(
+        kb, locale="en", keep="refunds", others=["refund-policy", "money-back"], author="maria"
+    )
+
+    kept = kb.draft_unit("refunds", "en")
+    assert list(kept.questions) == [
+        "how do refunds work",
+        "refund time",
+        "Refund policy",
+        "when do I get my money back",
+        "Money back",
+        "can I get a refund",
+    ]
+    assert result.added_questions == tuple(kept.questions[2:])
+    assert kb.draft_unit("refund-policy", "en").archived
+    assert kb.draft_unit("money-back", "en").archived
+    assert sorted(u.document.id for u in kb.drafts().iter_units()) == ["orders", "refunds"]
+    assert result.relinked == ("orders",)
+    assert "(unit:refunds)" in kb.draft_unit("orders", "en").body
+    assert {r.author for r in kb.history("money-back", "en")[-1:]} == {"maria"}
+
+
+def test_a_stale_revision_refuses_the_whole_merge_naming_the_unit(
+    duplicates: KnowledgeBase,
+) -> None:
+    kb = duplicates
+    seen = {unit: 1 for unit in ("refunds", "refund-policy", "money-back")}
+    _save(kb, "money-back", "Money back in 30 days.", title="Money back")  # saved since: rev 2
+    before = _revisions(kb)
+
+    with pytest.raises(VersionConflict, match=r"unit 'money-back' \(en\) is at revision 2, not 1"):
+        merge_units(
+            kb,
+            locale="en",
+            keep="refunds",
+            others=["refund-policy", "money-back"],
+            author="maria",
+            revisions=seen,
+        )
+    assert _revisions(kb) == before
+    assert "(unit:refund-policy)" in kb.draft_unit("orders", "en").body
+
+
+def test_merge_with_an_unknown_or_archived_unit_changes_nothing(
+    duplicates: KnowledgeBase,
+) -> None:
+    kb = duplicates
+    kb.archive_unit("money-back", "en", author="t")
+    before = _revisions(kb)
+    with pytest.raises(InvalidContent) as raised:
+        merge_units(
+            kb, locale="en", keep="refunds", others=["money-back", "no-such"], author="maria"
+        )
+    assert [(p.field, p.message) for p in raised.value.problems] == [
+        ("others[0]", "unit 'money-back' (en) is archived"),
+        ("others[1]", "no unit 'no-such' in locale 'en'"),
+    ]
+    assert _revisions(kb) == before
+
+
+def test_extract_snippet_replaces_the_value_and_every_channel_reads_the_same(
+    kb: KnowledgeBase,
+) -> None:
+    _save(kb, "contact", f"Call us on {PHONE}.\n\n::: internal\nTransfers: {PHONE}\n:::")
+    _save(kb, "lost-card", f"Block your card: **{PHONE}**, day and night.")
+    _save(kb, "complaints", f"- Write to us\n- Or call {PHONE}")
+    _save(kb, "roaming", f"Abroad, dial {PHONE}! It is free.", channels=("web", "ivr"))
+    before = _renderings(kb)
+
+    result = extract_snippet(
+        kb,
+        locale="en",
+        name="support_phone",
+        value=PHONE,
+        units=["contact", "lost-card", "complaints", "roaming"],
+        author="maria",
+    )
+
+    assert [(unit_id, count) for unit_id, _, count in result.units] == [
+        ("contact", 2),
+        ("lost-card", 1),
+        ("complaints", 1),
+        ("roaming", 1),
+    ]
+    drafts = kb.drafts()
+    assert drafts.snippets[("support_phone", "en")] == SnippetDocument(
+        "support_phone", "en", SnippetType.MARKDOWN, PHONE
+    )
+    for unit in drafts.iter_units():
+        assert PHONE not in unit.document.body
+        assert "support_phone" in unit.document.snippet_names
+    assert _renderings(kb) == before
+    assert len(before) == 4 + 4 + 4 + 2
+
+
+def test_extract_snippet_refuses_a_unit_without_the_value_or_with_it_in_code(
+    kb: KnowledgeBase,
+) -> None:
+    _save(kb, "contact", f"Call us on {PHONE}.")
+    _save(kb, "longer", f"Call {PHONE}4 instead.")  # another, longer number
+    _save(kb, "coded", f"Type `{PHONE}` into the app.")
+    before = _renderings(kb), _revisions(kb)
+
+    with pytest.raises(InvalidContent) as raised:
+        extract_snippet(
+            kb,
+            locale="en",
+            name="support_phone",
+            value=PHONE,
+            units=["contact", "longer", "coded"],
+            author="maria",
+        )
+    problems = [(p.field, p.message) for p in raised.value.problems]
+    assert problems[0] == ("units[1]", f"unit 'longer' (en) does not contain '{PHONE}'")
+    assert problems[1][0] == "units[2]"
+    assert "unit 'coded' (en) uses" in problems[1][1]
+    assert (_renderings(kb), _revisions(kb)) == before
+    assert kb.drafts().snippets == {}
+
+
+def test_extract_snippet_with_a_stale_revision_saves_nothing(kb: KnowledgeBase) -> None:
+    _save(kb, "contact", f"Call us on {PHONE}.")
+    _save(kb, "lost-card", f"Block your card: {PHONE}.")
+    _save(kb, "lost-card", f"Block your card at once: {PHONE}.")
+    with pytest.raises(VersionConflict, match=r"unit 'lost-card' \(en\) is at revision 2, not 1"):
+        extract_snippet(
+            kb,
+            locale="en",
+            name="support_phone",
+            value=PHONE,
+            units=["contact", "lost-card"],
+            author="maria",
+            revisions={"contact": 1, "lost-card": 1},
+        )
+    assert kb.drafts().snippets == {}
+    assert kb.draft_unit("contact", "en").number == 1
+
+
+def test_extract_snippet_keeps_a_link_to_a_url_working(kb: KnowledgeBase) -> None:
+    url = "https://example.com/help/refunds"
+    _save(kb, "refunds", f"Read [the policy]({url}) or open {url} directly.")
+    before = _renderings(kb)
+    extract_snippet(
+        kb, locale="en", name="refund_url", value=url, units=["refunds"], author="maria"
+    )
+    body = kb.draft_unit("refunds", "en").body
+    assert body == "Read [the policy]({{ refund_url }}) or open {{ refund_url }} directly."
+    assert _renderings(kb) == before
+
+
+def test_a_snippet_name_holding_another_value_is_a_conflict(kb: KnowledgeBase) -> None:
+    _save(kb, "contact", f"Call us on {PHONE}.")
+    kb.save_snippet(
+        SnippetDocument("support_phone", "en", SnippetType.PHONE, "+44 20 7946 0999"), author="t"
+    )
+    with pytest.raises(VersionConflict, match="exists already"):
+        extract_snippet(
+            kb, locale="en", name="support_phone", value=PHONE, units=["contact"], author="m"
+        )
+    assert kb.draft_unit("contact", "en").number == 1
