@@ -14,7 +14,7 @@ from sqlmodel import Session
 from kb.content.document import UnitDocument
 from kb.content.markdown import SNIPPET_SCHEME, parse_body, parse_fragment
 from kb.content.snippets import SnippetDocument, SnippetType, validate_snippet
-from kb.errors import InvalidContent, Problem, VersionConflict
+from kb.errors import InvalidContent, Problem, UnitNotFound, VersionConflict
 from kb.store.db import race_is_conflict
 from kb.store.models import UnitRevision
 from kb.store.revisions import (
@@ -64,24 +64,33 @@ class SnippetResult:
 
 
 def _heads(
-    session: Session, locale: str, ids: Sequence[str], field: str, problems: list[Problem]
+    session: Session, locale: str, named: Sequence[tuple[str, str]], problems: list[Problem]
 ) -> dict[str, UnitRevision]:
-    """The newest revision of each unit named in `ids`; unknown, archived or repeated ones are
-    reported as problems of `field` (e.g. `others[1]`)."""
+    """The newest revision of each unit in `named` ((field, unit id) pairs, e.g.
+    ("others[1]", "refund-policy")); UnitNotFound naming every unit that never existed, and
+    archived or repeated ones reported as problems of their field."""
     found: dict[str, UnitRevision] = {}
-    for index, unit_id in enumerate(ids):
-        where = field if field == "keep" else f"{field}[{index}]"
+    unknown: list[str] = []
+    for where, unit_id in named:
         if unit_id in found:
             problems.append(Problem(f"unit '{unit_id}' is named twice", field=where))
             continue
         head = newest_unit(session, unit_id, locale)
         if head is None:
-            problems.append(Problem(f"no unit '{unit_id}' in locale '{locale}'", field=where))
+            unknown.append(unit_id)
         elif head.archived:
             problems.append(Problem(f"unit '{unit_id}' ({locale}) is archived", field=where))
         else:
             found[unit_id] = head
+    if unknown:
+        names = ", ".join(f"'{unit_id}'" for unit_id in unknown)
+        raise UnitNotFound(f"no unit {names} in locale '{locale}' in the drafts")
     return found
+
+
+def _fields(field: str, ids: Sequence[str]) -> list[tuple[str, str]]:
+    """(`field[i]`, id) for each id: where each stands in the request."""
+    return [(f"{field}[{index}]", unit_id) for index, unit_id in enumerate(ids)]
 
 
 def _check_revisions(
@@ -156,19 +165,15 @@ def merge_units(
     `keep`. One transaction; `revisions` (unit id -> the revision the caller saw) refuses it
     all with a VersionConflict naming each unit saved since."""
     problems: list[Problem] = []
-    if not others:
-        problems.append(
-            Problem("name at least one unit to merge into the kept one", field="others")
-        )
-    if keep in others:
-        problems.append(Problem(f"unit '{keep}' cannot be merged into itself", field="others"))
-    _unknown_revisions(revisions, [keep, *others], problems)
     message = message or f"Merged {', '.join(others)} into {keep}"
     with race_is_conflict(f"the merge into '{keep}'"), kb.db.write() as session:
-        kept_head = _heads(session, locale, [keep], "keep", problems).get(keep)
-        heads = _heads(session, locale, [o for o in others if o != keep], "others", problems)
-        if problems or kept_head is None:
+        heads = _heads(session, locale, [("keep", keep), *_fields("others", others)], problems)
+        if not others:
+            problems.append(Problem("name a unit to merge into this one", field="others"))
+        _unknown_revisions(revisions, [keep, *others], problems)
+        if problems:  # `keep` among `others` is reported as named twice
             raise InvalidContent(problems)
+        kept_head = heads.pop(keep)
         _check_revisions({keep: kept_head, **heads}, locale, revisions)
         kept_doc = to_document(kept_head)
         added = _folded_questions(kept_doc, (to_document(h) for h in heads.values()))
@@ -313,20 +318,20 @@ def extract_snippet(
     exactly as the text it replaces in every channel; a typed one is rendered by its type
     (a phone snippet becomes a link on the web and is read digit by digit by the IVR).
     A unit without the value, or with it inside code or a link, is an error naming it."""
-    problems = _snippet_problems(name, locale, kind, value, units)
-    _unknown_revisions(revisions, units, problems)
-    if problems:
-        raise InvalidContent(problems)
     message = message or f"The value {value!r} is now the snippet {name}"
     pattern = _occurrences(value)
     with race_is_conflict(f"snippet '{name}'"), kb.db.write() as session:
-        heads = _heads(session, locale, units, "units", problems)
+        problems: list[Problem] = []
+        heads = _heads(session, locale, _fields("units", units), problems)
+        problems += _snippet_problems(name, locale, kind, value, units)
+        _unknown_revisions(revisions, units, problems)
         if problems:
             raise InvalidContent(problems)
         _check_revisions(heads, locale, revisions)
         changed: list[tuple[UnitDocument, int]] = []
-        for index, head in enumerate(heads.values()):
-            document, count, problem = _replaced(head, pattern, name, value, f"units[{index}]")
+        where = {unit_id: field for field, unit_id in reversed(_fields("units", units))}
+        for unit_id, head in heads.items():
+            document, count, problem = _replaced(head, pattern, name, value, where[unit_id])
             if problem is not None:
                 problems.append(problem)
             changed.append((document, count))

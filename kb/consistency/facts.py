@@ -1,0 +1,176 @@
+"""The facts a unit states: phone numbers, e-mail addresses, URLs, money, percentages,
+durations, dates, times and opening hours, each in a form that compares.
+
+Phone numbers are found and normalised to E.164 by `phonenumbers` (only numbers valid for their
+country count, so order numbers and prices are not read as phones). A number written without
+its country code ("020 7946 0123") needs a region; `phone_region` chooses it per locale: the
+region a locale names ("en-GB"), else the country most of the locale's international numbers
+(units and phone snippets) belong to, else the language's country (ru: RU, bg: BG), else none,
+and then only numbers written with "+" are read. `kb consistency --region GB` overrides it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from urllib.parse import urlsplit, urlunsplit
+
+import phonenumbers
+
+from kb.consistency.clock import find_dates, find_hours, find_times
+from kb.consistency.model import Mention
+from kb.consistency.quantities import Found, find_durations, find_money, find_percents
+from kb.consistency.text import Sentence, unit_sentences
+from kb.content.document import UnitDocument
+from kb.content.snippets import SnippetDocument, SnippetType
+
+__all__ = [
+    "LANGUAGE_REGIONS",
+    "find_emails",
+    "find_phones",
+    "find_urls",
+    "normalize_url",
+    "phone_region",
+    "unit_mentions",
+]
+
+#: The country a language's national numbers are assumed to be from, when nothing else says.
+LANGUAGE_REGIONS = {"ru": "RU", "bg": "BG"}
+
+_EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[a-zA-Z]{2,}(?![\w-])")
+_URL = re.compile(r"(?<![\w@/])(?:https?://|www\.)[^\s<>\"'«»]+", re.IGNORECASE)
+_URL_TAIL = ".,;:!?)]}'\""
+
+
+def normalize_url(url: str) -> str:
+    """One form per address: https, lowercase host without "www." and default port, no
+    trailing slash or fragment ("HTTP://www.Example.com/refunds/#x" -> "https://example.com/refunds")."""
+    parts = urlsplit(url if "://" in url else f"https://{url}")
+    host = (parts.hostname or "").removeprefix("www.")
+    port = f":{parts.port}" if parts.port not in (None, 80, 443) else ""
+    return urlunsplit(("https", host + port, parts.path.rstrip("/"), parts.query, ""))
+
+
+def find_emails(sentence: str) -> Iterator[Found]:
+    """E-mail addresses, lowercased."""
+    for match in _EMAIL.finditer(sentence):
+        yield match.start(), match.end(), match.group(0), match.group(0).lower()
+
+
+def find_urls(sentence: str) -> Iterator[Found]:
+    """Web addresses written in the text (http://, https:// or www.)."""
+    for match in _URL.finditer(sentence):
+        written = match.group(0).rstrip(_URL_TAIL)
+        end = match.start() + len(written)
+        yield match.start(), end, written, normalize_url(written)
+
+
+def find_phones(sentence: str, region: str | None) -> Iterator[Found]:
+    """Valid phone numbers as E.164 ("+442079460123"); national ones only with a region."""
+    matcher = phonenumbers.PhoneNumberMatcher(
+        sentence, region, leniency=phonenumbers.Leniency.VALID
+    )
+    for match in matcher:
+        e164 = phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.E164)
+        yield match.start, match.end, match.raw_string, e164
+
+
+Finder = Callable[[str], Iterable[Found]]
+
+
+def _finders(region: str | None) -> tuple[tuple[str, Finder], ...]:
+    """Every kind's finder, in the order they claim text (an e-mail's digits are no phone,
+    opening hours' times are not times again)."""
+    return (
+        ("email", find_emails),
+        ("url", find_urls),
+        ("phone", lambda s: find_phones(s, region)),
+        ("hours", find_hours),
+        ("date", find_dates),
+        ("time", find_times),
+        ("money", find_money),
+        ("percent", find_percents),
+        ("duration", find_durations),
+    )
+
+
+def _link_mentions(sentence: Sentence, region: str | None) -> Iterator[tuple[str, str, str, bool]]:
+    """(kind, written, normalized, from snippet) of the sentence's link addresses."""
+    for href, from_snippet in sentence.links:
+        lower = href.lower()
+        if lower.startswith("mailto:"):
+            address = href[len("mailto:") :].split("?")[0]
+            yield "email", address, address.lower(), from_snippet
+        elif lower.startswith("tel:"):
+            for _s, _e, written, e164 in find_phones(href[len("tel:") :], region):
+                yield "phone", written, e164, from_snippet
+        elif lower.startswith(("http://", "https://")):
+            yield "url", href, normalize_url(href), from_snippet
+
+
+def sentence_facts(sentence: Sentence, region: str | None) -> list[tuple[str, str, str, bool]]:
+    """(kind, written, normalized, from snippet) of every fact in one sentence, in text order
+    (link addresses last), each piece of text read as one fact at most."""
+    taken: list[tuple[int, int]] = []
+    found: list[tuple[int, str, str, str, bool]] = []
+    for kind, finder in _finders(region):
+        for start, end, written, normalized in finder(sentence.text):
+            if any(s < end and start < e for s, e in taken):
+                continue
+            taken.append((start, end))
+            found.append((start, kind, written, normalized, sentence.from_snippet(start, end)))
+    facts = [(kind, written, norm, snip) for _at, kind, written, norm, snip in sorted(found)]
+    for fact in _link_mentions(sentence, region):
+        if fact[:3] not in {f[:3] for f in facts} and (fact[0], fact[2]) not in {
+            (f[0], f[2]) for f in facts
+        }:
+            facts.append(fact)
+    return facts
+
+
+def unit_mentions(
+    document: UnitDocument,
+    snippets: Mapping[str, SnippetDocument],
+    *,
+    region: str | None,
+    source: str,
+    sentences: Sequence[Sentence] | None = None,
+) -> list[Mention]:
+    """Every fact the unit states, with the sentence it stands in."""
+    mentions = []
+    for sentence in sentences if sentences is not None else unit_sentences(document, snippets):
+        for kind, written, normalized, from_snippet in sentence_facts(sentence, region):
+            mentions.append(
+                Mention(
+                    unit_id=document.id,
+                    locale=document.locale,
+                    source=source,
+                    kind=kind,
+                    value=written,
+                    normalized=normalized,
+                    sentence=sentence.text,
+                    from_snippet=from_snippet,
+                )
+            )
+    return mentions
+
+
+def phone_region(
+    locale: str,
+    texts: Iterable[str],
+    snippets: Iterable[SnippetDocument] = (),
+) -> str | None:
+    """The region national phone numbers of `locale` are read in (see the module docstring)."""
+    if "-" in locale:
+        return locale.split("-", 1)[1].upper()
+    countries: Counter[str] = Counter()
+    numbers = [s.value for s in snippets if s.type is SnippetType.PHONE]
+    for text in (*texts, *numbers):
+        for _s, _e, _w, e164 in find_phones(text, None):
+            region = phonenumbers.region_code_for_number(phonenumbers.parse(e164))
+            if region and region != "ZZ":
+                countries[region] += 1
+    if countries:
+        return countries.most_common(1)[0][0]
+    return LANGUAGE_REGIONS.get(locale.split("-")[0])
