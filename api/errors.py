@@ -58,10 +58,7 @@ def _from_kb_error(_request: Request, exc: Exception) -> JSONResponse:
     )
     extra: dict[str, object] = {}
     if isinstance(exc, InvalidContent):
-        extra["errors"] = [
-            {"message": p.message, "source": p.source, "line": p.line, "field": p.field}
-            for p in exc.problems
-        ]
+        extra["errors"] = [p.to_json() for p in exc.problems]
     if isinstance(exc, PublishBlocked):
         extra["errors"] = [
             {"message": str(f), "source": None, "line": None, "field": None}

@@ -126,6 +126,8 @@ def print_plan(plan: PublishPlan) -> None:
         typer.echo(f"  {label.replace('_', ' '):<16} {row['id']} ({row['locale']}){via}")
     for unit_id, locale in _unwarned_stale(plan):
         typer.echo(f"  warning: {unit_id} ({locale}) is stale: its review date has passed")
+    for unit_id, locale in plan.held_back:
+        typer.echo(f"  held back        {unit_id} ({locale}): marked draft, not published")
 
 
 def _unwarned_stale(plan: PublishPlan) -> list[tuple[str, str]]:
@@ -158,6 +160,7 @@ def plan_json(plan: PublishPlan) -> dict[str, Any]:
         "units_with_new_output": len(plan.units_with_new_output),
         "changes": plan_changes(plan),
         "stale": [{"unit_id": unit_id, "locale": locale} for unit_id, locale in plan.stale],
+        "held_back": [{"unit_id": u, "locale": locale} for u, locale in plan.held_back],
         "findings": [finding_json(f) for f in plan.findings],
         "errors": errors,
         "warnings": len(plan.findings) - errors,

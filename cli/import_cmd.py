@@ -1,5 +1,6 @@
-"""`kb import`: a content folder or a CSV file in as drafts; with `--prune`, the folder is the
-truth and what it no longer has is archived."""
+"""`kb import`: a content folder, a CSV file or another system's export (a help center, a bot,
+FAQ pages, a docs site) in as drafts; with `--prune`, the folder or the export is the truth and
+what it no longer has is archived."""
 
 from __future__ import annotations
 
@@ -39,6 +40,14 @@ _Restore = Annotated[
 _DryRun = Annotated[
     bool, typer.Option("--dry-run", help="Report what the import would do; save nothing.")
 ]
+_From = Annotated[
+    str | None,
+    typer.Option(
+        "--from",
+        help="What PATH is: folder, csv, zendesk, rasa, html or markdown (a Docusaurus or Hugo "
+        "docs folder). Guessed from PATH when left out.",
+    ),
+]
 _Yes = Annotated[bool, typer.Option("--yes", "-y", help="Prune without asking.")]
 _Json = Annotated[
     bool,
@@ -52,8 +61,13 @@ _Json = Annotated[
 
 def import_(
     path: Annotated[
-        Path, typer.Argument(exists=True, help="A content folder or a CSV file of questions.")
+        Path,
+        typer.Argument(
+            exists=True,
+            help="A content folder, a CSV file of questions or another system's export.",
+        ),
     ],
+    from_: _From = None,
     message: MessageOpt = "Import",
     prune: _Prune = False,
     restore: _Restore = False,
@@ -64,16 +78,20 @@ def import_(
     """Import units and snippets as drafts: all of them, or nothing if anything is invalid.
 
     An archived unit whose file is unchanged stays archived (the import says so); a plain
-    import also says how many stored units the folder lacks, which --prune archives.
+    import also says how many stored units the folder lacks, which --prune archives. Units
+    imported from another system remember their origin: importing its newer export updates
+    them, and --prune then archives only that system's units its export no longer has.
     """
-    folder = path.is_dir()
+    fmt = _format(path, from_)
+    folder = fmt != "csv"
     if prune and not folder:
         raise typer.BadParameter(
-            "--prune needs a content folder (a CSV file holds no snippets)", param_hint="--prune"
+            "--prune needs a content folder or an export (a CSV file holds no snippets)",
+            param_hint="--prune",
         )
     options = ImportOptions(prune=prune, restore=restore, dry_run=dry_run)
     with open_kb() as kb, _nothing_saved_if_full():
-        batch = _read(kb, path)
+        batch = _read(kb, path, fmt)
         listed = False
         if prune and not dry_run and not yes and not as_json and sys.stdin.isatty():
             plan = _save(kb, batch, message, replace(options, dry_run=True))
@@ -104,16 +122,30 @@ def _nothing_saved_if_full() -> Iterator[None]:
         raise typer.Exit(1) from None
 
 
-def _read(kb: KnowledgeBase, path: Path) -> ContentBatch:
+def _format(path: Path, given: str | None) -> str:
+    """The --from format, checked, or the one PATH looks like."""
+    from importers import FORMATS, guess_format
+
+    if given is None:
+        return guess_format(path)
+    if given not in FORMATS:
+        raise typer.BadParameter(
+            f"unknown format {given!r}; known: {', '.join(FORMATS)}", param_hint="--from"
+        )
+    return given
+
+
+def _read(kb: KnowledgeBase, path: Path, fmt: str) -> ContentBatch:
     from importers import read_path
     from importers.content_folder import unit_files
 
-    total = len(unit_files(path)) if path.is_dir() and listening() else 0
+    total = len(unit_files(path)) if fmt == "folder" and path.is_dir() and listening() else 0
     return read_path(
         path,
         channels=kb.settings.channels,
         default_locale=kb.settings.default_locale,
         progress=StepCounter("reading files", total),
+        format=fmt,
     )
 
 
@@ -145,6 +177,10 @@ def _list_pruned(report: ImportReport) -> bool:
 def _print_report(report: ImportReport, folder: bool) -> None:
     head = "Dry run, nothing saved: " if report.options.dry_run else ""
     typer.echo(head + report.summary())
+    if report.warnings:
+        typer.echo(f"{len(report.warnings)} warning(s):")
+        for problem in report.warnings:
+            typer.echo(f"  warning: {problem}")
     if report.restored:
         typer.echo("Restored from the archive (changed since archived, or --restore):")
         for what in report.restored:
@@ -177,4 +213,6 @@ def _report_json(report: ImportReport, folder: bool) -> dict[str, Any]:
         "kept_archived": report.kept_archived,
         "pruned": missing if prune else [],
         "not_in_folder": missing if folder and not prune else [],
+        "warnings": [p.to_json() for p in report.warnings],
+        "renamed": [{"id": given, "stored_id": kept} for given, kept in report.renamed],
     }

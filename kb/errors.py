@@ -37,6 +37,15 @@ class Problem:
         what = f"{self.field}: {self.message}" if self.field else self.message
         return f"{where}: {what}" if where else what
 
+    def to_json(self) -> dict[str, str | int | None]:
+        """The problem's parts as JSON, the fields the API's problem documents list."""
+        return {
+            "message": self.message,
+            "source": self.source,
+            "line": self.line,
+            "field": self.field,
+        }
+
 
 class KBError(Exception):
     """Base of every error the knowledge base raises on purpose."""

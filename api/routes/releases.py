@@ -44,6 +44,7 @@ def _plan(plan: PublishPlan, *, dry_run: bool) -> dict[str, Any]:
         "snippets_added": keys(plan.snippets_added),
         "snippets_changed": keys(plan.snippets_changed),
         "snippets_removed": keys(plan.snippets_removed),
+        "held_back": keys(plan.held_back),
         "findings": [
             {"blocking": f.blocking, "code": f.code, "message": str(f)} for f in plan.findings
         ],

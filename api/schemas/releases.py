@@ -97,6 +97,7 @@ class PublishOut(BaseModel):
             "snippets_added": [],
             "snippets_changed": [],
             "snippets_removed": [],
+            "held_back": [],
             "findings": [],
             "drafts": [],
         }
@@ -111,6 +112,9 @@ class PublishOut(BaseModel):
     snippets_added: list[tuple[str, str]]
     snippets_changed: list[tuple[str, str]]
     snippets_removed: list[tuple[str, str]]
+    held_back: list[tuple[str, str]] = Field(
+        default_factory=list, description="Units marked draft: kept, left out of the release."
+    )
     findings: list[FindingOut]
     drafts: list[RolledBackDraftOut] = Field(
         default_factory=list,

@@ -12,6 +12,7 @@ from typing import Any
 
 import yaml
 
+from kb.content.unit_source import UnitSource, parse_source
 from kb.content.yamlsource import YamlSource, load_yaml
 from kb.errors import InvalidContent, Problem
 from kb.settings import DEFAULT_CHANNELS
@@ -27,6 +28,7 @@ __all__ = [
     "SNIPPET_REF",
     "Origin",
     "UnitDocument",
+    "UnitSource",
     "canonical_hash",
     "parse_unit",
     "validate_locale",
@@ -47,6 +49,8 @@ FIELD_ORDER = (
     "routing",
     "owner",
     "review_by",
+    "draft",
+    "source",
 )
 _REQUIRED = ("id", "locale", "title")
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -82,6 +86,10 @@ class UnitDocument:
     routing: str | None = None
     owner: str | None = None
     review_by: date | None = None
+    #: Kept and edited, never published (a help center's draft article, work in progress).
+    draft: bool = False
+    #: The silo the unit was imported from, if any: a newer export updates this unit.
+    source: UnitSource | None = None
     origin: Origin | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -107,8 +115,9 @@ class UnitDocument:
         return self.review_by is not None and self.review_by < today
 
     def metadata(self) -> dict[str, Any]:
-        """Every field as plain JSON-ready values, defaults included (the canonical form)."""
-        return {
+        """Every field as plain JSON-ready values, defaults included (the canonical form); `draft`
+        and `source` only when set, so that units without them keep the hashes they had."""
+        meta = {
             "id": self.id,
             "locale": self.locale,
             "title": self.title,
@@ -122,11 +131,16 @@ class UnitDocument:
             "review_by": self.review_by.isoformat() if self.review_by else None,
             "body": self.body,
         }
+        if self.draft:
+            meta["draft"] = True
+        if self.source is not None:
+            meta["source"] = self.source.to_dict()
+        return meta
 
     def to_markdown(self) -> str:
         """Write the unit back in the content format; parsing the result gives an equal unit."""
         meta = self.metadata()
-        front = {k: meta[k] for k in FIELD_ORDER if meta[k] not in (None, [])}
+        front = {k: meta[k] for k in FIELD_ORDER if meta.get(k) not in (None, [])}
         if self.review_by is not None:
             front["review_by"] = self.review_by
         header = yaml.dump(
@@ -237,6 +251,10 @@ def _build(
         if not unit_channels:
             problems.append(y.problem("must name at least one channel, or be left out", "channels"))
     review_by = _date(y, data, "review_by", problems)
+    draft = data.get("draft", False)
+    if not isinstance(draft, bool):
+        problems.append(y.problem("must be true or false", "draft"))
+    source = parse_source(y, data.get("source"), problems)
     if not normalize_body(body):
         problems.append(
             Problem("the unit has no text after the front matter", origin.source, origin.body_line)
@@ -256,6 +274,8 @@ def _build(
         routing=routing,
         owner=owner,
         review_by=review_by,
+        draft=draft is True,
+        source=source,
         origin=origin,
     )
 

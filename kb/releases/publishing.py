@@ -98,6 +98,8 @@ class PublishPlan:
     snippets_changed: tuple[Key, ...] = ()
     snippets_removed: tuple[Key, ...] = ()
     stale: tuple[Key, ...] = ()
+    #: Units marked `draft: true`: left out of the release, however ready they look.
+    held_back: tuple[Key, ...] = ()
     release: int | None = None
     #: What the publishing checks reported (errors block a real publish, never a dry run).
     findings: tuple[GateFinding, ...] = ()
@@ -217,8 +219,9 @@ def _checked(
     """What releasing the drafts would change, with what the checks found, and the drafts."""
     base_row = current_release(session)
     base = release_snapshot(session, base_row.number) if base_row else None
-    target = draft_snapshot(session)
-    plan = plan_changes(base, target, today)
+    drafts = draft_snapshot(session)
+    target = drafts.publishable()
+    plan = replace(plan_changes(base, target, today), held_back=tuple(drafts.held_back()))
     if plan.has_changes:
         found = [*_rolled_back_before(session, plan, target), *(gate(target) if gate else ())]
         plan = replace(plan, findings=tuple(found))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sqlalchemy import insert
 from sqlmodel import Session
@@ -50,6 +50,11 @@ class ContentBatch:
 
     units: list[SourcedUnit] = field(default_factory=list)
     snippets: list[SnippetDocument] = field(default_factory=list)
+    #: What the reader noticed but could import anyway (an intent with no answer): reported.
+    warnings: list[Problem] = field(default_factory=list)
+    #: The silo every unit came from (the importer's format), or None for our own content
+    #: format; pruning such a batch archives only that silo's units.
+    silo: str | None = None
 
 
 #: A unit's or a snippet's key: (id or name, locale).
@@ -83,6 +88,11 @@ class ImportReport:
     missing_units: list[Key] = field(default_factory=list)
     missing_snippets: list[Key] = field(default_factory=list)
     options: ImportOptions = field(default_factory=ImportOptions)
+    #: What the reader noticed but imported anyway.
+    warnings: list[Problem] = field(default_factory=list)
+    #: Imported units given another id than the importer's, as (its id, the stored id): a newer
+    #: export of the same silo item keeps its unit, a new item never takes another unit's id.
+    renamed: list[tuple[str, str]] = field(default_factory=list)
 
     def summary(self) -> str:
         """One line for people: `units: 3 created, 1 updated, 30 unchanged; snippets: ...`."""
@@ -190,7 +200,9 @@ def _plan_units(
         if progress:
             progress(1)
     given = {item.document.key for item in batch.units}
-    report.missing_units = sorted(k for k, h in heads.items() if not h.archived and k not in given)
+    report.missing_units = sorted(
+        k for k, h in heads.items() if not h.archived and k not in given and _in_silo(h, batch.silo)
+    )
     if report.options.prune:
         for key in report.missing_units:
             head = heads[key]
@@ -205,6 +217,54 @@ def _plan_units(
                 )
             )
     return rows
+
+
+def _in_silo(head: UnitRevision, silo: str | None) -> bool:
+    """Whether a stored unit belongs to what an import of `silo` is the truth for."""
+    return silo is None or (head.silo or {}).get("system") == silo
+
+
+def _keyed_by_silo(
+    batch: ContentBatch, heads: dict[Key, UnitRevision], report: ImportReport
+) -> ContentBatch:
+    """The batch with each imported unit under the id its silo item has in the store: a newer
+    export updates the same unit whatever its title became, and a new item whose id a stored
+    unit of another origin (or a hand-written one) holds gets the next free `-N` id instead."""
+    owners: dict[str, tuple[str, str] | None] = {}
+    for (unit_id, _), head in heads.items():
+        silo = head.silo or {}
+        owners.setdefault(unit_id, (silo["system"], silo["id"]) if silo else None)
+    stored = {identity: unit_id for unit_id, identity in owners.items() if identity}
+    wanted = {item.document.id for item in batch.units}
+    chosen: dict[tuple[str, str], str] = {}
+    for item in batch.units:
+        source = item.document.source
+        if source is None or source.key in chosen:
+            continue
+        unit_id = stored.get(source.key) or _free_id(
+            item.document.id, owners, set(chosen.values()) | (wanted - {item.document.id})
+        )
+        chosen[source.key] = unit_id
+        if unit_id != item.document.id:
+            report.renamed.append((item.document.id, unit_id))
+    if not report.renamed:
+        return batch
+    units = [
+        SourcedUnit(replace(u.document, id=chosen[u.document.source.key]), u.source)
+        if u.document.source is not None
+        else u
+        for u in batch.units
+    ]
+    return replace(batch, units=units)
+
+
+def _free_id(unit_id: str, owners: dict[str, tuple[str, str] | None], taken: set[str]) -> str:
+    """`unit_id`, or `unit_id-2`, `-3`... : the first that no stored unit and no other imported
+    item holds (a new silo item never overwrites another unit)."""
+    candidate, number = unit_id, 2
+    while candidate in owners or candidate in taken:
+        candidate, number = f"{unit_id}-{number}", number + 1
+    return candidate
 
 
 def _plan_snippets(
@@ -267,7 +327,10 @@ def import_batch(
     if problems:
         raise InvalidContent(problems)
     report, saving = ImportReport(options=options), (author, message)
-    unit_rows = _plan_units(report, batch, head_units(session), saving, progress)
+    report.warnings = list(batch.warnings)
+    unit_heads = head_units(session)
+    batch = _keyed_by_silo(batch, unit_heads, report)
+    unit_rows = _plan_units(report, batch, unit_heads, saving, progress)
     snippet_rows = _plan_snippets(report, batch, head_snippets(session), saving, progress)
     if options.dry_run:
         return report

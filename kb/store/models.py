@@ -51,6 +51,11 @@ class UnitRevision(SQLModel, table=True):
     routing: str | None = Field(default=None, max_length=200)
     owner: str | None = Field(default=None, max_length=200)
     review_by: date | None = None
+    #: Kept and edited, never published (`draft: true` in the front matter).
+    draft: bool = False
+    #: The silo it was imported from (`source:` in the front matter: system, id, url,
+    #: updated_at), or None; a newer import of the same (system, id) updates this unit.
+    silo: dict[str, str] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     body: str = Field(sa_column=Column(Text, nullable=False))
     source: str = Field(sa_column=Column(Text, nullable=False))
     content_hash: str = Field(max_length=64)

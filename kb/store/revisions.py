@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
-from kb.content.document import UnitDocument
+from kb.content.document import UnitDocument, UnitSource
 from kb.content.markdown import BodyText as BodyWords
 from kb.content.markdown import body_digest, parse_body_text
 from kb.content.snippets import SnippetDocument, SnippetType
@@ -89,6 +89,8 @@ def to_document(row: UnitRevision) -> UnitDocument:
         routing=row.routing,
         owner=row.owner,
         review_by=row.review_by,
+        draft=row.draft,
+        source=UnitSource(**row.silo) if row.silo else None,
     )
 
 
@@ -224,6 +226,8 @@ def new_unit_row(
         routing=document.routing,
         owner=document.owner,
         review_by=document.review_by,
+        draft=document.draft,
+        silo=meta.get("source"),
         body=document.body,
         source=source if source is not None else document.to_markdown(),
         content_hash=document.content_hash,

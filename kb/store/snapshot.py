@@ -115,3 +115,15 @@ class Snapshot:
     def stale(self, today: date) -> list[StoredUnit]:
         """Units whose review date has passed."""
         return [u for u in self.iter_units() if u.document.is_stale(today)]
+
+    def held_back(self) -> list[tuple[str, str]]:
+        """Keys of the units marked `draft: true`: stored and editable, never published."""
+        return sorted(k for k, u in self.units.items() if u.document.draft)
+
+    def publishable(self) -> Snapshot:
+        """This snapshot without the units marked draft: what a release made from it serves."""
+        held = set(self.held_back())
+        if not held:
+            return self
+        units = {k: u for k, u in self.units.items() if k not in held}
+        return Snapshot(self.release, units, self.snippets, self.snippet_revision_ids)

@@ -479,6 +479,8 @@ def test_draft_out_has_the_fields_and_body_of_its_source(
             "routing": "billing",
             "owner": "billing-team",
             "review_by": "2027-03-01",
+            "draft": False,
+            "source": None,
         }
         assert body["body"] == "Dial *100#.\n\n::: internal\nCheck the caller.\n:::"
         assert body["source"] == source
