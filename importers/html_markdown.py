@@ -1,0 +1,286 @@
+"""HTML from another system (a help-center article, an FAQ answer) to Markdown in our format.
+
+The conversion itself is markdownify's (on a BeautifulSoup tree); this module wraps it so that the
+Markdown keeps the rules our renderers keep for raw HTML and links:
+
+- scripts, styles, iframes, forms, embedded objects, media, `hidden` elements, comments and
+  processing instructions are dropped with everything inside them; other tags are unwrapped to
+  their text (attributes, event handlers among them, never reach the Markdown);
+- links keep only http(s), mailto and tel targets (relative ones resolved against `base_url` when
+  given); any other link, `javascript:` first, becomes its plain text;
+- images keep only https sources, else their alt text;
+- text that would read as Markdown or as our own syntax (`{{ snippet }}`, `::: block`, `<autolink>`,
+  `[link](...)`, entities, emphasis, a line starting a heading or a list) is escaped, so what the
+  page said is what the unit says; raw HTML cannot come out of text (and our Markdown parser
+  shows any that did as text anyway);
+- tables (a table inside a cell is flattened into the cell's text), lists and code survive;
+  entities are decoded, whitespace is tidied, and the same HTML always gives the same Markdown.
+
+Bodies over `MAX_HTML_BYTES` and trees nested deeper than `MAX_HTML_DEPTH` are refused with a
+Problem naming the item, rather than converted slowly or not at all.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+from bs4 import BeautifulSoup, Tag
+from bs4.element import PreformattedString
+from markdownify import ATX, BACKSLASH, MarkdownConverter
+
+from kb.errors import InvalidContent, Problem
+
+__all__ = ["MAX_HTML_BYTES", "MAX_HTML_DEPTH", "html_to_markdown"]
+
+#: The largest HTML body converted (UTF-8 bytes); a help-center article is rarely over 100 kB.
+MAX_HTML_BYTES = 2_000_000
+#: The deepest element nesting converted: the converter recurses once per level, and Markdown
+#: nested that deep would be refused on import anyway (kb/content/nesting.py).
+MAX_HTML_DEPTH = 150
+#: Elements dropped with all they hold: active content, page furniture, form controls, media.
+DROPPED_TAGS = (
+    "script",
+    "style",
+    "iframe",
+    "frame",
+    "frameset",
+    "form",
+    "input",
+    "button",
+    "select",
+    "option",
+    "textarea",
+    "object",
+    "embed",
+    "applet",
+    "noscript",
+    "template",
+    "svg",
+    "math",
+    "canvas",
+    "video",
+    "audio",
+    "head",
+    "title",
+    "meta",
+    "link",
+    "base",
+)
+#: Link schemes a unit may carry (the web renderer's own list).
+_LINK_SCHEMES = frozenset({"http", "https", "mailto", "tel"})
+#: Widest colspan kept: a hostile `colspan=1000` on many cells would multiply the output.
+_MAX_COLSPAN = 20
+
+_BACKSLASH_BEFORE_PUNCT = re.compile(r"\\(?=[!-/:-@\[-`{-~])")
+_INLINE_SPECIALS = re.compile(r"([`*_\[\]<])")
+_TILDE_RUN = re.compile(r"~(?=~)|(?<=~)~")
+_ENTITY_LIKE = re.compile(r"&(?=#?[A-Za-z0-9]+;)")
+#: What a line may start with to become a block: heading, quote, list, rule, fence, `:::`.
+_LINE_START = re.compile(r"^(\s*)([#>+\-=:|])")
+_LINE_NUMBER = re.compile(r"^(\s*\d{1,9})([.)])")
+_URL_UNSAFE = {
+    "\t": "",
+    "\n": "",
+    "\r": "",
+    " ": "%20",
+    "(": "%28",
+    ")": "%29",
+    "<": "%3C",
+    ">": "%3E",
+    "|": "%7C",
+}
+_BLANK_RUN = re.compile(r"\n{3,}")
+_TRAILING_SPACE = re.compile(r"[ \t]+$", re.MULTILINE)
+
+
+def html_to_markdown(html: str, *, source: str, base_url: str | None = None) -> str:
+    """Convert `html` to Markdown in our content format, dropping whatever is unsafe.
+
+    `source` names the item in a refusal (file and article); `base_url` is where the HTML was
+    published, so relative links and images can be kept as absolute ones."""
+    size = len(html.encode("utf-8", "surrogatepass"))
+    if size > MAX_HTML_BYTES:
+        raise InvalidContent(
+            [
+                Problem(
+                    f"the HTML body is {size:,} bytes; at most {MAX_HTML_BYTES:,} are converted",
+                    source,
+                )
+            ]
+        )
+    soup = BeautifulSoup(html, "html.parser")
+    depth = _depth(soup)
+    if depth > MAX_HTML_DEPTH:
+        raise InvalidContent(
+            [
+                Problem(
+                    f"the HTML nests elements {depth} deep; at most {MAX_HTML_DEPTH} are converted",
+                    source,
+                )
+            ]
+        )
+    _clean(soup)
+    markdown = _SafeConverter(base_url=base_url).convert_soup(soup)
+    return _tidy(markdown)
+
+
+def _depth(soup: BeautifulSoup) -> int:
+    """How deep elements nest, counted without recursion (a hostile page nests 100,000 deep)."""
+    deepest = 0
+    stack: list[tuple[Tag, int]] = [(soup, 0)]
+    while stack:
+        tag, level = stack.pop()
+        deepest = max(deepest, level)
+        stack.extend((child, level + 1) for child in tag.children if isinstance(child, Tag))
+    return deepest
+
+
+def _clean(soup: BeautifulSoup) -> None:
+    """Drop active and hidden content and flatten nested tables, before markdownify sees it."""
+    for node in soup.find_all(string=lambda s: isinstance(s, PreformattedString)):
+        node.extract()  # comments, CDATA, processing instructions, doctypes
+    for tag in soup.find_all([*DROPPED_TAGS]):
+        if not tag.decomposed:
+            tag.decompose()
+    for tag in soup.find_all(attrs={"hidden": True}):
+        if not tag.decomposed:
+            tag.decompose()
+    for cell in soup.find_all(["td", "th"]):
+        span = str(cell.get("colspan", "1"))
+        cell["colspan"] = str(min(int(span), _MAX_COLSPAN)) if span.isdigit() else "1"
+    for text in soup.find_all(string=lambda s: "\xa0" in s):
+        if text.find_parent("pre") is None:  # `&nbsp;` paragraphs vanish like blank ones
+            text.replace_with(str(text).replace("\xa0", " "))
+    for head in soup.find_all("thead"):
+        if len(head.find_all("tr", recursive=False)) > 1:
+            head.name = "tbody"  # one header row in Markdown (and markdownify is quadratic here)
+    for table in reversed(soup.find_all("table")):
+        if table.find_parent(["td", "th"]) is not None:
+            table.replace_with(_table_text(table))
+
+
+def _table_text(table: Tag) -> str:
+    """A table's text on one line, its cells apart by commas and its rows by semicolons."""
+    rows = []
+    for row in table.find_all("tr"):
+        cells = (" ".join(cell.get_text(" ").split()) for cell in row.find_all(["td", "th"]))
+        rows.append(", ".join(cell for cell in cells if cell))
+    return " " + "; ".join(row for row in rows if row) + " "
+
+
+def _tidy(markdown: str) -> str:
+    """Trailing spaces off every line, at most one blank line in a row, no blank edges."""
+    markdown = _TRAILING_SPACE.sub("", markdown)
+    return _BLANK_RUN.sub("\n\n", markdown).strip("\n")
+
+
+def _escape_text(text: str, *, in_cell: bool) -> str:
+    """Escape what would read as Markdown or as our syntax in a piece of page text."""
+    text = _BACKSLASH_BEFORE_PUNCT.sub(r"\\\\", text)
+    text = _INLINE_SPECIALS.sub(r"\\\1", text)
+    text = _TILDE_RUN.sub(r"\\~", text)
+    text = _ENTITY_LIKE.sub(r"\\&", text)
+    if "{{" in text:
+        text = text.replace("{", "\\{")
+    if in_cell:
+        text = text.replace("|", "\\|")
+    text = _LINE_NUMBER.sub(r"\1\\\2", text)
+    return _LINE_START.sub(r"\1\\\2", text)
+
+
+def _url(href: str) -> str:
+    """`href` written so a Markdown link destination cannot end early."""
+    return "".join(_URL_UNSAFE.get(char, char) for char in href)
+
+
+class _SafeConverter(MarkdownConverter):
+    """markdownify with our choices: ATX headings, `-` bullets, backslash line breaks, text on
+    one line per paragraph (no wrapping), header rows inferred, and safe links, images and text."""
+
+    def __init__(self, *, base_url: str | None) -> None:
+        """A converter resolving relative links against `base_url` (None: drop them)."""
+        super().__init__(
+            heading_style=ATX,
+            bullets="-",
+            newline_style=BACKSLASH,
+            wrap=True,
+            wrap_width=None,
+            table_infer_header=True,
+            escape_asterisks=False,
+            escape_underscores=False,
+            escape_misc=False,
+            autolinks=True,
+        )
+        self.base_url = base_url
+
+    def _target(self, value: Any, schemes: frozenset[str]) -> str | None:
+        """An absolute URL with one of `schemes` for `value`, or None."""
+        if not isinstance(value, str) or not value.strip():
+            return None
+        url = value.strip()
+        if self.base_url and not urlsplit(url).scheme and not url.startswith("#"):
+            url = urljoin(self.base_url, url)
+        try:
+            scheme = urlsplit(url).scheme.lower()
+        except ValueError:
+            return None
+        return _url(url) if scheme in schemes else None
+
+    def escape(self, text: str, parent_tags: set[str]) -> str:
+        """Escape page text (markdownify leaves code and preformatted text alone)."""
+        return _escape_text(text, in_cell=bool(parent_tags & {"td", "th"}))
+
+    def convert_a(self, el: Tag, text: str, parent_tags: set[str]) -> str:
+        """A link with a safe target, else its text."""
+        url = self._target(el.get("href"), _LINK_SCHEMES)
+        if "_noformat" in parent_tags or url is None or not text.strip():
+            return text
+        stripped = text.strip()
+        prefix = " " if text[:1].isspace() else ""
+        suffix = " " if text[-1:].isspace() else ""
+        if stripped.replace("\\", "") == url and urlsplit(url).scheme in ("http", "https"):
+            return f"{prefix}<{url}>{suffix}"
+        return f"{prefix}[{stripped}]({url}){suffix}"
+
+    def convert_img(self, el: Tag, text: str, parent_tags: set[str]) -> str:
+        """An https image with its alt text, else only the alt text."""
+        alt = _escape_text(" ".join(str(el.get("alt") or "").split()), in_cell=False)
+        url = self._target(el.get("src"), frozenset({"https"}))
+        if url is None or "_inline" in parent_tags:
+            return alt
+        return f"![{alt}]({url})"
+
+    def convert_code(self, el: Tag, text: str, parent_tags: set[str]) -> str:
+        """Inline code; in a table cell its pipes are escaped, or they would split the cell."""
+        code = super().convert_code(el, text, parent_tags)
+        return code.replace("|", "\\|") if parent_tags & {"td", "th"} else code
+
+    def convert_li(self, el: Tag, text: str, parent_tags: set[str]) -> str:
+        """A list item; numbers come from a count kept per list, not a scan of the siblings
+        before each item (markdownify's, quadratic in a list of 100,000 items)."""
+        text = (text or "").strip()
+        if not text:
+            return "\n"
+        parent = el.parent
+        bullet = "-"
+        if parent is not None and parent.name == "ol":
+            bullet = f"{self._ordinal(parent, el)}."
+        indent = " " * (len(bullet) + 1)
+        lines = text.split("\n")
+        body = "\n".join([lines[0], *(indent + line if line else "" for line in lines[1:])])
+        return f"{bullet} {body}\n"
+
+    def _ordinal(self, ol: Tag, item: Tag) -> int:
+        """`item`'s number in the ordered list `ol` (its `start` honoured)."""
+        numbers: dict[int, int] | None = getattr(ol, "_kb_numbers", None)
+        if numbers is None:
+            start = str(ol.get("start", "1"))
+            first = int(start) if start.isdigit() and len(start) < 9 else 1
+            items = [
+                child for child in ol.children if isinstance(child, Tag) and child.name == "li"
+            ]
+            numbers = {id(li): n for n, li in enumerate(items, start=first)}
+            ol._kb_numbers = numbers  # type: ignore[attr-defined]
+        return numbers.get(id(item), 1)
