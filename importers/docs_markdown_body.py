@@ -407,7 +407,16 @@ def _inline(state: _State, index: int, line: str) -> str:
         parts.append(span.group(0))
         last = span.end()
     parts.append(_inline_text(state, index, line[last:]))
-    return "".join(parts)
+    line = "".join(parts)
+    if "](" not in line:
+        return line
+    spans = [m.span() for m in _CODE_SPAN.finditer(line)]
+
+    def link(match: re.Match[str]) -> str:
+        inside = any(start <= match.start() < end for start, end in spans)
+        return match.group(0) if inside else _link(state, index, match)
+
+    return _LINK.sub(link, line)
 
 
 def _inline_text(state: _State, index: int, text: str) -> str:
@@ -418,8 +427,7 @@ def _inline_text(state: _State, index: int, text: str) -> str:
         text = _SNIPPETISH.sub(r"\\{\\{", text)
     if state.mdx:
         text = _MDX_COMMENT.sub("", text)
-    text = _BR.sub(" ", text)
-    return _LINK.sub(lambda m: _link(state, index, m), text) if "](" in text else text
+    return _BR.sub(" ", text)
 
 
 def _inline_shortcode(state: _State, index: int, match: re.Match[str]) -> str:
@@ -452,6 +460,8 @@ def _link(state: _State, index: int, match: re.Match[str]) -> str:
     """A Markdown link or image whose relative target is resolved; unresolved ones are
     reported (a link keeps its text, an image its description)."""
     bang, text, target, title = match.groups()
+    if target.startswith("#") and not bang:
+        return text  # a place in the same page: the unit is the page, its text stays
     if not target or target.startswith("#") or _SCHEME.match(target) or target.startswith("//"):
         return match.group(0)
     resolved = state.resolve(target)

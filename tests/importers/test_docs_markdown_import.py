@@ -10,11 +10,15 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from click.testing import Result
+from typer.testing import CliRunner
 
-from importers import docs_markdown
+from cli.main import app
+from importers import FORMATS, docs_markdown, guess_format
 from kb import ContentBatch, ImportReport, InvalidContent, KnowledgeBase, SaveOutcome
 from kb.content.document import UnitDocument, parse_unit
 from kb.store.revisions import to_document
+from renderers.checks import check_snapshot
 from tests.conftest import SAMPLE_CONTENT
 
 DATA = Path(__file__).parent / "data" / "markdown"
@@ -91,6 +95,12 @@ def test_relative_links_to_imported_pages_become_unit_links() -> None:
     assert "(unit:start-build-and-run-cli)" in found["start-getting-started-quick-start", "zh"].body
     # A page outside the imported folder is linked at its address on the site.
     assert "(https://wasmedge.org/docs/develop/rust/wasinn/pytorch)" in body
+
+
+def test_links_with_code_in_their_text_and_links_within_the_page(tmp_path: Path) -> None:
+    body = units(read(WASMEDGE))["start-build-and-run-cli", "en"].body
+    assert "| [`run`](unit:start-build-and-run-run) |" in body  # a table of subcommands
+    assert "](#" not in body  # a link to a place in the page keeps its text only
 
 
 def test_an_admonition_left_open_in_a_translation_is_reported_and_closed() -> None:
@@ -386,6 +396,13 @@ def test_looks_like_claims_docs_sites_but_not_our_own_content_folder(write_tree:
     assert not docs_markdown.looks_like(WASMEDGE / "docusaurus.config.js")
 
 
+def test_imported_sites_have_no_links_a_channel_would_drop(kb: KnowledgeBase) -> None:
+    for site in (WASMEDGE, HUGO):
+        import_site(kb, site)
+    findings = [str(f) for f in check_snapshot(kb.drafts()) if "unsafe-link" in str(f)]
+    assert findings == []
+
+
 # -- importing into the store -------------------------------------------------------------------
 
 
@@ -437,3 +454,34 @@ def test_a_page_given_a_new_slug_keeps_its_stored_unit(kb: KnowledgeBase, tmp_pa
     assert report.units[SaveOutcome.CREATED] == 0
     assert ("labels", "cont-tags") in report.renamed
     assert to_document(kb.draft_unit("cont-tags", "fr")).title == "Tags"
+
+
+# -- the command line ---------------------------------------------------------------------------
+
+needs_registry = pytest.mark.skipif(
+    docs_markdown.FORMAT not in FORMATS, reason="the markdown importer is not registered yet"
+)
+
+
+def kb_cli(env: dict[str, str], *args: str) -> Result:
+    """Run `kb ARGS...` in-process against the test database."""
+    return CliRunner().invoke(app, list(args), env=env, catch_exceptions=False, prog_name="kb")
+
+
+@needs_registry
+def test_cli_imports_a_hugo_site_and_a_second_import_changes_nothing(env: dict[str, str]) -> None:
+    first = kb_cli(env, "import", str(HUGO), "--from", "markdown")
+    assert first.exit_code == 0, first.output
+    assert "units: 48 created, 0 updated, 0 unchanged" in first.stdout
+    second = kb_cli(env, "import", str(HUGO), "--from", "markdown")
+    assert second.exit_code == 0, second.output
+    assert "units: 0 created, 0 updated, 48 unchanged" in second.stdout
+
+
+@needs_registry
+def test_cli_guesses_a_docs_site_but_not_our_own_folder(env: dict[str, str]) -> None:
+    assert guess_format(WASMEDGE) == guess_format(HUGO) == "markdown"
+    assert guess_format(SAMPLE_CONTENT) == "folder"
+    result = kb_cli(env, "import", str(WASMEDGE))
+    assert result.exit_code == 0, result.output
+    assert "units: 53 created" in result.stdout
