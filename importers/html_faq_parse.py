@@ -20,6 +20,7 @@ import re
 from bisect import bisect_left
 from collections.abc import Iterator
 from dataclasses import dataclass
+from html import escape
 from typing import Any
 
 from bs4 import BeautifulSoup, NavigableString, Tag
@@ -67,6 +68,14 @@ _QUESTION_LABEL = re.compile(r"^(?:q|question|вопрос|въпрос)\s*\d{0,
 _PERMALINK_MARK = re.compile(r"[\s¶§#🔗]+$")
 #: Classes of the "link to this heading" anchors documentation generators add to headings.
 _PERMALINK_CLASSES = ("headerlink", "permalink", "anchorjs-link", "hash-link", "header-anchor")
+#: An HTML tag an answer's text may hold; other `<words>` are text ("<at all>", "<name@x.y>").
+_TAG = re.compile(
+    r"</?(?:a|abbr|article|b|blockquote|br|cite|code|dd|del|div|dl|dt|em|figure|h[1-6]|hr|i|"
+    r"iframe|img|ins|li|mark|ol|p|pre|q|s|script|section|small|span|strong|style|sub|sup|"
+    r"table|tbody|td|th|thead|tr|u|ul)\b[^>]*>",
+    re.IGNORECASE,
+)
+_PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 _LD_TYPE = re.compile(r"^\s*application/ld\+json\s*(;.*)?$", re.IGNORECASE)
 _WRAPPERS = re.compile(r"^\s*(?:<!--|<!\[CDATA\[)|(?:-->|\]\]>)\s*$")
 #: How deep JSON-LD nesting is followed looking for an FAQPage (hostile pages nest without end).
@@ -138,6 +147,15 @@ def _json_ld_pairs(soup: BeautifulSoup, notes: list[tuple[str, int | None]]) -> 
                 )
             )
             continue
+        except RecursionError:
+            notes.append(
+                (
+                    f"JSON-LD script block {number} nests too deeply to read; "
+                    "looked for the FAQ another way",
+                    script.sourceline,
+                )
+            )
+            continue
         for page in _ld_nodes_of_type(data, "FAQPage", 0):
             pairs.extend(_ld_questions(page))
     return pairs
@@ -177,6 +195,11 @@ def _ld_questions(page: dict[str, Any]) -> Iterator[FaqPair]:
         if isinstance(answer, list):
             answer = answer[0] if answer else None
         answer_html = _ld_text(answer.get("text")) if isinstance(answer, dict) else ""
+        if not _TAG.search(answer_html):  # plain text: keep its paragraphs and line breaks
+            answer_html = "".join(
+                "<p>" + escape(part).replace("\n", "<br>") + "</p>"
+                for part in _PARAGRAPH_BREAK.split(answer_html.strip())
+            )
         anchor = None
         for key in ("@id", "url"):
             value = entity.get(key)

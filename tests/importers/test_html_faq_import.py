@@ -266,6 +266,25 @@ def test_malformed_json_ld_is_reported_by_block_and_line_and_the_next_method_use
     assert "JSON-LD script block 2 is not valid JSON" in warning.message
 
 
+def test_a_plain_text_json_ld_answer_keeps_its_paragraphs(tmp_path: Path) -> None:
+    ld = {
+        "@type": "FAQPage",
+        "mainEntity": {
+            "name": "Any fees?",
+            "acceptedAnswer": {"text": "None <at all> & no catch.\n\nAsk us."},
+        },
+    }
+    (unit,) = units_of(read_page(tmp_path, page("", head=ld_script(ld)))).values()
+    assert unit.body == "None \\<at all> & no catch.\n\nAsk us."
+
+
+def test_json_ld_nested_beyond_reason_is_reported_not_a_crash(tmp_path: Path) -> None:
+    head = '<script type="application/ld+json">' + "[" * 100_000 + "</script>"
+    batch = read_page(tmp_path, page(DETAILS, head=head))
+    assert len(batch.units) == 2
+    assert ["nests too deeply" in w.message for w in batch.warnings] == [True]
+
+
 def test_microdata_is_read_when_there_is_no_json_ld(tmp_path: Path) -> None:
     body = (
         '<div itemscope itemtype="http://schema.org/FAQPage">'
