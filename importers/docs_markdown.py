@@ -14,13 +14,15 @@ unit), with each locale's own page address.
 
 from __future__ import annotations
 
+import os
 import posixpath
 import re
 import tomllib
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
@@ -43,8 +45,8 @@ from kb.store.importing import ContentBatch, SourcedUnit
 __all__ = ["FORMAT", "MAX_PAGE_BYTES", "looks_like", "read"]
 
 FORMAT = "markdown"
-#: A page larger than this is refused: no help page is this long, and parsing it would stall.
-MAX_PAGE_BYTES = 5 * 1024 * 1024
+#: A page larger than this is refused: no help page is this long (converting 2 MB takes ~3 s).
+MAX_PAGE_BYTES = 2 * 1024 * 1024
 _SUFFIXES = (".md", ".mdx", ".markdown")
 _INDEX_NAMES = ("_index", "index")
 _CATEGORY_FILES = ("_category_.json", "_category_.yml", "_category_.yaml")
@@ -104,7 +106,7 @@ def looks_like(path: Path) -> bool:
     if any((path / name).is_file() for name in HUGO_CONFIGS) and (path / "content").is_dir():
         return True
     ours = theirs = 0
-    for count, file in enumerate(_walk(path)):
+    for count, file in enumerate(_files(path)):
         if count >= 50:
             break
         if file.name in _CATEGORY_FILES or file.suffix == ".mdx" or file.stem.startswith("_index"):
@@ -127,17 +129,26 @@ def _head(file: Path) -> str:
         return ""
 
 
+def _files(root: Path) -> Iterator[Path]:
+    """Page and `_category_` files under `root` in name order, skipping hidden and `_` folders
+    and files (Docusaurus leaves those out; Hugo's `_index` is a page) and `node_modules`;
+    lazily, so a guess can stop early."""
+    for folder, subfolders, names in os.walk(root):
+        subfolders[:] = sorted(
+            d for d in subfolders if not d.startswith((".", "_")) and d != "node_modules"
+        )
+        for name in sorted(names):
+            if name in _CATEGORY_FILES:
+                yield Path(folder) / name
+            elif Path(name).suffix.lower() in _SUFFIXES and (
+                not name.startswith("_") or name.startswith("_index.")
+            ):
+                yield Path(folder) / name  # `_partial.mdx`: a fragment other pages import
+
+
 def _walk(root: Path) -> list[Path]:
-    """Page and `_category_` files under `root`, sorted, skipping hidden and `_` folders."""
-    found = []
-    for file in root.rglob("*"):
-        parts = file.relative_to(root).parts
-        if any(p.startswith((".", "_")) or p == "node_modules" for p in parts[:-1]):
-            continue
-        wanted = file.suffix.lower() in _SUFFIXES or file.name in _CATEGORY_FILES
-        if wanted and file.is_file():
-            found.append(file)
-    return sorted(found)
+    """Every page and `_category_` file under `root`, sorted by path."""
+    return sorted(_files(root))
 
 
 def read(
@@ -419,6 +430,7 @@ def _resolver(site: Site, page: _Page, ids: dict[str, str]) -> Callable[[str], s
             name = ""
         return posixpath.join(posixpath.dirname(path), name).strip("/") or "index"
 
+    @lru_cache(maxsize=1024)
     def resolve(target: str) -> str | None:
         """`unit:<id>` of an imported page, else the page's address on the site, else None."""
         path = unquote(target.split("#", 1)[0].split("?", 1)[0])
