@@ -16,7 +16,7 @@ from api.limits import SizeLimits
 from api.methods import HeadAsGet
 from api.openapi import install_openapi, stable_operation_id
 from api.quick import QuickDelivery
-from api.routes import delivery, drafts, editing, health, keys, pages, releases
+from api.routes import consistency, delivery, drafts, editing, health, keys, pages, releases
 from kb.answers.threads import answer_on_one_thread
 from kb.knowledge_base import KnowledgeBase
 from kb.settings import Settings
@@ -71,6 +71,7 @@ def create_app(kb: KnowledgeBase | None = None) -> FastAPI:
         editing.router,
         releases.router,
         keys.router,
+        consistency.router,
         pages.router,
     ):
         app.include_router(router)

@@ -44,8 +44,8 @@ class MergeResult:
     archived: tuple[tuple[str, SaveResult], ...]
     #: The example questions the kept unit gained (the others' titles and questions).
     added_questions: tuple[str, ...]
-    #: Units whose links to an archived unit now point at the kept one.
-    relinked: tuple[str, ...]
+    #: Units whose links to an archived unit now point at the kept one, with their revision.
+    relinked: tuple[tuple[str, SaveResult], ...]
 
 
 @dataclass(frozen=True)
@@ -111,11 +111,19 @@ def _check_revisions(
         )
 
 
-def _unknown_revisions(
-    expected: Mapping[str, int] | None, ids: Iterable[str], problems: list[Problem]
+def _revision_problems(
+    expected: Mapping[str, int] | None, ids: Sequence[str], problems: list[Problem]
 ) -> None:
-    """A revision given for a unit the action does not touch is a mistake worth naming."""
-    extra = sorted(set(expected or {}) - set(ids))
+    """When revisions are given, every unit acted on needs one (as each change needs If-Match),
+    and one given for a unit the action does not touch is a mistake worth naming."""
+    if expected is None:
+        return
+    problems.extend(
+        Problem(f"give the revision you read of unit '{unit_id}'", field="revisions")
+        for unit_id in dict.fromkeys(ids)
+        if unit_id not in expected
+    )
+    extra = sorted(set(expected) - set(ids))
     if extra:
         problems.append(
             Problem(f"revisions name units the action does not change: {extra}", field="revisions")
@@ -170,7 +178,7 @@ def merge_units(
         heads = _heads(session, locale, [("keep", keep), *_fields("others", others)], problems)
         if not others:
             problems.append(Problem("name a unit to merge into this one", field="others"))
-        _unknown_revisions(revisions, [keep, *others], problems)
+        _revision_problems(revisions, [keep, *others], problems)
         if problems:  # `keep` among `others` is reported as named twice
             raise InvalidContent(problems)
         kept_head = heads.pop(keep)
@@ -201,22 +209,17 @@ def _archive(session: Session, head: UnitRevision, author: str, message: str) ->
 
 def _relink_others(
     session: Session, locale: str, gone: Mapping[str, Any], keep: str, author: str, message: str
-) -> tuple[str, ...]:
-    """Point every other live unit's links to the archived units at `keep`; their ids."""
-    changed: list[str] = []
+) -> tuple[tuple[str, SaveResult], ...]:
+    """Point every other live unit's links to the archived units at `keep`; what was saved."""
+    changed: list[tuple[str, SaveResult]] = []
     for (unit_id, unit_locale), head in sorted(head_units(session).items()):
         if unit_locale != locale or head.archived or unit_id == keep or unit_id in gone:
             continue
         if not set(parse_body(head.body).unit_links) & set(gone):
             continue
         document = to_document(head)
-        save_unit(
-            session,
-            replace(document, body=_relink(document.body, gone, keep)),
-            author=author,
-            message=message,
-        )
-        changed.append(unit_id)
+        relinked = replace(document, body=_relink(document.body, gone, keep))
+        changed.append((unit_id, save_unit(session, relinked, author=author, message=message)))
     return tuple(changed)
 
 
@@ -324,7 +327,7 @@ def extract_snippet(
         problems: list[Problem] = []
         heads = _heads(session, locale, _fields("units", units), problems)
         problems += _snippet_problems(name, locale, kind, value, units)
-        _unknown_revisions(revisions, units, problems)
+        _revision_problems(revisions, units, problems)
         if problems:
             raise InvalidContent(problems)
         _check_revisions(heads, locale, revisions)

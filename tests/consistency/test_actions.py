@@ -11,7 +11,7 @@ import pytest
 from kb import KnowledgeBase
 from kb.consistency.actions import extract_snippet, merge_units
 from kb.content.snippets import SnippetDocument, SnippetType
-from kb.errors import InvalidContent, VersionConflict
+from kb.errors import InvalidContent, UnitNotFound, VersionConflict
 from renderers.preview import preview_unit
 from tests.conftest import make_unit
 
@@ -79,7 +79,7 @@ def test_merge_folds_titles_and_questions_archives_the_others_and_relinks(
     assert kb.draft_unit("refund-policy", "en").archived
     assert kb.draft_unit("money-back", "en").archived
     assert sorted(u.document.id for u in kb.drafts().iter_units()) == ["orders", "refunds"]
-    assert result.relinked == ("orders",)
+    assert [(unit_id, saved.revision) for unit_id, saved in result.relinked] == [("orders", 2)]
     assert "(unit:refunds)" in kb.draft_unit("orders", "en").body
     assert {r.author for r in kb.history("money-back", "en")[-1:]} == {"maria"}
 
@@ -105,7 +105,7 @@ def test_a_stale_revision_refuses_the_whole_merge_naming_the_unit(
     assert "(unit:refund-policy)" in kb.draft_unit("orders", "en").body
 
 
-def test_merge_with_an_unknown_or_archived_unit_changes_nothing(
+def test_merge_with_an_archived_unit_or_itself_changes_nothing(
     duplicates: KnowledgeBase,
 ) -> None:
     kb = duplicates
@@ -113,13 +113,28 @@ def test_merge_with_an_unknown_or_archived_unit_changes_nothing(
     before = _revisions(kb)
     with pytest.raises(InvalidContent) as raised:
         merge_units(
-            kb, locale="en", keep="refunds", others=["money-back", "no-such"], author="maria"
+            kb, locale="en", keep="refunds", others=["money-back", "refunds"], author="maria"
         )
     assert [(p.field, p.message) for p in raised.value.problems] == [
         ("others[0]", "unit 'money-back' (en) is archived"),
-        ("others[1]", "no unit 'no-such' in locale 'en'"),
+        ("others[1]", "unit 'refunds' is named twice"),
     ]
     assert _revisions(kb) == before
+
+
+def test_merge_naming_units_that_never_existed_is_not_found_naming_them(
+    duplicates: KnowledgeBase,
+) -> None:
+    before = _revisions(duplicates)
+    with pytest.raises(UnitNotFound, match="no unit 'no-such', 'gone' in locale 'en'"):
+        merge_units(
+            duplicates,
+            locale="en",
+            keep="no-such",
+            others=["refunds", "gone"],
+            author="maria",
+        )
+    assert _revisions(duplicates) == before
 
 
 def test_extract_snippet_replaces_the_value_and_every_channel_reads_the_same(
