@@ -60,13 +60,19 @@ _NOT_SLUG = re.compile(r"[^a-z0-9]+")
 
 
 def looks_like(path: Path) -> bool:
-    """True for an .html/.htm file, or a folder with such a file at its top and no Markdown."""
+    """True for an .html/.htm file, or a folder with such a file at its top and no Markdown
+    there (a docs site's sources); only the top level is looked at, and only until a .md."""
     if path.is_file():
         return path.suffix.lower() in SUFFIXES
     if not path.is_dir():
         return False
-    names = [child.suffix.lower() for child in path.iterdir() if child.is_file()]
-    return any(s in SUFFIXES for s in names) and ".md" not in names
+    pages = False
+    for child in path.iterdir():
+        suffix = child.suffix.lower()
+        if suffix == ".md":
+            return False
+        pages = pages or (suffix in SUFFIXES and child.is_file())
+    return pages
 
 
 def slugify(text: str, *, locale: str = "", limit: int = _MAX_ID) -> str:

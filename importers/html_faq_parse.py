@@ -59,7 +59,8 @@ _QUESTION_WORDS_TEXT = (
     "какво защо кога къде кой коя кое кои колко мога може трябва има дали докога"
 )
 _QUESTION_WORDS = frozenset(_QUESTION_WORDS_TEXT.split())
-_QUESTION_MARKS = ("?", "？", "؟", ";")  # ";" is the Greek question mark, harmless elsewhere
+#: Question marks: Latin, full-width (CJK) and Arabic.
+_QUESTION_MARKS = ("?", "？", "؟")
 _LEADING_JUNK = re.compile(r"^[\W_]+")
 _FIRST_WORD = re.compile(r"\w+")
 _SPACE = re.compile(r"\s+")
@@ -96,10 +97,10 @@ def clean_question(text: str) -> str:
 def is_question(text: str) -> bool:
     """True for text that reads as a question: it ends in a question mark or starts with a
     question word (how, what, can...; как, почему, можно...; какво, защо, мога...)."""
-    text = text.strip()
+    text = clean_question(text)
     if not text:
         return False
-    if text.endswith(_QUESTION_MARKS[:3]):
+    if text.endswith(_QUESTION_MARKS):
         return True
     word = _FIRST_WORD.match(_LEADING_JUNK.sub("", text))
     return word is not None and word.group(0).lower() in _QUESTION_WORDS

@@ -4,14 +4,19 @@ headings in that order; hostile pages are refused or cleaned, never half-importe
 from __future__ import annotations
 
 import json
+import shutil
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
+from typer.testing import CliRunner
 
+import importers
+from cli.main import app
 from importers.html_faq import MAX_PAGE_BYTES, looks_like, page_locale, read, slugify
-from kb import ContentBatch, InvalidContent, KnowledgeBase
+from kb import ContentBatch, InvalidContent, KnowledgeBase, Settings
 from kb.content.document import UnitDocument, UnitSource
 from kb.store.revisions import SaveOutcome
 
@@ -470,3 +475,46 @@ def test_a_page_without_faq_among_others_is_a_warning(write_tree: Tree) -> None:
 def test_a_folder_without_pages_is_a_problem(write_tree: Tree) -> None:
     root = write_tree({"notes.txt": "hi"})
     assert problems_of(root) == [f"{root}: no .html or .htm pages found"]
+
+
+# -- the command line -------------------------------------------------------------------------
+
+
+def kb_import(env: dict[str, str], *args: str) -> dict[str, Any]:
+    """`kb import ARGS... --json` against the test database, its report as JSON."""
+    result = CliRunner().invoke(
+        app, ["import", *args, "--json"], env=env, catch_exceptions=False, prog_name="kb"
+    )
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)
+
+
+@pytest.mark.skipif(
+    "html" not in importers.FORMATS, reason="the importer registry does not name html_faq yet"
+)
+def test_kb_import_from_html_twice_changes_nothing_and_an_edited_answer_updates_its_unit(
+    env: dict[str, str], settings: Settings, tmp_path: Path
+) -> None:
+    site = tmp_path / "site"
+    site.mkdir()
+    for name in ("schemaorg-faq.html", "bitcoin-org-faq.bg.html"):
+        shutil.copy(DATA / name, site / name)
+
+    first = kb_import(env, str(site), "--from", "html")
+    second = kb_import(env, str(site), "--from", "html")
+    page_bg = site / "bitcoin-org-faq.bg.html"
+    text = page_bg.read_text(encoding="utf-8")
+    old = "Биткойн е консенсусна мрежа"
+    assert text.count(old) == 1
+    page_bg.write_text(text.replace(old, "Биткойн е платежна мрежа"), encoding="utf-8")
+    third = kb_import(env, str(site))  # the format guessed from the folder's pages
+
+    assert first["units"] == {"created": 66, "updated": 0, "unchanged": 0}
+    assert second["units"] == {"created": 0, "updated": 0, "unchanged": 66}
+    assert third["units"] == {"created": 0, "updated": 1, "unchanged": 65}
+    assert first["warnings"] == second["warnings"] == third["warnings"] == []
+    with KnowledgeBase.open(settings) as kb:
+        unit = kb.drafts().unit("kakvo-e-bitkoyn", "bg").document
+        assert unit.body.startswith("Биткойн е платежна мрежа")
+        assert unit.source == UnitSource("html", "bitcoin-org-faq.bg.html#what-is-bitcoin")
+        assert len(kb.history("kakvo-e-bitkoyn", "bg")) == 2
