@@ -81,6 +81,8 @@ class _Frame:
 
     kind: str
     name: str
+    #: The indent of a quote's opening line (inside a list item): its lines keep it.
+    indent: str = ""
 
 
 @dataclass
@@ -100,11 +102,16 @@ class _State:
 
     @property
     def prefix(self) -> str:
-        """The `> ` marks of the open quotes, put before every line written inside them."""
-        return "> " * sum(1 for f in self.frames if f.kind == "quote")
+        """The `> ` marks of the open quotes, put before every line written inside them (after
+        the first one's indent, so a quote in a list item stays in it)."""
+        quotes = [f for f in self.frames if f.kind == "quote"]
+        return quotes[0].indent + "> " * len(quotes) if quotes else ""
 
     def emit(self, text: str) -> None:
-        """Write a line of the converted body inside the open quotes."""
+        """Write a line of the converted body inside the open quotes (less their indent)."""
+        quotes = [f for f in self.frames if f.kind == "quote"]
+        if quotes and text.startswith(quotes[-1].indent):
+            text = text[len(quotes[-1].indent) :]
         self.out.append((self.prefix + text).rstrip() if text or self.prefix else "")
 
     def warn(self, index: int, message: str) -> None:
@@ -236,7 +243,8 @@ def _admonition(state: _State, index: int, line: str) -> bool:
         state.frames.append(_Frame("pass", kind))
         return True
     title = rest[1:].split("]", 1)[0] if rest.startswith("[") else re.sub(r"\{.*\}", "", rest)
-    _open_quote(state, f":{kind}", _label(kind, title.strip()))
+    indent = line[: len(line) - len(line.lstrip())]
+    _open_quote(state, f":{kind}", _label(kind, title.strip()), indent)
     return True
 
 
@@ -248,9 +256,9 @@ def _label(kind: str, title: str) -> str:
     return f"**{name}**"
 
 
-def _open_quote(state: _State, name: str, label: str) -> None:
+def _open_quote(state: _State, name: str, label: str, indent: str = "") -> None:
     """Start a quote: its bold label line and a blank quoted line."""
-    state.frames.append(_Frame("quote", name))
+    state.frames.append(_Frame("quote", name, indent.replace("\t", "    ")))
     state.emit(label)
     state.emit("")
 

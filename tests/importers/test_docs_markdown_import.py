@@ -259,6 +259,14 @@ def test_admonitions_become_quotes_and_our_own_blocks_pass_through(write_tree: T
     assert "> **Foo**\n>\n> Something odd." in body  # an unknown kind: a plain quote
 
 
+def test_an_admonition_in_a_list_item_stays_in_the_item(write_tree: Tree) -> None:
+    page = "1. Open the app.\n\n   :::tip\n   Use the latest version.\n   :::\n\n2. Sign in.\n"
+    body = read(write_tree({"docs/steps.md": page})).units[0].document.body
+    assert body == (
+        "1. Open the app.\n\n   > **Tip**\n   >\n   > Use the latest version.\n\n2. Sign in."
+    )
+
+
 def test_category_label_from_a_yaml_category_file_and_ids_deduplicated(write_tree: Tree) -> None:
     root = write_tree(
         {
