@@ -379,6 +379,7 @@ def _unit(
         resolve=_resolver(site, page, ids),
         mdx=mdx,
         take_title=title is None,
+        locale=page.locale,
     )
     warnings.extend(Problem(message, source, line) for line, message in converted.warnings)
     title = (

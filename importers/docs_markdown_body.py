@@ -10,58 +10,39 @@ from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from importers.docs_markdown_syntax import (
+    ADMONITION_CLOSE,
+    ADMONITION_OPEN,
+    ALERT,
+    BR,
+    CLOSING_TAIL,
+    CODE_SHORTCODES,
+    CODE_SPAN,
+    EXPORT,
+    FENCE,
+    H1,
+    HEADING_ID,
+    HTML_ONLY,
+    HTML_WRAP,
+    IMPORT,
+    JSX_TAG,
+    LINK,
+    MDX_COMMENT,
+    PAIRED_INLINE,
+    PRE_CLOSE,
+    PRE_OPEN,
+    QUOTE_SHORTCODES,
+    REFDEF,
+    SCHEME,
+    SHORTCODE,
+    SNIPPETISH,
+    admonition_label,
+    shortcode_args,
+    shortcode_label,
+)
 from kb.content.markdown import CONTAINERS
 
-__all__ = ["ADMONITION_LABELS", "Converted", "convert_body"]
-
-#: Admonition kinds (Docusaurus `:::kind`, Hugo notice/hint kinds, GitHub alerts) and their label.
-ADMONITION_LABELS = {
-    "note": "Note",
-    "tip": "Tip",
-    "info": "Info",
-    "warning": "Warning",
-    "caution": "Caution",
-    "danger": "Danger",
-    "important": "Important",
-    "success": "Success",
-    "secondary": "Note",
-    "primary": "Note",
-}
-#: Hugo shortcodes that hold an admonition (their first argument or `title=` names the kind).
-_QUOTE_SHORTCODES = frozenset({"notice", "hint", "alert", "callout", "admonition", "expand"})
-_QUOTE_SHORTCODES |= frozenset({"details", *ADMONITION_LABELS})
-#: Hugo shortcodes that hold code or a diagram: a fenced block of that language.
-_CODE_SHORTCODES = {"highlight": "", "mermaid": "mermaid", "katex": "latex", "math": "latex"}
-
-_FENCE = re.compile(r"^\s*(`{3,}|~{3,})")
-_ADMONITION_OPEN = re.compile(r"^\s*(:{3,})\s*([A-Za-z][\w-]*)(.*)$")
-_ADMONITION_CLOSE = re.compile(r"^\s*:{3,}\s*$")
-_ARGS = r"((?:(?!\}\}).)*?)"  # a shortcode's arguments: up to its closing braces
-_SHORTCODE = re.compile(r"\{\{([<%])(/\*)?\s*(/?)\s*([\w.-]+)" + _ARGS + r"(\*/)?\s*[>%]\}\}")
-_PARAM = re.compile(r'(?:([\w-]+)\s*=\s*)?(?:"([^"]*)"|\'([^\']*)\'|([^\s"\'=/]+))')
-_IMPORT = re.compile(r"^\s*(import\s.*\bfrom\s+['\"].*['\"]|import\s+['\"].*['\"]);?\s*$")
-_EXPORT = re.compile(r"^\s*export\s")
-_JSX_TAG = re.compile(r"^\s*<(/?)([A-Z][\w.]*)")
-_HTML_ONLY = re.compile(r"^\s*</?([a-z][\w-]*)(?:\s[^>]*)?/?>\s*$")
-_HTML_WRAP = re.compile(r"^\s*<([a-z][\w-]*)(?:\s[^>]*)?>(.*)</\1>\s*$")
-_PAIRED_INLINE = re.compile(
-    r"\{\{([<%])\s*([\w.-]+)" + _ARGS + r"\s*[>%]\}\}(.*?)\{\{[<%]\s*/\s*\2\s*[>%]\}\}"
-)
-_ALERT = re.compile(r"^(\s*>\s*)\[!([A-Za-z]+)\][ \t]*(.*)$")
-_HEADING_ID = re.compile(r"^(#{1,6}\s.*?)\s*\{#[\w.:-]+\}\s*$")
-_CLOSING_TAIL = re.compile(r"\{\{[<%]\s*/\s*([\w.-]+)\s*[>%]\}\}$")
-_PRE_OPEN = re.compile(r"^\s*<pre>(?:<code[^>]*>)?\s*$")
-_PRE_CLOSE = re.compile(r"^\s*(?:</code>)?</pre>\s*$")
-_H1 = re.compile(r"^#\s+(.+?)\s*#*\s*$")
-_LINK = re.compile(
-    r"(!?)\[((?:[^\[\]\n]|\[[^\[\]\n]*\])*)\]\(\s*<?([^)\s>]*)>?(\s+\"[^\"]*\")?\s*\)"
-)
-_REFDEF = re.compile(r"^(\s{0,3}\[[^\]]+\]:\s*)(\S+)(.*)$")
-_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
-_SNIPPETISH = re.compile(r"\{\{(?=\s*[a-z][a-z0-9_]*\s*\}\})")
-_MDX_COMMENT = re.compile(r"\{/\*.*?\*/\}")
-_BR = re.compile(r"<br\s*/?>", re.IGNORECASE)
-_CODE_SPAN = re.compile(r"(`+)(.+?)\1")
+__all__ = ["Converted", "convert_body"]
 
 
 @dataclass
@@ -92,6 +73,8 @@ class _State:
     first_line: int
     resolve: Callable[[str], str | None]
     mdx: bool
+    #: The page's locale: admonition labels are written in its language when we know it.
+    locale: str = "en"
     out: list[str] = field(default_factory=list)
     warnings: list[tuple[int, str]] = field(default_factory=list)
     frames: list[_Frame] = field(default_factory=list)
@@ -126,12 +109,13 @@ def convert_body(
     resolve: Callable[[str], str | None],
     mdx: bool,
     take_title: bool,
+    locale: str = "en",
 ) -> Converted:
     """Convert a page body whose first line is line `first_line` of its file. `resolve` turns a
     relative link target into our target (`unit:id` or a URL) or None; `mdx` strips imports and
-    JSX; `take_title` takes a leading `# heading` out as the title."""
+    JSX; `take_title` takes a leading `# heading` out as the title; labels are in `locale`."""
     lines = text.split("\n")
-    state = _State(first_line, resolve, mdx, closings=_closing_shortcodes(lines))
+    state = _State(first_line, resolve, mdx, locale, closings=_closing_shortcodes(lines))
     title = _leading_title(lines, mdx) if take_title else None
     for index, line in enumerate(lines):
         if title is not None and index == title[0]:
@@ -164,10 +148,10 @@ def _squeeze_blank_lines(lines: list[str]) -> list[str]:
 def _leading_title(lines: list[str], mdx: bool) -> tuple[int, str] | None:
     """The index and text of a `# heading` that opens the page (imports and blanks before it)."""
     for index, line in enumerate(lines):
-        if not line.strip() or (mdx and _IMPORT.match(line)) or line.strip().startswith("<!--"):
+        if not line.strip() or (mdx and IMPORT.match(line)) or line.strip().startswith("<!--"):
             continue
-        match = _H1.match(line)
-        return (index, _HEADING_ID.sub(r"\1", match.group(1)).strip()) if match else None
+        match = H1.match(line)
+        return (index, HEADING_ID.sub(r"\1", match.group(1)).strip()) if match else None
     return None
 
 
@@ -179,7 +163,7 @@ def _closing_shortcodes(lines: list[str]) -> dict[str, list[int]]:
         fence = _fence_after(fence, line)
         if fence is not None or "{{" not in line:
             continue
-        for match in _SHORTCODE.finditer(line):
+        for match in SHORTCODE.finditer(line):
             if match.group(3) and not match.group(2):
                 found.setdefault(match.group(4).lower(), []).append(index)
     return found
@@ -187,7 +171,7 @@ def _closing_shortcodes(lines: list[str]) -> dict[str, list[int]]:
 
 def _fence_after(fence: str | None, line: str) -> str | None:
     """The open fence after `line`: opened by it, closed by it, or unchanged."""
-    match = _FENCE.match(line)
+    match = FENCE.match(line)
     if fence is None:
         return match.group(1) if match else None
     marks = match.group(1) if match else ""
@@ -212,7 +196,7 @@ def _line(state: _State, index: int, line: str) -> None:
         if rest.strip():
             _line(state, index, rest)
         return
-    if _FENCE.match(line):
+    if FENCE.match(line):
         state.fence = _fence_after(None, line)
         state.emit(line)
         return
@@ -225,7 +209,7 @@ def _line(state: _State, index: int, line: str) -> None:
 
 def _admonition(state: _State, index: int, line: str) -> bool:
     """A Docusaurus `:::kind [title]` opening or a `:::` close: handled when True."""
-    if _ADMONITION_CLOSE.match(line):
+    if ADMONITION_CLOSE.match(line):
         if state.frames and state.frames[-1].kind in ("quote", "pass"):
             frame = state.frames.pop()
             if frame.kind == "pass":
@@ -234,7 +218,7 @@ def _admonition(state: _State, index: int, line: str) -> bool:
                 state.emit("")
             return True
         return False
-    match = _ADMONITION_OPEN.match(line)
+    match = ADMONITION_OPEN.match(line)
     if match is None:
         return False
     kind, rest = match.group(2).lower(), match.group(3).strip()
@@ -244,16 +228,8 @@ def _admonition(state: _State, index: int, line: str) -> bool:
         return True
     title = rest[1:].split("]", 1)[0] if rest.startswith("[") else re.sub(r"\{.*\}", "", rest)
     indent = line[: len(line) - len(line.lstrip())]
-    _open_quote(state, f":{kind}", _label(kind, title.strip()), indent)
+    _open_quote(state, f":{kind}", admonition_label(kind, title.strip(), state.locale), indent)
     return True
-
-
-def _label(kind: str, title: str) -> str:
-    """The bold first line of a quote made from an admonition: its kind, then its title."""
-    name = ADMONITION_LABELS.get(kind, kind.replace("-", " ").replace("_", " ").capitalize())
-    if title and title.lower() != name.lower():
-        return f"**{name}: {title}**" if name else f"**{title}**"
-    return f"**{name}**"
 
 
 def _open_quote(state: _State, name: str, label: str, indent: str = "") -> None:
@@ -261,19 +237,6 @@ def _open_quote(state: _State, name: str, label: str, indent: str = "") -> None:
     state.frames.append(_Frame("quote", name, indent.replace("\t", "    ")))
     state.emit(label)
     state.emit("")
-
-
-def _params(text: str) -> tuple[list[str], dict[str, str]]:
-    """A shortcode's positional and named arguments."""
-    positional: list[str] = []
-    named: dict[str, str] = {}
-    for match in _PARAM.finditer(text):
-        value = next((g for g in match.groups()[1:] if g is not None), "")
-        if match.group(1):
-            named[match.group(1).lower()] = value
-        elif value:
-            positional.append(value)
-    return positional, named
 
 
 def _block_shortcode(state: _State, index: int, line: str) -> bool:
@@ -284,7 +247,7 @@ def _block_shortcode(state: _State, index: int, line: str) -> bool:
         return False
     if _split_block_tag(state, index, stripped):
         return True
-    match = _SHORTCODE.fullmatch(stripped)
+    match = SHORTCODE.fullmatch(stripped)
     if match is None or match.group(2):
         return False
     closing, name = bool(match.group(3)), match.group(4).lower()
@@ -302,13 +265,13 @@ def _block_shortcode(state: _State, index: int, line: str) -> bool:
     paired = not self_closing and bisect_right(state.closings.get(name, []), index) < len(
         state.closings.get(name, [])
     )
-    positional, named = _params(args.rstrip("/"))
-    if paired and name in _CODE_SHORTCODES:
-        language = positional[0] if name == "highlight" and positional else _CODE_SHORTCODES[name]
+    positional, named = shortcode_args(args.rstrip("/"))
+    if paired and name in CODE_SHORTCODES:
+        language = positional[0] if name == "highlight" and positional else CODE_SHORTCODES[name]
         state.emit(f"```{language}")
         state.frames.append(_Frame("code", name))
-    elif paired and name in _QUOTE_SHORTCODES:
-        _open_quote(state, name, _shortcode_label(name, positional, named))
+    elif paired and name in QUOTE_SHORTCODES:
+        _open_quote(state, name, shortcode_label(name, positional, named, state.locale))
     elif paired:
         state.frames.append(_Frame("drop", name))
         caption = named.get("name") or named.get("title") or named.get("label")
@@ -322,42 +285,30 @@ def _block_shortcode(state: _State, index: int, line: str) -> bool:
 
 def _split_block_tag(state: _State, index: int, stripped: str) -> bool:
     """`{{% notice tip %}}Text` or `Text{{% /notice %}}`: the tag and the text apart."""
-    if _PAIRED_INLINE.search(stripped):
+    if PAIRED_INLINE.search(stripped):
         return False
-    head = _SHORTCODE.match(stripped)
+    head = SHORTCODE.match(stripped)
     opening = head is not None and not head.group(2) and not head.group(3)
     if head and opening and head.end() < len(stripped) and _block_shortcode(state, index, head[0]):
         _line(state, index, stripped[head.end() :])
         return True
-    tail = _CLOSING_TAIL.search(stripped)
+    tail = CLOSING_TAIL.search(stripped)
     if tail and tail.start() > 0 and any(f.name == tail.group(1).lower() for f in state.frames):
         _line(state, index, stripped[: tail.start()])
         return _block_shortcode(state, index, tail.group(0))
     return False
 
 
-def _shortcode_label(name: str, positional: list[str], named: dict[str, str]) -> str:
-    """The bold first line of a quote made from an admonition shortcode."""
-    if name in ("expand", "details"):
-        return f"**{named.get('title') or ' '.join(positional) or name.capitalize()}**"
-    if name in ADMONITION_LABELS:
-        return _label(name, named.get("title") or " ".join(positional))
-    if name in ("notice", "hint") and positional:
-        return _label(positional[0].lower(), named.get("title") or " ".join(positional[1:]))
-    color = ADMONITION_LABELS.get(named.get("color", ""), name.capitalize())
-    return f"**{named.get('title') or color}**"
-
-
 def _code_line(state: _State, index: int, line: str) -> None:
     """A line inside a Hugo code shortcode: raw, until its closing tag."""
     if state.frames[-1].name == "<pre>":
-        if _PRE_CLOSE.match(line):
+        if PRE_CLOSE.match(line):
             state.frames.pop()
             state.emit("```")
         else:
             state.emit(line)
         return
-    match = _SHORTCODE.fullmatch(line.strip())
+    match = SHORTCODE.fullmatch(line.strip())
     if match and match.group(3) and match.group(4).lower() == state.frames[-1].name:
         state.frames.pop()
         state.emit("```")
@@ -368,10 +319,10 @@ def _code_line(state: _State, index: int, line: str) -> None:
 def _mdx_line(state: _State, index: int, line: str) -> bool:
     """An MDX import or export, a JSX component's tag, or an HTML-only line: handled when True."""
     stripped = line.strip()
-    if state.mdx and (_IMPORT.match(line) or _EXPORT.match(line)):
+    if state.mdx and (IMPORT.match(line) or EXPORT.match(line)):
         state.warn(index, f"MDX line removed: {stripped[:80]}")
         return True
-    jsx = _JSX_TAG.match(line) if state.mdx else None
+    jsx = JSX_TAG.match(line) if state.mdx else None
     if jsx is not None:
         closing, name = bool(jsx.group(1)), jsx.group(2)
         wrapped = re.match(rf"^\s*<{re.escape(name)}\b[^>]*>(.*)</{re.escape(name)}>\s*$", line)
@@ -385,15 +336,15 @@ def _mdx_line(state: _State, index: int, line: str) -> bool:
             if label and kept:
                 state.emit(f"**{label.group(1)}**")
         return True
-    if _PRE_OPEN.match(line):
+    if PRE_OPEN.match(line):
         state.emit("```")
         state.frames.append(_Frame("code", "<pre>"))
         return True
-    wrapped = _HTML_WRAP.match(line)
+    wrapped = HTML_WRAP.match(line)
     if wrapped and wrapped.group(1) == "summary":
         state.emit(f"**{_inline(state, index, wrapped.group(2)).strip()}**")
         return True
-    if _HTML_ONLY.match(line):
+    if HTML_ONLY.match(line):
         if not re.match(r"^\s*</?(details|div|p|span|center)\b", line):
             state.warn(index, f"HTML removed: {stripped[:80]}")
         return True
@@ -402,15 +353,17 @@ def _mdx_line(state: _State, index: int, line: str) -> bool:
 
 def _inline(state: _State, index: int, line: str) -> str:
     """Inline conversions outside code spans: shortcodes, links, alerts, heading ids."""
-    line = _ALERT.sub(lambda m: m.group(1) + _label(m.group(2).lower(), m.group(3)), line)
-    line = _HEADING_ID.sub(r"\1", line)
-    ref = _REFDEF.match(line)
-    if ref and not _SCHEME.match(ref.group(2)) and not ref.group(2).startswith("#"):
+    line = ALERT.sub(
+        lambda m: m.group(1) + admonition_label(m.group(2).lower(), m.group(3), state.locale), line
+    )
+    line = HEADING_ID.sub(r"\1", line)
+    ref = REFDEF.match(line)
+    if ref and not SCHEME.match(ref.group(2)) and not ref.group(2).startswith("#"):
         target = state.resolve(ref.group(2))
         return f"{ref.group(1)}{target or ref.group(2)}{ref.group(3)}"
     parts: list[str] = []
     last = 0
-    for span in _CODE_SPAN.finditer(line):
+    for span in CODE_SPAN.finditer(line):
         parts.append(_inline_text(state, index, line[last : span.start()]))
         parts.append(span.group(0))
         last = span.end()
@@ -418,24 +371,24 @@ def _inline(state: _State, index: int, line: str) -> str:
     line = "".join(parts)
     if "](" not in line:
         return line
-    spans = [m.span() for m in _CODE_SPAN.finditer(line)]
+    spans = [m.span() for m in CODE_SPAN.finditer(line)]
 
     def link(match: re.Match[str]) -> str:
         inside = any(start <= match.start() < end for start, end in spans)
         return match.group(0) if inside else _link(state, index, match)
 
-    return _LINK.sub(link, line)
+    return LINK.sub(link, line)
 
 
 def _inline_text(state: _State, index: int, text: str) -> str:
     """Inline conversions of text that is not code."""
     if "{{" in text:
-        text = _PAIRED_INLINE.sub(lambda m: _paired_inline(state, index, m), text)
-        text = _SHORTCODE.sub(lambda m: _inline_shortcode(state, index, m), text)
-        text = _SNIPPETISH.sub(r"\\{\\{", text)
+        text = PAIRED_INLINE.sub(lambda m: _paired_inline(state, index, m), text)
+        text = SHORTCODE.sub(lambda m: _inline_shortcode(state, index, m), text)
+        text = SNIPPETISH.sub(r"\\{\\{", text)
     if state.mdx:
-        text = _MDX_COMMENT.sub("", text)
-    return _BR.sub(" ", text)
+        text = MDX_COMMENT.sub("", text)
+    return BR.sub(" ", text)
 
 
 def _inline_shortcode(state: _State, index: int, match: re.Match[str]) -> str:
@@ -445,7 +398,7 @@ def _inline_shortcode(state: _State, index: int, match: re.Match[str]) -> str:
         inner = f"{match.group(3)}{match.group(4)}{match.group(5).rstrip()}"
         return "{{" + f"{match.group(1)} {inner} {close}" + "}}"
     name = match.group(4).lower()
-    positional, _named = _params(match.group(5))
+    positional, _named = shortcode_args(match.group(5))
     if name in ("ref", "relref") and positional:
         return state.resolve(positional[0]) or positional[0]
     if match.group(3):
@@ -457,7 +410,7 @@ def _inline_shortcode(state: _State, index: int, match: re.Match[str]) -> str:
 def _paired_inline(state: _State, index: int, match: re.Match[str]) -> str:
     """A shortcode opened and closed in one line: a button becomes a link, others their text."""
     name, inner = match.group(2).lower(), match.group(4)
-    _positional, named = _params(match.group(3))
+    _positional, named = shortcode_args(match.group(3))
     if name == "button" and named.get("href"):
         return f"[{inner.strip()}]({named['href']})"
     state.warn(index, f"Hugo shortcode '{name}' removed; the text inside it is kept")
@@ -470,7 +423,7 @@ def _link(state: _State, index: int, match: re.Match[str]) -> str:
     bang, text, target, title = match.groups()
     if target.startswith("#") and not bang:
         return text  # a place in the same page: the unit is the page, its text stays
-    if not target or target.startswith("#") or _SCHEME.match(target) or target.startswith("//"):
+    if not target or target.startswith("#") or SCHEME.match(target) or target.startswith("//"):
         return match.group(0)
     resolved = state.resolve(target)
     if resolved is not None:
