@@ -34,6 +34,7 @@ from importers.docs_markdown_syntax import (
     QUOTE_SHORTCODES,
     REFDEF,
     SCHEME,
+    SCRIPT_OPEN,
     SHORTCODE,
     SNIPPETISH,
     admonition_label,
@@ -189,6 +190,10 @@ def _line(state: _State, index: int, line: str) -> None:
     if state.frames and state.frames[-1].kind == "code":
         _code_line(state, index, line)
         return
+    if state.frames and state.frames[-1].kind == "skip":
+        if f"</{state.frames[-1].name}" in line.lower():
+            state.frames.pop()
+        return
     if state.in_comment or line.lstrip().startswith("<!--"):
         after = line if state.in_comment else line.split("<!--", 1)[1]
         state.in_comment = "-->" not in after
@@ -319,6 +324,13 @@ def _code_line(state: _State, index: int, line: str) -> None:
 def _mdx_line(state: _State, index: int, line: str) -> bool:
     """An MDX import or export, a JSX component's tag, or an HTML-only line: handled when True."""
     stripped = line.strip()
+    script = SCRIPT_OPEN.match(line)
+    if script is not None:
+        name = script.group(1).lower()
+        state.warn(index, f"<{name}> removed with what it holds")
+        if f"</{name}" not in line.lower():
+            state.frames.append(_Frame("skip", name))
+        return True
     if state.mdx and (IMPORT.match(line) or EXPORT.match(line)):
         state.warn(index, f"MDX line removed: {stripped[:80]}")
         return True

@@ -31,6 +31,7 @@ __all__ = [
     "QUOTE_SHORTCODES",
     "REFDEF",
     "SCHEME",
+    "SCRIPT_OPEN",
     "SHORTCODE",
     "SNIPPETISH",
     "TRANSLATED_LABELS",
@@ -78,6 +79,8 @@ PAIRED_INLINE = re.compile(
 ALERT = re.compile(r"^(\s*>\s*)\[!([A-Za-z]+)\][ \t]*(.*)$")
 HEADING_ID = re.compile(r"^(#{1,6}\s.*?)\s*\{#[\w.:-]+\}\s*$")
 CLOSING_TAIL = re.compile(r"\{\{[<%]\s*/\s*([\w.-]+)\s*[>%]\}\}$")
+#: A block whose content is code for the browser, never text: dropped with it.
+SCRIPT_OPEN = re.compile(r"^\s*<(script|style|iframe)\b", re.IGNORECASE)
 PRE_OPEN = re.compile(r"^\s*<pre>(?:<code[^>]*>)?\s*$")
 PRE_CLOSE = re.compile(r"^\s*(?:</code>)?</pre>\s*$")
 H1 = re.compile(r"^#\s+(.+?)\s*#*\s*$")

