@@ -30,7 +30,12 @@ __all__ = [
 ]
 
 #: The silo formats by their --from name, and the module that reads each.
-_SILOS: dict[str, str] = {}
+_SILOS = {
+    "zendesk": "importers.zendesk",
+    "rasa": "importers.rasa",
+    "markdown": "importers.docs_markdown",
+    "html": "importers.html_faq",
+}
 #: Every --from name: our own two formats, then the silos.
 FORMATS = ("folder", "csv", *_SILOS)
 
