@@ -119,7 +119,9 @@ def _docusaurus(home: Path, config: Path, default_locale: str, problems: list[Pr
     }
     locale = _checked_locale(found.get("defaultLocale", default_locale), config, problems)
     locale = locale or default_locale
-    docs = home / (found.get("path") or "docs")
+    # `path:` may be another plugin's (a blog's): the docs plugin's default folder wins.
+    configured = home / found.get("path", "docs")
+    docs = home / "docs" if (home / "docs").is_dir() or not configured.is_dir() else configured
     roots = [Root(docs, locale, True)]
     for folder in sorted((home / "i18n").glob(f"*/{_I18N_DOCS}")):
         code = folder.parent.parent.name
