@@ -15,6 +15,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import combinations
 
 import numpy as np
 from rapidfuzz import fuzz
@@ -32,18 +33,27 @@ _ROWS_PER_BLOCK = 512
 
 @dataclass(frozen=True)
 class DuplicateRule:
-    """When two units answer the same question (tuned on benchmarks/data/consistency)."""
+    """When two units answer the same question (tuned on benchmarks/data/consistency: precision
+    first, so a question or title alike is never enough without the answers agreeing)."""
 
-    #: rapidfuzz token_sort_ratio (0..100) of the best question/title pair, alone enough.
+    #: Bodies this close (TF-IDF cosine) are one answer, whatever the titles, when they have
+    #: at least `copy_terms` words: copies of one text that drifted.
+    copy_cosine: float = 0.90
+    copy_terms: int = 8
+    #: rapidfuzz ratio (0..100) of the closest question or title pair that counts as the same
+    #: question ...
     question_ratio: float = 92.0
-    #: ... or that ratio with the bodies at least this close.
-    question_ratio_with_body: float = 80.0
-    body_with_question: float = 0.35
-    #: TF-IDF cosine of all questions and the title, alone enough.
-    questions_cosine: float = 0.80
-    #: Bodies this close (cosine) with questions at least `questions_with_body` close.
-    body_cosine: float = 0.85
-    questions_with_body: float = 0.30
+    #: ... with bodies at least this close.
+    body_with_question: float = 0.50
+    #: Questions with titles (cosine) and bodies both this close ...
+    questions_and_body: tuple[tuple[float, float], ...] = ((0.60, 0.60), (0.70, 0.45))
+    #: ... or a question ratio of 80 with questions 0.60 and bodies 0.45 alike.
+    near_question: tuple[float, float, float] = (80.0, 0.60, 0.45)
+    #: When each title names something the other unit is never asked about ("enrolling
+    #: Android devices" against "enrolling Windows devices"), the bodies must be this close,
+    #: and this close to count as copies (one template filled in for two products).
+    distinct_titles_body: float = 0.80
+    distinct_titles_copy: float = 0.97
 
 
 @dataclass(frozen=True)
@@ -58,31 +68,39 @@ class Pair:
     #: TF-IDF cosines of the questions with titles, and of the bodies.
     questions_cosine: float
     body_cosine: float
+    #: Words in the shorter body.
+    body_terms: int = 0
+    #: Whether each title has a word the other unit's title and questions lack.
+    distinct_titles: bool = False
 
     def verdict(self, rule: DuplicateRule) -> float | None:
         """The pair's duplicate score (0..1), or None when the rule says they differ."""
+        q, b, r = self.questions_cosine, self.body_cosine, self.ratio
         scores = []
-        if self.ratio >= rule.question_ratio:
-            scores.append(self.ratio / 100)
-        body_backs_question = self.body_cosine >= rule.body_with_question
-        if self.ratio >= rule.question_ratio_with_body and body_backs_question:
-            scores.append((self.ratio / 100 + self.body_cosine) / 2)
-        if self.questions_cosine >= rule.questions_cosine:
-            scores.append(self.questions_cosine)
-        questions_back_body = self.questions_cosine >= rule.questions_with_body
-        if self.body_cosine >= rule.body_cosine and questions_back_body:
-            scores.append(self.body_cosine)
+        copy = rule.distinct_titles_copy if self.distinct_titles else rule.copy_cosine
+        if b >= copy and self.body_terms >= rule.copy_terms:
+            scores.append(b)
+        if self.distinct_titles and b < rule.distinct_titles_body:
+            return round(max(scores), 3) if scores else None
+        if r >= rule.question_ratio and b >= rule.body_with_question:
+            scores.append((r / 100 + b) / 2)
+        if any(q >= min_q and b >= min_b for min_q, min_b in rule.questions_and_body):
+            scores.append((q + b) / 2)
+        min_r, min_q, min_b = rule.near_question
+        if r >= min_r and q >= min_q and b >= min_b:
+            scores.append((r / 100 + q + b) / 3)
         return round(max(scores), 3) if scores else None
 
 
 @lru_cache(maxsize=65536)
-def _terms(language: Language, text: str) -> tuple[str, ...]:
-    """The index terms of a text, digits masked ("14 days" and "30 days" are one phrase)."""
+def _terms(language: Language, text: str, *, masked: bool = True) -> tuple[str, ...]:
+    """The index terms of a text, digits masked unless `masked` is False ("14 days" and
+    "30 days" are one phrase; error 30125 and error 30174 are two questions)."""
     found = []
     for word, _s, _e in surface_words(text):
         term = language.term(word)
         if term is not None:
-            found.append(_DIGITS.sub("0", term))
+            found.append(_DIGITS.sub("0", term) if masked else term)
     return tuple(found)
 
 
@@ -128,6 +146,17 @@ def _best_ratio(
     return best, which
 
 
+def _distinct_titles(language: Language, first: UnitDocument, second: UnitDocument) -> bool:
+    """Whether each unit's title has a word (or number) the other's title and questions lack."""
+
+    def asked(document: UnitDocument) -> set[str]:
+        return {t for q in _questions(document) for t in _terms(language, q, masked=False)}
+
+    title_a = set(_terms(language, first.title, masked=False))
+    title_b = set(_terms(language, second.title, masked=False))
+    return bool(title_a - asked(second)) and bool(title_b - asked(first))
+
+
 def pair_scores(documents: Sequence[UnitDocument], locale: str) -> list[Pair]:
     """Every pair of units of one locale that comes near enough to be judged."""
     language = language_for(locale)
@@ -138,8 +167,19 @@ def pair_scores(documents: Sequence[UnitDocument], locale: str) -> list[Pair]:
     pairs = []
     for i, j in sorted(by_questions.keys() | by_body.keys()):
         ratio, which = _best_ratio(language, documents[i], documents[j])
+        terms = min(len(bodies[i]), len(bodies[j]))
+        distinct = _distinct_titles(language, documents[i], documents[j])
         pairs.append(
-            Pair(i, j, ratio, which, by_questions.get((i, j), 0.0), by_body.get((i, j), 0.0))
+            Pair(
+                i,
+                j,
+                ratio,
+                which,
+                by_questions.get((i, j), 0.0),
+                by_body.get((i, j), 0.0),
+                terms,
+                distinct,
+            )
         )
     return pairs
 
@@ -169,40 +209,48 @@ def _reason(documents: Sequence[UnitDocument], pair: Pair) -> str:
     )
 
 
+def _complete_groups(links: dict[tuple[int, int], float]) -> list[list[int]]:
+    """Groups in which every unit is linked to every other (complete linkage, strongest links
+    first): a chain a~b~c with a and c unlike stays two groups, so no merge suggestion folds
+    a unit into one it does not duplicate."""
+    group_of: dict[int, list[int]] = {}
+    for (i, j), _score in sorted(links.items(), key=lambda item: (-item[1], item[0])):
+        first = group_of.get(i, [i])
+        second = group_of.get(j, [j])
+        if first is second:
+            continue
+        if all((min(a, b), max(a, b)) in links for a in first for b in second):
+            merged = sorted(first + second)
+            for member in merged:
+                group_of[member] = merged
+    unique = {id(group): group for group in group_of.values()}
+    return sorted(unique.values())
+
+
 def find_duplicates(
     documents: Sequence[UnitDocument], locale: str, rule: DuplicateRule | None = None
 ) -> list[Duplicate]:
-    """Groups of units of one locale that answer the same question (pairs joined transitively),
-    each with the unit to keep, its weakest link's score and the strongest link's reason."""
+    """Groups of units of one locale that answer the same question, each with the unit to
+    keep, its weakest link's score and the strongest link's reason."""
     rule = rule or DuplicateRule()
-    parent = list(range(len(documents)))
-
-    def root(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    links: list[tuple[float, Pair]] = []
+    pairs = {}
+    links = {}
     for pair in pair_scores(documents, locale):
         score = pair.verdict(rule)
         if score is not None:
-            links.append((score, pair))
-            parent[root(pair.first)] = root(pair.second)
-    groups: dict[int, list[tuple[float, Pair]]] = {}
-    for score, pair in links:
-        groups.setdefault(root(pair.first), []).append((score, pair))
+            pairs[(pair.first, pair.second)] = pair
+            links[(pair.first, pair.second)] = score
     found = []
-    for edges in groups.values():
-        members = sorted({i for _s, p in edges for i in (p.first, p.second)})
-        best = max(edges, key=lambda e: e[0])[1]
+    for members in _complete_groups(links):
+        edges = [(a, b) for a, b in combinations(members, 2)]
+        best = max(edges, key=lambda edge: links[edge])
         found.append(
             Duplicate(
                 locale=locale,
                 units=tuple(documents[i].id for i in members),
                 keep=documents[_keep(documents, members)].id,
-                score=min(s for s, _p in edges),
-                reason=_reason(documents, best),
+                score=min(links[edge] for edge in edges),
+                reason=_reason(documents, pairs[best]),
             )
         )
     return sorted(found, key=lambda d: d.units)

@@ -43,13 +43,27 @@ _URL = re.compile(r"(?<![\w@/])(?:https?://|www\.)[^\s<>\"'«»]+", re.IGNORECAS
 _URL_TAIL = ".,;:!?)]}'\""
 
 
+#: Query parameters that track a visit and say nothing about the page.
+_TRACKING = re.compile(r"^(?:utm_\w+|wt\.mc_id|mc_id|ocid|fbclid|gclid)$", re.IGNORECASE)
+#: A page's file extension, which servers commonly answer without as well.
+_PAGE_EXTENSION = re.compile(r"\.(?:aspx?|html?|php)$", re.IGNORECASE)
+
+
 def normalize_url(url: str) -> str:
     """One form per address: https, lowercase host without "www." and default port, no
-    trailing slash or fragment ("HTTP://www.Example.com/refunds/#x" -> "https://example.com/refunds")."""
+    trailing slash, fragment, page extension or tracking parameters
+    ("HTTP://www.Example.com/refunds/#x" -> "https://example.com/refunds")."""
     parts = urlsplit(url if "://" in url else f"https://{url}")
+    try:
+        port = f":{parts.port}" if parts.port not in (None, 80, 443) else ""
+    except ValueError:  # a port that is no number: keep the address as written
+        port = ""
     host = (parts.hostname or "").removeprefix("www.")
-    port = f":{parts.port}" if parts.port not in (None, 80, 443) else ""
-    return urlunsplit(("https", host + port, parts.path.rstrip("/"), parts.query, ""))
+    path = _PAGE_EXTENSION.sub("", parts.path.rstrip("/"))
+    query = "&".join(
+        pair for pair in parts.query.split("&") if pair and not _TRACKING.match(pair.split("=")[0])
+    )
+    return urlunsplit(("https", host + port, path, query, ""))
 
 
 def find_emails(sentence: str) -> Iterator[Found]:

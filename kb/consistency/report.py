@@ -1,17 +1,17 @@
 """`check_consistency`: the duplicates, contradictions and repeated values of one snapshot.
 
-Per locale: every unit's sentences are read once (snippets resolved, internal notes included),
-the region its national phone numbers are read in is chosen (kb/consistency/facts.py), its facts
-are extracted, units that answer the same question are grouped (duplicates.py), the facts of
-each group are compared (contradictions.py) and the contact values typed into many units are
-counted (repeated.py).
+Per locale (`check_locale`): every unit's sentences are read once (snippets resolved, internal
+notes included), the region its national phone numbers are read in is chosen
+(kb/consistency/facts.py), its facts are extracted, units that answer the same question are
+grouped (duplicates.py), the facts of each group are compared (contradictions.py) and the
+contact values typed into many units are counted (repeated.py).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 
-from kb.consistency.contradictions import find_contradictions
+from kb.consistency.contradictions import find_contradictions, term_weights
 from kb.consistency.duplicates import DuplicateRule, find_duplicates
 from kb.consistency.facts import phone_region, unit_mentions
 from kb.consistency.model import (
@@ -23,7 +23,9 @@ from kb.consistency.model import (
 )
 from kb.consistency.repeated import REPEAT_MIN_UNITS, find_repeated
 from kb.consistency.text import unit_sentences
-from kb.store.snapshot import Snapshot, StoredUnit
+from kb.content.document import UnitDocument
+from kb.content.snippets import SnippetDocument
+from kb.store.snapshot import Snapshot
 
 __all__ = [
     "ConsistencyReport",
@@ -32,14 +34,45 @@ __all__ = [
     "Mention",
     "RepeatedValue",
     "check_consistency",
-    "unit_source",
+    "check_locale",
+    "document_source",
 ]
 
 
-def unit_source(unit: StoredUnit) -> str:
+def document_source(document: UnitDocument) -> str:
     """The silo a unit came from (`source.system`), or "kb" for one written here."""
-    source = getattr(unit.document, "source", None)
+    source = getattr(document, "source", None)
     return source.system if source is not None else "kb"
+
+
+def check_locale(
+    documents: Sequence[UnitDocument],
+    snippets: Mapping[str, SnippetDocument],
+    locale: str,
+    *,
+    region: str | None = None,
+    rule: DuplicateRule | None = None,
+    repeat_min_units: int = REPEAT_MIN_UNITS,
+) -> ConsistencyReport:
+    """Everything inconsistent among the units of one locale (`snippets`: that locale's, by
+    name). `region`: the country national phone numbers are read in (default: chosen from the
+    locale and its content)."""
+    sentences = {d.id: unit_sentences(d, snippets) for d in documents}
+    texts = (s.text for found in sentences.values() for s in found)
+    where = region or phone_region(locale, texts, snippets.values())
+    mentions = {
+        d.id: unit_mentions(
+            d, snippets, region=where, source=document_source(d), sentences=sentences[d.id]
+        )
+        for d in documents
+    }
+    groups = find_duplicates(documents, locale, rule)
+    weight = term_weights(locale, (" ".join(s.text for s in found) for found in sentences.values()))
+    return ConsistencyReport(
+        duplicates=groups,
+        contradictions=find_contradictions(groups, mentions, locale, weight),
+        repeated=find_repeated(mentions, snippets, locale, repeat_min_units),
+    )
 
 
 def check_consistency(
@@ -51,30 +84,21 @@ def check_consistency(
     repeat_min_units: int = REPEAT_MIN_UNITS,
     progress: Callable[[int, int], None] | None = None,
 ) -> ConsistencyReport:
-    """Everything inconsistent in `snapshot` (one `locale`, or all). `region` is the country
-    national phone numbers are read in (default: chosen per locale from its content)."""
+    """Everything inconsistent in `snapshot` (one `locale`, or all), locale by locale."""
     report = ConsistencyReport()
     locales = [locale] if locale is not None else snapshot.locales
     for done, name in enumerate(locales):
-        units = list(snapshot.iter_units(name))
-        snippets = snapshot.snippets_for(name)
-        sentences = {u.document.id: unit_sentences(u.document, snippets) for u in units}
-        texts = (s.text for found in sentences.values() for s in found)
-        where = region or phone_region(name, texts, snippets.values())
-        mentions = {
-            u.document.id: unit_mentions(
-                u.document,
-                snippets,
-                region=where,
-                source=unit_source(u),
-                sentences=sentences[u.document.id],
-            )
-            for u in units
-        }
-        groups = find_duplicates([u.document for u in units], name, rule)
-        report.duplicates.extend(groups)
-        report.contradictions.extend(find_contradictions(groups, mentions, name))
-        report.repeated.extend(find_repeated(mentions, snippets, name, repeat_min_units))
+        found = check_locale(
+            [u.document for u in snapshot.iter_units(name)],
+            snapshot.snippets_for(name),
+            name,
+            region=region,
+            rule=rule,
+            repeat_min_units=repeat_min_units,
+        )
+        report.duplicates.extend(found.duplicates)
+        report.contradictions.extend(found.contradictions)
+        report.repeated.extend(found.repeated)
         if progress is not None:
             progress(done + 1, len(locales))
     return report
