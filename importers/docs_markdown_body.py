@@ -128,7 +128,9 @@ def convert_body(
         elif frame.kind == "pass":
             state.out.append(":::")
     if state.frames:
-        state.warn(len(lines) - 1, f"'{state.frames[-1].name}' is not closed; closed at the end")
+        name = state.frames[-1].name
+        block = f"':::{name[1:]}'" if name.startswith(":") else f"'{name}'"
+        state.warn(len(lines) - 1, f"{block} is not closed; closed at the end of the page")
     body = "\n".join(_squeeze_blank_lines(state.out))
     return Converted(body, title[1] if title else None, state.warnings)
 
@@ -440,6 +442,8 @@ def _link(state: _State, index: int, match: re.Match[str]) -> str:
     resolved = state.resolve(target)
     if resolved is not None:
         return f"{bang}[{text}]({resolved}{title or ''})"
-    what = "image" if bang else "link"
-    state.warn(index, f"{what} '{target}' does not lead to an imported page; its text is kept")
-    return f"*{text}*" if bang and text else text
+    if bang:
+        state.warn(index, f"image '{target}' is not imported; its description is kept")
+        return f"*{text}*" if text else ""
+    state.warn(index, f"link '{target}' does not lead to an imported page; its text is kept")
+    return text

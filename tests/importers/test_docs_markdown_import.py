@@ -107,7 +107,10 @@ def test_links_with_code_in_their_text_and_links_within_the_page(tmp_path: Path)
 
 def test_an_admonition_left_open_in_a_translation_is_reported_and_closed() -> None:
     batch = read(WASMEDGE)
-    assert ("install.md", 415, "':note' is not closed; closed at the end") in warnings_in(batch)
+    unclosed = "':::note' is not closed; closed at the end of the page"
+    assert ("install.md", 415, unclosed) in warnings_in(batch)
+    image = "image 'docker.jpeg' is not imported; its description is kept"
+    assert ("docker_wasm.md", 241, image) in warnings_in(batch)
     assert units(batch)["start-install", "zh"].body.count("> **注意**") >= 10
 
 
