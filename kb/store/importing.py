@@ -12,6 +12,7 @@ from sqlmodel import Session
 from kb.content.document import UnitDocument
 from kb.content.nesting import TOO_DEEP, too_deep_line
 from kb.content.snippets import SnippetDocument
+from kb.content.unit_links import relink
 from kb.errors import InvalidContent, Problem
 from kb.store.models import SnippetRevision, UnitRevision
 from kb.store.revisions import (
@@ -249,13 +250,21 @@ def _keyed_by_silo(
             report.renamed.append((item.document.id, unit_id))
     if not report.renamed:
         return batch
-    units = [
-        SourcedUnit(replace(u.document, id=chosen[u.document.source.key]), u.source)
-        if u.document.source is not None
-        else u
-        for u in batch.units
-    ]
+    renamed = dict(report.renamed)
+    units = [_rekeyed(item, chosen, renamed) for item in batch.units]
     return replace(batch, units=units)
+
+
+def _rekeyed(
+    item: SourcedUnit, chosen: dict[tuple[str, str], str], renamed: dict[str, str]
+) -> SourcedUnit:
+    """One batch unit under its stored id, its `unit:` links following the batch's renames."""
+    doc = item.document
+    unit_id = chosen[doc.source.key] if doc.source is not None else doc.id
+    body = relink(doc.body, renamed)
+    if unit_id == doc.id and body == doc.body:
+        return item
+    return SourcedUnit(replace(doc, id=unit_id, body=body), item.source)
 
 
 def _free_id(unit_id: str, owners: dict[str, tuple[str, str] | None], taken: set[str]) -> str:

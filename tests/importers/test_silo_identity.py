@@ -138,3 +138,12 @@ def test_a_unit_marked_draft_is_kept_out_of_the_release_and_listed(kb: Knowledge
         ContentBatch(units=[SourcedUnit(replace(units[1], draft=False))]), author="ann"
     )
     assert kb.publish(author="ann").added == (("wip", "en"),)
+
+
+def test_links_to_a_retitled_item_follow_it_to_the_id_its_unit_kept(kb: KnowledgeBase) -> None:
+    kb.import_content(silo_batch(zendesk("1", unit_id="refunds")), author="ann")
+    retitled = zendesk("1", unit_id="money-back")
+    linking = zendesk("2", unit_id="orders", body="See [money back](unit:money-back).")
+    kb.import_content(silo_batch(retitled, linking), author="ann")
+    body = kb.drafts().unit("orders", "en").document.body
+    assert body == "See [money back](unit:refunds)."
