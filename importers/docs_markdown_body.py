@@ -59,7 +59,8 @@ class Converted:
 @dataclass
 class _Frame:
     """An open block: a quote (admonition), a passed-through `:::` block of ours, a dropped
-    wrapper (its text kept), or a code block (a Hugo highlight or diagram)."""
+    wrapper (its text kept), a code block (a Hugo highlight or diagram), or lines skipped up to
+    the one holding the frame's name (a script's close, a JSX tag's end)."""
 
     kind: str
     name: str
@@ -192,8 +193,8 @@ def _line(state: _State, index: int, line: str) -> None:
     if state.frames and state.frames[-1].kind == "code":
         _code_line(state, index, line)
         return
-    if state.frames and state.frames[-1].kind == "skip":
-        if f"</{state.frames[-1].name}" in line.lower():
+    if state.frames and state.frames[-1].kind == "skip":  # its name is what ends it
+        if state.frames[-1].name in line.lower():
             state.frames.pop()
         return
     if state.in_comment or line.lstrip().startswith("<!--"):
@@ -331,7 +332,7 @@ def _mdx_line(state: _State, index: int, line: str) -> bool:
         name = script.group(1).lower()
         state.warn(index, f"<{name}> removed with what it holds")
         if f"</{name}" not in line.lower():
-            state.frames.append(_Frame("skip", name))
+            state.frames.append(_Frame("skip", f"</{name}"))
         return True
     if state.mdx and (IMPORT.match(line) or EXPORT.match(line)):
         state.warn(index, f"MDX line removed: {stripped[:80]}")
@@ -344,8 +345,11 @@ def _mdx_line(state: _State, index: int, line: str) -> bool:
             state.warn(index, f"JSX component <{name}> removed; its text is kept")
             state.emit(_inline(state, index, wrapped.group(1)))
         elif not closing:
-            kept = "; its text is kept" if not stripped.endswith("/>") else ""
+            open_tag = ">" not in line[jsx.end() :]  # its attributes go on below
+            kept = "" if stripped.endswith("/>") or open_tag else "; its text is kept"
             state.warn(index, f"JSX component <{name}> removed{kept}")
+            if open_tag:
+                state.frames.append(_Frame("skip", ">"))
             label = re.search(r'\b(?:label|title)="([^"]+)"', line)
             if label and kept:
                 state.emit(f"**{label.group(1)}**")

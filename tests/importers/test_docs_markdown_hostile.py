@@ -76,3 +76,20 @@ def test_scripts_and_styles_are_dropped_with_what_they_hold(write_tree: Tree) ->
         (6, "<style> removed with what it holds"),
         (7, "<script> removed with what it holds"),
     ]
+
+
+def test_a_jsx_tag_over_several_lines_is_removed_whole(write_tree: Tree) -> None:
+    page = (
+        'Pick your system.\n\n<Tabs\n  groupId="os"\n  defaultValue="linux">\n'
+        '<TabItem value="linux" label="Linux">\n\nRun it.\n\n</TabItem>\n</Tabs>\n'
+    )
+    batch = read(write_tree({"docs/page.mdx": page}))
+    assert batch.units[0].document.body == "Pick your system.\n\n**Linux**\n\nRun it."
+    assert [line for _f, line, _m in warnings_in(batch)] == [3, 6]
+
+
+def test_prose_that_looks_like_a_snippet_is_kept_as_text(write_tree: Tree) -> None:
+    page = "Hugo writes {{ price }} in templates.\n"
+    doc = read(write_tree({"docs/page.md": page})).units[0].document
+    assert doc.snippet_names == frozenset()
+    assert doc.body == "Hugo writes \\{\\{ price }} in templates."
