@@ -1,4 +1,5 @@
-// The address after # decides the view: units, a unit, a new unit, snippets or publishing.
+// The address after # decides the view: units, a unit, a new unit, snippets, consistency or
+// publishing.
 import { $ } from "./dom.js";
 import { LANG } from "./i18n.js";
 import { state } from "./state.js";
@@ -6,6 +7,7 @@ import { showChrome, showView } from "./views.js";
 import { showUnits } from "./units.js";
 import { leaveEditor, openNewUnit, openUnit } from "./edit.js";
 import { showSnippets } from "./snippets.js";
+import { showConsistency } from "./consistency.js";
 import { showPublish } from "./publish.js";
 
 let firstRoute = true;
@@ -36,6 +38,9 @@ export function route() {
       break;
     case "snippets":
       showSnippets(focus);
+      break;
+    case "consistency":
+      showConsistency(focus);
       break;
     case "publish":
       showPublish(focus);
