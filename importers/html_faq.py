@@ -16,8 +16,8 @@ lists, in that order) is importers/html_faq_parse.py. Each pair becomes a unit:
   (JSON-LD `dateModified`, `article:modified_time` or microdata `dateModified`), so importing
   the page again after an edit updates the same units.
 A page with no FAQ is a warning when other pages have one and a Problem when none has. Pages over
-`MAX_PAGE_BYTES` are refused (a Problem naming the file): an FAQ page is far smaller, and parsing
-one that big takes seconds per megabyte.
+`MAX_PAGE_BYTES` or `MAX_PAGE_TAGS` are refused (a Problem naming the file): an FAQ page is far
+smaller, and parsing takes seconds per megabyte, more for deeply nested tags.
 """
 
 from __future__ import annotations
@@ -37,13 +37,16 @@ from kb.content.document import UnitDocument, UnitSource, validate_locale, valid
 from kb.errors import InvalidContent, Problem
 from kb.store.importing import ContentBatch, SourcedUnit
 
-__all__ = ["FORMAT", "MAX_PAGE_BYTES", "SUFFIXES", "looks_like", "read", "slugify"]
+__all__ = ["FORMAT", "MAX_PAGE_BYTES", "MAX_PAGE_TAGS", "SUFFIXES", "looks_like", "read", "slugify"]
 
 FORMAT = "html"
 #: File names read as pages.
 SUFFIXES = (".html", ".htm")
 #: The largest page read: 5 MiB (a real FAQ page, scripts and styles included, is under 1 MiB).
 MAX_PAGE_BYTES = 5 * 1024 * 1024
+#: The most tags (counted as "<") a page may have: 5,000 questions take about 20,000, and
+#: parsing 100,000 nested ones takes seconds, so a hostile page cannot take minutes.
+MAX_PAGE_TAGS = 100_000
 #: Longest id made from a question, cut at a hyphen: ids stay readable in URLs and file names.
 _MAX_ID = 80
 #: Cyrillic letters in Latin for ids, as Russian reads them (Bulgarian differs in `_BULGARIAN`).
@@ -178,6 +181,10 @@ def _read_page(file: Path, name: str, batch: _Batch) -> int | None:
         data = file.read_bytes()
     except OSError as exc:
         batch.problems.append(Problem(f"cannot read: {exc.strerror}", source))
+        return None
+    if (tags := data.count(b"<")) > MAX_PAGE_TAGS:
+        message = f"the page has {tags:,} tags; pages with over {MAX_PAGE_TAGS:,} are not read"
+        batch.problems.append(Problem(message, source))
         return None
     # Bytes, so that BeautifulSoup honours the page's own <meta charset> as a browser would.
     soup = BeautifulSoup(data, "html.parser")

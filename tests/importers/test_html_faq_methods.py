@@ -11,7 +11,14 @@ from pathlib import Path
 
 import pytest
 
-from importers.html_faq import MAX_PAGE_BYTES, looks_like, page_locale, read, slugify
+from importers.html_faq import (
+    MAX_PAGE_BYTES,
+    MAX_PAGE_TAGS,
+    looks_like,
+    page_locale,
+    read,
+    slugify,
+)
 from kb import ContentBatch, InvalidContent, KnowledgeBase
 from kb.content.document import UnitDocument, UnitSource
 
@@ -284,6 +291,16 @@ def test_a_ten_megabyte_page_is_refused_quickly_naming_the_file(tmp_path: Path) 
     (problem,) = problems_of(path)
     assert time.perf_counter() - started < 1
     assert problem.startswith(f"{path}: the page is 10,") and "not read" in problem
+
+
+def test_a_page_of_too_many_tags_is_refused_before_it_is_parsed(tmp_path: Path) -> None:
+    path = tmp_path / "nested.html"
+    path.write_text(page("<div>" * (MAX_PAGE_TAGS + 1)))
+
+    started = time.perf_counter()
+    (problem,) = problems_of(path)
+    assert time.perf_counter() - started < 1
+    assert problem == f"{path}: the page has 100,008 tags; pages with over 100,000 are not read"
 
 
 def test_broken_html_is_read_as_far_as_it_makes_sense(tmp_path: Path) -> None:
