@@ -150,11 +150,6 @@ def test_importing_the_export_twice_changes_nothing_the_second_time(kb: Knowledg
     assert kb.drafts().unit("otkaz-v-dostupe-k-saytu-onedrive", "bg").document.locale == "bg"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="kb/store/importing.py keeps a retitled unit's stored id but not the batch's unit: "
-    "links to it (they name the new title's slug); the lead's fix rewrites them",
-)
 def test_a_retitled_article_keeps_its_unit_and_links_to_it_still_resolve(
     kb: KnowledgeBase, tmp_path: Path
 ) -> None:
