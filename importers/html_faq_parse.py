@@ -95,13 +95,14 @@ def clean_question(text: str) -> str:
 
 
 def is_question(text: str) -> bool:
-    """True for text that reads as a question: it ends in a question mark or starts with a
-    question word (how, what, can...; как, почему, можно...; какво, защо, мога...)."""
+    """True for text that reads as a question: it ends in a question mark, or it starts with a
+    question word (how, what...; как, почему...; какво, защо...) and has a question mark in it
+    ('"Why can't I...?" What to do'); "What we do", "How it works" are headings."""
     text = clean_question(text)
-    if not text:
-        return False
     if text.endswith(_QUESTION_MARKS):
         return True
+    if not any(mark in text for mark in _QUESTION_MARKS):
+        return False
     word = _FIRST_WORD.match(_LEADING_JUNK.sub("", text))
     return word is not None and word.group(0).lower() in _QUESTION_WORDS
 

@@ -187,8 +187,8 @@ def test_a_heading_question_is_answered_up_to_the_next_heading_of_its_level(
     body = (
         "<h1>Roaming</h1><p>Intro.</p>"
         "<h2>How do I turn roaming on?</h2><p>Open Settings.</p><h3>On Android</h3><p>Tap it.</p>"
-        "<h2>Prices</h2><p>Not a question.</p>"
-        "<h3>Какво струва роуминг в ЕС</h3><p>Нищо.</p>"
+        "<h2>Prices</h2><p>Not a question.</p><h3>What we charge</h3><p>Little.</p>"
+        "<h3>Какво струва роуминг в ЕС?</h3><p>Нищо.</p>"
         "<h2>More</h2><dl><dt>Can I use data abroad?</dt><dd>Yes.</dd>"
         "<dt>Glossary</dt><dd>Words.</dd></dl>"
     )
@@ -197,7 +197,7 @@ def test_a_heading_question_is_answered_up_to_the_next_heading_of_its_level(
     assert sorted(u.title for u in units.values()) == [
         "Can I use data abroad?",
         "How do I turn roaming on?",
-        "Какво струва роуминг в ЕС",
+        "Какво струва роуминг в ЕС?",
     ]
     on = units["how-do-i-turn-roaming-on"]
     assert on.body == "Open Settings.\n\n### On Android\n\nTap it." and on.category == "roaming"
