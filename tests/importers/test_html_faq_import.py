@@ -14,7 +14,6 @@ import pytest
 from markdown_it import MarkdownIt
 from typer.testing import CliRunner
 
-import importers
 from cli.main import app
 from importers.html_faq import read
 from kb import ContentBatch, KnowledgeBase, Settings
@@ -270,9 +269,6 @@ def kb_import(env: dict[str, str], *args: str) -> dict[str, Any]:
     return json.loads(result.output)
 
 
-@pytest.mark.skipif(
-    "html" not in importers.FORMATS, reason="the importer registry does not name html_faq yet"
-)
 def test_kb_import_from_html_twice_changes_nothing_and_an_edited_answer_updates_its_unit(
     env: dict[str, str], settings: Settings, help_site: tuple[Path, list[Any]]
 ) -> None:
