@@ -4,7 +4,7 @@ units into a snippet; each action is one transaction (all of it is saved, or not
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
@@ -31,6 +31,9 @@ if TYPE_CHECKING:
     from kb.knowledge_base import KnowledgeBase
 
 __all__ = ["MergeResult", "SnippetResult", "extract_snippet", "merge_units"]
+
+#: Parses a unit's source as the knowledge base does (`KnowledgeBase.parse_unit`).
+Parse = Callable[[str], UnitDocument]
 
 
 @dataclass(frozen=True)
@@ -91,6 +94,23 @@ def _heads(
 def _fields(field: str, ids: Sequence[str]) -> list[tuple[str, str]]:
     """(`field[i]`, id) for each id: where each stands in the request."""
     return [(f"{field}[{index}]", unit_id) for index, unit_id in enumerate(ids)]
+
+
+def _edited_source(
+    head: UnitRevision, edit: Callable[[str], str], document: UnitDocument, parse: Parse
+) -> str | None:
+    """The revision's source as its author wrote it (comments, key order) with `edit` applied to
+    its body, when that reads back as `document`; None: the source is written afresh."""
+    lines = head.source.split("\n")
+    closing = next((i for i in range(1, len(lines)) if lines[i].strip() == "---"), None)
+    if closing is None or lines[0].strip() != "---":
+        return None
+    text = "\n".join(lines[: closing + 1]) + "\n" + edit("\n".join(lines[closing + 1 :]))
+    try:
+        again = parse(text)
+    except InvalidContent:
+        return None
+    return text if again.content_hash == document.content_hash else None
 
 
 def _check_revisions(
@@ -191,7 +211,7 @@ def merge_units(
         archived = tuple(
             (unit_id, _archive(session, head, author, message)) for unit_id, head in heads.items()
         )
-        relinked = _relink_others(session, locale, heads, keep, author, message)
+        relinked = _relink_others(session, locale, heads, keep, author, message, kb.parse_unit)
     return MergeResult(locale, keep, kept, archived, added, relinked)
 
 
@@ -208,7 +228,13 @@ def _archive(session: Session, head: UnitRevision, author: str, message: str) ->
 
 
 def _relink_others(
-    session: Session, locale: str, gone: Mapping[str, Any], keep: str, author: str, message: str
+    session: Session,
+    locale: str,
+    gone: Mapping[str, Any],
+    keep: str,
+    author: str,
+    message: str,
+    parse: Parse,
 ) -> tuple[tuple[str, SaveResult], ...]:
     """Point every other live unit's links to the archived units at `keep`; what was saved."""
     changed: list[tuple[str, SaveResult]] = []
@@ -219,7 +245,9 @@ def _relink_others(
             continue
         document = to_document(head)
         relinked = replace(document, body=_relink(document.body, gone, keep))
-        changed.append((unit_id, save_unit(session, relinked, author=author, message=message)))
+        source = _edited_source(head, lambda body: _relink(body, gone, keep), relinked, parse)
+        saved = save_unit(session, relinked, author=author, message=message, source=source)
+        changed.append((unit_id, saved))
     return tuple(changed)
 
 
@@ -273,7 +301,8 @@ def _replaced(
     """The unit with each occurrence of the value replaced by `{{ name }}`, how many there
     were, and why it cannot be done (absent, or in code, a link or Markdown syntax)."""
     document = to_document(head)
-    body, count = pattern.subn(lambda _m: "{{ " + name + " }}", document.body)
+    reference = "{{ " + name + " }}"
+    body, count = pattern.subn(lambda _m: reference, document.body)
     where = f"unit '{head.unit_id}' ({head.locale})"
     if count == 0:
         return document, 0, Problem(f"{where} does not contain {value!r}", field=field)
@@ -331,19 +360,34 @@ def extract_snippet(
         if problems:
             raise InvalidContent(problems)
         _check_revisions(heads, locale, revisions)
-        changed: list[tuple[UnitDocument, int]] = []
+        changed: list[tuple[UnitRevision, UnitDocument, int]] = []
         where = {unit_id: field for field, unit_id in reversed(_fields("units", units))}
         for unit_id, head in heads.items():
             document, count, problem = _replaced(head, pattern, name, value, where[unit_id])
             if problem is not None:
                 problems.append(problem)
-            changed.append((document, count))
+            changed.append((head, document, count))
         if problems:
             raise InvalidContent(problems)
         snippet = _new_snippet(session, SnippetDocument(name, locale, kind, value), author, message)
+        reference = "{{ " + name + " }}"
+
+        def edit(body: str) -> str:
+            return pattern.sub(lambda _m: reference, body)
+
         saved = tuple(
-            (doc.id, save_unit(session, doc, author=author, message=message), count)
-            for doc, count in changed
+            (
+                doc.id,
+                save_unit(
+                    session,
+                    doc,
+                    author=author,
+                    message=message,
+                    source=_edited_source(head, edit, doc, kb.parse_unit),
+                ),
+                count,
+            )
+            for head, doc, count in changed
         )
     return SnippetResult(locale, name, kind, snippet, saved)
 

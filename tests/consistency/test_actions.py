@@ -237,3 +237,25 @@ def test_a_snippet_name_holding_another_value_is_a_conflict(kb: KnowledgeBase) -
             kb, locale="en", name="support_phone", value=PHONE, units=["contact"], author="m"
         )
     assert kb.draft_unit("contact", "en").number == 1
+
+
+def test_the_authors_source_keeps_its_comments_where_only_the_body_changes(
+    kb: KnowledgeBase,
+) -> None:
+    def written(unit_id: str, body: str) -> str:
+        return (
+            f"---\n# Checked with the call centre in May\nid: {unit_id}\nlocale: en\n"
+            f"title: About {unit_id}\n---\n{body}\n"
+        )
+
+    orders, lost = written("orders", "See [us](unit:old-contact)."), written("lost", PHONE)
+    kb.save_unit(orders, author="t")
+    kb.save_unit(lost, author="t")
+    _save(kb, "contact", "Call us.")
+    _save(kb, "old-contact", "Old page.")
+
+    merge_units(kb, locale="en", keep="contact", others=["old-contact"], author="m")
+    extract_snippet(kb, locale="en", name="support_phone", value=PHONE, units=["lost"], author="m")
+
+    assert kb.draft_unit("orders", "en").source == orders.replace("old-contact", "contact")
+    assert kb.draft_unit("lost", "en").source == lost.replace(PHONE, "{{ support_phone }}")
