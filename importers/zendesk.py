@@ -157,8 +157,8 @@ def _versions(export: Export, default_locale: str, problems: list[Problem]) -> l
         elif (earlier.title, earlier.body) != (version.title, version.body):
             problems.append(
                 Problem(
-                    f"{item.where}: article {version.article_id} in locale {version.locale} "
-                    f"differs from {earlier.item.where} of {earlier.item.file}",
+                    f"{item.where}: article {version.article_id} ({version.locale}) again, "
+                    f"with another title or body than {earlier.item.where} of {earlier.item.file}",
                     item.file,
                 )
             )

@@ -255,7 +255,10 @@ def test_the_same_article_twice_with_different_text_is_a_problem(tmp_path: Path)
 
     (problem,) = problems_of(tmp_path)
 
-    assert problem.startswith(f"{tmp_path / 'b.json'}: article 1 (id 1): article 1 in locale en")
+    assert problem == (
+        f"{tmp_path / 'b.json'}: article 1 (id 1): article 1 (en) again, with another title or "
+        f"body than article 1 (id 1) of {tmp_path / 'a.json'}"
+    )
 
 
 def test_scripts_handlers_and_script_links_never_reach_the_stored_unit(
