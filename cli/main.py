@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from cli import answer_cmds, content_cmds, import_cmd, release_cmds, serve_cmd
+from cli import answer_cmds, consistency_cmd, content_cmds, import_cmd, release_cmds, serve_cmd
 from cli.eval_cmd import eval_command
 from cli.keys_cmd import keys_app
 
@@ -53,6 +53,7 @@ app.command()(release_cmds.diff)
 app.command()(release_cmds.archive)
 app.command()(content_cmds.export)
 app.command()(release_cmds.stale)
+app.command()(consistency_cmd.consistency)
 app.command()(content_cmds.check)
 app.command()(content_cmds.render)
 app.command()(answer_cmds.ask)

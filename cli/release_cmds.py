@@ -20,6 +20,7 @@ from cli.common import (
     print_findings,
     print_plan,
 )
+from cli.consistency_cmd import publish_warning
 from cli.output import JsonOpt, print_json, print_rows
 from kb import KnowledgeBase, PublishPlan, SaveOutcome
 from kb.errors import UnitNotFound
@@ -44,6 +45,7 @@ def publish(
         plan = kb.publish(
             author=kb.settings.author, message=message, dry_run=dry_run, gate=publish_gate()
         )
+        warning = publish_warning(kb) if plan.has_changes else None
     if as_json:
         published = plan.release is not None
         print_json(
@@ -51,6 +53,8 @@ def publish(
         )
     else:
         _print_published(plan, dry_run)
+    if warning:
+        typer.echo(warning, err=True)
     if dry_run and any(f.blocking for f in plan.findings):
         where = "in its findings" if as_json else "above"
         typer.echo(f"Publishing would be refused: fix the errors {where} first.", err=True)

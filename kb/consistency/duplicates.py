@@ -43,8 +43,11 @@ class DuplicateRule:
     #: rapidfuzz ratio (0..100) of the closest question or title pair that counts as the same
     #: question ...
     question_ratio: float = 92.0
-    #: ... with bodies at least this close.
+    #: ... with bodies at least this close; or two (or more) of one unit's questions landing
+    #: on two of the other's (ratio `landing_ratio`) with bodies at least `landed_body` close.
     body_with_question: float = 0.50
+    landing_ratio: float = 85.0
+    landed_body: float = 0.30
     #: Questions with titles (cosine) and bodies both this close ...
     questions_and_body: tuple[tuple[float, float], ...] = ((0.60, 0.60), (0.70, 0.45))
     #: ... or a question ratio of 80 with questions 0.60 and bodies 0.45 alike.
@@ -72,6 +75,9 @@ class Pair:
     body_terms: int = 0
     #: Whether each title has a word the other unit's title and questions lack.
     distinct_titles: bool = False
+    #: How many of the ways one unit is asked land on different ways the other is asked
+    #: (ratio of at least `DuplicateRule.landing_ratio`).
+    landed: int = 0
 
     def verdict(self, rule: DuplicateRule) -> float | None:
         """The pair's duplicate score (0..1), or None when the rule says they differ."""
@@ -84,6 +90,8 @@ class Pair:
             return round(max(scores), 3) if scores else None
         if r >= rule.question_ratio and b >= rule.body_with_question:
             scores.append((r / 100 + b) / 2)
+        if self.landed >= 2 and b >= rule.landed_body:
+            scores.append((r / 100 + q + b) / 3)
         if any(q >= min_q and b >= min_b for min_q, min_b in rule.questions_and_body):
             scores.append((q + b) / 2)
         min_r, min_q, min_b = rule.near_question
@@ -130,20 +138,25 @@ def _cosines(texts: list[tuple[str, ...]], candidates: float) -> dict[tuple[int,
 
 
 def _best_ratio(
-    language: Language, first: UnitDocument, second: UnitDocument
-) -> tuple[float, tuple[str, str]]:
-    """The closest question (or title) of one unit to one of the other's, by rapidfuzz."""
+    language: Language, first: UnitDocument, second: UnitDocument, landing: float
+) -> tuple[float, tuple[str, str], int]:
+    """The closest question (or title) of one unit to one of the other's, by rapidfuzz, and
+    how many pairs of them (each question used once) reach `landing`."""
     best, which = 0.0, ("", "")
-    for a in _questions(first):
+    close: list[tuple[int, int]] = []
+    for i, a in enumerate(_questions(first)):
         terms_a = " ".join(sorted(_terms(language, a)))
         if not terms_a:
             continue
-        for b in _questions(second):
+        for j, b in enumerate(_questions(second)):
             terms_b = " ".join(sorted(_terms(language, b)))
             ratio = fuzz.ratio(terms_a, terms_b) if terms_b else 0.0
+            if ratio >= landing:
+                close.append((i, j))
             if ratio > best:
                 best, which = ratio, (a, b)
-    return best, which
+    landed = min(len({i for i, _j in close}), len({j for _i, j in close}))
+    return best, which, landed
 
 
 def _distinct_titles(language: Language, first: UnitDocument, second: UnitDocument) -> bool:
@@ -157,8 +170,11 @@ def _distinct_titles(language: Language, first: UnitDocument, second: UnitDocume
     return bool(title_a - asked(second)) and bool(title_b - asked(first))
 
 
-def pair_scores(documents: Sequence[UnitDocument], locale: str) -> list[Pair]:
-    """Every pair of units of one locale that comes near enough to be judged."""
+def pair_scores(
+    documents: Sequence[UnitDocument], locale: str, landing: float = DuplicateRule.landing_ratio
+) -> list[Pair]:
+    """Every pair of units of one locale that comes near enough to be judged (`landing`: the
+    ratio from which one unit's question counts as landing on the other's)."""
     language = language_for(locale)
     asked = [tuple(t for q in _questions(d) for t in _terms(language, q)) for d in documents]
     bodies = [_terms(language, d.body) for d in documents]
@@ -166,7 +182,7 @@ def pair_scores(documents: Sequence[UnitDocument], locale: str) -> list[Pair]:
     by_body = _cosines(bodies, 0.3)
     pairs = []
     for i, j in sorted(by_questions.keys() | by_body.keys()):
-        ratio, which = _best_ratio(language, documents[i], documents[j])
+        ratio, which, landed = _best_ratio(language, documents[i], documents[j], landing)
         terms = min(len(bodies[i]), len(bodies[j]))
         distinct = _distinct_titles(language, documents[i], documents[j])
         pairs.append(
@@ -179,6 +195,7 @@ def pair_scores(documents: Sequence[UnitDocument], locale: str) -> list[Pair]:
                 by_body.get((i, j), 0.0),
                 terms,
                 distinct,
+                landed,
             )
         )
     return pairs
@@ -235,7 +252,7 @@ def find_duplicates(
     rule = rule or DuplicateRule()
     pairs = {}
     links = {}
-    for pair in pair_scores(documents, locale):
+    for pair in pair_scores(documents, locale, rule.landing_ratio):
         score = pair.verdict(rule)
         if score is not None:
             pairs[(pair.first, pair.second)] = pair
