@@ -79,8 +79,14 @@ _INLINE_SPECIALS = re.compile(r"([`*_\[\]<])")
 _TILDE_RUN = re.compile(r"~(?=~)|(?<=~)~")
 _ENTITY_LIKE = re.compile(r"&(?=#?[A-Za-z0-9]+;)")
 #: What a line may start with to become a block: heading, quote, list, rule, fence, `:::`.
-_LINE_START = re.compile(r"^(\s*)([#>+\-=:|])")
-_LINE_NUMBER = re.compile(r"^(\s*\d{1,9})([.)])")
+_LINE_START = re.compile(r"^(\s*)(>|#{1,6}(?=\s|$)|[-+](?=\s|$)|-+\s*$|=+\s*$|:::|\|)")
+_LINE_NUMBER = re.compile(r"^(\s*\d{1,9})([.)])(?=\s|$)")
+#: Elements that start a line of their own in the Markdown (text after them starts one too).
+_BLOCKS = frozenset((
+    "p", "div", "li", "ul", "ol", "dl", "dt", "dd", "h1", "h2", "h3", "h4", "h5", "h6", "table",
+    "thead", "tbody", "tfoot", "tr", "td", "th", "blockquote", "pre", "section", "article",
+    "header", "footer", "aside", "nav", "main", "figure", "figcaption", "hr", "br", "body", "html",
+))  # fmt: skip
 _URL_UNSAFE = {
     "\t": "",
     "\n": "",
@@ -204,8 +210,24 @@ def _tidy(markdown: str) -> str:
     return _BLANK_RUN.sub("\n\n", markdown).strip("\n")
 
 
-def _escape_text(text: str, *, in_cell: bool) -> str:
-    """Escape what would read as Markdown or as our syntax in a piece of page text."""
+def _at_line_start(node: PageElement) -> bool:
+    """Whether the text `node` starts a line of the Markdown: nothing but blocks (or a line
+    break) before it, up to its nearest block. Only such text can open a heading or a list."""
+    while True:
+        before = node.previous_sibling
+        while isinstance(before, NavigableString) and not before.strip():
+            before = before.previous_sibling
+        if before is not None:
+            return isinstance(before, Tag) and before.name in _BLOCKS
+        parent = node.parent
+        if parent is None or parent.name in _BLOCKS or parent.name == "[document]":
+            return True
+        node = parent
+
+
+def _escape_text(text: str, *, in_cell: bool, line_start: bool = True) -> str:
+    """Escape what would read as Markdown or as our syntax in a piece of page text (at the
+    start of a line also what would open a block there)."""
     text = _BACKSLASH_BEFORE_PUNCT.sub(r"\\\\", text)
     text = _INLINE_SPECIALS.sub(r"\\\1", text)
     text = _TILDE_RUN.sub(r"\\~", text)
@@ -214,6 +236,8 @@ def _escape_text(text: str, *, in_cell: bool) -> str:
         text = text.replace("{", "\\{")
     if in_cell:
         text = text.replace("|", "\\|")
+    if not line_start:
+        return text
     text = _LINE_NUMBER.sub(r"\1\\\2", text)
     return _LINE_START.sub(r"\1\\\2", text)
 
@@ -256,9 +280,19 @@ class _SafeConverter(MarkdownConverter):
             return None
         return _url(url) if scheme in schemes else None
 
+    def process_text(self, el: NavigableString, parent_tags: set[str] | None = None) -> str:
+        """markdownify's, remembering the text node for `escape`."""
+        self._text_node = el
+        return str(super().process_text(el, parent_tags))
+
     def escape(self, text: str, parent_tags: set[str]) -> str:
         """Escape page text (markdownify leaves code and preformatted text alone)."""
-        return _escape_text(text, in_cell=bool(parent_tags & {"td", "th"}))
+        node = getattr(self, "_text_node", None)
+        return _escape_text(
+            text,
+            in_cell=bool(parent_tags & {"td", "th"}),
+            line_start=node is None or _at_line_start(node),
+        )
 
     def convert_a(self, el: Tag, text: str, parent_tags: set[str]) -> str:
         """A link with a safe target, else its text."""
@@ -274,7 +308,8 @@ class _SafeConverter(MarkdownConverter):
 
     def convert_img(self, el: Tag, text: str, parent_tags: set[str]) -> str:
         """An https image with its alt text, else only the alt text."""
-        alt = _escape_text(" ".join(str(el.get("alt") or "").split()), in_cell=False)
+        alt = " ".join(str(el.get("alt") or "").split())
+        alt = _escape_text(alt, in_cell=False, line_start=False)
         url = self._target(el.get("src"), frozenset({"https"}))
         if url is None or "_inline" in parent_tags:
             return alt

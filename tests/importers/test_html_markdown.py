@@ -184,3 +184,16 @@ def test_long_ordered_list_and_long_table_head_convert_in_linear_time() -> None:
 def test_colspan_is_bounded() -> None:
     markdown = convert("<table><tr><td colspan='1000'>wide</td></tr></table>")
     assert markdown.count("|") < 50
+
+
+def test_only_text_at_the_start_of_a_line_is_escaped_for_blocks() -> None:
+    html = (
+        "<p><b>Note</b>: the price - 3.99 EUR # 2 + tax</p><p>2.5 GB a month</p>"
+        "<p>line<br>- after a break</p><ul><li>1. first</li></ul>"
+    )
+
+    assert convert(html) == (
+        "**Note**: the price - 3.99 EUR # 2 + tax\n\n2.5 GB a month\n\n"
+        "line\\\n\\- after a break\n\n- 1\\. first"
+    )
+    assert "<li>1. first</li>" in rendered(convert(html))

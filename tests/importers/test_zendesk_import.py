@@ -293,6 +293,14 @@ def test_a_ten_megabyte_body_is_refused_quickly_naming_the_article(tmp_path: Pat
     assert problem.startswith(f"{page}: article 2 (id 2): the HTML body is 10,")
 
 
+def test_json_nested_beyond_reason_is_a_problem_not_a_crash(tmp_path: Path) -> None:
+    (tmp_path / "articles.json").write_text('{"articles": ' + "[" * 100_000 + "]" * 100_000 + "}")
+
+    assert problems_of(tmp_path) == [
+        f"{tmp_path / 'articles.json'}: not readable JSON: nested too deep"
+    ]
+
+
 def test_a_folder_without_json_and_an_export_without_articles_are_problems(
     tmp_path: Path,
 ) -> None:
