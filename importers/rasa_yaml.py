@@ -25,14 +25,18 @@ __all__ = [
 
 #: libyaml's loader when PyYAML has it: several times faster, same marks.
 _LOADER: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-#: A bigger file is refused rather than parsed: Rasa's own training data is a few megabytes.
-MAX_FILE_BYTES = 32 * 1024 * 1024
+#: A bigger file is refused unparsed: real NLU files are a few megabytes, and a file of tiny list
+#: items costs some 70 bytes of memory per byte while parsed (10 MB: 0.7 GB, 25 s).
+MAX_FILE_BYTES = 16 * 1024 * 1024
 _YAML_SUFFIXES = (".yml", ".yaml")
 #: `[text](entity)`, `[text](entity:value)`, `[text]{"entity": ...}`, `[text][{...}, {...}]`.
 _ANNOTATION = re.compile(r"\[([^\]]+?)\](?:\([^)]*\)|\{[^}]*\}|\[\{.*?\}\])")
 #: A Rasa 1.x Markdown NLU section heading.
 _MARKDOWN_NLU = re.compile(r"^##\s*(?:intent|synonym|regex|lookup)\s*:", re.MULTILINE)
 _IGNORED_NLU = ("synonym", "regex", "lookup")
+_NLU_LIST = "nlu: must be a list of items such as `- intent: greet`"
+_NLU_ITEM = "an nlu item must be a mapping such as `intent: greet`"
+_RESPONSES = "responses: must be a mapping of utter_... names"
 
 
 def strip_annotations(text: str) -> str:
@@ -182,9 +186,14 @@ def _line(node: Node) -> int:
     return node.start_mark.line + 1
 
 
+def _is_null(node: Node) -> bool:
+    """An empty value (`key:` with nothing after it, or `null`)."""
+    return isinstance(node, ScalarNode) and node.tag == "tag:yaml.org,2002:null"
+
+
 def _scalar(node: Node | None) -> str | None:
     """A scalar's text as written (`yes` stays `yes`), or None for anything else."""
-    if isinstance(node, ScalarNode) and node.tag != "tag:yaml.org,2002:null":
+    if isinstance(node, ScalarNode) and not _is_null(node):
         return str(node.value)
     return None
 
@@ -200,7 +209,7 @@ def _kind(node: Node) -> str:
 
 def _read_file(node: Node, source: str, project: Project) -> None:
     """The parts of one YAML file we use: nlu, responses (or 1.x's templates) and rules."""
-    if isinstance(node, ScalarNode) and _scalar(node) is None:
+    if _is_null(node):
         return  # an empty file
     if not isinstance(node, MappingNode):
         project.problems.append(
@@ -216,11 +225,7 @@ def _read_file(node: Node, source: str, project: Project) -> None:
     readers = (("nlu", _read_nlu), ("responses", _read_responses), ("templates", _read_responses))
     for key, reader in (*readers, ("rules", _read_rules)):
         value = pairs.get(key)
-        if (
-            value is not None
-            and _scalar(value) is None
-            and not (isinstance(value, ScalarNode) and value.value == "")
-        ):
+        if value is not None and not _is_null(value):
             reader(value, source, project)
 
 
@@ -234,22 +239,10 @@ def _expect(node: Node, kind: type, what: str, source: str, project: Project) ->
 
 def _read_nlu(node: Node, source: str, project: Project) -> None:
     """`nlu:` items: intents with their examples; synonyms, regexes and lookups are skipped."""
-    if not _expect(
-        node,
-        SequenceNode,
-        "nlu: must be a list of items such as `- intent: greet`",
-        source,
-        project,
-    ):
+    if not _expect(node, SequenceNode, _NLU_LIST, source, project):
         return
     for item in node.value:
-        if not _expect(
-            item,
-            MappingNode,
-            "an nlu item must be a mapping such as `intent: greet`",
-            source,
-            project,
-        ):
+        if not _expect(item, MappingNode, _NLU_ITEM, source, project):
             continue
         pairs = _pairs(item)
         if "intent" not in pairs:
@@ -312,39 +305,24 @@ def _read_examples(node: Node, intent: Intent, source: str, project: Project) ->
 
 def _read_responses(node: Node, source: str, project: Project) -> None:
     """`responses:`: each `utter_...` and its variations; a response defined twice is an error."""
-    if not _expect(
-        node, MappingNode, "responses: must be a mapping of utter_... names", source, project
-    ):
+    if not _expect(node, MappingNode, _RESPONSES, source, project):
         return
     for key, value in node.value:
         name, line = str(key.value), _line(key)
         if name in project.responses:
             earlier = project.responses[name]
+            where = f"{earlier.source}:{earlier.line}"
             project.problems.append(
-                Problem(
-                    f"response '{name}' is defined twice (also {earlier.source}:{earlier.line})",
-                    source,
-                    line,
-                )
+                Problem(f"response '{name}' is defined twice (also {where})", source, line)
             )
             continue
-        if not _expect(
-            value,
-            SequenceNode,
-            f"response '{name}' must be a list of variations such as `- text: Hello`",
-            source,
-            project,
-        ):
+        listed = f"response '{name}' must be a list of variations such as `- text: Hello`"
+        if not _expect(value, SequenceNode, listed, source, project):
             continue
         response = Response(name, source, line)
+        mapping = f"a variation of '{name}' must be a mapping such as `text: Hello`"
         for item in value.value:
-            if _expect(
-                item,
-                MappingNode,
-                f"a variation of '{name}' must be a mapping such as `text: Hello`",
-                source,
-                project,
-            ):
+            if _expect(item, MappingNode, mapping, source, project):
                 response.variations.append(_variation(_pairs(item)))
         project.responses[name] = response
 
@@ -372,33 +350,44 @@ def _variation(pairs: dict[str, Node]) -> Variation:
 
 
 def _read_rules(node: Node, source: str, project: Project) -> None:
-    """Rules of the shape `- intent: X` then only `utter_` actions: the bot's answer to X."""
+    """Rules of the shape `- intent: X` (or `- or:` of intents) then only `utter_` actions:
+    the bot's answer to X, whatever the conversation before. Other rules are not answers."""
     if not isinstance(node, SequenceNode):
         return
     for rule in node.value:
-        if not isinstance(rule, MappingNode):
-            continue
-        pairs = _pairs(rule)
+        pairs = _pairs(rule) if isinstance(rule, MappingNode) else {}
         steps = pairs.get("steps")
-        if "condition" in pairs or not isinstance(steps, SequenceNode) or not steps.value:
+        if "condition" in pairs or not isinstance(steps, SequenceNode) or len(steps.value) < 2:
             continue
-        parsed = [_step(step) for step in steps.value]
-        head, *rest = parsed
-        if head[0] != "intent" or not rest or any(kind != "action" for kind, _ in rest):
-            continue
-        actions = [name for _, name in rest if name != "action_listen"]
-        if actions and all(name.startswith("utter_") for name in actions):
-            project.rule_answers.setdefault(head[1], actions)
+        intents = _step_intents(steps.value[0])
+        actions = [_step_action(step) for step in steps.value[1:]]
+        said = [name for name in actions if name != "action_listen"]
+        if intents and said and all(name and name.startswith("utter_") for name in said):
+            for intent in intents:
+                project.rule_answers.setdefault(intent, [name for name in said if name])
 
 
-def _step(node: Node) -> tuple[str, str]:
-    """A rule step as (kind, name): ("intent", "greet"), ("action", "utter_greet"), or other."""
-    if isinstance(node, MappingNode):
-        pairs = _pairs(node)
-        for kind in ("intent", "action"):
-            if kind in pairs and len(pairs) == 1 and (name := _scalar(pairs[kind])):
-                return kind, name.strip()
-    return "other", ""
+def _step_intents(node: Node) -> list[str]:
+    """The intents a step waits for: `- intent: greet`, or `- or: [- intent: a, - intent: b]`."""
+    pairs = _pairs(node) if isinstance(node, MappingNode) else {}
+    if len(pairs) == 1 and (name := _scalar(pairs.get("intent"))):
+        return [name.strip()]
+    choices = pairs.get("or")
+    if len(pairs) == 1 and isinstance(choices, SequenceNode):
+        # Not recursive on purpose: YAML aliases can make a step contain itself.
+        names = [
+            _pairs(c).get("intent") if isinstance(c, MappingNode) else None for c in choices.value
+        ]
+        texts = [_scalar(name) for name in names]
+        if texts and all(texts):
+            return [text.strip() for text in texts if text]
+    return []
+
+
+def _step_action(node: Node) -> str | None:
+    """The action a step runs (`- action: utter_greet`), or None for any other step."""
+    pairs = _pairs(node) if isinstance(node, MappingNode) else {}
+    return _scalar(pairs.get("action")) if len(pairs) == 1 else None
 
 
 def _check_markdown(path: Path, project: Project) -> None:

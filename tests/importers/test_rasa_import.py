@@ -3,16 +3,22 @@ broken or hostile projects are refused whole with every problem named by file an
 
 from __future__ import annotations
 
+import json
+import shutil
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
+from typer.testing import CliRunner
 
+from cli.main import app
 from importers import rasa
 from importers.rasa_yaml import MAX_FILE_BYTES, read_project, strip_annotations
 from kb import InvalidContent, KnowledgeBase, Problem
 from kb.content.document import UnitDocument, UnitSource, parse_unit
+from kb.settings import Settings
 from kb.store.importing import ContentBatch
 from kb.store.revisions import SaveOutcome
 
@@ -94,6 +100,18 @@ def test_a_rule_answering_an_intent_with_responses_is_its_answer() -> None:
     helpdesk = units_of(read(DATA / "helpdesk-assistant"))
     assert helpdesk["bot-challenge"].body == "I am a bot, powered by Rasa."
     assert helpdesk["bot-challenge"].title == "Are you a bot?"
+
+
+def test_a_rule_for_any_of_several_intents_answers_each(write_tree: WriteTree) -> None:
+    rules = (
+        "rules:\n- rule: thanks or bye\n  steps:\n  - or:\n    - intent: affirm\n"
+        "    - intent: greet\n  - action: utter_cheer\n  - action: action_listen\n"
+        "- rule: loops\n  steps:\n  - or: &loop\n    - or: *loop\n  - action: utter_cheer\n"
+    )
+    extra = "responses:\n  utter_cheer:\n  - text: Cheers!\n"
+    docs = units_of(read(project(write_tree, {"data/rules.yml": rules + extra})))
+
+    assert docs["affirm"].body == docs["greet"].body == "Cheers!"
 
 
 def test_retrieval_intents_become_units_in_their_group_with_other_wordings_kept_internal() -> None:
@@ -309,11 +327,13 @@ def test_every_problem_of_a_broken_project_is_named_at_once(write_tree: WriteTre
     }
 
 
-def test_nlu_that_is_not_a_list_is_refused(write_tree: WriteTree) -> None:
-    root = project(write_tree, {"data/nlu.yml": "nlu:\n  intent: greet\n"})
+@pytest.mark.parametrize(
+    ("text", "line"), [("nlu:\n  intent: greet\n", 2), ("version: '3.1'\nnlu: greet\n", 2)]
+)
+def test_nlu_that_is_not_a_list_is_refused(write_tree: WriteTree, text: str, line: int) -> None:
+    (problem,) = problems_of(project(write_tree, {"data/nlu.yml": text}))
 
-    (problem,) = problems_of(root)
-    assert problem.line == 2
+    assert problem.line == line
     assert "nlu: must be a list" in problem.message
 
 
@@ -427,3 +447,64 @@ def test_intents_whose_ids_collide_keep_their_units_when_the_export_reorders_the
     drafts = kb.drafts()
     assert drafts.unit("faq-a-b", "en").document.body == "First."
     assert drafts.unit("faq-a-b-2", "en").document.body == "Second."
+
+
+# -- the command line -------------------------------------------------------------------------
+
+
+def kb_run(env: dict[str, str], *args: str) -> dict[str, Any]:
+    """`kb ARGS... --json` against the test database, its output as JSON."""
+    result = CliRunner().invoke(app, [*args, "--json"], env=env, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)
+
+
+def test_kb_import_twice_changes_nothing_then_a_changed_response_updates_the_same_unit(
+    env: dict[str, str], settings: Settings, tmp_path: Path
+) -> None:
+    bot = tmp_path / "helpdesk"
+    shutil.copytree(DATA / "helpdesk-assistant", bot)
+    first = kb_run(env, "import", str(bot), "--from", "rasa")
+    second = kb_run(env, "import", str(bot))  # the format guessed from domain.yml and data/
+    domain = bot / "domain.yml"
+    text = domain.read_text(encoding="utf-8")
+    domain.write_text(text.replace("Goodbye!", "Goodbye, and thanks!"), encoding="utf-8")
+    third = kb_run(env, "import", str(bot), "--from", "rasa")
+
+    assert first["units"] == {"created": 5, "updated": 0, "unchanged": 0}
+    assert second["units"] == {"created": 0, "updated": 0, "unchanged": 5}
+    assert third["units"] == {"created": 0, "updated": 1, "unchanged": 4}
+    unanswered = [w for w in first["warnings"] if "has no answer" in w["message"]]
+    assert len(unanswered) == 9
+    assert unanswered[0]["source"] == str(bot / "data" / "nlu.yml")
+    with KnowledgeBase.open(settings) as kb:
+        goodbye = kb.drafts().unit("goodbye", "en").document
+        assert goodbye.body == "Goodbye, and thanks!"
+        assert goodbye.source == UnitSource("rasa", "goodbye")
+        assert len(kb.history("goodbye", "en")) == 2
+
+
+def test_kb_import_prune_archives_only_the_bots_units_it_no_longer_has(
+    env: dict[str, str], settings: Settings, tmp_path: Path, write_tree: WriteTree
+) -> None:
+    own = write_tree({"en/help.md": "---\nid: tariffs\nlocale: en\ntitle: Tariffs\n---\nCheap.\n"})
+    kb_run(env, "import", str(own))
+    bot = tmp_path / "helpdesk"
+    shutil.copytree(DATA / "helpdesk-assistant", bot)
+    kb_run(env, "import", str(bot), "--from", "rasa")
+    nlu = bot / "data" / "nlu.yml"
+    text = nlu.read_text(encoding="utf-8")
+    start, end = text.index("- intent: help\n"), text.index("- intent: problem_email\n")
+    nlu.write_text(text[:start] + text[end:], encoding="utf-8")
+
+    pruned = kb_run(env, "import", str(bot), "--from", "rasa", "--prune", "--yes")
+
+    assert pruned["pruned"] == [{"kind": "unit", "id": "help", "locale": "en"}]
+    with KnowledgeBase.open(settings) as kb:
+        assert {u.document.id for u in kb.drafts().iter_units()} == {
+            "tariffs",
+            "greet",
+            "goodbye",
+            "bot-challenge",
+            "out-of-scope",
+        }
