@@ -3,6 +3,8 @@ of a value typed into many units (editor key; each action is one transaction).""
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
@@ -37,6 +39,36 @@ _ACTION_RESPONSES: dict[int | str, dict[str, Any]] = {
     },
     422: {"model": ProblemOut, "description": "What cannot be done, each problem by field."},
 }
+
+
+class _Reports:
+    """The last few reports, by the snapshot they were made of (drafts states and releases are
+    one object each until something changes), so reloading the view costs no second check."""
+
+    def __init__(self, size: int = 4) -> None:
+        self._size = size
+        self._kept: OrderedDict[tuple[int, str | None], tuple[Snapshot, ConsistencyReport]] = (
+            OrderedDict()
+        )
+        self._lock = threading.Lock()
+
+    def get(self, snapshot: Snapshot, locale: str | None) -> ConsistencyReport:
+        """The report of `snapshot` (in `locale`), made once per snapshot."""
+        key = (id(snapshot), locale)
+        with self._lock:
+            kept = self._kept.get(key)
+            if kept is not None and kept[0] is snapshot:
+                self._kept.move_to_end(key)
+                return kept[1]
+        report = check_consistency(snapshot, locale=locale)
+        with self._lock:
+            self._kept[key] = (snapshot, report)  # the snapshot held: its id is not reused
+            while len(self._kept) > self._size:
+                self._kept.popitem(last=False)
+        return report
+
+
+_REPORTS = _Reports()
 
 
 def _named_units(report: ConsistencyReport, snapshot: Snapshot) -> list[dict[str, Any]]:
@@ -75,10 +107,11 @@ def consistency_report(
     """Duplicates, contradictions and repeated values of the current release or of the drafts
     (the drafts while nothing is published), with the revision of every unit named."""
     drafts = drafts or kb.current_release() is None
-    snapshot = kb.drafts() if drafts else kb.snapshot()
+    snapshot = kb.draft_state().snapshot if drafts else kb.snapshot()
     if locale is not None and locale not in snapshot.locales:
-        snapshot = Snapshot(release=snapshot.release)  # nothing in that locale
-    report = check_consistency(snapshot, locale=locale)
+        report = ConsistencyReport()  # nothing in that locale
+    else:
+        report = _REPORTS.get(snapshot, locale)
     return {
         "kb_version": snapshot.number,
         "drafts": drafts,

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from api.routes.consistency import _REPORTS
 from kb import KnowledgeBase
 from tests.conftest import make_unit
 
@@ -237,3 +238,14 @@ def test_a_unit_without_the_value_refuses_the_snippet_naming_the_unit(
     assert content.drafts().snippets == {}
     bad_name = api.post(SNIPPETS, json={**body, "name": "Support Phone"}, headers=editor)
     assert [e["field"] for e in _problem(bad_name, 422)["errors"]] == ["name"]
+
+
+def test_the_report_is_made_once_per_drafts_state(
+    api: TestClient, editor: dict[str, str], content: KnowledgeBase
+) -> None:
+    first = _REPORTS.get(content.draft_state().snapshot, None)
+    assert _REPORTS.get(content.draft_state().snapshot, None) is first
+    content.archive_unit("refund-request", "en", author="t")
+    again = _REPORTS.get(content.draft_state().snapshot, None)
+    assert again is not first and again.duplicates == []
+    assert _report(api, editor)["duplicates"] == []
