@@ -89,6 +89,8 @@ def read(
     project = read_project(root)
     problems = list(project.problems)
     problems.extend(_markdown_problem(md) for md in project.markdown_nlu)
+    if not project.intents and not problems:
+        problems.append(Problem("no intents in data/: nothing to import", str(root / _DATA_DIR)))
     locale = _locale(project, default_locale, problems)
     warnings = list(project.warnings)
     units = _plan_units(project, warnings)

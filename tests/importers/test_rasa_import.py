@@ -355,6 +355,18 @@ def test_not_a_project_is_refused(write_tree: WriteTree, tmp_path: Path) -> None
     assert "is a folder" in problem.message
 
 
+def test_a_project_without_intents_or_with_a_file_not_in_utf8_is_refused(
+    write_tree: WriteTree,
+) -> None:
+    (empty,) = problems_of(write_tree({"domain.yml": DOMAIN_V3, "data/rules.yml": "rules:\n"}))
+    assert "no intents" in empty.message
+    root = project(write_tree)
+    (root / "data" / "latin.yml").write_bytes("nlu:\n- intent: caf\xe9\n".encode("latin-1"))
+    (problem,) = problems_of(root)
+    assert (problem.source, problem.line) == (str(root / "data" / "latin.yml"), 1)
+    assert "not UTF-8" in problem.message
+
+
 def test_a_file_over_the_size_limit_is_refused_unread(write_tree: WriteTree) -> None:
     root = project(write_tree)
     with (root / "data" / "huge.yml").open("wb") as handle:
