@@ -18,6 +18,7 @@ from kb.errors import InvalidContent, Problem, UnitNotFound, VersionConflict
 from kb.store.db import race_is_conflict
 from kb.store.models import UnitRevision
 from kb.store.revisions import (
+    SaveOutcome,
     SaveResult,
     head_units,
     newest_snippet,
@@ -305,7 +306,12 @@ def _replaced(
     body, count = pattern.subn(lambda _m: reference, document.body)
     where = f"unit '{head.unit_id}' ({head.locale})"
     if count == 0:
-        return document, 0, Problem(f"{where} does not contain {value!r}", field=field)
+        said = (
+            f"has {value!r} only inside a longer value or address"
+            if value in document.body
+            else f"does not contain {value!r}"
+        )
+        return document, 0, Problem(f"{where} {said}", field=field)
     if _reading(document.body, name, value) != _reading(body, name, value):
         return (
             document,
@@ -349,7 +355,8 @@ def extract_snippet(
     of it in `units`' bodies, in one transaction. A markdown snippet (the default) reads
     exactly as the text it replaces in every channel; a typed one is rendered by its type
     (a phone snippet becomes a link on the web and is read digit by digit by the IVR).
-    A unit without the value, or with it inside code or a link, is an error naming it."""
+    A snippet of that name already holding the value is used as it is. A unit without the
+    value, or with it inside code or a link, is an error naming it."""
     message = message or f"The value {value!r} is now the snippet {name}"
     pattern = _occurrences(value)
     with race_is_conflict(f"snippet '{name}'"), kb.db.write() as session:
@@ -369,7 +376,9 @@ def extract_snippet(
             changed.append((head, document, count))
         if problems:
             raise InvalidContent(problems)
-        snippet = _new_snippet(session, SnippetDocument(name, locale, kind, value), author, message)
+        snippet, kind = _new_snippet(
+            session, SnippetDocument(name, locale, kind, value), author, message
+        )
         reference = "{{ " + name + " }}"
 
         def edit(body: str) -> str:
@@ -394,20 +403,16 @@ def extract_snippet(
 
 def _new_snippet(
     session: Session, snippet: SnippetDocument, author: str, message: str
-) -> SaveResult:
-    """Save the snippet; one of that name holding another value is a conflict, not replaced."""
+) -> tuple[SaveResult, SnippetType]:
+    """Save the snippet, or reuse the one of that name already holding the value (with its own
+    type); one holding another value is a conflict, never replaced."""
     head = newest_snippet(session, snippet.name, snippet.locale)
-    if (
-        head is not None
-        and not head.archived
-        and (head.type, head.value)
-        != (
-            snippet.type.value,
-            snippet.value,
-        )
-    ):
-        raise VersionConflict(
-            f"snippet '{snippet.name}' ({snippet.locale}) exists already and holds "
-            f"{head.value!r}; choose another name"
-        )
-    return save_snippet(session, snippet, author=author, message=message)
+    if head is not None and not head.archived:
+        if head.value != snippet.value:
+            raise VersionConflict(
+                f"snippet '{snippet.name}' ({snippet.locale}) exists already and holds "
+                f"{head.value!r}; choose another name"
+            )
+        assert head.id is not None
+        return SaveResult(SaveOutcome.UNCHANGED, head.number, head.id), SnippetType(head.type)
+    return save_snippet(session, snippet, author=author, message=message), snippet.type

@@ -190,7 +190,10 @@ def test_extract_snippet_refuses_a_unit_without_the_value_or_with_it_in_code(
             author="maria",
         )
     problems = [(p.field, p.message) for p in raised.value.problems]
-    assert problems[0] == ("units[1]", f"unit 'longer' (en) does not contain '{PHONE}'")
+    assert problems[0] == (
+        "units[1]",
+        f"unit 'longer' (en) has '{PHONE}' only inside a longer value or address",
+    )
     assert problems[1][0] == "units[2]"
     assert "unit 'coded' (en) uses" in problems[1][1]
     assert (_renderings(kb), _revisions(kb)) == before
@@ -259,3 +262,21 @@ def test_the_authors_source_keeps_its_comments_where_only_the_body_changes(
 
     assert kb.draft_unit("orders", "en").source == orders.replace("old-contact", "contact")
     assert kb.draft_unit("lost", "en").source == lost.replace(PHONE, "{{ support_phone }}")
+
+
+def test_a_snippet_already_holding_the_value_is_used_as_it_is(kb: KnowledgeBase) -> None:
+    _save(kb, "contact", f"Call us on {PHONE}.")
+    phone = SnippetDocument("support_phone", "en", SnippetType.PHONE, PHONE)
+    kb.save_snippet(phone, author="t")
+
+    result = extract_snippet(
+        kb, locale="en", name="support_phone", value=PHONE, units=["contact"], author="m"
+    )
+
+    assert (result.type, result.snippet.outcome.value, result.snippet.revision) == (
+        SnippetType.PHONE,
+        "unchanged",
+        1,
+    )
+    assert kb.drafts().snippets[("support_phone", "en")] == phone
+    assert kb.draft_unit("contact", "en").body == "Call us on {{ support_phone }}."
