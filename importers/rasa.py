@@ -35,7 +35,13 @@ from importers.rasa_yaml import (
     read_project,
     strip_annotations,
 )
-from kb.content.document import UnitDocument, UnitSource, validate_locale, validate_slug
+from kb.content.document import (
+    SNIPPET_REF,
+    UnitDocument,
+    UnitSource,
+    validate_locale,
+    validate_slug,
+)
 from kb.errors import InvalidContent, Problem
 from kb.store.importing import ContentBatch, SourcedUnit
 
@@ -98,15 +104,18 @@ def read(
     if problems:
         raise InvalidContent(problems)
     ids = {unit.intent: unit.id for unit in units}
-    batch = ContentBatch(warnings=warnings, silo=FORMAT)
+    batch = ContentBatch(silo=FORMAT)
     for unit in units:
         batch.units.append(SourcedUnit(_document(unit, ids, locale, channels, warnings)))
         if progress:
             progress(1)
+    # A response answering several intents is reported once.
+    batch.warnings = list(dict.fromkeys(warnings))
     return batch
 
 
 def _markdown_problem(md: MarkdownNlu) -> Problem:
+    """The problem of a Rasa 1.x Markdown NLU file: refused, with the command that converts it."""
     return Problem(
         "Rasa 1.x Markdown training data is not supported: convert it with "
         "`rasa data convert nlu -f yaml --data data --out data` (Rasa 2.x) and import again",
@@ -263,16 +272,16 @@ def _body(
 def _variation(variation: Variation, ids: dict[str, str], channels: tuple[str, ...]) -> str:
     """One variation as Markdown: text, image, buttons."""
     parts = [variation.text] if variation.text else []
-    if variation.image and variation.image.lower().startswith(("https://", "http://")):
-        parts.append(f"![]({variation.image})")
+    if variation.image and (image := _url(variation.image)):
+        parts.append(f"![]({image})")
     links: list[str] = []
     replies: list[str] = []
     for title, payload in variation.buttons:
         target = _button_intent(payload)
         if target is not None and target in ids:
             links.append(f"- [{_escape(title)}](unit:{ids[target]})")
-        elif payload.lower().startswith(("https://", "http://")) and " " not in payload:
-            links.append(f"- [{_escape(title)}]({payload})")
+        elif url := _url(payload):
+            links.append(f"- [{_escape(title)}]({url})")
         else:
             replies.append(_list_item(title))
     if links:
@@ -281,6 +290,13 @@ def _variation(variation: Variation, ids: dict[str, str], channels: tuple[str, .
         listed = "\n".join(replies)
         parts.append(f"::: only chatbot\n{listed}\n:::" if "chatbot" in channels else listed)
     return "\n\n".join(parts)
+
+
+def _url(text: str) -> str | None:
+    """`text` as a Markdown link target when it is a web address (in <> if it has spaces)."""
+    if not text.lower().startswith(("https://", "http://")) or any(c in text for c in "<>\n"):
+        return None
+    return f"<{text}>" if any(c in text for c in " ()") else text
 
 
 def _button_intent(payload: str) -> str | None:
@@ -309,6 +325,16 @@ def _warn_response(response: Response, warnings: list[Problem]) -> None:
             Problem(
                 f"response '{response.name}' uses the slots {names}, which the bot filled in "
                 "and a knowledge base answer cannot: edit the imported answer",
+                response.source,
+                response.line,
+            )
+        )
+    snippets = sorted({s for v in response.variations for s in SNIPPET_REF.findall(v.text)})
+    if snippets:
+        warnings.append(
+            Problem(
+                f"response '{response.name}' has {{{{ {snippets[0]} }}}}, which in a unit is a "
+                "snippet: define the snippets it names or edit the imported answer",
                 response.source,
                 response.line,
             )

@@ -28,14 +28,17 @@ WriteTree = Callable[[dict[str, str]], Path]
 
 
 def read(path: Path, default_locale: str = "en") -> ContentBatch:
+    """The Rasa importer on `path`, with every channel."""
     return rasa.read(path, default_locale=default_locale, channels=CHANNELS)
 
 
 def units_of(batch: ContentBatch) -> dict[str, UnitDocument]:
+    """The batch's units by id."""
     return {item.document.id: item.document for item in batch.units}
 
 
 def problems_of(path: Path) -> tuple[Problem, ...]:
+    """The problems reading `path` raises (it must raise)."""
     with pytest.raises(InvalidContent) as caught:
         read(path)
     return caught.value.problems
@@ -169,6 +172,8 @@ responses:
       payload: '/faq/opening_hours{"store": "main"}'
     - title: Our terms
       payload: https://example.com/terms
+    - title: "[Old] terms"
+      payload: https://example.com/old terms (2019)
     - title: "Yes"
       payload: /affirm
 """
@@ -203,7 +208,7 @@ nlu:
     - Berlin
 responses:
   utter_faq/refunds:
-  - text: Refunds reach your card within {days} days.
+  - text: Refunds reach your card within {days} days, {{ name }}.
   utter_faq/opening_hours:
   - text: We are open 9 to 5.
   - channel: slack
@@ -230,7 +235,8 @@ def test_buttons_become_unit_links_to_imported_intents_else_links_or_quick_repli
         "Hello! What can I do for you?\n\n"
         "- [Refunds](unit:faq-refunds)\n"
         "- [Opening hours](unit:faq-opening-hours)\n"
-        "- [Our terms](https://example.com/terms)\n\n"
+        "- [Our terms](https://example.com/terms)\n"
+        "- [\\[Old\\] terms](<https://example.com/old terms (2019)>)\n\n"
         "::: only chatbot\n- Yes\n:::"
     )
     assert parse_unit(docs["greet"].to_markdown(), channels=CHANNELS) == docs["greet"]
@@ -261,6 +267,7 @@ def test_channel_variations_slots_and_orphan_responses_are_reported_not_lost(
     )
     messages = [w.message for w in batch.warnings]
     assert any("utter_faq/refunds" in m and "{days}" in m for m in messages)
+    assert any("utter_faq/refunds" in m and "{{ name }}" in m for m in messages)
     assert any("utter_faq/orphan" in m and "answers no intent" in m for m in messages)
     assert no_answer(batch) == {"affirm"}
     # synonym, regex and lookup items are not intents and not errors
