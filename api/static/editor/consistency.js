@@ -174,7 +174,12 @@ function repeatedItem(repeated, index) {
     required: true,
   });
   const status = h("p", { class: "row-status small", role: "status" });
-  const button = h("button", { type: "button", class: "primary" }, t("makeSnippet"));
+  // A snippet holding the value exists already: the units are to use it (its name is kept).
+  const button = h(
+    "button",
+    { type: "button", class: "primary" },
+    t(repeated.snippet_exists ? "useSnippet" : "makeSnippet")
+  );
   button.addEventListener("click", () => makeSnippet(repeated, input, button, status));
   return h(
     "li",

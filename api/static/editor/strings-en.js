@@ -233,6 +233,7 @@ export default {
   repeatedIn: "Units with {value}",
   snippetNameFor: "Snippet name for {value}",
   makeSnippet: "Make a snippet",
+  useSnippet: "Use the snippet",
   snippetMade: {
     one: "The snippet {name} now holds {value} in {n} unit.",
     other: "The snippet {name} now holds {value} in {n} units.",

@@ -249,6 +249,7 @@ export default {
   repeatedIn: "Статьи со значением {value}",
   snippetNameFor: "Имя фрагмента для {value}",
   makeSnippet: "Сделать фрагмент",
+  useSnippet: "Использовать фрагмент",
   snippetMade: {
     one: "Фрагмент {name} теперь содержит {value} в {n} статье.",
     few: "Фрагмент {name} теперь содержит {value} в {n} статьях.",
