@@ -13,7 +13,7 @@ from kb.content.document import UnitSource
 from tests.browser.conftest import Site, screenshot, serious_violations
 from tests.conftest import make_unit
 
-PHONE = "+44 20 7946 0123"
+PHONE = "+44 20 7946 0321"  # in no sample unit or snippet
 
 
 def _add_silos(site: Site) -> None:
@@ -49,7 +49,7 @@ def _open_consistency(page: Any, site: Site) -> None:
     expect(page.locator("#role-badge")).to_be_visible()
     page.get_by_role("link", name="Consistency").click()
     expect(page.get_by_role("heading", name="Consistency", level=1)).to_be_focused()
-    expect(page.locator("#consistency-summary")).to_contain_text("Contradictions: 1")
+    expect(page.locator("#consistency-summary")).to_contain_text("Contradictions:")
 
 
 def test_the_view_shows_both_sides_of_a_contradiction_and_merges_the_duplicate(
@@ -67,9 +67,8 @@ def test_the_view_shows_both_sides_of_a_contradiction_and_merges_the_duplicate(
     expect(second).to_contain_text("zendesk")
     expect(second.locator("strong")).to_have_text("14 days")
     expect(second.get_by_role("link")).to_have_attribute("href", "#/edit/en/refunds")
-    duplicate = page.locator("#duplicates li.finding-card")
-    expect(duplicate).to_have_count(1)
-    expect(duplicate).to_contain_text("refund-request")
+    duplicate = page.locator("#duplicates li.finding-card", has_text="refund-request")
+    expect(duplicate).to_contain_text("How do I get a refund? (refunds) zendesk kept")
     screenshot(page, "editor-consistency")
     assert serious_violations(page, axe_source) == []
 
@@ -77,23 +76,25 @@ def test_the_view_shows_both_sides_of_a_contradiction_and_merges_the_duplicate(
     expect(page.locator("#consistency-summary")).to_contain_text(
         "Merged refund-request into refunds"
     )
-    expect(page.locator("#duplicates")).to_have_text("None found.")
-    expect(page.locator("#contradictions")).to_have_text("None found.")
+    expect(duplicate).to_have_count(0)
+    expect(table).to_have_count(0)
     with site.open() as kb:
         assert kb.draft_unit("refund-request", "en").archived
         assert "get my money back" in kb.draft_unit("refunds", "en").questions
 
     page.goto(f"{site.url}/editor?lang=ru#/consistency")
     expect(page.get_by_role("heading", name="Согласованность", level=1)).to_be_visible()
-    expect(page.locator("#consistency-summary")).to_contain_text("Противоречия: 0")
+    expect(page.locator("#consistency-summary")).to_contain_text("Противоречия:")
+    expect(page.get_by_role("link", name="Согласованность")).to_have_attribute(
+        "aria-current", "page"
+    )
 
 
 def test_making_a_snippet_replaces_the_value_in_every_unit(page: Any, site: Site) -> None:
     _add_silos(site)
     _open_consistency(page, site)
 
-    repeated = page.locator("#repeated li.finding-card")
-    expect(repeated).to_have_count(1)
+    repeated = page.locator("#repeated li.finding-card", has_text=PHONE)
     expect(repeated.get_by_role("link")).to_have_count(3)
     repeated.get_by_label(f"Snippet name for {PHONE}").fill("claims_phone")
     repeated.get_by_role("button", name="Make a snippet").click()
@@ -101,7 +102,7 @@ def test_making_a_snippet_replaces_the_value_in_every_unit(page: Any, site: Site
     expect(page.locator("#consistency-summary")).to_contain_text(
         f"The snippet claims_phone now holds {PHONE} in 3 units."
     )
-    expect(page.locator("#repeated")).to_have_text("None found.")
+    expect(repeated).to_have_count(0)
     with site.open() as kb:
         for unit_id in ("lost-card-help", "complaints-help", "parcel-arrival"):
             body = kb.draft_unit(unit_id, "en").body
