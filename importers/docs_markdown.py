@@ -451,6 +451,8 @@ def _resolver(site: Site, page: _Page, ids: dict[str, str]) -> Callable[[str], s
                 if unit_id is not None:
                     return f"unit:{unit_id}"
         suffix = posixpath.splitext(path)[1].lower()
+        if path.startswith("/") and not f"{path.rstrip('/')}/".startswith(site.base_path):
+            return site.root_url(path, page.locale) if suffix not in _ASSETS else None
         if suffix not in _ASSETS and not candidates[0].startswith(".."):
             return site.page_url(key_of(candidates[0]), page.locale)
         return None

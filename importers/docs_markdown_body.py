@@ -27,6 +27,7 @@ from importers.docs_markdown_syntax import (
     IMPORT,
     JSX_TAG,
     LINK,
+    LINK_SCHEMES,
     MDX_COMMENT,
     PAIRED_INLINE,
     PRE_CLOSE,
@@ -441,7 +442,11 @@ def _link(state: _State, index: int, match: re.Match[str]) -> str:
     bang, text, target, title = match.groups()
     if target.startswith("#") and not bang:
         return text  # a place in the same page: the unit is the page, its text stays
-    if not target or target.startswith("#") or SCHEME.match(target) or target.startswith("//"):
+    scheme = SCHEME.match(target)
+    if scheme and not bang and scheme.group(0)[:-1].lower() not in LINK_SCHEMES:
+        state.warn(index, f"link '{target[:60]}' removed: not http(s), mailto or tel; text kept")
+        return text  # a channel would drop it (`ms-settings:`, `javascript:`): say so now
+    if not target or target.startswith("#") or scheme or target.startswith("//"):
         return match.group(0)
     resolved = state.resolve(target)
     if resolved is not None:

@@ -72,6 +72,15 @@ class Site:
             route = prefix + route
         return self.url + route + ("/" if self.kind == "hugo" and route else "")
 
+    def root_url(self, path: str, locale: str) -> str | None:
+        """A person's address for a link written from the site's root to a page outside the
+        docs (`/blog/x` beside `/docs/`): the site's address, the locale's prefix, the path."""
+        if self.url is None:
+            return None
+        root = self.url[: len(self.url) - len(self.base_path) + 1]
+        other = locale != self.default_locale or self.default_in_subdir
+        return f"{root}{locale.lower() + '/' if other else ''}{path.lstrip('/')}"
+
 
 def locale_of(code: str) -> str:
     """A site's language code in our form: `pt-br` -> `pt-BR`, `zh-Hans` -> `zh`, `EN` -> `en`."""

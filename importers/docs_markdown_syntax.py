@@ -24,6 +24,7 @@ __all__ = [
     "IMPORT",
     "JSX_TAG",
     "LINK",
+    "LINK_SCHEMES",
     "MDX_COMMENT",
     "PAIRED_INLINE",
     "PRE_CLOSE",
@@ -89,6 +90,8 @@ LINK = re.compile(
 )
 REFDEF = re.compile(r"^(\s{0,3}\[[^\]]+\]:\s*)(\S+)(.*)$")
 SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+#: The schemes a unit's link may have (the channels' own list, and our `unit:`/`snippet:`).
+LINK_SCHEMES = frozenset({"http", "https", "mailto", "tel", "unit", "snippet"})
 SNIPPETISH = re.compile(r"\{\{(?=\s*[a-z][a-z0-9_]*\s*\}\})")
 MDX_COMMENT = re.compile(r"\{/\*.*?\*/\}")
 BR = re.compile(r"<br\s*/?>", re.IGNORECASE)
