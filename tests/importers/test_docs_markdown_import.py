@@ -1,8 +1,16 @@
-"""Importing Docusaurus and Hugo docs folders: real sites, their features, hostile pages, and
-imports that update the units they made."""
+"""Importing Docusaurus and Hugo docs folders laid out from real text, and imports that update
+the units they made, through the store and `kb import`.
+
+The sites are laid out at test time (tests/importers/docs_sites.py) from the shared data sets
+in ../shared/datasets: the Docusaurus site from Microsoft 365 help articles in Russian (the
+default locale) and their Bulgarian translations (ms_alchemyinsights, CC BY 4.0, Microsoft),
+the Hugo site from the Stanford OVAL COVID-19 vaccine FAQ (covid_vaccine_faq, Apache-2.0) and
+one translated help article. Without the data sets these tests skip (fail in CI).
+"""
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections import Counter
 from collections.abc import Callable
@@ -20,10 +28,22 @@ from kb.content.document import UnitDocument, parse_unit
 from kb.store.revisions import to_document
 from renderers.checks import check_snapshot
 from tests.conftest import SAMPLE_CONTENT
-
-DATA = Path(__file__).parent / "data" / "markdown"
-WASMEDGE = DATA / "wasmedge"
-HUGO = DATA / "hugo-learn"
+from tests.importers.docs_sites import (
+    BG_DOCS,
+    DOCUSAURUS_URL,
+    FAQ_SOURCE,
+    HUGO_URL,
+    LABELS,
+    LASTMOD,
+    Site,
+    description,
+    docusaurus_sections,
+    hugo_entries,
+    lay_out_docusaurus,
+    lay_out_hugo,
+    paragraphs,
+)
+from tests.importers.shared_texts import Article, FaqEntry, alchemy_articles
 
 Tree = Callable[[dict[str, str]], Path]
 
@@ -50,318 +70,342 @@ def problems_in(path: Path) -> list[tuple[str, int | None, str]]:
     return [(Path(p.source or "").name, p.line, p.message) for p in caught.value.problems]
 
 
-# -- a real Docusaurus site ---------------------------------------------------------------------
+def slugged(text: str) -> str:
+    """A folder or file name as a unit id part: lowercase letters and digits and hyphens."""
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
 
-def test_docusaurus_site_gives_one_unit_per_page_and_translations_share_its_id() -> None:
-    found = units(read(WASMEDGE))
-    assert Counter(locale for _id, locale in found) == {"en": 28, "zh": 25}
-    faq = found["start-faq", "en"]
-    assert faq.title == "Frequently Asked Questions"  # the page's leading `# heading`
-    assert not faq.body.startswith("# ")
-    assert found["start-build-and-run-aot", "zh"].title == "AoT 编译器"
-    assert found["start-build-and-run-aot", "en"].title == "The AoT Compiler"
+@pytest.fixture(scope="module")
+def docusaurus(tmp_path_factory: pytest.TempPathFactory) -> Site:
+    """The Docusaurus site of Russian and Bulgarian help articles, laid out once."""
+    return lay_out_docusaurus(tmp_path_factory.mktemp("docusaurus"))
 
 
-def test_docusaurus_category_is_the_category_label_of_the_default_locale() -> None:
-    found = units(read(WASMEDGE))
-    assert found["start-build-and-run-cli", "en"].category == "running-with-wasmedge"
-    assert found["start-build-and-run-cli", "zh"].category == "running-with-wasmedge"
-    assert found["start-usage-serverless-aws", "en"].category == "serverless-platforms"
-    assert found["start-faq", "en"].category == "start"  # a folder without a label
+@pytest.fixture(scope="module")
+def hugo(tmp_path_factory: pytest.TempPathFactory) -> Site:
+    """The Hugo site of COVID-19 vaccine questions, laid out once."""
+    return lay_out_hugo(tmp_path_factory.mktemp("hugo"))
 
 
-def test_docusaurus_source_names_the_file_and_the_page_address() -> None:
-    found = units(read(WASMEDGE))
-    source = found["start-faq", "zh"].source
+@pytest.fixture(scope="module")
+def doc_units(docusaurus: Site) -> dict[tuple[str, str], UnitDocument]:
+    """The Docusaurus site's units by (id, locale)."""
+    return units(read(docusaurus.root))
+
+
+@pytest.fixture(scope="module")
+def hugo_units(hugo: Site) -> dict[tuple[str, str], UnitDocument]:
+    """The Hugo site's units by (id, locale)."""
+    return units(read(hugo.root))
+
+
+def article(article_id: str, language: str) -> Article:
+    """A help article in `ru` or `bg`."""
+    return alchemy_articles({"ru": "ru-RU", "bg": "bg-BG"}[language])[article_id]
+
+
+def general(index: int) -> tuple[str, str]:
+    """The article id and unit id of the general section's article `index`."""
+    article_id = docusaurus_sections()["general"][index]
+    return article_id, f"general-{slugged(article_id)}"
+
+
+# -- a Docusaurus site ---------------------------------------------------------------------------
+
+
+def test_docusaurus_site_gives_one_unit_per_page_and_translations_share_its_id(
+    docusaurus: Site, doc_units: dict[tuple[str, str], UnitDocument]
+) -> None:
+    articles = sum(len(ids) for ids in docusaurus_sections().values())
+    assert Counter(locale for _id, locale in doc_units) == {"ru": articles + 1, "bg": articles}
+    assert Counter(docusaurus.pages.values()) == {"ru": articles + 1, "bg": articles}
+    titled, unit_titled = general(0)  # `title` in the front matter, no heading in the body
+    headed, unit_headed = general(1)  # the page's leading `# heading` is its title
+    for language in ("ru", "bg"):
+        assert doc_units[unit_titled, language].title == article(titled, language).heading
+        assert doc_units[unit_headed, language].title == article(headed, language).heading
+        assert not doc_units[unit_headed, language].body.startswith("# ")
+    assert doc_units["overview", "ru"].title == "Статьи"
+
+
+def test_docusaurus_category_is_the_category_label_of_the_default_locale(
+    doc_units: dict[tuple[str, str], UnitDocument],
+) -> None:
+    _id, unit_id = general(0)
+    assert doc_units[unit_id, "ru"].category == slugged(LABELS["general"])
+    assert doc_units[unit_id, "bg"].category == "general-questions"  # not the Bulgarian label
+    assert doc_units["billing-products-and-services", "bg"].category == "billing-subscriptions"
+    assert doc_units["security-adfs-federation-certificate-expiring", "ru"].category == "security"
+    assert doc_units["overview", "ru"].category is None  # a page at the top of the docs
+
+
+def test_docusaurus_source_names_the_file_and_the_page_address(
+    doc_units: dict[tuple[str, str], UnitDocument],
+) -> None:
+    article_id, unit_id = general(0)
+    source = doc_units[unit_id, "bg"].source
     assert source is not None
     assert source.system == "markdown"
-    assert source.id == "docs/start/faq.md"  # the default locale's page, for every translation
-    assert source.url == "https://wasmedge.org/zh/docs/start/faq"
-    assert found["start-faq", "en"].source.url == "https://wasmedge.org/docs/start/faq"  # type: ignore[union-attr]
+    assert source.id == f"docs/general/{article_id}.md"  # the default locale's page, for both
+    assert source.url == f"{DOCUSAURUS_URL}/bg/docs/general/{article_id}"
+    ru_source = doc_units[unit_id, "ru"].source
+    assert ru_source is not None and ru_source.url == f"{DOCUSAURUS_URL}/docs/general/{article_id}"
 
 
-def test_docusaurus_note_becomes_a_quote_with_its_kind_in_bold() -> None:
-    body = units(read(WASMEDGE))["start-getting-started-quick-start", "en"].body
-    assert "> **Note**\n>\n> If you have Docker Desktop 4.15 and above" in body
-    assert ":::" not in body
-    translated = units(read(WASMEDGE))["start-getting-started-quick-start", "zh"].body
-    assert "> **注意**\n>\n> 如果你使用 Docker Desktop 4.15" in translated  # in its language
+def test_docusaurus_front_matter_tags_description_and_order(docusaurus: Site) -> None:
+    batch = read(docusaurus.root)
+    found = units(batch)
+    article_id, unit_id = general(0)  # a page with tags and a description
+    ru = article(article_id, "ru")
+    assert found[unit_id, "ru"].tags == (ru.ms_service, ru.translationtype.lower())
+    assert found[unit_id, "ru"].body.startswith(f"::: summary\n{description(ru)}\n:::\n\n")
+    assert found[unit_id, "bg"].tags == ()
+    assert "::: summary" not in found[unit_id, "bg"].body
+    # `sidebar_position` orders a folder's units in the batch (and is not kept).
+    order = [i.document.id for i in batch.units if i.document.key[1] == "ru"]
+    section = [f"general-{slugged(i)}" for i in docusaurus_sections()["general"]]
+    assert [i for i in order if i.startswith("general-")] == section
 
 
-def test_relative_links_to_imported_pages_become_unit_links() -> None:
-    found = units(read(WASMEDGE))
-    body = found["start-getting-started-quick-start", "en"].body
-    assert "[here](unit:start-install)" in body  # ../install.md#install
-    assert "[get started here](unit:start-getting-started-quick-start-docker)" in body
-    assert "(unit:start-build-and-run-cli)" in found["start-getting-started-quick-start", "zh"].body
-    # A page outside the imported folder is linked at its address on the site.
-    assert "(https://wasmedge.org/docs/develop/rust/wasinn/pytorch)" in body
+def test_docusaurus_admonitions_become_quotes_labelled_in_the_page_language(
+    doc_units: dict[tuple[str, str], UnitDocument],
+) -> None:
+    noted, unit_noted = general(0)
+    for language, label in (("ru", "Примечание"), ("bg", "Бележка")):
+        first_line = paragraphs(article(noted, language))[1].split("\n")[0].rstrip()
+        body = doc_units[unit_noted, language].body
+        assert f"> **{label}**\n>\n> {first_line}" in body
+        assert ":::note" not in body
+    tipped, unit_tipped = general(1)
+    for language, label in (("ru", "Совет: Для администраторов"), ("bg", "Съвет")):
+        last = paragraphs(article(tipped, language))[-1].split("\n")[0].rstrip()
+        assert f"> **{label}**\n>\n> {last}" in doc_units[unit_tipped, language].body
+    # The articles' own `> [!NOTE]` alerts are labelled the same way.
+    advisor = "security-microsoft-defender-for-endpoint-advisor"
+    assert "> **Примечание**\n> " in doc_units[advisor, "ru"].body
+    assert "> **Бележка**\n> " in doc_units[advisor, "bg"].body
+    assert "[!NOTE]" not in doc_units[advisor, "ru"].body
 
 
-def test_links_with_code_in_their_text_and_links_within_the_page(tmp_path: Path) -> None:
-    body = units(read(WASMEDGE))["start-build-and-run-cli", "en"].body
-    assert "| [`run`](unit:start-build-and-run-run) |" in body  # a table of subcommands
-    assert "](#" not in body  # a link to a place in the page keeps its text only
+def test_relative_links_to_imported_pages_become_unit_links(
+    doc_units: dict[tuple[str, str], UnitDocument],
+) -> None:
+    for language in ("ru", "bg"):
+        body = doc_units["billing-products-and-services", language].body
+        for target in ("reactivate-your-subscription", "manage-auto-renewal"):
+            assert f"](unit:billing-{target})" in body  # the articles' own links
+        assert "](unit:billing-change-payment-method)" in body
+        # A page the site lacks is linked at its address on the site.
+        prefix = "" if language == "ru" else "/bg"
+        assert f"]({DOCUSAURUS_URL}{prefix}/docs/billing/change-how-often-you-pay)" in body
+    # A link from the site's root to a page outside the docs: there, in the page's language.
+    _id, unit_id = general(2)
+    outside = "/sharepoint/troubleshoot/sharing-and-permissions/error-403-forbidden)"
+    assert f"]({DOCUSAURUS_URL}/bg{outside}" in doc_units[unit_id, "bg"].body
+    heading = article("products-and-services", "ru").heading
+    advisor = doc_units["security-microsoft-defender-for-endpoint-advisor", "ru"].body
+    assert advisor.endswith(f"[{heading}](unit:billing-products-and-services)")  # ../ and #
+    for doc in doc_units.values():
+        assert not re.search(r"\]\([^)]*\.mdx?(#[^)]*)?\)", doc.body), doc.key
 
 
-def test_an_admonition_left_open_in_a_translation_is_reported_and_closed() -> None:
-    batch = read(WASMEDGE)
-    unclosed = "':::note' is not closed; closed at the end of the page"
-    assert ("install.md", 415, unclosed) in warnings_in(batch)
-    image = "image 'docker.jpeg' is not imported; its description is kept"
-    assert ("docker_wasm.md", 241, image) in warnings_in(batch)
-    assert units(batch)["start-install", "zh"].body.count("> **注意**") >= 10
+def test_links_with_code_in_their_text_and_links_within_the_page(
+    doc_units: dict[tuple[str, str], UnitDocument],
+) -> None:
+    body = doc_units["overview", "ru"].body
+    heading = article("products-and-services", "ru").heading
+    assert f"| [`products-and-services`](unit:billing-products-and-services) | {heading} |" in body
+    assert body.startswith("Разделы\n")  # a link to a place in the page keeps its text only
+    assert "](#" not in body
 
 
-def test_every_imported_page_is_a_valid_unit_of_our_format() -> None:
-    for site in (WASMEDGE, HUGO):
-        for item in read(site).units:
-            doc = item.document
-            assert parse_unit(doc.to_markdown()) == doc, doc.key
-
-
-# -- a real Hugo site ---------------------------------------------------------------------------
-
-
-def test_hugo_site_reads_translations_from_file_names() -> None:
-    found = units(read(HUGO))
-    assert Counter(locale for _id, locale in found) == {"en": 25, "fr": 22, "zh": 1}
-    assert found["basics-requirements", "fr"].title == "Prérequis"
-    assert found["basics", "zh"].title == "基础"
-    assert found["cont-archetypes", "en"].category == "cont"
-    assert found["basics-installation", "en"].category == "installation"  # an _index page
-    assert found["cont-tags", "fr"].tags == ("documentation", "tutorial")
-    source = found["basics-requirements", "fr"].source
-    assert source is not None and source.id == "content/basics/requirements/_index.en.md"
-    assert source.url is None  # the site's baseURL is "/"
-
-
-def test_hugo_description_becomes_the_summary() -> None:
-    body = units(read(HUGO))["shortcodes-notice", "en"].body
-    assert body.startswith("::: summary\nDisclaimers to help you structure your page\n:::")
-
-
-def test_hugo_notice_shortcodes_become_quotes_and_escaped_ones_stay_in_code() -> None:
-    body = units(read(HUGO))["shortcodes-notice", "en"].body
-    for label, text in (("Note", "A notice"), ("Info", "An information"), ("Tip", "A tip")):
-        assert f"> **{label}**\n>\n> {text} disclaimer" in body
-    assert "```\n{{%/* notice note */%}}\nA notice disclaimer\n{{%/* /notice */%}}\n```" in body
-    french = units(read(HUGO))["shortcodes-notice", "fr"].body
-    assert "> **Astuce**\n>\n> Une notice de type *tip*" in french
-
-
-def test_hugo_relref_links_become_unit_links_and_a_notice_on_one_line_is_split() -> None:
-    body = units(read(HUGO))["index", "en"].body
-    assert "* [Multilingual mode](unit:cont-i18n)" in body
-    assert "[Tip/Note/Info/Warning boxes](unit:shortcodes-notice)" in body
-    assert "> **Tip**\n>\n> Learn theme works with a _page tree structure_" in body
-
-
-def test_hugo_shortcodes_we_cannot_render_are_removed_and_reported() -> None:
-    batch = read(HUGO)
+def test_mdx_imports_and_jsx_on_a_real_page_are_removed_and_reported(docusaurus: Site) -> None:
+    batch = read(docusaurus.root)
+    page = "docs/overview.mdx"
     found = warnings_in(batch)
-    assert (
-        "credits.en.md",
-        10,
-        "Hugo shortcode 'ghcontributors' removed: it cannot be rendered here",
-    ) in found
-    assert ("tabs.en.md", 32, "Hugo shortcode 'tab' removed; the text inside it is kept") in found
-    tabs = units(batch)["shortcodes-tabs", "en"].body
-    assert "**python**" in tabs and "{{" not in tabs.split("```")[-1]
+    line = docusaurus.line_of(page, "import Tabs")
+    assert ("overview.mdx", line, "MDX line removed: import Tabs from '@theme/Tabs';") in found
+    line = docusaurus.line_of(page, "<Tabs>")
+    assert ("overview.mdx", line, "JSX component <Tabs> removed; its text is kept") in found
+    body = units(batch)["overview", "ru"].body
+    assert "<Tab" not in body and "import " not in body
+    assert f"**{LABELS['billing']}**\n\n| Статья | Заголовок |" in body  # a tab's label
 
 
-def test_hugo_diagrams_and_pre_blocks_become_fenced_code() -> None:
-    found = units(read(HUGO))
-    assert "```mermaid\ngraph LR;" in found["shortcodes-mermaid", "en"].body
-    assert "```\n  // Some comments\n  line 1 of code" in found["cont-markdown", "fr"].body
+def test_an_admonition_left_open_in_a_translation_and_an_image_are_reported(
+    docusaurus: Site,
+) -> None:
+    batch = read(docusaurus.root)
+    article_id, unit_id = general(2)
+    page = f"{BG_DOCS}/general/{article_id}.md"
+    last_line = len(docusaurus.text(page).split("\n"))
+    unclosed = "':::warning' is not closed; closed at the end of the page"
+    assert (f"{article_id}.md", last_line, unclosed) in warnings_in(batch)
+    last = paragraphs(article(article_id, "bg"))[-1].split("[")[0]
+    assert f"> **Внимание**\n>\n> {last}" in units(batch)[unit_id, "bg"].body
+    page = "docs/general/change-my-microsoft-account-info.md"
+    image = "image 'media/manage-account.png' is not imported; its description is kept"
+    line = docusaurus.line_of(page, "media/manage-account.png")
+    assert ("change-my-microsoft-account-info.md", line, image) in warnings_in(batch)
+    body = units(batch)["general-change-my-microsoft-account-info", "ru"].body
+    assert "*Управление платежами и выставлением счетов*" in body and "media/" not in body
 
 
-def test_hugo_buttons_become_links() -> None:
-    body = units(read(HUGO))["shortcodes-button", "en"].body
-    assert "[Get Grav with icon](https://getgrav.org/)" in body
+def test_a_link_no_channel_can_open_keeps_its_text_and_is_reported(docusaurus: Site) -> None:
+    batch = read(docusaurus.root)
+    page = "docs/general/fix-windows-update-errors.md"
+    line = docusaurus.line_of(page, "(ms-settings:windowsupdate)")
+    message = "link 'ms-settings:windowsupdate' removed: not http(s), mailto or tel; text kept"
+    assert ("fix-windows-update-errors.md", line, message) in warnings_in(batch)
+    body = units(batch)["general-fix-windows-update-errors", "ru"].body
+    assert "> Параметры > обновление & безопасности > Windows обновление." in body
+    assert "ms-settings:" not in body
 
 
-# -- Docusaurus features the real site lacks ----------------------------------------------------
-
-MDX_PAGE = """---
-sidebar_position: 2
-slug: /refunds
-tags: [Billing, {label: "Money back", permalink: /money}]
-keywords: [refund]
-description: How refunds work.
-last_update:
-  date: 2024-05-01
-  author: someone
----
-import Tabs from '@theme/Tabs';
-import TabItem from '@theme/TabItem';
-
-# Getting a refund
-
-Refunds take 14 days.
-
-:::tip[Be quick]
-Ask within a month.
-:::
-
-:::danger
-Never share your card number.
-:::
-
-:::internal
-Check the order first.
-:::
-
-:::foo
-Something odd.
-:::
-
-<Tabs>
-<TabItem value="web" label="On the web">
-Open **Orders**.
-</TabItem>
-</Tabs>
-
-<Button href="/x" />
-
-```js
-import x from 'y';
-<Tabs>
-```
-"""
+def test_every_imported_page_is_a_valid_unit_of_our_format(
+    doc_units: dict[tuple[str, str], UnitDocument],
+    hugo_units: dict[tuple[str, str], UnitDocument],
+) -> None:
+    for doc in (*doc_units.values(), *hugo_units.values()):
+        assert parse_unit(doc.to_markdown()) == doc, doc.key
 
 
-def test_mdx_imports_and_jsx_are_removed_and_reported_by_file_and_line(write_tree: Tree) -> None:
-    root = write_tree({"docs/billing/refunds.mdx": MDX_PAGE})
-    batch = read(root)
-    assert ("refunds.mdx", 11, "MDX line removed: import Tabs from '@theme/Tabs';") in warnings_in(
-        batch
-    )
-    assert ("refunds.mdx", 34, "JSX component <Tabs> removed; its text is kept") in warnings_in(
-        batch
-    )
-    assert ("refunds.mdx", 40, "JSX component <Button> removed") in warnings_in(batch)
-    body = batch.units[0].document.body
-    assert "import Tabs" not in body and "<Tabs>" not in body.split("```js")[0]
-    assert "**On the web**\nOpen **Orders**." in body
-    assert "```js\nimport x from 'y';\n<Tabs>\n```" in body  # code is left as written
+# -- a Hugo site -----------------------------------------------------------------------------------
 
 
-def test_docusaurus_front_matter_maps_to_unit_fields(write_tree: Tree) -> None:
-    doc = read(write_tree({"docs/billing/refunds.mdx": MDX_PAGE})).units[0].document
-    assert doc.id == "refunds"  # the page's slug
-    assert doc.title == "Getting a refund"
-    assert doc.category == "billing"
-    assert doc.tags == ("billing", "money-back", "refund")
-    assert doc.body.startswith("::: summary\nHow refunds work.\n:::\n\nRefunds take 14 days.")
-    assert doc.source is not None and doc.source.updated_at == "2024-05-01"
+def question(number: int) -> tuple[FaqEntry, str]:
+    """The Hugo site's question page `number` (in layout order) and its unit id."""
+    pages = [(e, f"{folder}-{e.faq_id}") for folder, es in hugo_entries().items() for e in es]
+    return pages[number]
 
 
-def test_admonitions_become_quotes_and_our_own_blocks_pass_through(write_tree: Tree) -> None:
-    body = read(write_tree({"docs/billing/refunds.mdx": MDX_PAGE})).units[0].document.body
-    assert "> **Tip: Be quick**\n>\n> Ask within a month." in body
-    assert "> **Danger**\n>\n> Never share your card number." in body
-    assert "::: internal\nCheck the order first.\n:::" in body
-    assert "> **Foo**\n>\n> Something odd." in body  # an unknown kind: a plain quote
-
-
-def test_an_admonition_in_a_list_item_stays_in_the_item(write_tree: Tree) -> None:
-    page = "1. Open the app.\n\n   :::tip\n   Use the latest version.\n   :::\n\n2. Sign in.\n"
-    body = read(write_tree({"docs/steps.md": page})).units[0].document.body
-    assert body == (
-        "1. Open the app.\n\n   > **Tip**\n   >\n   > Use the latest version.\n\n2. Sign in."
+def test_hugo_site_reads_translations_from_file_names(
+    hugo: Site, hugo_units: dict[tuple[str, str], UnitDocument]
+) -> None:
+    folders = hugo_entries()
+    english = sum(len(entries) for entries in folders.values()) + len(folders) + 1
+    assert Counter(locale for _id, locale in hugo_units) == {"en": english, "ru": 2, "bg": 1}
+    assert Counter(hugo.pages.values()) == {"en": english, "ru": 2, "bg": 1}
+    article_id, _unit = general(0)
+    translated = f"office-{article_id}"
+    assert hugo_units[translated, "bg"].title == article(article_id, "bg").heading
+    assert hugo_units[translated, "ru"].title == article(article_id, "ru").heading
+    assert hugo_units["office", "ru"].category == "office"  # an _index page: its own folder
+    entry, unit_id = question(0)
+    assert hugo_units[unit_id, "en"].title == entry.question
+    assert hugo_units[unit_id, "en"].tags == (slugged(entry.category),)
+    assert hugo_units[slugged(entry.category), "en"].title == entry.category.capitalize()
+    source = hugo_units[translated, "ru"].source
+    assert source is not None and source.id == f"content/office/{article_id}.bg.md"
+    assert source.url == f"{HUGO_URL}ru/office/{article_id}/"
+    assert hugo_units[unit_id, "en"].source.url == (  # type: ignore[union-attr]
+        f"{HUGO_URL}{slugged(entry.category)}/{entry.faq_id}/"
     )
 
 
-def test_category_label_from_a_yaml_category_file_and_ids_deduplicated(write_tree: Tree) -> None:
-    root = write_tree(
-        {
-            "docs/a/_category_.yml": "label: Payments & Billing\nposition: 2\n",
-            "docs/a/refunds.md": "---\nid: refunds\n---\nText A\n",
-            "docs/b/refunds.md": "---\nid: refunds\ndraft: true\n---\n# Other\nText B\n",
-            "docs/b/_partial.mdx": "A fragment other pages import, not a page.\n",
-            "docusaurus.config.js": "module.exports = { url: 'https://x.org', baseUrl: '/' };",
-        }
-    )
-    found = {item.document.source.id: item.document for item in read(root).units}  # type: ignore[union-attr]
-    assert len(found) == 2
-    a, b = found["docs/a/refunds.md"], found["docs/b/refunds.md"]
-    assert (a.id, a.category, a.draft) == ("refunds", "payments-billing", False)
-    assert (b.id, b.category, b.draft, b.title) == ("refunds-2", "b", True, "Other")
-    assert a.title == "Refunds"  # no title, no heading: the file name
-    assert a.source.url == "https://x.org/docs/a/refunds"  # type: ignore[union-attr]
+def test_hugo_front_matter_draft_and_lastmod(
+    hugo_units: dict[tuple[str, str], UnitDocument],
+) -> None:
+    drafts = [key for key, doc in hugo_units.items() if doc.draft]
+    assert drafts == [(question(1)[1], "en")]  # `draft: true` on one page
+    toml, yaml = hugo_units[question(0)[1], "en"], hugo_units[question(1)[1], "en"]
+    assert toml.source is not None and toml.source.updated_at == LASTMOD
+    assert yaml.source is not None and yaml.source.updated_at is None
 
 
-# -- Hugo features the real site lacks ----------------------------------------------------------
+def test_hugo_description_becomes_the_summary(
+    hugo_units: dict[tuple[str, str], UnitDocument],
+) -> None:
+    described = [question(n) for n in range(12) if question(n)[0].answer_original]
+    assert described
+    for entry, unit_id in described:
+        summary = " ".join(entry.answer.split())
+        assert hugo_units[unit_id, "en"].body.startswith(f"::: summary\n{summary}\n:::\n\n")
 
 
-def test_hugo_toml_front_matter_hint_and_language_folders(write_tree: Tree) -> None:
-    root = write_tree(
-        {
-            "hugo.toml": (
-                'baseURL = "https://help.example.com/"\ndefaultContentLanguage = "en"\n'
-                '[languages.en]\ncontentDir = "content/en"\n'
-                '[languages.pt-br]\ncontentDir = "content/pt-br"\n'
-            ),
-            "content/en/account/reset.md": (
-                '+++\ntitle = "Reset your password"\nweight = 3\ndraft = true\n'
-                "lastmod = 2024-02-03T04:05:06Z\ntags = ['Account']\n+++\n"
-                "Use the link.\n\n{{< hint warning >}}\nIt expires in 1 hour.\n{{< /hint >}}\n"
-            ),
-            "content/pt-br/account/reset.md": "---\ntitle: Redefinir a senha\n---\nUse o link.\n",
-        }
-    )
-    found = units(read(root))
-    en, pt = found["account-reset", "en"], found["account-reset", "pt-BR"]
-    assert (en.title, en.draft, en.tags, en.category) == (
-        "Reset your password",
-        True,
-        ("account",),
-        "account",
-    )
-    assert "> **Warning**\n>\n> It expires in 1 hour." in en.body
-    assert en.source is not None and en.source.updated_at == "2024-02-03T04:05:06Z"
-    assert en.source.url == "https://help.example.com/account/reset/"
-    assert pt.title == "Redefinir a senha"
-    assert (
-        pt.source is not None and pt.source.url == "https://help.example.com/pt-br/account/reset/"
-    )
+def test_hugo_notice_shortcodes_become_quotes_and_escaped_ones_stay_in_code(
+    hugo_units: dict[tuple[str, str], UnitDocument],
+) -> None:
+    for number, label in ((0, "Note"), (2, "Warning")):
+        entry, unit_id = question(number)
+        blocks = (entry.answer_original or entry.answer).split("\n\n")
+        text = (blocks[0] if number == 0 else blocks[-1]).strip().split("\n")[0]
+        assert f"> **{label}**\n>\n> {text}" in hugo_units[unit_id, "en"].body
+    entry, unit_id = question(8)
+    first = (entry.answer_original or entry.answer).split("\n\n")[0].strip()
+    escaped = f"```\n{{{{%/* notice note */%}}}}\n{first}\n{{{{%/* /notice */%}}}}\n```"
+    assert escaped in hugo_units[unit_id, "en"].body
 
 
-def test_hugo_page_translated_by_file_name_without_a_site_config(write_tree: Tree) -> None:
-    root = write_tree(
-        {
-            "faq/index.md": "---\ntitle: FAQ\n---\nAnswers.\n",
-            "faq/index.ru.md": "---\ntitle: Вопросы\n---\nОтветы.\n",
-        }
-    )
-    found = units(read(root, default_locale="en"))
-    assert set(found) == {("faq", "en"), ("faq", "ru")}
+def test_hugo_relref_links_become_unit_links_and_a_notice_on_one_line_is_split(
+    hugo_units: dict[tuple[str, str], UnitDocument],
+) -> None:
+    body = hugo_units["index", "en"].body
+    for folder, entries in hugo_entries().items():
+        assert f"* [{entries[0].category}](unit:{folder})" in body
+        section = hugo_units[folder, "en"].body
+        for entry in entries:
+            assert f"* [{entry.question}](unit:{folder}-{entry.faq_id})" in section
+    entry, unit_id = question(0)
+    assert body.startswith(f"> **Tip**\n>\n> {entry.question} [{entry.faq_id}](unit:{unit_id})")
 
 
-# -- guessing the format ------------------------------------------------------------------------
+def test_hugo_shortcodes_we_cannot_render_are_removed_and_reported(hugo: Site) -> None:
+    batch = read(hugo.root)
+    found = warnings_in(batch)
+    entry, unit_id = question(2)
+    page = f"content/{unit_id.rsplit('-', 1)[0]}/{entry.faq_id}.md"
+    toc = "Hugo shortcode 'toc' removed: it cannot be rendered here"
+    assert (f"{entry.faq_id}.md", hugo.line_of(page, "{{< toc >}}"), toc) in found
+    entry, unit_id = question(4)
+    page = f"content/{unit_id.rsplit('-', 1)[0]}/{entry.faq_id}.md"
+    tab = "Hugo shortcode 'tab' removed; the text inside it is kept"
+    assert (f"{entry.faq_id}.md", hugo.line_of(page, "{{< tab name"), tab) in found
+    tabs = units(batch)[unit_id, "en"].body
+    assert "**Answer**" in tabs and "{{" not in tabs
 
 
-def test_looks_like_claims_docs_sites_but_not_our_own_content_folder(write_tree: Tree) -> None:
-    assert docs_markdown.looks_like(WASMEDGE)
-    assert docs_markdown.looks_like(WASMEDGE / "docs")
-    assert docs_markdown.looks_like(HUGO)
-    assert docs_markdown.looks_like(HUGO / "content")
+def test_hugo_diagrams_and_pre_blocks_become_fenced_code(
+    hugo_units: dict[tuple[str, str], UnitDocument],
+) -> None:
+    entry, unit_id = question(5)
+    assert f"```mermaid\ngraph LR;\n  A[{entry.category}]" in hugo_units[unit_id, "en"].body
+    entry, unit_id = question(6)
+    first = (entry.answer_original or entry.answer).split("\n\n")[0].strip()
+    assert f"```\n  {first}\n```" in hugo_units[unit_id, "en"].body
+
+
+def test_hugo_buttons_become_links(hugo_units: dict[tuple[str, str], UnitDocument]) -> None:
+    _entry, unit_id = question(7)
+    assert f"[covid-faq]({FAQ_SOURCE})" in hugo_units[unit_id, "en"].body
+
+
+# -- guessing the format ---------------------------------------------------------------------------
+
+
+def test_looks_like_claims_docs_sites_but_not_our_own_content_folder(
+    write_tree: Tree, docusaurus: Site, hugo: Site
+) -> None:
+    assert docs_markdown.looks_like(docusaurus.root)
+    assert docs_markdown.looks_like(docusaurus.root / "docs")
+    assert docs_markdown.looks_like(hugo.root)
+    assert docs_markdown.looks_like(hugo.root / "content")
     assert not docs_markdown.looks_like(SAMPLE_CONTENT)
     ours = write_tree({"en/a.md": "---\nid: a\nlocale: en\ntitle: A\n---\nText\n"})
     assert not docs_markdown.looks_like(ours)
-    assert not docs_markdown.looks_like(WASMEDGE / "docusaurus.config.js")
+    assert not docs_markdown.looks_like(docusaurus.root / "docusaurus.config.js")
 
 
-def test_imported_sites_have_no_links_a_channel_would_drop(kb: KnowledgeBase) -> None:
-    for site in (WASMEDGE, HUGO):
-        import_site(kb, site)
+def test_imported_sites_have_no_links_a_channel_would_drop(
+    kb: KnowledgeBase, docusaurus: Site, hugo: Site
+) -> None:
+    for site in (docusaurus, hugo):
+        import_site(kb, site.root)
     findings = [str(f) for f in check_snapshot(kb.drafts()) if "unsafe-link" in str(f)]
     assert findings == []
 
 
-# -- importing into the store -------------------------------------------------------------------
+# -- importing into the store ----------------------------------------------------------------------
 
 
 def import_site(kb: KnowledgeBase, path: Path) -> ImportReport:
@@ -370,51 +414,54 @@ def import_site(kb: KnowledgeBase, path: Path) -> ImportReport:
     return kb.import_content(batch, author="tester")
 
 
-def test_importing_a_site_twice_changes_nothing_the_second_time(kb: KnowledgeBase) -> None:
-    first = import_site(kb, HUGO)
-    assert first.units[SaveOutcome.CREATED] == 48
+def test_importing_a_site_twice_changes_nothing_the_second_time(
+    kb: KnowledgeBase, hugo: Site
+) -> None:
+    pages = len(hugo.pages)
+    first = import_site(kb, hugo.root)
+    assert first.units[SaveOutcome.CREATED] == pages
     assert first.renamed == []  # translations are stored as the same unit
-    assert {("cont-tags", "en"), ("cont-tags", "fr"), ("basics", "zh")} <= set(kb.drafts().units)
-    second = import_site(kb, HUGO)
-    assert second.units[SaveOutcome.UNCHANGED] == 48
+    translated = f"office-{general(0)[0]}"
+    assert {(translated, "ru"), (translated, "bg"), ("mask", "en")} <= set(kb.drafts().units)
+    second = import_site(kb, hugo.root)
+    assert second.units[SaveOutcome.UNCHANGED] == pages
     assert second.units[SaveOutcome.CREATED] == second.units[SaveOutcome.UPDATED] == 0
 
 
-def test_a_changed_page_updates_the_unit_it_made(kb: KnowledgeBase, tmp_path: Path) -> None:
+def test_a_changed_page_updates_the_unit_it_made(
+    kb: KnowledgeBase, tmp_path: Path, docusaurus: Site
+) -> None:
     site = tmp_path / "site"
-    shutil.copytree(WASMEDGE, site)
+    shutil.copytree(docusaurus.root, site)
     import_site(kb, site)
-    page = site / "docs" / "start" / "faq.md"
+    article_id, unit_id = general(1)  # its title is its `# heading`
+    heading = article(article_id, "ru").heading
+    page = site / "docs" / "general" / f"{article_id}.md"
     text = page.read_text(encoding="utf-8")
-    page.write_text(
-        text.replace("# Frequently Asked Questions", "# WasmEdge FAQ").replace(
-            "discord.", "Discord."
-        ),
-        encoding="utf-8",
-    )
+    page.write_text(text.replace(f"# {heading}\n", f"# {heading} (2021)\n", 1), encoding="utf-8")
     report = import_site(kb, site)
     assert (report.units[SaveOutcome.UPDATED], report.units[SaveOutcome.CREATED]) == (1, 0)
-    stored = to_document(kb.draft_unit("start-faq", "en"))
-    assert stored.title == "WasmEdge FAQ"
-    assert stored.source is not None and stored.source.id == "docs/start/faq.md"
+    stored = to_document(kb.draft_unit(unit_id, "ru"))
+    assert stored.title == f"{heading} (2021)"
+    assert stored.source is not None and stored.source.id == f"docs/general/{article_id}.md"
 
 
-def test_a_page_given_a_new_slug_keeps_its_stored_unit(kb: KnowledgeBase, tmp_path: Path) -> None:
+def test_a_page_given_a_new_slug_keeps_its_stored_unit(
+    kb: KnowledgeBase, tmp_path: Path, hugo: Site
+) -> None:
     site = tmp_path / "site"
-    shutil.copytree(HUGO, site)
+    shutil.copytree(hugo.root, site)
     import_site(kb, site)
-    page = site / "content" / "cont" / "tags.en.md"
-    page.write_text(
-        page.read_text(encoding="utf-8").replace("title: Tags", "title: Tags\nslug: labels"),
-        encoding="utf-8",
-    )
+    entry, unit_id = question(3)
+    page = site / "content" / slugged(entry.category) / f"{entry.faq_id}.md"
+    page.write_text(page.read_text(encoding="utf-8").replace("---\n", "---\nslug: labels\n", 1))
     report = import_site(kb, site)
     assert report.units[SaveOutcome.CREATED] == 0
-    assert ("labels", "cont-tags") in report.renamed
-    assert to_document(kb.draft_unit("cont-tags", "fr")).title == "Tags"
+    assert ("labels", unit_id) in report.renamed
+    assert to_document(kb.draft_unit(unit_id, "en")).title == entry.question
 
 
-# -- the command line ---------------------------------------------------------------------------
+# -- the command line ------------------------------------------------------------------------------
 
 needs_registry = pytest.mark.skipif(
     docs_markdown.FORMAT not in FORMATS, reason="the markdown importer is not registered yet"
@@ -427,19 +474,24 @@ def kb_cli(env: dict[str, str], *args: str) -> Result:
 
 
 @needs_registry
-def test_cli_imports_a_hugo_site_and_a_second_import_changes_nothing(env: dict[str, str]) -> None:
-    first = kb_cli(env, "import", str(HUGO), "--from", "markdown")
+def test_cli_imports_a_hugo_site_and_a_second_import_changes_nothing(
+    env: dict[str, str], hugo: Site
+) -> None:
+    pages = len(hugo.pages)
+    first = kb_cli(env, "import", str(hugo.root), "--from", "markdown")
     assert first.exit_code == 0, first.output
-    assert "units: 48 created, 0 updated, 0 unchanged" in first.stdout
-    second = kb_cli(env, "import", str(HUGO), "--from", "markdown")
+    assert f"units: {pages} created, 0 updated, 0 unchanged" in first.stdout
+    second = kb_cli(env, "import", str(hugo.root), "--from", "markdown")
     assert second.exit_code == 0, second.output
-    assert "units: 0 created, 0 updated, 48 unchanged" in second.stdout
+    assert f"units: 0 created, 0 updated, {pages} unchanged" in second.stdout
 
 
 @needs_registry
-def test_cli_guesses_a_docs_site_but_not_our_own_folder(env: dict[str, str]) -> None:
-    assert guess_format(WASMEDGE) == guess_format(HUGO) == "markdown"
+def test_cli_guesses_a_docs_site_but_not_our_own_folder(
+    env: dict[str, str], docusaurus: Site, hugo: Site
+) -> None:
+    assert guess_format(docusaurus.root) == guess_format(hugo.root) == "markdown"
     assert guess_format(SAMPLE_CONTENT) == "folder"
-    result = kb_cli(env, "import", str(WASMEDGE))
+    result = kb_cli(env, "import", str(docusaurus.root))
     assert result.exit_code == 0, result.output
-    assert "units: 53 created" in result.stdout
+    assert f"units: {len(docusaurus.pages)} created" in result.stdout
