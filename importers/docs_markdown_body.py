@@ -1,7 +1,8 @@
 """A Docusaurus or Hugo page body in our content format: admonitions become quotes (or our own
 `::: internal`/`::: only` blocks, which pass through), MDX imports, JSX components and Hugo
 shortcodes we cannot render are removed and reported, links to imported pages become `unit:`
-links. Line by line, leaving fenced code exactly as written."""
+links, links no channel can open (`ms-settings:`) keep their text and are reported. Line by
+line, leaving fenced code exactly as written."""
 
 from __future__ import annotations
 
