@@ -12,6 +12,7 @@ from kb import KnowledgeBase
 from kb.consistency.actions import extract_snippet, merge_units
 from kb.content.snippets import SnippetDocument, SnippetType
 from kb.errors import InvalidContent, UnitNotFound, VersionConflict
+from renderers.checks import publish_gate
 from renderers.preview import preview_unit
 from tests.conftest import make_unit
 
@@ -280,3 +281,19 @@ def test_a_snippet_already_holding_the_value_is_used_as_it_is(kb: KnowledgeBase)
     )
     assert kb.drafts().snippets[("support_phone", "en")] == phone
     assert kb.draft_unit("contact", "en").body == "Call us on {{ support_phone }}."
+
+
+def test_after_a_merge_the_release_passes_the_publish_checks(duplicates: KnowledgeBase) -> None:
+    """Archiving a unit others link to alone is refused at publish (broken-unit-link); the
+    merge points those links at the kept unit."""
+    kb = duplicates
+    kb.save_unit(
+        make_unit("faq", body="[Refunds](unit:money-back) and [policy](unit:refund-policy)."),
+        author="t",
+    )
+    merge_units(kb, locale="en", keep="refunds", others=["refund-policy", "money-back"], author="m")
+
+    plan = kb.publish(author="t", message="merged", gate=publish_gate())
+    assert plan.release is not None
+    assert [f for f in plan.findings if getattr(f, "blocking", False)] == []
+    assert kb.draft_unit("faq", "en").body == "[Refunds](unit:refunds) and [policy](unit:refunds)."
