@@ -1,6 +1,7 @@
-"""The HTML FAQ importer on real text: published FAQ pages (when they are at hand, see
-data/html/README.md) and real help-center articles in Russian and Bulgarian laid out as FAQ pages;
-a second import changes nothing, an edited answer updates its unit, through `kb import` too."""
+"""The HTML FAQ importer on real text: Microsoft 365 help articles in Russian and Bulgarian
+(../shared/datasets/ms_alchemyinsights, CC BY 4.0, Microsoft) laid out as a saved help site;
+a second import changes nothing, an edited answer updates its unit, through `kb import` too.
+How each FAQ markup is read, and hostile pages: test_html_faq_methods.py."""
 
 from __future__ import annotations
 
@@ -19,16 +20,8 @@ from importers.html_faq import read
 from kb import ContentBatch, KnowledgeBase, Settings
 from kb.content.document import UnitDocument, UnitSource
 from kb.store.revisions import SaveOutcome
-from tests.conftest import REPO
+from tests.importers.shared_texts import dataset
 
-#: Where the published FAQ pages are looked for: beside this test (see its README), then in the
-#: shared data sets, where third-party files belong.
-PAGE_FOLDERS = (
-    Path(__file__).parent / "data" / "html",
-    REPO.parent / "shared" / "datasets" / "faq_pages",
-)
-#: Microsoft 365 help articles in Russian and Bulgarian (CC BY 4.0, parallel by id).
-ARTICLES = REPO.parent / "shared" / "datasets" / "ms_alchemyinsights"
 #: How many articles whose title is a question make each language's FAQ page.
 PAGE_SIZE = 12
 
@@ -37,118 +30,16 @@ def units_of(batch: ContentBatch) -> dict[str, UnitDocument]:
     return {item.document.id: item.document for item in batch.units}
 
 
-def published_page(name: str) -> Path:
-    """A published FAQ page by file name, or a skip saying where it should be."""
-    for folder in PAGE_FOLDERS:
-        if (folder / name).is_file():
-            return folder / name
-    pytest.skip(f"{name} is in neither of {[str(f) for f in PAGE_FOLDERS]} (see its README)")
-
-
-# -- published FAQ pages ----------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("name", "count", "locale", "unit_id", "anchor", "category", "answer_starts"),
-    [
-        (
-            "apache-httpd-ssl-faq.en.html",
-            37,
-            "en",
-            "which-port-does-https-use",
-            "ports",
-            "configuration",
-            "You can run HTTPS on any port, but the standards specify port 443",
-        ),
-        (
-            "apache-httpd-ssl-faq.fr.html",
-            37,
-            "fr",
-            "quel-port-https-utilise-t-il",
-            "ports",
-            "configuration",
-            "Vous pouvez associer le protocole HTTPS à n'importe quel port",
-        ),
-        (
-            "schemaorg-faq.html",
-            20,
-            "en",
-            "what-is-the-purpose-of-schema-org",
-            "0",
-            "about-schema-org",
-            "Schema.org is a joint effort",
-        ),
-        (
-            "bitcoin-org-faq.ru.html",
-            46,
-            "ru",
-            "chto-takoe-bitcoin",
-            "what-is-bitcoin",
-            "general",
-            "Bitcoin - это сеть синхронизации",
-        ),
-        (
-            "bitcoin-org-faq.bg.html",
-            46,
-            "bg",
-            "kakvo-e-bitkoyn",
-            "what-is-bitcoin",
-            "general",
-            "Биткойн е консенсусна мрежа",
-        ),
-    ],
-)
-def test_each_published_page_gives_every_question_with_its_answer(
-    name: str,
-    count: int,
-    locale: str,
-    unit_id: str,
-    anchor: str,
-    category: str,
-    answer_starts: str,
-) -> None:
-    batch = read(published_page(name), default_locale="en")
-
-    units = units_of(batch)
-    assert len(batch.units) == len(units) == count
-    assert {u.locale for u in units.values()} == {locale}
-    unit = units[unit_id]
-    assert unit.questions == (unit.title,)
-    assert unit.source == UnitSource("html", f"{name}#{anchor}", None, None)
-    assert unit.category == category
-    assert unit.body.startswith(answer_starts), unit.body[:200]
-    assert not batch.warnings
-
-
-def test_question_labels_and_permalink_marks_are_not_part_of_the_question() -> None:
-    schema = units_of(read(published_page("schemaorg-faq.html"), default_locale="en"))
-    apache = units_of(read(published_page("apache-httpd-ssl-faq.en.html"), default_locale="en"))
-
-    assert schema["what-is-the-purpose-of-schema-org"].title == (
-        "What is the purpose of schema.org?"
-    )
-    assert apache["which-port-does-https-use"].title == "Which port does HTTPS use?"
-    assert not any(u.title.startswith("Q:") for u in schema.values())
-
-
-def test_the_section_heading_above_a_question_is_its_category() -> None:
-    units = units_of(read(published_page("bitcoin-org-faq.ru.html"), default_locale="en"))
-
-    assert units["pochemu-ya-dolzhen-zhdat-10-minut"].category == "tranzaktsii"
-    assert units["chto-takoe-bitkoin-mayning"].category == "mayning"
-
-
 # -- real help articles as FAQ pages ----------------------------------------------------------
 
 
 def question_articles() -> list[tuple[dict[str, Any], dict[str, Any]]]:
     """The first PAGE_SIZE articles, in Russian and in Bulgarian, whose titles in both are
     questions and whose bodies have no headings of their own."""
-    if not ARTICLES.is_dir():
-        pytest.skip(f"{ARTICLES} is not here")
+    articles = dataset("ms_alchemyinsights")
 
     def load(name: str) -> dict[str, dict[str, Any]]:
-        with (ARTICLES / name).open(encoding="utf-8") as handle:
+        with (articles / name).open(encoding="utf-8") as handle:
             rows = (json.loads(line) for line in handle)
             return {row["id"]: row for row in rows}
 
