@@ -53,11 +53,11 @@ def normalize_url(url: str) -> str:
     """One form per address: https, lowercase host without "www." and default port, no
     trailing slash, fragment, page extension or tracking parameters
     ("HTTP://www.Example.com/refunds/#x" -> "https://example.com/refunds")."""
-    parts = urlsplit(url if "://" in url else f"https://{url}")
     try:
+        parts = urlsplit(url if "://" in url else f"https://{url}")
         port = f":{parts.port}" if parts.port not in (None, 80, 443) else ""
-    except ValueError:  # a port that is no number: keep the address as written
-        port = ""
+    except ValueError:  # "http://[::1" or a port that is no number: compare it as written
+        return url.lower()
     host = (parts.hostname or "").removeprefix("www.")
     path = _PAGE_EXTENSION.sub("", parts.path.rstrip("/"))
     query = "&".join(

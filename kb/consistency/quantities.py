@@ -32,7 +32,8 @@ _WORD = "|".join(pattern for pattern, _code in _WORDS)
 _MONEY = re.compile(
     rf"(?:(?P<sym>{_SYMBOL})\s?(?P<a1>{_AMOUNT})"
     rf"|(?P<code1>{_CODES})\s?(?P<a2>{_AMOUNT})"
-    rf"|(?P<a3>{_AMOUNT})\s?(?:(?P<sym2>{_SYMBOL})|(?P<code2>{_CODES})\b|(?P<word>{_WORD})(?!\w)))",
+    rf"|(?<![\w.,])(?P<a3>{_AMOUNT})\s?(?:(?P<sym2>{_SYMBOL})|(?P<code2>{_CODES})\b"
+    rf"|(?P<word>{_WORD})(?!\w)))",
     re.IGNORECASE,
 )
 _PERCENT = re.compile(
