@@ -68,7 +68,12 @@ def test_the_view_shows_both_sides_of_a_contradiction_and_merges_the_duplicate(
     expect(second.locator("strong")).to_have_text("14 days")
     expect(second.get_by_role("link")).to_have_attribute("href", "#/edit/en/refunds")
     duplicate = page.locator("#duplicates li.finding-card", has_text="refund-request")
-    expect(duplicate).to_contain_text("How do I get a refund? (refunds) zendesk kept")
+    expect(duplicate).to_contain_text("How do I get a refund? (refunds) zendesk suggested")
+    keep = duplicate.get_by_label("Unit to keep")
+    expect(keep).to_have_value("refunds")
+    keep.select_option("refund-request")
+    expect(duplicate.get_by_role("button")).to_have_text("Merge into refund-request")
+    keep.select_option("refunds")
     screenshot(page, "editor-consistency")
     assert serious_violations(page, axe_source) == []
 

@@ -46,10 +46,19 @@ async function loadReport(after = "") {
   summary.textContent = after ? `${after} ${counts}` : counts;
 }
 
-function unitLink(id, locale) {
+function titleOf(id, locale) {
   const unit = shown.units.get(unitKey(id, locale));
-  const title = unit ? unit.title : id;
-  return h("a", { href: unitHref(id, locale) }, title, " ", h("span", { class: "muted small" }, `(${id})`));
+  return unit ? unit.title : id;
+}
+
+function unitLink(id, locale) {
+  return h(
+    "a",
+    { href: unitHref(id, locale), lang: locale },
+    titleOf(id, locale),
+    " ",
+    h("span", { class: "muted small" }, `(${id})`)
+  );
 }
 
 function sourceTag(id, locale) {
@@ -62,15 +71,29 @@ function revisions(ids, locale) {
   return Object.fromEntries(ids.map((id) => [id, shown.units.get(unitKey(id, locale))?.revision ?? 0]));
 }
 
-function duplicateItem(group) {
-  const others = group.units.filter((id) => id !== group.keep);
+function duplicateItem(group, index) {
+  const selectId = `keep-${index}`;
+  const select = h(
+    "select",
+    { id: selectId },
+    group.units.map((id) =>
+      h(
+        "option",
+        { value: id, selected: id === group.keep, lang: group.locale },
+        `${titleOf(id, group.locale)} (${id})`
+      )
+    )
+  );
   const status = h("p", { class: "row-status small", role: "status" });
   const button = h(
     "button",
     { type: "button", class: "primary" },
     t("mergeInto", { keep: group.keep })
   );
-  button.addEventListener("click", () => merge(group, others, button, status));
+  select.addEventListener("change", () => {
+    button.textContent = t("mergeInto", { keep: select.value });
+  });
+  button.addEventListener("click", () => merge(group, select.value, button, status));
   return h(
     "li",
     { class: "finding-card", "data-duplicate": group.units.join(" ") },
@@ -89,20 +112,26 @@ function duplicateItem(group) {
       )
     ),
     h("p", { class: "muted small" }, `${group.locale} · ${group.reason}`),
-    h("div", { class: "actions" }, button),
+    h(
+      "div",
+      { class: "filters" },
+      h("div", { class: "field" }, h("label", { for: selectId }, t("keepLabel")), select),
+      button
+    ),
     status
   );
 }
 
-async function merge(group, others, button, status) {
+async function merge(group, keep, button, status) {
+  const others = group.units.filter((id) => id !== keep);
   button.disabled = true;
   const result = await api("POST", "/api/v1/consistency/merge", {
     body: {
       locale: group.locale,
-      keep: group.keep,
+      keep,
       others,
       revisions: revisions(group.units, group.locale),
-      message: t("mergeMessage", { keep: group.keep }),
+      message: t("mergeMessage", { keep }),
     },
   });
   button.disabled = false;
@@ -110,7 +139,7 @@ async function merge(group, others, button, status) {
     refused(result, status);
     return;
   }
-  const text = t("merged", { keep: group.keep, others: others.join(", "), n: result.data.revision });
+  const text = t("merged", { keep, others: others.join(", "), n: result.data.revision });
   say(text);
   await loadReport(text);
 }
@@ -132,7 +161,7 @@ function mentionRow(label, mention) {
     h("td", {}, unitLink(mention.unit_id, mention.locale)),
     h("td", {}, h("span", { class: "tag" }, mention.source)),
     h("td", {}, h("strong", { class: "fact-value" }, mention.value)),
-    h("td", {}, h("q", {}, mention.sentence))
+    h("td", {}, h("q", { lang: mention.locale }, mention.sentence))
   );
 }
 
