@@ -53,13 +53,12 @@ def _terms(language: Language, text: str) -> set[str]:
     return found
 
 
-def term_weights(locale: str, texts: Iterable[str]) -> Weight:
-    """Smoothed inverse document frequency of terms over `texts` (one per unit)."""
-    language = language_for(locale)
+def term_weights(term_sets: Iterable[Iterable[str]]) -> Weight:
+    """Smoothed inverse document frequency of terms over `term_sets` (one per unit)."""
     frequency: Counter[str] = Counter()
     count = 0
-    for text in texts:
-        frequency.update(_terms(language, text))
+    for terms in term_sets:
+        frequency.update(set(terms))
         count += 1
     return lambda term: math.log((1 + count) / (1 + frequency[term])) + 1
 

@@ -25,7 +25,7 @@ from kb.consistency.model import Duplicate
 from kb.content.document import UnitDocument
 from kb.search.analysis import Language, language_for, surface_words
 
-__all__ = ["DuplicateRule", "Pair", "find_duplicates", "pair_scores"]
+__all__ = ["DuplicateRule", "Pair", "body_terms", "find_duplicates", "pair_scores"]
 
 _DIGITS = re.compile(r"\d")
 _ROWS_PER_BLOCK = 512
@@ -110,6 +110,11 @@ def _terms(language: Language, text: str, *, masked: bool = True) -> tuple[str, 
         if term is not None:
             found.append(_DIGITS.sub("0", term) if masked else term)
     return tuple(found)
+
+
+def body_terms(document: UnitDocument, locale: str) -> tuple[str, ...]:
+    """The index terms of a unit's body as the duplicate check reads them (remembered)."""
+    return _terms(language_for(locale), document.body)
 
 
 def _questions(document: UnitDocument) -> tuple[str, ...]:

@@ -93,20 +93,29 @@ def find_phones(sentence: str, region: str | None) -> Iterator[Found]:
 Finder = Callable[[str], Iterable[Found]]
 
 
-def _finders(region: str | None) -> tuple[tuple[str, Finder], ...]:
-    """Every kind's finder, in the order they claim text (an e-mail's digits are no phone,
-    opening hours' times are not times again)."""
-    return (
-        ("email", find_emails),
-        ("url", find_urls),
-        ("phone", lambda s: find_phones(s, region)),
-        ("hours", find_hours),
-        ("date", find_dates),
-        ("time", find_times),
-        ("money", find_money),
-        ("percent", find_percents),
-        ("duration", find_durations),
-    )
+def _finders(text: str, region: str | None) -> list[tuple[str, Finder]]:
+    """The finders that can find something in `text`, in the order they claim text (an
+    e-mail's digits are no phone, opening hours' times are not times again). Most sentences
+    have no digit, "@" or address, and skip most finders (phonenumbers' above all)."""
+    digits = sum(c.isdigit() for c in text)
+    lower = text.lower()
+    finders: list[tuple[str, Finder]] = []
+    if "@" in text:
+        finders.append(("email", find_emails))
+    if "://" in text or "www." in lower:
+        finders.append(("url", find_urls))
+    if digits >= 5:  # no country's numbers are shorter
+        finders.append(("phone", lambda s: find_phones(s, region)))
+    finders.append(("hours", find_hours))  # "around the clock" has no digit
+    if digits:
+        finders += [
+            ("date", find_dates),
+            ("time", find_times),
+            ("money", find_money),
+            ("percent", find_percents),
+        ]
+    finders.append(("duration", find_durations))  # "two weeks" has none either
+    return finders
 
 
 def _link_mentions(sentence: Sentence, region: str | None) -> Iterator[tuple[str, str, str, bool]]:
@@ -128,7 +137,7 @@ def sentence_facts(sentence: Sentence, region: str | None) -> list[tuple[str, st
     (link addresses last), each piece of text read as one fact at most."""
     taken: list[tuple[int, int]] = []
     found: list[tuple[int, str, str, str, bool]] = []
-    for kind, finder in _finders(region):
+    for kind, finder in _finders(sentence.text, region):
         for start, end, written, normalized in finder(sentence.text):
             if any(s < end and start < e for s, e in taken):
                 continue

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 
 from kb.consistency.contradictions import find_contradictions, term_weights
-from kb.consistency.duplicates import DuplicateRule, find_duplicates
+from kb.consistency.duplicates import DuplicateRule, body_terms, find_duplicates
 from kb.consistency.facts import phone_region, unit_mentions
 from kb.consistency.model import (
     ConsistencyReport,
@@ -67,7 +67,7 @@ def check_locale(
         for d in documents
     }
     groups = find_duplicates(documents, locale, rule)
-    weight = term_weights(locale, (" ".join(s.text for s in found) for found in sentences.values()))
+    weight = term_weights(body_terms(d, locale) for d in documents)
     return ConsistencyReport(
         duplicates=groups,
         contradictions=find_contradictions(groups, mentions, locale, weight),
