@@ -47,7 +47,7 @@ class DuplicateRule:
     #: on two of the other's (ratio `landing_ratio`) with bodies at least `landed_body` close.
     body_with_question: float = 0.50
     landing_ratio: float = 85.0
-    landed_body: float = 0.30
+    landed_body: float = 0.45
     #: Questions with titles (cosine) and bodies both this close ...
     questions_and_body: tuple[tuple[float, float], ...] = ((0.60, 0.60), (0.70, 0.45))
     #: ... or a question ratio of 80 with questions 0.60 and bodies 0.45 alike.
