@@ -224,3 +224,23 @@ def test_publish_warns_of_the_contradictions_without_refusing(
     )
     clean = run("consistency", "--json")
     assert clean.exit_code == 0 and json.loads(clean.stdout)["release"] == 1
+
+
+def test_the_text_report_names_both_values_and_sources_and_a_bad_locale_is_refused(
+    run: Run, write_tree: Callable[[dict[str, str]], Path]
+) -> None:
+    _import_silos(run, write_tree)
+
+    text = run("consistency", "--drafts")
+    refused = run("consistency", "--drafts", "--locale", "fr")
+
+    assert text.exit_code == 0, text.output
+    assert "  phone (en): +442079460999 vs +442079460123" in text.stdout
+    assert (
+        "    how-do-customers-contact-support (html): '020 7946 0999' in \"Customers can call our "
+        'support team on 020 7946 0999, Monday to Friday."' in text.stdout
+    )
+    assert text.stdout.endswith(
+        "13 units of the drafts checked: 2 contradictions, 3 duplicates, 0 repeated values\n"
+    )
+    assert refused.exit_code == 2 and "unknown locale 'fr'; known: en" in refused.stderr
