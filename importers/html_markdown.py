@@ -13,6 +13,8 @@ Markdown keeps the rules our renderers keep for raw HTML and links:
   `[link](...)`, entities, emphasis, a line starting a heading or a list) is escaped, so what the
   page said is what the unit says; raw HTML cannot come out of text (and our Markdown parser
   shows any that did as text anyway);
+- bold, italics and strike-through become `**`, `*` and `~~` where Markdown reads them so, and
+  plain text where it would not (`Plan<b>(new)</b>` would show its asterisks);
 - tables (a table inside a cell is flattened into the cell's text), lists and code survive;
   entities are decoded, whitespace is tidied, and the same HTML always gives the same Markdown.
 
@@ -23,12 +25,13 @@ Problem naming the item, rather than converted slowly or not at all.
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from bs4 import BeautifulSoup, Tag
 from bs4.element import NavigableString, PageElement, PreformattedString
-from markdownify import ATX, BACKSLASH, MarkdownConverter
+from markdownify import ATX, BACKSLASH, MarkdownConverter, chomp
 
 from kb.errors import InvalidContent, Problem
 
@@ -74,12 +77,19 @@ _LINK_SCHEMES = frozenset({"http", "https", "mailto", "tel"})
 #: Widest colspan kept: a hostile `colspan=1000` on many cells would multiply the output.
 _MAX_COLSPAN = 20
 
-_BACKSLASH_BEFORE_PUNCT = re.compile(r"\\(?=[!-/:-@\[-`{-~])")
+#: A backslash that would escape what follows it, now or once a space beside it is moved (or,
+#: last in a text, a line break or a mark after it).
+_BACKSLASH_BEFORE_PUNCT = re.compile(r"\\(?=[!-/:-@\[-`{-~]|\s|$)")
 _INLINE_SPECIALS = re.compile(r"([`*_\[\]<])")
-_TILDE_RUN = re.compile(r"~(?=~)|(?<=~)~")
+#: A tilde that may be part of a run (`~~` strikes out, `~~~` opens a fence), even with a
+#: tilde of the text beside.
+_TILDE_RUN = re.compile(r"~(?=~)|(?<=~)~|^~|~$")
 _ENTITY_LIKE = re.compile(r"&(?=#?[A-Za-z0-9]+;)")
 #: What a line may start with to become a block: heading, quote, list, rule, fence, `:::`.
-_LINE_START = re.compile(r"^(\s*)(>|#{1,6}(?=\s|$)|[-+](?=\s|$)|-+\s*$|=+\s*$|:::|\|)")
+_LINE_START = re.compile(r"^(\s*)(>|#{1,6}(?=\s|$)|[-+](?=\s|$)|-(?=[-\s]*$)|=+\s*$|:::|\|)")
+_DELIMITER_ROW = re.compile(r"^[\s|:]*-[\s|:-]*$")
+_MARKER_START_DIGITS = re.compile(r"^\s*\d{1,9}$")
+_MARKER_START_COLONS = re.compile(r"^\s*:{1,2}$")
 _LINE_NUMBER = re.compile(r"^(\s*\d{1,9})([.)])(?=\s|$)")
 #: Elements that start a line of their own in the Markdown (text after them starts one too).
 _BLOCKS = frozenset((
@@ -210,6 +220,42 @@ def _tidy(markdown: str) -> str:
     return _BLANK_RUN.sub("\n\n", markdown).strip("\n")
 
 
+def _char_beside(element: Tag, *, before: bool) -> str:
+    """The page character just before (or after) `element` on its line, "" at a block's edge."""
+    node: PageElement = element
+    while True:
+        near = node.previous_sibling if before else node.next_sibling
+        while near is not None:
+            if isinstance(near, Tag) and near.name in _BLOCKS:
+                return ""
+            text = near.get_text() if isinstance(near, Tag) else str(near)
+            if text:
+                return text[-1] if before else text[0]
+            near = near.previous_sibling if before else near.next_sibling
+        parent = node.parent
+        if parent is None or parent.name in _BLOCKS or parent.name == "[document]":
+            return ""
+        node = parent
+
+
+def _loose(char: str) -> bool:
+    """Whether `char` lets an emphasis run beside it open or close: an edge, space, punctuation."""
+    return not char or char.isspace() or unicodedata.category(char)[0] in "PS"
+
+
+def _emphasis_holds(element: Tag, inner: str, prefix: str, suffix: str) -> bool:
+    """Whether `*inner*` written where `element` is parses as emphasis (CommonMark's flanking
+    rules): text starting with punctuation right after a letter would show its asterisks."""
+    core = inner.strip("*~")
+    if not core:
+        return False
+    before = prefix or _char_beside(element, before=True)
+    after = suffix or _char_beside(element, before=False)
+    opens = not _loose(core[0]) or _loose(before[-1:])
+    closes = not _loose(core[-1]) or _loose(after[:1])
+    return opens and closes
+
+
 def _at_line_start(node: PageElement) -> bool:
     """Whether the text `node` starts a line of the Markdown: nothing but blocks (or a line
     break) before it, up to its nearest block. Only such text can open a heading or a list."""
@@ -225,6 +271,37 @@ def _at_line_start(node: PageElement) -> bool:
         node = parent
 
 
+def _line_before(node: PageElement, limit: int = 12) -> str | None:
+    """The page text on `node`'s line before it, or None when that is longer than `limit`."""
+    parts: list[str] = []
+    while True:
+        near = node.previous_sibling
+        while near is not None:
+            if isinstance(near, Tag) and near.name in _BLOCKS:
+                return "".join(reversed(parts))
+            parts.append(near.get_text() if isinstance(near, Tag) else str(near))
+            if sum(map(len, parts)) > limit:
+                return None
+            near = near.previous_sibling
+        parent = node.parent
+        if parent is None or parent.name in _BLOCKS or parent.name == "[document]":
+            return "".join(reversed(parts))
+        node = parent
+
+
+def _continues_a_marker(node: PageElement, text: str) -> bool:
+    """Whether `text` would complete a list marker or a `:::` line begun by the text before it
+    on its line (`1<b>.</b> Pay`, `:<b>::</b> internal`)."""
+    if text[:1] not in (".", ")", ":"):
+        return False
+    before = _line_before(node)
+    if before is None:
+        return False
+    if text[0] == ":":
+        return _MARKER_START_COLONS.match(before) is not None
+    return _MARKER_START_DIGITS.match(before) is not None and text[1:2] in ("", " ")
+
+
 def _escape_text(text: str, *, in_cell: bool, line_start: bool = True) -> str:
     """Escape what would read as Markdown or as our syntax in a piece of page text (at the
     start of a line also what would open a block there)."""
@@ -238,6 +315,8 @@ def _escape_text(text: str, *, in_cell: bool, line_start: bool = True) -> str:
         text = text.replace("|", "\\|")
     if not line_start:
         return text
+    if "|" in text and _DELIMITER_ROW.match(text):
+        text = text.replace("|", "\\|")  # would make the line above it a table's header
     text = _LINE_NUMBER.sub(r"\1\\\2", text)
     return _LINE_START.sub(r"\1\\\2", text)
 
@@ -288,11 +367,14 @@ class _SafeConverter(MarkdownConverter):
     def escape(self, text: str, parent_tags: set[str]) -> str:
         """Escape page text (markdownify leaves code and preformatted text alone)."""
         node = getattr(self, "_text_node", None)
-        return _escape_text(
+        escaped = _escape_text(
             text,
             in_cell=bool(parent_tags & {"td", "th"}),
             line_start=node is None or _at_line_start(node),
         )
+        if node is not None and _continues_a_marker(node, escaped):
+            escaped = "\\" + escaped
+        return escaped
 
     def convert_a(self, el: Tag, text: str, parent_tags: set[str]) -> str:
         """A link with a safe target, else its text."""
@@ -314,6 +396,33 @@ class _SafeConverter(MarkdownConverter):
         if url is None or "_inline" in parent_tags:
             return alt
         return f"![{alt}]({url})"
+
+    def _inline(self, el: Tag, text: str, parent_tags: set[str], markup: str) -> str:
+        """`text` between `markup` (`**`, `*`, `~~`), or plain where the marks would show."""
+        if "_noformat" in parent_tags:
+            return text
+        prefix, suffix, inner = chomp(text)
+        if not inner:
+            return ""
+        if not _emphasis_holds(el, inner, prefix, suffix):
+            return f"{prefix}{inner}{suffix}"
+        return f"{prefix}{markup}{inner}{markup}{suffix}"
+
+    def convert_b(self, el: Tag, text: str, parent_tags: set[str]) -> str:
+        """Bold, where it parses as bold."""
+        return self._inline(el, text, parent_tags, "**")
+
+    def convert_em(self, el: Tag, text: str, parent_tags: set[str]) -> str:
+        """Italics, where they parse as italics."""
+        return self._inline(el, text, parent_tags, "*")
+
+    def convert_del(self, el: Tag, text: str, parent_tags: set[str]) -> str:
+        """Struck-out text, where it parses as such."""
+        return self._inline(el, text, parent_tags, "~~")
+
+    convert_strong = convert_b
+    convert_i = convert_em
+    convert_s = convert_del
 
     def convert_code(self, el: Tag, text: str, parent_tags: set[str]) -> str:
         """Inline code; in a table cell its pipes are escaped, or they would split the cell."""

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import html
+import re
 import time
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from markdown_it.common.utils import escapeHtml
 
 from importers.html_markdown import MAX_HTML_BYTES, MAX_HTML_DEPTH, html_to_markdown
 from kb.content.markdown import _parser
@@ -197,3 +202,48 @@ def test_only_text_at_the_start_of_a_line_is_escaped_for_blocks() -> None:
         "line\\\n\\- after a break\n\n- 1\\. first"
     )
     assert "<li>1. first</li>" in rendered(convert(html))
+
+
+#: Pieces of page text that mean something in Markdown or to our parser.
+_TRICKY = st.sampled_from(
+    [*"ab1 -+*_#>=:|[]()<>!`~{}\\&;.)0", "&amp;", "{{", "}}", ":::", "1.", "- ", "# ", "---", "==="]
+)
+_TEXT = st.lists(_TRICKY, min_size=1, max_size=12).map("".join).filter(str.strip)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_TEXT, _TEXT, _TEXT)
+def test_any_page_text_reads_back_as_the_same_text(first: str, second: str, item: str) -> None:
+    page = (
+        f"<p>{html.escape(first)}<br>{html.escape(second)}</p><ul><li>{html.escape(item)}</li></ul>"
+    )
+
+    out = rendered(convert(page)).replace(" <br />", "<br />")
+
+    words = [escapeHtml(" ".join(text.split())) for text in (first, second, item)]
+    assert out == f"<p>{words[0]}<br />\n{words[1]}</p>\n<ul>\n<li>{words[2]}</li>\n</ul>\n"
+
+
+_INLINE_TAGS = st.sampled_from(["b", "strong", "i", "em", "s", "span", "code", "u"])
+_PIECES = st.lists(_TRICKY | st.sampled_from(["javascript:", "http://x.y"]), min_size=1, max_size=8)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_PIECES.map("".join), _PIECES.map("".join), _PIECES.map("".join), _INLINE_TAGS)
+def test_text_split_by_inline_tags_keeps_its_words_and_makes_no_link(
+    before: str, inside: str, after: str, tag: str
+) -> None:
+    texts = [html.escape(t) for t in (before, inside, after)]
+    page = f"<p>{texts[0]}<{tag}>{texts[1]}</{tag}>{texts[2]}</p>"
+
+    out = rendered(convert(page))
+
+    assert "<a " not in out and "<img" not in out and "< />" not in out
+    words = html.unescape(re.sub(r"<[^>]+>", "", out))
+    assert "".join(words.split()) == "".join((before + inside + after).split())
+
+
+def test_bold_that_markdown_cannot_open_after_a_letter_becomes_plain_text() -> None:
+    assert convert("<p>Plan<b>(new)</b> and <b>fees</b> or <i>&quot;extra&quot;</i></p>") == (
+        'Plan(new) and **fees** or *"extra"*'
+    )
