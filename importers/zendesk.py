@@ -34,6 +34,7 @@ id, title or body names its file, position and id; every problem is reported at 
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -42,7 +43,7 @@ from typing import Any
 
 from importers.html_faq import slugify
 from importers.html_markdown import html_to_markdown
-from importers.zendesk_export import Export, Item, export_files, load_export, looks_like_page
+from importers.zendesk_export import Export, Item, load_export, looks_like_page
 from importers.zendesk_export import text_id as _id
 from kb.content.document import UnitDocument, UnitSource, validate_locale
 from kb.errors import InvalidContent, Problem
@@ -67,7 +68,8 @@ def looks_like(path: Path) -> bool:
         return path.suffix.lower() == ".json" and looks_like_page(path)
     if not path.is_dir():
         return False
-    return any(looks_like_page(file) for file in export_files(path)[:5])
+    near = itertools.chain(path.glob("*.json"), path.glob("*/*.json"))  # lazily: no deep walk
+    return any(looks_like_page(file) for file in itertools.islice(near, 10))
 
 
 def zendesk_locale(value: str) -> str:

@@ -131,13 +131,15 @@ def test_html_bodies_become_markdown_and_article_links_unit_links() -> None:
     assert "<p>" not in outlook and "<a " not in outlook
 
 
-def test_zendesks_documented_examples_are_refused_naming_each_item_without_a_body() -> None:
-    folder = DATA / "docs-examples"
+def test_a_translation_is_checked_like_an_article_and_named_with_its_article(
+    tmp_path: Path,
+) -> None:
+    translation = {"id": 91, "source_id": 7, "source_type": "Article", "locale": "de", "title": "T"}
+    write_page(tmp_path, "articles.json", "articles", [article(7, "Fees", "<p>None.</p>")])
+    page = write_page(tmp_path, "translations.json", "translations", [translation])
 
-    assert problems_of(folder) == [
-        f"{folder / 'articles.json'}: article 1 (id 35467): has no body",
-        f"{folder / 'translations.json'}: translation 1 (id 634578) of article 348756: has no body",
-    ]
+    assert looks_like(page)
+    assert problems_of(tmp_path) == [f"{page}: translation 1 (id 91) of article 7: has no body"]
 
 
 def test_importing_the_export_twice_changes_nothing_the_second_time(kb: KnowledgeBase) -> None:
@@ -179,7 +181,6 @@ def test_looks_like_a_help_center_export_but_not_other_json_or_a_content_folder(
     other = write_tree({"news/articles.json": json.dumps({"articles": [{"headline": "x"}]})})
 
     assert looks_like(EXPORT) and looks_like(EXPORT / "articles-1.json")
-    assert looks_like(DATA / "docs-examples")
     assert not looks_like(other / "news") and not looks_like(other / "news" / "articles.json")
     assert not looks_like(Path(__file__).parents[2] / "content")
 
