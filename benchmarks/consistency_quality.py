@@ -18,7 +18,10 @@ knowledge base would be, and each labelled pair is then scored:
 English national phone numbers are read as US numbers (--region US: the FAQ is Californian).
 
     python benchmarks/consistency_quality.py [--locale en|ru|bg] [--labelled-only] [--errors]
-        [--json PATH]
+        [--audit N] [--json PATH]
+
+`--audit N` prints N groups (random.seed(17)) that touch no labelled unit, titles and the start
+of each body, for a person to judge.
 """
 
 from __future__ import annotations
@@ -26,13 +29,14 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import random
 import re
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kb.consistency.report import check_locale
+from kb.consistency.report import ConsistencyReport, check_locale
 from kb.content.document import UnitDocument
 from kb.content.unit_source import UnitSource
 
@@ -162,7 +166,23 @@ class Score:
         }
 
 
-def evaluate(locale: str, pairs: Iterable[Pair], labelled_only: bool) -> dict[str, object]:
+def audit(locale: str, report: ConsistencyReport, units: list[UnitDocument], count: int) -> None:
+    """Print `count` random groups that touch no labelled unit, for a person to judge."""
+    labelled = {u for p in load_pairs() if p.locale == locale for u in (p.first, p.second)}
+    by_id = {u.id: u for u in units}
+    groups = [d for d in report.duplicates if not labelled & set(d.units)]
+    random.seed(17)
+    print(f"\n{locale}: {len(groups)} of {len(report.duplicates)} groups touch no labelled unit")
+    for group in random.sample(groups, min(count, len(groups))):
+        print(f"## {', '.join(group.units)} ({group.score})")
+        for unit_id in group.units:
+            body = by_id[unit_id].body[:140].replace("\n", " ")
+            print(f"    {unit_id} | {by_id[unit_id].title} | {body}")
+
+
+def evaluate(
+    locale: str, pairs: Iterable[Pair], labelled_only: bool, audit_count: int = 0
+) -> dict[str, object]:
     """Check one locale's corpus and score its labelled pairs."""
     pairs = [p for p in pairs if p.locale == locale]
     keep = {u for p in pairs for u in (p.first, p.second)} if labelled_only else None
@@ -170,6 +190,8 @@ def evaluate(locale: str, pairs: Iterable[Pair], labelled_only: bool) -> dict[st
     started = time.perf_counter()
     report = check_locale(units, {}, locale, region=REGIONS[locale])
     seconds = time.perf_counter() - started
+    if audit_count:
+        audit(locale, report, units, audit_count)
     group_of = {u: n for n, d in enumerate(report.duplicates) for u in d.units}
     conflicts: dict[frozenset[str], set[str]] = {}
     for c in report.contradictions:
@@ -244,11 +266,12 @@ def main() -> None:
     parser.add_argument("--locale", choices=("en", "ru", "bg"), action="append")
     parser.add_argument("--labelled-only", action="store_true", help="check only labelled units")
     parser.add_argument("--errors", action="store_true", help="list every wrong verdict")
+    parser.add_argument("--audit", type=int, default=0, help="print N unlabelled groups")
     parser.add_argument("--json", type=Path, help="also write the results here")
     args = parser.parse_args()
     pairs = load_pairs()
     locales = args.locale or ("en", "ru", "bg")
-    results = [evaluate(locale, pairs, args.labelled_only) for locale in locales]
+    results = [evaluate(locale, pairs, args.labelled_only, args.audit) for locale in locales]
     total = {"duplicates": Score(), "contradictions": Score()}
     for result in results:
         for task, score in total.items():
