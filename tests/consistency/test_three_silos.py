@@ -244,3 +244,16 @@ def test_the_text_report_names_both_values_and_sources_and_a_bad_locale_is_refus
         "13 units of the drafts checked: 2 contradictions, 3 duplicates, 0 repeated values\n"
     )
     assert refused.exit_code == 2 and "unknown locale 'fr'; known: en" in refused.stderr
+
+
+def test_fixing_the_wiki_and_importing_it_again_leaves_only_the_refund_period(
+    run: Run, write_tree: Callable[[dict[str, str]], Path]
+) -> None:
+    _import_silos(run, write_tree)
+    fixed = write_tree({"faq.html": WIKI.replace("020 7946 0999", "020 7946 0123")})
+    assert run("import", str(fixed / "faq.html"), "--from", "html").exit_code == 0
+
+    report = json.loads(run("consistency", "--drafts", "--json").stdout)
+
+    assert [c["kind"] for c in report["contradictions"]] == ["duration"]
+    assert len(report["duplicates"]) == 3
