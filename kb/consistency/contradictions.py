@@ -10,10 +10,11 @@ number alone agrees. Pairs that differ are contradictions. When no such pair is 
 unit states one value of the kind (two copies of one answer, each with one refund period), the
 two values face each other if their sentences share anything telling (SINGLE_CONTEXT_OVERLAP).
 Durations on the clock are not compared with durations on the calendar (a reply time is not a
-refund period), nor addresses on two sites (a redirector's link and its page are one page);
-addresses of one page that moved within a site agree (`_same_page`), and addresses are compared
-only where each unit gives one (help articles full of links reword and move them: measured on
-the Microsoft 365 articles, pairing their links by sentence was mostly false alarms).
+refund period), nor amounts in two currencies (a price per market), nor addresses on two sites
+(a redirector's link and its page are one page); addresses of one page that moved within a site
+agree (`_same_page`), and addresses are compared only where each unit gives one (help articles
+full of links reword and move them: measured on the Microsoft 365 articles, pairing their links
+by sentence was mostly false alarms).
 """
 
 from __future__ import annotations
@@ -112,6 +113,8 @@ def _comparable(first: Mention, second: Mention) -> bool:
         return first.normalized.startswith("PT") == second.normalized.startswith("PT")
     if first.kind == "url":
         return urlsplit(first.normalized).hostname == urlsplit(second.normalized).hostname
+    if first.kind == "money":  # "EUR 6.00" and "GBP 5.00": one price per market, not a conflict
+        return first.normalized.split()[0] == second.normalized.split()[0]
     return True
 
 

@@ -157,3 +157,11 @@ def test_the_unit_written_here_is_kept_over_imported_copies() -> None:
     assert group.units == ("bot-refunds", "refunds", "hc-refunds")
     assert group.keep == "refunds"
     assert 0.9 <= group.score <= 1.0
+
+
+def test_prices_differ_only_in_one_currency() -> None:
+    hc = refunds("hc-refunds", "A refund costs a fee of £5 per order.", "zendesk")
+    euro = refunds("bot-refunds", "A refund costs a fee of €6 per order.", "rasa")
+    pound = refunds("wiki-refunds", "A refund costs a fee of £7 per order.", "html")
+    found = check_locale([hc, euro, pound], {}, "en").contradictions
+    assert [(c.first.normalized, c.second.normalized) for c in found] == [("GBP 5.00", "GBP 7.00")]
