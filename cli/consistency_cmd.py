@@ -16,9 +16,9 @@ if TYPE_CHECKING:
 
 __all__ = ["PUBLISH_CHECK_MAX_UNITS", "consistency", "publish_warning"]
 
-#: `kb publish` checks consistency only up to this many units (2,000 Russian help articles took 8 s
-#: on a shared 2-core machine, their Markdown parsed cold); a
-#: larger knowledge base is told to run `kb consistency --drafts` itself.
+#: `kb publish` checks consistency only up to this many units (2,000 Russian help articles took
+#: 8 s on a shared 2-core machine, their Markdown parsed cold); a larger knowledge base is told
+#: to run `kb consistency --drafts` itself.
 PUBLISH_CHECK_MAX_UNITS = 2000
 
 
