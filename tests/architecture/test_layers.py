@@ -22,7 +22,7 @@ FORBIDDEN = {
 }
 #: Inside kb, each package sees only those below it (a package may import its own modules).
 KB_LAYERS = (
-    ("kb.evaluation",),
+    ("kb.evaluation", "kb.consistency"),
     ("kb.knowledge_base",),
     ("kb.answers",),
     ("kb.search", "kb.releases"),
