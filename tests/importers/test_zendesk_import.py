@@ -452,11 +452,6 @@ def test_kb_import_prune_archives_only_what_the_newer_export_lacks(
         assert ("check-balance", "en") in live  # the hand-written sample content stays
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="kb/store/importing.py _plan_snippets: a silo import with --prune archives every "
-    "stored snippet (a silo batch brings none); reported to the lead",
-)
 def test_a_zendesk_prune_leaves_the_hand_written_snippets_alone(kb: KnowledgeBase) -> None:
     kb.import_content(read_folder(SAMPLE_CONTENT, channels=DEFAULT_CHANNELS), author="ann")
     before = set(kb.drafts().snippets_for("en"))
