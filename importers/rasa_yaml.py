@@ -183,6 +183,7 @@ def _load(path: Path, problems: list[Problem]) -> Node | None:
 
 
 def _line(node: Node) -> int:
+    """The 1-based line a node starts on."""
     return node.start_mark.line + 1
 
 
@@ -204,6 +205,7 @@ def _pairs(node: MappingNode) -> dict[str, Node]:
 
 
 def _kind(node: Node) -> str:
+    """What a node is, in words, for a problem saying what was expected instead."""
     return {MappingNode: "a mapping", SequenceNode: "a list"}.get(type(node), "a single value")
 
 
