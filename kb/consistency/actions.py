@@ -14,6 +14,7 @@ from sqlmodel import Session
 from kb.content.document import UnitDocument
 from kb.content.markdown import SNIPPET_SCHEME, parse_body, parse_fragment
 from kb.content.snippets import SnippetDocument, SnippetType, validate_snippet
+from kb.content.unit_links import relink
 from kb.errors import InvalidContent, Problem, UnitNotFound, VersionConflict
 from kb.store.db import race_is_conflict
 from kb.store.models import UnitRevision
@@ -171,14 +172,6 @@ def _folded_questions(keep: UnitDocument, others: Iterable[UnitDocument]) -> tup
     return tuple(added)
 
 
-def _relink(body: str, gone: Iterable[str], keep: str) -> str:
-    """`body` with its links to the units in `gone` pointing at `keep` instead."""
-    for unit_id in gone:
-        pattern = re.compile(rf"((?:\]\(|\]:)\s*<?unit:){re.escape(unit_id)}(?![a-z0-9-])")
-        body = pattern.sub(rf"\g<1>{keep}", body)
-    return body
-
-
 def merge_units(
     kb: KnowledgeBase,
     *,
@@ -207,7 +200,7 @@ def merge_units(
         kept_doc = to_document(kept_head)
         added = _folded_questions(kept_doc, (to_document(h) for h in heads.values()))
         merged = replace(kept_doc, questions=(*kept_doc.questions, *added))
-        merged = replace(merged, body=_relink(merged.body, heads, keep))
+        merged = replace(merged, body=relink(merged.body, dict.fromkeys(heads, keep)))
         kept = save_unit(session, merged, author=author, message=message)
         archived = tuple(
             (unit_id, _archive(session, head, author, message)) for unit_id, head in heads.items()
@@ -239,14 +232,19 @@ def _relink_others(
 ) -> tuple[tuple[str, SaveResult], ...]:
     """Point every other live unit's links to the archived units at `keep`; what was saved."""
     changed: list[tuple[str, SaveResult]] = []
+    renamed = dict.fromkeys(gone, keep)
+
+    def relinked_body(body: str) -> str:
+        return relink(body, renamed)
+
     for (unit_id, unit_locale), head in sorted(head_units(session).items()):
         if unit_locale != locale or head.archived or unit_id == keep or unit_id in gone:
             continue
         if not set(parse_body(head.body).unit_links) & set(gone):
             continue
         document = to_document(head)
-        relinked = replace(document, body=_relink(document.body, gone, keep))
-        source = _edited_source(head, lambda body: _relink(body, gone, keep), relinked, parse)
+        relinked = replace(document, body=relinked_body(document.body))
+        source = _edited_source(head, relinked_body, relinked, parse)
         saved = save_unit(session, relinked, author=author, message=message, source=source)
         changed.append((unit_id, saved))
     return tuple(changed)
