@@ -18,7 +18,6 @@ import os
 import posixpath
 import re
 import tomllib
-import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -36,6 +35,7 @@ from importers.docs_markdown_site import (
     locale_of,
     read_site,
 )
+from importers.ids import slugify
 from kb.content.document import UnitDocument, validate_slug
 from kb.content.unit_source import UnitSource
 from kb.content.yamlsource import load_yaml
@@ -85,12 +85,6 @@ class _Page:
         """Its place among its folder's pages (`sidebar_position`, `weight`); last if none."""
         value = self.meta.get("sidebar_position", self.meta.get("weight"))
         return float(value) if isinstance(value, (int, float)) else float("inf")
-
-
-def slug(text: str) -> str:
-    """Lowercase ASCII letters and digits joined by single hyphens (accents folded), or ""."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:200].rstrip("-")
 
 
 def looks_like(path: Path) -> bool:
@@ -200,8 +194,8 @@ def _category_label(
     problems.extend(found)
     data = loaded.data if loaded is not None else None
     label = data.get("label") if isinstance(data, dict) else None
-    if isinstance(label, str) and slug(label):
-        labels[file.parent.relative_to(root.path).as_posix()] = slug(label)
+    if isinstance(label, str) and slugify(label):
+        labels[file.parent.relative_to(root.path).as_posix()] = slugify(label)
 
 
 def _text(file: Path, problems: list[Problem]) -> str | None:
@@ -307,7 +301,7 @@ def _ids(by_key: dict[str, _Page]) -> dict[str, str]:
                 for v in (meta.get("slug"), meta.get("id"))
                 if isinstance(v, str) and validate_slug(v.strip("/")) is None
             ),
-            slug(key.replace("/", " ")) or "page",
+            slugify(key.replace("/", " ")) or "page",
         )
         unit_id, number = wanted, 2
         while unit_id in taken:
@@ -340,7 +334,7 @@ def _tags(page: _Page, warnings: list[Problem]) -> tuple[str, ...]:
         items = value if isinstance(value, list) else [value] if isinstance(value, str) else []
         for item in items:
             label = item.get("label") if isinstance(item, dict) else item
-            tag = slug(str(label)) if isinstance(label, (str, int)) else ""
+            tag = slugify(str(label)) if isinstance(label, (str, int)) else ""
             if tag and tag not in found:
                 found.append(tag)
             elif not tag:
@@ -397,7 +391,7 @@ def _unit(
         warnings.append(Problem("the page has no text; it is not imported", source, 1))
         return None
     folder = page.folder if page.folder != "index" else ""
-    category = labels.get(folder) or slug(posixpath.basename(folder)) or None
+    category = labels.get(folder) or slugify(posixpath.basename(folder)) or None
     route = page.meta.get("slug") if isinstance(page.meta.get("slug"), str) else page.key
     return UnitDocument(
         id=ids[page.key],

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import json
 import re
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,11 +32,12 @@ from bs4 import BeautifulSoup
 
 from importers.html_faq_parse import FaqPair, find_pairs, text_of
 from importers.html_markdown import html_to_markdown
+from importers.ids import slugify
 from kb.content.document import UnitDocument, UnitSource, validate_locale, validate_slug
 from kb.errors import InvalidContent, Problem
 from kb.store.importing import ContentBatch, SourcedUnit
 
-__all__ = ["FORMAT", "MAX_PAGE_BYTES", "MAX_PAGE_TAGS", "SUFFIXES", "looks_like", "read", "slugify"]
+__all__ = ["FORMAT", "MAX_PAGE_BYTES", "MAX_PAGE_TAGS", "SUFFIXES", "looks_like", "read"]
 
 FORMAT = "html"
 #: File names read as pages.
@@ -49,17 +49,6 @@ MAX_PAGE_BYTES = 5 * 1024 * 1024
 MAX_PAGE_TAGS = 100_000
 #: Longest id made from a question, cut at a hyphen: ids stay readable in URLs and file names.
 _MAX_ID = 80
-#: Cyrillic letters in Latin for ids, as Russian reads them (Bulgarian differs in `_BULGARIAN`).
-_CYRILLIC_LATIN = (
-    "a b v g d e e zh z i y k l m n o p r s t u f h ts ch sh shch - y - e yu ya "
-    "ye i yi g u g k dz j lj nj c dz"
-)
-_CYRILLIC = dict(
-    zip("абвгдеёжзийклмнопрстуфхцчшщъыьэюяєіїґўѓќѕјљњћџ", _CYRILLIC_LATIN.split(), strict=True)
-)
-#: Where Bulgarian's official transliteration differs from Russian's.
-_BULGARIAN = {"щ": "sht", "ъ": "a", "ь": "y"}
-_NOT_SLUG = re.compile(r"[^a-z0-9]+")
 
 
 def looks_like(path: Path) -> bool:
@@ -76,23 +65,6 @@ def looks_like(path: Path) -> bool:
             return False
         pages = pages or (suffix in SUFFIXES and child.is_file())
     return pages
-
-
-def slugify(text: str, *, locale: str = "", limit: int = _MAX_ID) -> str:
-    """A slug of `text`: Cyrillic transliterated (the Bulgarian way for a `bg` locale), accents
-    dropped, anything else a hyphen, cut at a hyphen to at most `limit` characters ('' when
-    nothing is left)."""
-    table = {**_CYRILLIC, **_BULGARIAN} if locale.split("-")[0] == "bg" else _CYRILLIC
-    letters = []
-    for char in text.lower():
-        if char in table:
-            letters.append(table[char].strip("-"))
-        else:
-            letters.append(unicodedata.normalize("NFKD", char).encode("ascii", "ignore").decode())
-    slug = _NOT_SLUG.sub("-", "".join(letters)).strip("-")
-    if len(slug) > limit:
-        slug = slug[: limit + 1].rsplit("-", 1)[0] if "-" in slug[:limit] else slug[:limit]
-    return slug.strip("-")
 
 
 def page_files(path: Path) -> list[Path]:
@@ -271,7 +243,7 @@ def _add_unit(pair: FaqPair, index: int, page: _Page, source: str, batch: _Batch
             )
         )
         return
-    slug = slugify(pair.question, locale=page.locale) or f"question-{index}"
+    slug = slugify(pair.question, locale=page.locale, limit=_MAX_ID) or f"question-{index}"
     unit_id = _unique(slug, page.locale, batch.ids)
     anchor = pair.anchor if pair.anchor and not pair.anchor.isspace() else unit_id
     source_id = f"{page.name}#{anchor}"

@@ -27,6 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from importers.ids import slugify
 from importers.rasa_yaml import (
     MarkdownNlu,
     Project,
@@ -53,7 +54,6 @@ _DATA_DIR = "data"
 _DOMAIN_NAMES = ("domain.yml", "domain.yaml", "domain")
 #: A slot filled in by the bot: `{name}` but not a snippet's `{{ name }}`.
 _SLOT = re.compile(r"(?<!\{)\{([A-Za-z_][\w-]*)\}(?!\})")
-_SLUG_JUNK = re.compile(r"[^a-z0-9]+")
 _MAX_ID = 200
 
 
@@ -184,8 +184,7 @@ def _answer(project: Project, intent: str) -> list[Response]:
 
 def _slug(name: str) -> str:
     """`faq/refunds` -> `faq-refunds`; a name of no letters or digits gets `intent`."""
-    slug = _SLUG_JUNK.sub("-", name.lower()).strip("-")[:_MAX_ID].strip("-")
-    return slug or "intent"
+    return slugify(name, limit=_MAX_ID) or "intent"
 
 
 def _unique_id(slug: str, taken: set[str]) -> str:

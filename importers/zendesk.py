@@ -41,8 +41,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from importers.html_faq import slugify
 from importers.html_markdown import html_to_markdown
+from importers.ids import slugify
 from importers.zendesk_export import Export, Item, load_export, looks_like_page
 from importers.zendesk_export import text_id as _id
 from kb.content.document import UnitDocument, UnitSource, validate_locale
