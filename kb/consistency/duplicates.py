@@ -19,6 +19,7 @@ from itertools import combinations
 
 import numpy as np
 from rapidfuzz import fuzz
+from rapidfuzz.process import cdist
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from kb.consistency.model import Duplicate
@@ -29,6 +30,9 @@ __all__ = ["DuplicateRule", "Pair", "body_terms", "find_duplicates", "pair_score
 
 _DIGITS = re.compile(r"\d")
 _ROWS_PER_BLOCK = 512
+#: Bodies at least this alike (TF-IDF cosine) are judged as a pair: every verdict needs them
+#: at least `DuplicateRule.landed_body` alike, the lowest of its body thresholds.
+_BODY_CANDIDATE = 0.3
 
 
 @dataclass(frozen=True)
@@ -142,54 +146,72 @@ def _cosines(texts: list[tuple[str, ...]], candidates: float) -> dict[tuple[int,
     return close
 
 
+@dataclass(frozen=True)
+class _Asked:
+    """How one unit is asked, prepared once for every pair it is judged in."""
+
+    #: Its title and example questions, and each one's terms sorted and joined (rapidfuzz
+    #: compares these; "" for a question of stop words only).
+    questions: tuple[str, ...]
+    sorted_terms: tuple[str, ...]
+    #: Every unmasked term of its title and questions, and of its title alone.
+    terms: frozenset[str]
+    title_terms: frozenset[str]
+
+    @classmethod
+    def of(cls, language: Language, document: UnitDocument) -> _Asked:
+        """The prepared form of `document`'s questions."""
+        questions = _questions(document)
+        return cls(
+            questions,
+            tuple(" ".join(sorted(_terms(language, q))) for q in questions),
+            frozenset(t for q in questions for t in _terms(language, q, masked=False)),
+            frozenset(_terms(language, document.title, masked=False)),
+        )
+
+
 def _best_ratio(
-    language: Language, first: UnitDocument, second: UnitDocument, landing: float
+    first: _Asked, second: _Asked, landing: float
 ) -> tuple[float, tuple[str, str], int]:
     """The closest question (or title) of one unit to one of the other's, by rapidfuzz, and
     how many pairs of them (each question used once) reach `landing`."""
-    best, which = 0.0, ("", "")
-    close: list[tuple[int, int]] = []
-    for i, a in enumerate(_questions(first)):
-        terms_a = " ".join(sorted(_terms(language, a)))
-        if not terms_a:
-            continue
-        for j, b in enumerate(_questions(second)):
-            terms_b = " ".join(sorted(_terms(language, b)))
-            ratio = fuzz.ratio(terms_a, terms_b) if terms_b else 0.0
-            if ratio >= landing:
-                close.append((i, j))
-            if ratio > best:
-                best, which = ratio, (a, b)
-    landed = min(len({i for i, _j in close}), len({j for _i, j in close}))
+    ratios = cdist(first.sorted_terms, second.sorted_terms, scorer=fuzz.ratio, dtype=np.float64)
+    ratios[[not terms for terms in first.sorted_terms], :] = 0.0  # nothing to compare
+    ratios[:, [not terms for terms in second.sorted_terms]] = 0.0
+    i, j = np.unravel_index(int(np.argmax(ratios)), ratios.shape)
+    best = float(ratios[i, j])
+    which = (first.questions[i], second.questions[j]) if best > 0 else ("", "")
+    rows, cols = np.nonzero(ratios >= landing)
+    landed = min(len(set(rows.tolist())), len(set(cols.tolist())))
     return best, which, landed
 
 
-def _distinct_titles(language: Language, first: UnitDocument, second: UnitDocument) -> bool:
+def _distinct_titles(first: _Asked, second: _Asked) -> bool:
     """Whether each unit's title has a word (or number) the other's title and questions lack."""
-
-    def asked(document: UnitDocument) -> set[str]:
-        return {t for q in _questions(document) for t in _terms(language, q, masked=False)}
-
-    title_a = set(_terms(language, first.title, masked=False))
-    title_b = set(_terms(language, second.title, masked=False))
-    return bool(title_a - asked(second)) and bool(title_b - asked(first))
+    return bool(first.title_terms - second.terms) and bool(second.title_terms - first.terms)
 
 
 def pair_scores(
     documents: Sequence[UnitDocument], locale: str, landing: float = DuplicateRule.landing_ratio
 ) -> list[Pair]:
-    """Every pair of units of one locale that comes near enough to be judged (`landing`: the
-    ratio from which one unit's question counts as landing on the other's)."""
+    """Every pair of units of one locale whose bodies come near enough to be judged (every
+    verdict needs bodies at least `_BODY_CANDIDATE` alike; `landing`: the ratio from which one
+    unit's question counts as landing on the other's)."""
     language = language_for(locale)
     asked = [tuple(t for q in _questions(d) for t in _terms(language, q)) for d in documents]
     bodies = [_terms(language, d.body) for d in documents]
     by_questions = _cosines(asked, 0.2)
-    by_body = _cosines(bodies, 0.3)
+    by_body = _cosines(bodies, _BODY_CANDIDATE)
+    prepared: dict[int, _Asked] = {}
+
+    def ask(index: int) -> _Asked:
+        if index not in prepared:
+            prepared[index] = _Asked.of(language, documents[index])
+        return prepared[index]
+
     pairs = []
-    for i, j in sorted(by_questions.keys() | by_body.keys()):
-        ratio, which, landed = _best_ratio(language, documents[i], documents[j], landing)
-        terms = min(len(bodies[i]), len(bodies[j]))
-        distinct = _distinct_titles(language, documents[i], documents[j])
+    for i, j in sorted(by_body):
+        ratio, which, landed = _best_ratio(ask(i), ask(j), landing)
         pairs.append(
             Pair(
                 i,
@@ -197,9 +219,9 @@ def pair_scores(
                 ratio,
                 which,
                 by_questions.get((i, j), 0.0),
-                by_body.get((i, j), 0.0),
-                terms,
-                distinct,
+                by_body[(i, j)],
+                min(len(bodies[i]), len(bodies[j])),
+                _distinct_titles(ask(i), ask(j)),
                 landed,
             )
         )

@@ -165,3 +165,15 @@ def test_prices_differ_only_in_one_currency() -> None:
     pound = refunds("wiki-refunds", "A refund costs a fee of £7 per order.", "html")
     found = check_locale([hc, euro, pound], {}, "en").contradictions
     assert [(c.first.normalized, c.second.normalized) for c in found] == [("GBP 5.00", "GBP 7.00")]
+
+
+def test_only_units_whose_answers_come_close_are_judged_as_a_pair() -> None:
+    from kb.consistency.duplicates import pair_scores
+
+    documents = [
+        refunds("refunds", "Ask for a refund within 14 days in your account."),
+        refunds("refunds-bot", "Our shop opens at nine and the café on the corner sells tea."),
+        unit("money-back", "Money back", "Ask for a refund within 30 days in your account."),
+    ]
+    judged = [(p.first, p.second) for p in pair_scores(documents, "en")]
+    assert judged == [(0, 2)]  # alike questions with unlike answers are never duplicates
