@@ -459,10 +459,10 @@ def _rule(title: str, *steps: str) -> list[str]:
     return [f"- rule: {title}", "  steps:", *(f"  - {step}" for step in steps)]
 
 
-def intent_rows(name: str, column: str = "intent") -> dict[str, list[str]]:
-    """A shared intent data set's train.csv (`clinc150`, `banking77`, `hwu64`): texts by intent."""
+def intent_rows(name: str, column: str = "intent", text: str = "text") -> dict[str, list[str]]:
+    """An intent data set's train.csv (`hwu64_ru`): its texts by intent."""
     by_intent: dict[str, list[str]] = {}
     with (dataset(name) / "train.csv").open(encoding="utf-8", newline="") as handle:
         for row in csv.DictReader(handle):
-            by_intent.setdefault(row[column], []).append(_clean(row["text"]))
+            by_intent.setdefault(row[column], []).append(_clean(row[text]))
     return by_intent

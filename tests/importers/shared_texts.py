@@ -1,12 +1,10 @@
-"""Real text for importer tests from the shared data sets (../shared/datasets beside the
-repository), so tests lay out realistic sites at run time instead of committing others' files.
+"""Real text for importer tests: extracts of the shared data sets the project measures itself
+on, committed under data/real (see its README), from which tests lay out sites and bots.
 
 - `ms_alchemyinsights`: Microsoft 365 help articles in Russian and Bulgarian, parallel by id
   (CC BY 4.0, Microsoft; see its README).
 - `covid_vaccine_faq`: 129 English COVID-19 vaccine FAQ entries by category (Apache-2.0,
   Stanford OVAL covid-faq; see its README).
-
-Without the data sets a test using them is skipped on a developer machine and fails in CI.
 """
 
 from __future__ import annotations
@@ -17,12 +15,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from tests.conftest import skip_or_fail
-
 __all__ = ["DATASETS", "Article", "FaqEntry", "alchemy_articles", "covid_faq", "dataset"]
 
-#: The shared data sets: a sibling of the repository's folder.
-DATASETS = Path(__file__).resolve().parents[2].parent / "shared" / "datasets"
+#: The committed extracts, one folder per data set, named as in ../shared/datasets.
+DATASETS = Path(__file__).resolve().parent / "data" / "real"
 
 
 @dataclass(frozen=True)
@@ -55,10 +51,9 @@ class FaqEntry:
 
 
 def dataset(name: str) -> Path:
-    """The folder of shared data set `name`; skips the test (fails it in CI) when absent."""
+    """The folder of data set `name`'s committed extract."""
     folder = DATASETS / name
-    if not folder.is_dir():
-        skip_or_fail(f"the shared data set {name} is not at {folder}")
+    assert folder.is_dir(), f"no data set {name} in {DATASETS}"
     return folder
 
 

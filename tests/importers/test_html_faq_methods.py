@@ -5,7 +5,6 @@ half-imported."""
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -282,15 +281,13 @@ def test_scripts_and_handlers_in_an_answer_never_reach_the_stored_unit(
         assert bad not in stored
 
 
-def test_a_ten_megabyte_page_is_refused_quickly_naming_the_file(tmp_path: Path) -> None:
+def test_a_ten_megabyte_page_is_refused_unread_naming_the_file(tmp_path: Path) -> None:
     path = tmp_path / "huge.html"
     filler = "<p>" + "x" * 1000 + "</p>"
     path.write_text(page("<details><summary>Why?</summary>Because.</details>" + filler * 10_000))
     assert path.stat().st_size > MAX_PAGE_BYTES
 
-    started = time.perf_counter()
     (problem,) = problems_of(path)
-    assert time.perf_counter() - started < 1
     assert problem.startswith(f"{path}: the page is 10,") and "not read" in problem
 
 
@@ -298,9 +295,7 @@ def test_a_page_of_too_many_tags_is_refused_before_it_is_parsed(tmp_path: Path) 
     path = tmp_path / "nested.html"
     path.write_text(page("<div>" * (MAX_PAGE_TAGS + 1)))
 
-    started = time.perf_counter()
     (problem,) = problems_of(path)
-    assert time.perf_counter() - started < 1
     assert problem == f"{path}: the page has 100,008 tags; pages with over 100,000 are not read"
 
 
