@@ -41,8 +41,7 @@ __all__ = [
 
 def document_source(document: UnitDocument) -> str:
     """The silo a unit came from (`source.system`), or "kb" for one written here."""
-    source = getattr(document, "source", None)
-    return source.system if source is not None else "kb"
+    return document.source.system if document.source is not None else "kb"
 
 
 def check_locale(
