@@ -1,7 +1,9 @@
 """Units remember the silo they were imported from (`source:`: system, id, url, updated_at), so
 that a newer export updates them, and can be marked `draft: true`: stored, never published.
 
-Rows written before this are neither: `draft` false, `silo` empty.
+Rows written before this are neither: `draft` false, `silo` empty. Plain ADD COLUMN, not a
+batch: on SQLite a batch copies the table and the copy lacks the triggers that keep revisions
+immutable.
 
 Revision ID: 0005
 Revises: 0004
@@ -22,14 +24,12 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("unit_revision") as batch:
-        batch.add_column(
-            sa.Column("draft", sa.Boolean(), nullable=False, server_default=sa.false())
-        )
-        batch.add_column(sa.Column("silo", sa.JSON(), nullable=True))
+    op.add_column(
+        "unit_revision", sa.Column("draft", sa.Boolean(), nullable=False, server_default=sa.false())
+    )
+    op.add_column("unit_revision", sa.Column("silo", sa.JSON(), nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("unit_revision") as batch:
-        batch.drop_column("silo")
-        batch.drop_column("draft")
+    op.drop_column("unit_revision", "silo")
+    op.drop_column("unit_revision", "draft")
