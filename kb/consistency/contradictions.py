@@ -70,11 +70,13 @@ def _context(language: Language, mention: Mention) -> frozenset[str]:
 
 
 def _overlap(first: frozenset[str], second: frozenset[str], weight: Weight) -> float:
-    """Weight of the shared terms over the lighter side's (0 when either side has none)."""
+    """Weight of the shared terms over the lighter side's (0 when either side has none); summed
+    exactly (fsum), so a set's iteration order, which differs from one process to the next,
+    cannot tip a tie and change the report."""
     if not first or not second:
         return 0.0
-    lighter = min(sum(map(weight, first)), sum(map(weight, second)))
-    return sum(map(weight, first & second)) / lighter
+    lighter = min(math.fsum(map(weight, first)), math.fsum(map(weight, second)))
+    return math.fsum(map(weight, first & second)) / lighter
 
 
 def _agree(first: str, second: str) -> bool:

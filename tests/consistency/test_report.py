@@ -177,3 +177,23 @@ def test_only_units_whose_answers_come_close_are_judged_as_a_pair() -> None:
     ]
     judged = [(p.first, p.second) for p in pair_scores(documents, "en")]
     assert judged == [(0, 2)]  # alike questions with unlike answers are never duplicates
+
+
+def test_how_alike_two_sentences_are_does_not_depend_on_set_order() -> None:
+    import math
+
+    from kb.consistency.contradictions import _overlap
+
+    small = [f"rare{i}" for i in range(30)]
+    weights = {"common": 1.0, **dict.fromkeys(small, 1e-16)}
+    shared = frozenset(["common", *small])
+    first, second = shared | {"only-first"}, shared | {"only-second"}
+    weights.update({"only-first": 1.0, "only-second": 1.0})
+
+    def weight(term: str) -> float:
+        return weights[term]
+
+    lighter = math.fsum(weights[t] for t in first)
+    # Summed naively, the result depends on where "common" falls in the set's order, which
+    # changes from one process to the next; the report must not.
+    assert _overlap(first, second, weight) == math.fsum(weights[t] for t in shared) / lighter
