@@ -32,7 +32,7 @@ class Settings:
     default_locale: str = "en"
     channels: tuple[str, ...] = field(default=DEFAULT_CHANNELS)
     author: str = "kb"
-    search_engine: str = "whoosh"
+    search_engine: str = "tantivy"
     #: The sentence encoder of the matchers (`KB_ENCODER`); None: the default in
     #: kb/answers/encoding/registry.py; "none": words alone.
     encoder: str | None = None
@@ -70,6 +70,21 @@ class Settings:
     #: at `--log-level info`); off by default: a line costs a request more than a cached answer's
     #: ETag and body together, and a proxy in front usually logs the same requests.
     access_log: bool = False
+    #: How each server process writes its log lines (`KB_LOG_FORMAT`): "text" for people, or
+    #: "json", one object a line for a log collector, each request's with its request id.
+    log_format: str = "text"
+    #: Who may read `/metrics` (`KB_METRICS_ROLE`): callers whose key holds this role or a
+    #: higher one; "off" serves no `/metrics` on the API port at all.
+    metrics_role: str = "admin"
+    #: A port on the loopback interface that serves `/metrics` without a key
+    #: (`KB_METRICS_PORT`), for a scraper on the same machine; None: none is opened.
+    metrics_port: int | None = None
+    #: Where OpenTelemetry traces go (`KB_TRACE_EXPORTER`): "otlp" (to the collector the
+    #: standard `OTEL_EXPORTER_OTLP_*` variables name) or "console"; None: no tracing at all.
+    trace_exporter: str | None = None
+    #: On PostgreSQL, whether a server LISTENs for a publish's NOTIFY (`KB_RELEASE_NOTIFY`), so
+    #: it switches at once and polls only as the fallback; SQLite always polls.
+    release_notify: bool = True
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -81,7 +96,7 @@ class Settings:
             database_url=env.get("KB_DATABASE_URL") or None,
             default_locale=env.get("KB_DEFAULT_LOCALE") or "en",
             author=env.get("KB_AUTHOR") or _login_name(),
-            search_engine=env.get("KB_SEARCH_ENGINE") or "whoosh",
+            search_engine=env.get("KB_SEARCH_ENGINE") or "tantivy",
             encoder=env.get("KB_ENCODER") or None,
             answer_threshold=_float(env, "KB_ANSWER_THRESHOLD"),
             clarify_threshold=_float(env, "KB_CLARIFY_THRESHOLD"),
@@ -102,6 +117,17 @@ class Settings:
                 env, "KB_RESPONSE_CACHE_MB", default=64, unit="megabytes", low=0, high=65536
             ),
             access_log=_flag(env, "KB_ACCESS_LOG", default=False),
+            log_format=_choice(env, "KB_LOG_FORMAT", ("text", "json"), default="text") or "text",
+            metrics_role=_choice(
+                env,
+                "KB_METRICS_ROLE",
+                ("reader", "operator", "editor", "publisher", "admin", "off"),
+                default="admin",
+            )
+            or "admin",
+            metrics_port=_optional_port(env, "KB_METRICS_PORT"),
+            trace_exporter=_choice(env, "KB_TRACE_EXPORTER", ("otlp", "console"), default=None),
+            release_notify=_flag(env, "KB_RELEASE_NOTIFY", default=True),
         )
 
     @property
@@ -204,6 +230,25 @@ def _seconds(env: Mapping[str, str], name: str, *, default: float) -> float:
     if not 0 < value <= 3600:
         raise ConfigError(f"{name} must be more than 0 and at most 3600 seconds, not {value}")
     return value
+
+
+def _choice(
+    env: Mapping[str, str], name: str, choices: tuple[str, ...], *, default: str | None
+) -> str | None:
+    """One of `choices` (any case) from the environment, or `default` when unset."""
+    raw = env.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw not in choices:
+        raise ConfigError(f"{name} must be one of {', '.join(choices)}, not {raw!r}")
+    return raw
+
+
+def _optional_port(env: Mapping[str, str], name: str) -> int | None:
+    """An optional TCP port number from the environment."""
+    if not env.get(name, "").strip():
+        return None
+    return _count(env, name, default=0, unit="port", low=1, high=65535)
 
 
 def _count(
