@@ -26,10 +26,10 @@ class EngineEntry:
 
 
 _ENGINES: dict[str, EngineEntry] = {
-    "whoosh": EngineEntry("kb.search.whoosh_engine", "WhooshEngine", "whoosh", "pip install kb"),
     "tantivy": EngineEntry(
-        "kb.search.tantivy_engine", "TantivyEngine", "tantivy", "pip install 'kb[tantivy]'"
+        "kb.search.tantivy_engine", "TantivyEngine", "tantivy", "pip install kb"
     ),
+    "whoosh": EngineEntry("kb.search.whoosh_engine", "WhooshEngine", "whoosh", "pip install kb"),
 }
 
 
