@@ -21,6 +21,7 @@ from kb.content.markdown import forget_tokens, has_body_text, remember_body_text
 from kb.content.snippets import SnippetDocument, validate_snippet
 from kb.errors import InvalidContent, SnippetNotFound, UnitNotFound
 from kb.releases.draft_state import DraftState, refresh_drafts
+from kb.releases.notify import release_listener
 from kb.releases.publishing import GateFinding, PublishGate, PublishPlan, publish, rollback
 from kb.search import SearchQuery, SearchResults
 from kb.settings import Settings
@@ -376,9 +377,11 @@ class KnowledgeBase:
                 remember_body_text(body, text)
 
     def follow_releases(self, interval: float | None = None) -> None:
-        """Switch to each new release (published by any process) within `interval` seconds,
-        from a background thread; requests then skip the per-call release lookup."""
-        self._served.follow(interval or self.settings.release_poll_seconds)
+        """Switch to each new release (published by any process) from a background thread: at
+        once on its NOTIFY on PostgreSQL, and by polling every `interval` seconds (default: the
+        setting); requests then skip the per-call release lookup."""
+        listener = release_listener(self.db) if self.settings.release_notify else None
+        self._served.follow(interval or self.settings.release_poll_seconds, listener=listener)
 
     def stop_following(self) -> None:
         """Stop the background thread `follow_releases` started."""

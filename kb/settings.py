@@ -50,8 +50,10 @@ class Settings:
     cors_origins: tuple[str, ...] = ()
     #: Web origins that may frame the operator panel and send it messages (Chatwoot, kb:search).
     panel_origins: tuple[str, ...] = ()
-    #: How often a server asks the database whether another process published (seconds).
-    release_poll_seconds: float = 0.25
+    #: How often a server asks the database whether another process published, in seconds
+    #: (`KB_RELEASE_POLL_SECONDS`); None: every 0.25 s, or every 30 s while it LISTENs on
+    #: PostgreSQL (a NOTIFY wakes it at once). A value set is used in both cases.
+    release_poll_seconds: float | None = None
     #: The public base URL of the help pages (`KB_PUBLIC_URL`), so plain-text channels can give
     #: a reader absolute links to units; None: they name linked units without an address.
     public_url: str | None = None
@@ -82,7 +84,7 @@ class Settings:
     #: Where OpenTelemetry traces go (`KB_TRACE_EXPORTER`): "otlp" (to the collector the
     #: standard `OTEL_EXPORTER_OTLP_*` variables name) or "console"; None: no tracing at all.
     trace_exporter: str | None = None
-    #: On PostgreSQL, whether a server LISTENs for a publish's NOTIFY (`KB_RELEASE_NOTIFY`), so
+    #: On PostgreSQL, whether a server LISTENs for a release's NOTIFY (`KB_RELEASE_NOTIFY`), so
     #: it switches at once and polls only as the fallback; SQLite always polls.
     release_notify: bool = True
 
@@ -103,7 +105,7 @@ class Settings:
             clarify_margin=_float(env, "KB_CLARIFY_MARGIN"),
             default_routing=env.get("KB_DEFAULT_ROUTING", "").strip() or None,
             anonymous_access=_flag(env, "KB_ANONYMOUS_ACCESS", default=True),
-            release_poll_seconds=_seconds(env, "KB_RELEASE_POLL_SECONDS", default=0.25),
+            release_poll_seconds=_optional_seconds(env, "KB_RELEASE_POLL_SECONDS"),
             cors_origins=tuple(
                 o.strip() for o in env.get("KB_CORS_ORIGINS", "").split(",") if o.strip()
             ),
@@ -230,6 +232,13 @@ def _seconds(env: Mapping[str, str], name: str, *, default: float) -> float:
     if not 0 < value <= 3600:
         raise ConfigError(f"{name} must be more than 0 and at most 3600 seconds, not {value}")
     return value
+
+
+def _optional_seconds(env: Mapping[str, str], name: str) -> float | None:
+    """A positive duration in seconds from the environment, or None when unset."""
+    if not env.get(name, "").strip():
+        return None
+    return _seconds(env, name, default=0.0)
 
 
 def _choice(

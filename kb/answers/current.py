@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 from kb.answers.build_journal import record_build
 from kb.answers.memory import give_back_memory
 from kb.errors import ReleaseNotFound, ReleaseNotServed, storage_fault
-from kb.releases.following import ReleaseFollower, failure_reason
+from kb.releases.following import Listener, ReleaseFollower, failure_reason
 from kb.search import get_engine
 from kb.settings import Settings
 from kb.store.models import Release
@@ -206,10 +206,11 @@ class ServedRelease:
 
         return MatcherRecipe(self._encoder or DEFAULT_ENCODER, self._index_dir, self._progress)
 
-    def follow(self, interval: float) -> None:
-        """Switch to each new release within `interval` seconds, from a background thread."""
+    def follow(self, interval: float | None, *, listener: Listener | None = None) -> None:
+        """Switch to each new release from a background thread: when `listener` hears of one,
+        and within `interval` seconds (None: kb.releases.following's defaults)."""
         if self._follower is None:
-            follower = ReleaseFollower(lambda: self.get(wait=True), interval)
+            follower = ReleaseFollower(lambda: self.get(wait=True), interval, listener=listener)
             follower.start()
             self._follower = follower
 

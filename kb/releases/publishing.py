@@ -14,7 +14,7 @@ from kb.content.snippets import SnippetDocument
 from kb.errors import KBError, ReleaseNotFound, VersionConflict
 from kb.releases.reverting import RolledBackDraft, revert_message, settle_drafts
 from kb.releases.rolled_back import rolled_back_changes
-from kb.store.db import Database
+from kb.store.db import Database, announce_release
 from kb.store.models import Release, ReleaseSnippet, ReleaseUnit
 from kb.store.revisions import current_release, draft_snapshot, release_snapshot
 from kb.store.snapshot import Snapshot, StoredUnit
@@ -326,4 +326,5 @@ def _write_release(
                 for k in target.snippets
             ],
         )
+    announce_release(session, number)  # publish and rollback both: the servers switch at once
     return number

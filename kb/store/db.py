@@ -17,11 +17,13 @@ from sqlmodel import Session
 
 from kb.errors import ConfigError, VersionConflict
 
-__all__ = ["Database", "race_is_conflict"]
+__all__ = ["RELEASE_CHANNEL", "Database", "announce_release", "race_is_conflict"]
 
 _MIGRATIONS = Path(__file__).with_name("migrations")
 #: Key of the PostgreSQL advisory lock that serialises publishing and migrations.
 _WRITE_LOCK_KEY = 0x6B62  # "kb"
+#: The PostgreSQL channel a new current release is announced on (kb.releases.notify listens).
+RELEASE_CHANNEL = "kb_release"
 
 
 class Database:
@@ -138,6 +140,21 @@ def _make_sqlite_transactional(engine: Engine) -> None:
     def _on_begin(connection: Any) -> None:
         write = connection.get_execution_options().get("kb_write", False)
         connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+def announce_release(session: Session, number: int) -> None:
+    """On PostgreSQL, NOTIFY the following servers that release `number` is now current.
+
+    Sent inside the transaction that writes the release, so it is delivered when (and only if)
+    that commits. The payload is the number and the schema (`12 public`): servers of another
+    knowledge base in another schema of the same database are not woken by it.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    session.execute(
+        text("SELECT pg_notify(:channel, :number || ' ' || coalesce(current_schema(), ''))"),
+        {"channel": RELEASE_CHANNEL, "number": str(number)},
+    )
 
 
 @contextmanager
