@@ -18,7 +18,9 @@ all-retryable-errors`); one more server line waits for a replica started later. 
    release was first served and the old one last (of requests sent after the commit);
 3. the last replica is killed (SIGKILL of its process group) under the load: every request is
    counted, and any non-2xx/3xx or connection error the clients see is an error; haproxy's
-   stats say how many requests it retried (`wretr`) and sent to another replica (`wredis`);
+   stats say how many requests it retried (`wretr`) and sent to another replica (`wredis`).
+   A response the replica had begun to send when it died (the client has its head, not all
+   its body) is counted apart as cut: no proxy can send that one again;
 4. a replica is started after the publish and must serve the current release once ready
    (/readyz) and take requests through the proxy: its catch-up time is from its start.
 
@@ -237,7 +239,8 @@ def figures(
         },
         "requests": len(outcomes),
         "errors": len(failed),
-        "error_examples": sorted({o.error or f"HTTP {o.status}" for o in failed})[:5],
+        "errors_cut": sum(o.cut for o in failed),
+        "error_examples": sorted({f"{o.path}: {o.error or o.status}" for o in failed})[:5],
         "load_seconds": round(load_window[1] - load_window[0], 1),
         "latency_ms": {
             "p50": round(statistics.median(latencies), 1) if latencies else 0.0,
@@ -284,6 +287,7 @@ def tables(result: dict[str, Any]) -> str:
         ["figure", "value"],
         ["requests through the proxy", str(result["requests"])],
         ["errors seen by the clients", str(result["errors"])],
+        ["of which responses cut by the kill (head sent)", str(result["errors_cut"])],
         ["latency p50 / p99 / max (ms)", "{p50} / {p99} / {max}".format(**result["latency_ms"])],
         ["publish request through r1 (ms)", str(result["publish_ms"])],
         [

@@ -324,14 +324,17 @@ class Proxy:
 
 @dataclass(frozen=True)
 class Outcome:
-    """One request of the load: when it was sent and answered, its status or error, and the
-    release that answered (X-KB-Version)."""
+    """One request of the load: its path, when it was sent and answered, its status (0 when no
+    head came) or error, and the release that answered (X-KB-Version). `cut`: the head came but
+    not the whole body (its replica died while sending it: too late for a proxy to retry)."""
 
+    path: str
     sent: float
     done: float
     status: int
     release: int | None
     error: str | None = None
+    cut: bool = False
 
     @property
     def failed(self) -> bool:
@@ -385,15 +388,16 @@ class Load:
             if self._stop.is_set():
                 break
             path = template.replace("{n}", f"{number}x{count}")
-            sent = time.monotonic()
+            sent, status = time.monotonic(), 0
             try:
                 connection.request("GET", path)
                 response = connection.getresponse()
+                status, version = response.status, response.getheader("X-KB-Version")
                 response.read()
-                version = response.getheader("X-KB-Version")
-                outcome = Outcome(sent, time.monotonic(), response.status, version and int(version))
+                outcome = Outcome(path, sent, time.monotonic(), status, version and int(version))
             except (OSError, http.client.HTTPException) as exc:
-                outcome = Outcome(sent, time.monotonic(), 0, None, f"{type(exc).__name__}: {exc}")
+                error = f"{type(exc).__name__}: {exc}"
+                outcome = Outcome(path, sent, time.monotonic(), status, None, error, bool(status))
                 connection.close()  # a new connection for the next request
             with self._lock:
                 self.outcomes.append(outcome)

@@ -1,6 +1,7 @@
 """Replicas on PostgreSQL behind Debian's haproxy, as the README's deployment runs them: a publish
 through one replica reaches all of them and the proxy, a replica killed under load costs no
-client request (the proxy retries it on another), and a replica started later catches up.
+client request the proxy can retry (it sends it to another), and a replica started later catches
+up.
 
 Real processes on 127.0.0.1 (tests/deploy/cluster.py; benchmarks/cluster.py measures the same
 with three replicas). Replicas match on words alone (`KB_ENCODER=none`): the topology is what is
@@ -10,6 +11,7 @@ load a request budget; nothing is asserted on seconds.
 
 from __future__ import annotations
 
+import time
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -81,7 +83,7 @@ def test_replicas_behind_haproxy_follow_a_publish_and_lose_no_request_to_a_kille
             DEADLINE_S,
         )
 
-        killed_at = load.count()
+        killed_at, killed = load.count(), time.monotonic()
         nodes["b"].kill()
         wait_for("haproxy marking b down", lambda: proxy.status("b") == "DOWN", DEADLINE_S)
         nodes[LATE].start()
@@ -96,7 +98,11 @@ def test_replicas_behind_haproxy_follow_a_publish_and_lose_no_request_to_a_kille
         outcomes = load.stop()
         stats = proxy.stats()
 
-    failed = [o for o in outcomes if o.failed]
+    # The one loss no proxy can retry: a response b had begun to send when it died (the client
+    # has its head); at most one per connection the clients hold.
+    cut = [o for o in outcomes if o.cut and o.sent < killed]
+    assert len(cut) <= CLIENTS, cut
+    failed = [o for o in outcomes if o.failed and o not in cut]
     assert not failed, f"{len(failed)} of {len(outcomes)} failed: {failed[:3]}"
     assert len(outcomes) >= killed_at + AFTER_KILL
     # The kill cost requests haproxy had sent to b; it sent them again to another replica.
