@@ -7,6 +7,8 @@ from collections.abc import Sequence
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from api.prefix import route_path
+
 __all__ = ["DELIVERY_PATHS", "DeliveryCORS"]
 
 #: Read-only routes a browser on a customer's site may call; authoring is never cross-origin.
@@ -34,7 +36,7 @@ class DeliveryCORS:
         )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        path = scope.get("path", "") if scope["type"] == "http" else ""
+        path = route_path(scope) if scope["type"] == "http" else ""
         if path.startswith(DELIVERY_PATHS):
             await self.cors(scope, receive, send)
         else:

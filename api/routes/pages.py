@@ -151,15 +151,28 @@ _FAQ_STYLE = (
 )
 
 
-def _faq_links(html: str, served: str, listed: frozenset[str]) -> str:
-    """Point unit links at this page: an anchor if listed here, else the locale's full FAQ."""
+def _faq_links(html: str, served: str, listed: frozenset[str], root: str) -> str:
+    """Point unit links at this page: an anchor if listed here, else the locale's full FAQ
+    (under `root`, the proxy's path prefix of `kb serve --root-path`)."""
 
     def link(match: re.Match[str]) -> str:
         unit_id, locale = match.groups()
         here = unit_id in listed and locale == served
-        return f'href="#{unit_id}"' if here else f'href="/faq?locale={locale}#{unit_id}"'
+        return f'href="#{unit_id}"' if here else f'href="{root}/faq?locale={locale}#{unit_id}"'
 
     return _UNIT_LINK.sub(link, html)
+
+
+def _unit_page_links(html: str, root: str) -> str:
+    """A unit page's links to other units' pages under `root`, the proxy's path prefix."""
+    if not root:
+        return html
+    return _UNIT_LINK.sub(lambda m: f'href="{escape(root)}/units/{m[1]}?locale={m[2]}"', html)
+
+
+def _root(request: Request) -> str:
+    """The path prefix a proxy serves the pages under (`kb serve --root-path`), or ""."""
+    return str(request.scope.get("root_path", ""))
 
 
 @router.get("/faq", response_class=HTMLResponse)
@@ -174,13 +187,16 @@ async def web_faq(
     _public(kb)
     snap = kb.services().snapshot
     served = kb.served_locale(snap, locale)
-    key = ("faq-page", snap.number, served, category or None, date.today())
-    html = await kept_or_made(request, key, partial(_faq_html, snap, served, category or None))
+    root = _root(request)
+    key = ("faq-page", snap.number, served, category or None, date.today(), root)
+    html = await kept_or_made(
+        request, key, partial(_faq_html, snap, served, category or None, root)
+    )
     return HTMLResponse(html, headers=_public_headers(snap.number))
 
 
-def _faq_html(snap: Snapshot, served: str, category: str | None) -> bytes:
-    """The FAQ page of `snap` in locale `served` (and `category`), encoded."""
+def _faq_html(snap: Snapshot, served: str, category: str | None, root: str) -> bytes:
+    """The FAQ page of `snap` in locale `served` (and `category`), encoded; links under `root`."""
     words = _words(served)
     page = faq_page(snap, served, category=category)
     heading = f"{words['title']}: {category}" if category else words["title"]
@@ -190,7 +206,8 @@ def _faq_html(snap: Snapshot, served: str, category: str | None) -> bytes:
         for c in categories
     )
     listed = frozenset(page.unit_ids)
-    body = _faq_links(page.html, served, listed) if listed else f"<p>{escape(words['empty'])}</p>\n"
+    empty = f"<p>{escape(words['empty'])}</p>\n"
+    body = _faq_links(page.html, served, listed, escape(root)) if listed else empty
     content = (
         f'<form class="kb-filter" method="get"><input type="hidden" name="locale" '
         f'value="{escape(served)}">\n<label for="kb-category">{escape(words["category"])}</label>\n'
@@ -222,9 +239,10 @@ async def web_unit(
     renderer = registry.get("web")
     unit = readable_unit(snap, unit_id, served, renderer, staff=False)  # a page for customers
     back = _words(served)["back"]
+    root = _root(request)
     content = (
-        f"{rendered(request, snap, unit, renderer).body}"
-        f'<p><a href="/faq?locale={escape(served)}">{escape(back)}</a></p>\n'
+        f"{_unit_page_links(rendered(request, snap, unit, renderer).body, root)}"
+        f'<p><a href="{escape(root)}/faq?locale={escape(served)}">{escape(back)}</a></p>\n'
     )
     title = without_bidi_controls(unit.document.title)
     return _public_page(served, title, content, snap.number)

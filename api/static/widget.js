@@ -1,6 +1,6 @@
 /* The knowledge base's FAQ widget: one script tag shows a searchable FAQ of public answers.
  *   <script src="https://kb.example/widget.js" data-kb-locale="en" data-kb-category="billing"></script>
- * Options (data-kb-*): locale, category, api (base URL; default: this script's origin),
+ * Options (data-kb-*): locale, category, api (base URL; default: where this script is served),
  * target (CSS selector of a container; default: right after the script), lang (interface: ru|en;
  * default: <html lang> or the browser's), jsonld ("true": schema.org FAQPage in the page's head).
  * It renders in a shadow root (the page's CSS and ours never mix), calls the API anonymously
@@ -11,7 +11,8 @@
   const me = document.currentScript;
   if (!me || !window.fetch || !Element.prototype.attachShadow) return;
   const D = me.dataset;
-  const base = (D.kbApi ? new URL(D.kbApi, location.href).href : new URL(me.src).origin).replace(/\/+$/, "");
+  // Default: where this script is served from, a proxy's path prefix included (…/kb/widget.js).
+  const base = new URL(D.kbApi || ".", D.kbApi ? location.href : me.src).href.replace(/\/+$/, "");
   const locale = D.kbLocale || "";
   const category = D.kbCategory || "";
   const lang = /^ru\b/i.test(D.kbLang || document.documentElement.lang || navigator.language || "") ? "ru" : "en";

@@ -4,6 +4,9 @@ import { editor, state } from "./state.js";
 
 let keyExpired = () => {};
 
+/** Where the app is served: this module is ROOT/static/editor/api.js, under a proxy's prefix too. */
+const ROOT = new URL("../../", import.meta.url);
+
 /** What to do when the server stops accepting the signed-in key: sign out, set by the entry. */
 export function whenKeyExpired(handler) {
   keyExpired = handler;
@@ -17,7 +20,7 @@ export async function api(method, path, { body, etag, blob = false } = {}) {
   if (etag) headers["If-Match"] = etag;
   let response;
   try {
-    response = await fetch(path, {
+    response = await fetch(new URL(path.replace(/^\//, ""), ROOT), {
       method,
       headers,
       body: body === undefined ? undefined : JSON.stringify(body),
