@@ -8,7 +8,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -33,9 +33,11 @@ def kb_server(
     workers: int = 1,
     log: Path | None = None,
     cwd: Path | None = None,
+    args: Sequence[str] = (),
 ) -> Iterator[str]:
     """Run `kb serve` with `env` until the block ends; yields its base URL once it is ready.
-    `cwd` is where it runs (with PYTHONPATH, another checkout's code: benchmarks/baseline.py)."""
+    `cwd` is where it runs (with PYTHONPATH, another checkout's code: benchmarks/baseline.py);
+    `args` are more options of `kb serve` (a later --log-level wins)."""
     port = free_port()
     command = [
         sys.executable,
@@ -48,6 +50,7 @@ def kb_server(
         str(workers),
         "--log-level",
         "warning",
+        *args,
     ]
     output = open(log, "wb") if log else subprocess.DEVNULL  # noqa: SIM115
     process = subprocess.Popen(
