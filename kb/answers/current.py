@@ -24,6 +24,7 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from kb import observers
 from kb.answers.build_journal import record_build
 from kb.answers.memory import give_back_memory
 from kb.errors import ReleaseNotFound, ReleaseNotServed, storage_fault
@@ -103,6 +104,7 @@ class ServedRelease:
             if current is None or current.release != release.number or rebuild:
                 old, current = current, self._load(release.number, rebuild=rebuild)
                 self._services = current  # one reference swap: a request sees one release
+                observers.served(current.release, release.created_at)
                 if old is not None:
                     del old  # freed once the requests still answering from it are done
                     give_back_memory()
