@@ -226,8 +226,9 @@ def haproxy_config(port: int, servers: Mapping[str, int], stats_socket: Path) ->
     Round robin; a replica takes requests once GET /readyz answers 200 twice, and none once it
     failed twice (checked every 0.5 s). A request whose connection fails or is closed without
     an answer (a replica killed mid-request), or that gets a 5xx, is sent again, up to 3 times,
-    each time to another replica (`option redispatch 1`): safe for the idempotent GETs of the
-    delivery API. Real deployments add TLS, logging and limits; what is tested here is this.
+    each time to another replica (`option redispatch 1`); only GET and HEAD, which are safe to
+    send again (as deploy/haproxy.cfg does). The shipped file adds Docker's DNS, logging and
+    forwarded headers; what is tested here is the balancing, the checks and the retries.
     """
     lines = [
         "global",
@@ -244,6 +245,7 @@ def haproxy_config(port: int, servers: Mapping[str, int], stats_socket: Path) ->
         "    retry-on all-retryable-errors",
         "frontend kb",
         f"    bind 127.0.0.1:{port}",
+        "    http-request disable-l7-retry unless { method GET HEAD }",
         f"    default_backend {_BACKEND}",
         f"backend {_BACKEND}",
         "    balance roundrobin",
