@@ -172,11 +172,17 @@ class Replica:
             )
         self.started = time.monotonic()
 
+    def log_tail(self, size: int = 3000) -> str:
+        """The end of this replica's log (what it printed before it failed)."""
+        log = self.folder / f"{self.name}.log"
+        return log.read_text(errors="replace")[-size:] if log.exists() else ""
+
     def ready_release(self) -> int | None:
         """The release /readyz says this replica serves, when it is ready and current."""
         if self.process is None or self.process.poll() is not None:
             code = None if self.process is None else self.process.returncode
-            raise RuntimeError(f"replica {self.name} is not running (exit {code})")
+            ended = f"replica {self.name} is not running (exit {code})"
+            raise RuntimeError(f"{ended}; its log ends:\n{self.log_tail()}")
         try:
             status, _, body = get(self.port, "/readyz")
         except OSError:
