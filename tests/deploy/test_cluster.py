@@ -109,5 +109,5 @@ def test_replicas_behind_haproxy_follow_a_publish_and_lose_no_request_to_a_kille
     assert int(stats["BACKEND"]["wretr"]) + int(stats["BACKEND"]["wredis"]) > 0
     assert late_release == release
     assert stats[LATE]["status"].startswith("UP")
-    later = {o.release for o in outcomes if o.sent > switched}
+    later = {o.release for o in outcomes if o.sent > switched and o not in cut}
     assert later == {release}, "through the proxy, only the new release once both serve it"
