@@ -33,6 +33,7 @@ TOOLS = {
     "espeak-ng": "apt-get install espeak-ng",
     "chromium": "apt-get install chromium chromium-driver",
     "npm": "apt-get install npm",
+    "haproxy": "apt-get install haproxy",
 }
 
 
