@@ -9,6 +9,7 @@ import h11
 from uvicorn.protocols.http.h11_impl import STATUS_PHRASES, H11Protocol
 
 from api.limits import MAX_QUERY_BYTES
+from cli.response_writes import HeadWithBody
 from cli.serving import HeadGuard, Refusal, bad_request, head_too_large
 
 __all__ = ["KbH11Protocol"]
@@ -23,14 +24,22 @@ class KbH11Protocol(HeadGuard, H11Protocol):
         if self._dropped(data):
             return
         super().data_received(data)
+        self._hold_heads()
         if self.conn.their_state is not h11.IDLE:  # the head is in: no deadline for the rest
             self._stop_awaiting_head()
 
     def on_response_complete(self) -> None:
         """After a response the connection waits for the next head, with a deadline again."""
         super().on_response_complete()
+        self._hold_heads()  # a request read while the last response was under way starts now
         if not self.transport.is_closing() and self.conn.their_state is h11.IDLE:
             self._await_head()
+
+    def _hold_heads(self) -> None:
+        """The request's response cycle writes its head with its body (cli/response_writes.py)."""
+        cycle = self.cycle
+        if cycle is not None and not isinstance(cycle.transport, HeadWithBody):
+            cycle.transport = HeadWithBody(self.transport, cycle)  # type: ignore[assignment]
 
     def _awaiting_head(self) -> bool:
         """h11 waits for the client's next request."""

@@ -25,6 +25,7 @@ import httptools
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
 
 from api.limits import MAX_QUERY_BYTES
+from cli.response_writes import HeadWithBody
 from cli.serving import (
     LINGER_BYTES,
     MAX_HEAD_BYTES,
@@ -110,6 +111,9 @@ class KbHttpToolsProtocol(HeadGuard, HttpToolsProtocol):
         self._head_bytes = 0
         self._stop_awaiting_head()
         super().on_headers_complete()
+        cycle = self.cycle  # new, or the previous one (an upgrade request makes none)
+        if cycle is not None and not isinstance(cycle.transport, HeadWithBody):
+            cycle.transport = HeadWithBody(self.transport, cycle)  # type: ignore[assignment]
 
     def on_message_complete(self) -> None:
         """The request has ended: the parser is between requests again."""
