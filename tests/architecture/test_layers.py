@@ -30,7 +30,7 @@ KB_LAYERS = (
     ("kb.content",),
     ("kb.settings",),
     ("kb.errors",),
-    ("kb.progress",),
+    ("kb.progress", "kb.phases", "kb.observers"),
 )
 MAX_MODULE_LINES = 500
 MAX_FUNCTION_LINES = 80
