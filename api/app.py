@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
 
 from fastapi import Depends, FastAPI
 from starlette.concurrency import run_in_threadpool
@@ -14,12 +15,20 @@ from api.docs import install_docs
 from api.errors import install_error_handlers
 from api.limits import SizeLimits
 from api.methods import HeadAsGet
+from api.metrics.requests import RequestMetrics
+from api.metrics.route import install_metrics
 from api.openapi import install_openapi, stable_operation_id
+from api.prefix import RootPathLocations
 from api.quick import QuickDelivery
+from api.request_log import install_request_log
 from api.routes import consistency, delivery, drafts, editing, health, keys, pages, releases
+from api.tracing import Tracing, install_tracing
 from kb.answers.threads import answer_on_one_thread
 from kb.knowledge_base import KnowledgeBase
 from kb.settings import Settings
+
+if TYPE_CHECKING:
+    from opentelemetry.sdk.trace.export import SpanExporter
 
 __all__ = ["create_app"]
 
@@ -31,20 +40,26 @@ RFC 9457 problem details.
 """
 
 
-def create_app(kb: KnowledgeBase | None = None) -> FastAPI:
-    """Build the app around `kb`, or around one opened from the environment at start-up."""
+def create_app(
+    kb: KnowledgeBase | None = None, *, span_exporter: SpanExporter | None = None
+) -> FastAPI:
+    """Build the app around `kb`, or around one opened from the environment at start-up;
+    `span_exporter` traces it whatever KB_TRACE_EXPORTER says (tests)."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = kb is None
         answer_on_one_thread()  # one question at a time per worker: BLAS threads only cost
         app.state.kb = kb or KnowledgeBase.open()
+        tracing: Tracing = app.state.tracing
+        tracing.start(app.state.kb)  # its database queries and phases too (api.tracing)
         # Load the current release before the first request, then follow new ones published
         # by any process on this database.
         await run_in_threadpool(app.state.kb.follow_releases)
         try:
             yield
         finally:
+            tracing.stop()
             app.state.kb.stop_following()
             if owned:
                 app.state.kb.close()
@@ -79,11 +94,21 @@ def create_app(kb: KnowledgeBase | None = None) -> FastAPI:
     install_docs(app)
     settings = kb.settings if kb else Settings.from_env()
     install_openapi(app, anonymous_access=settings.anonymous_access)
+    install_metrics(app, settings.metrics_role)
     # Innermost: a cached answer or search is sent before the router runs (api.quick).
     app.add_middleware(QuickDelivery)
     if settings.cors_origins:
         app.add_middleware(DeliveryCORS, origins=settings.cors_origins)
     app.add_middleware(SizeLimits)
-    # Outermost: HEAD is a GET to everything inside, and every 405 gets its Allow here.
+    # Under a proxy's path prefix (kb serve --root-path), Location headers carry it.
+    app.add_middleware(RootPathLocations)
+    # HEAD is a GET to everything inside, and every 405 gets its Allow here.
     app.add_middleware(HeadAsGet, router=app.router)
+    # Outside the quick path and the middlewares above: every request counted and timed, those
+    # the quick path answers too, and those they refuse (api.metrics).
+    app.add_middleware(RequestMetrics, routes=app.router.routes)
+    # Traces, if configured, then around everything, errors included: request ids, Server-Timing
+    # and the access log (api.request_log). In this order: each wraps what the app builds.
+    app.state.tracing = install_tracing(app, settings, exporter=span_exporter)
+    install_request_log(app, access_log=settings.access_log)
     return app

@@ -5,6 +5,8 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
+from api.logging_setup import log_config
+from cli.proxying import Proxying
 from cli.serving import MAX_HEAD_BYTES
 from kb.settings import Settings
 
@@ -32,14 +34,17 @@ def http_protocol() -> str:
     return HTTPTOOLS_PROTOCOL if _importable("httptools") else H11_PROTOCOL
 
 
-def uvicorn_options(log_level: str) -> dict[str, Any]:
-    """Keyword arguments for `uvicorn.run` / `uvicorn.Config` besides host, port and workers."""
+def uvicorn_options(log_level: str, proxying: Proxying | None = None) -> dict[str, Any]:
+    """Keyword arguments for `uvicorn.run` / `uvicorn.Config` besides host, port and workers;
+    `proxying`: how it sits behind a reverse proxy (none believed, no prefix, by default)."""
     return {
         "factory": True,
         "log_level": log_level,
-        # A line per request only when asked for (KB_ACCESS_LOG): it costs more than serving a
-        # cached answer's ETag and body.
-        "access_log": Settings.from_env().access_log,
+        # Every process logs in KB_LOG_FORMAT, workers too; a request's line is api.request_log's
+        # (only when KB_ACCESS_LOG asks for it: it costs more than a cached answer's ETag and
+        # body), not uvicorn's, which logged the question in the query string.
+        "log_config": log_config(Settings.from_env().log_format, log_level),
+        "access_log": False,
         # A worker loads the current release's index and matchers before it serves; on a busy
         # machine that can take longer than uvicorn's default 5 s ping timeout.
         "timeout_worker_healthcheck": 60,
@@ -52,4 +57,5 @@ def uvicorn_options(log_level: str) -> dict[str, Any]:
         "h11_max_incomplete_event_size": MAX_HEAD_BYTES,
         # No WebSocket routes: an Upgrade request is answered as plain HTTP, whatever is installed.
         "ws": "none",
+        **(proxying or Proxying()).uvicorn_options(),
     }

@@ -38,6 +38,8 @@ from typing import Any
 import uvicorn
 from uvicorn.config import STARTUP_FAILURE
 
+from cli.metrics_port import worker_gone
+from cli.proxying import Proxying
 from cli.uvicorn_options import APP, uvicorn_options
 
 __all__ = ["Backoff", "can_share_port", "check_port_free", "serve_workers", "shared_port_socket"]
@@ -96,10 +98,10 @@ def shared_port_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
-def config_options(log_level: str) -> dict[str, Any]:
-    """uvicorn_options(log_level) less what only uvicorn.run takes (uvicorn.Config refuses it)."""
+def config_options(log_level: str, proxying: Proxying) -> dict[str, Any]:
+    """uvicorn_options(...) less what only uvicorn.run takes (uvicorn.Config refuses it)."""
     accepted = inspect.signature(uvicorn.Config).parameters
-    options = uvicorn_options(log_level)
+    options = uvicorn_options(log_level, proxying)
     for name in sorted(set(options) - set(accepted)):
         logger.warning("uvicorn option %s applies to uvicorn.run only: not used", name)
     return {k: v for k, v in options.items() if k in accepted}
@@ -130,11 +132,14 @@ def _stop_with_parent() -> None:
         os.kill(os.getpid(), signal.SIGTERM)
 
 
-def _worker_main(host: str, port: int, log_level: str, ready: Connection) -> None:
+def _worker_main(
+    host: str, port: int, log_level: str, proxying: Proxying, ready: Connection
+) -> None:
     """A worker process: its own socket on host:port, uvicorn serving the app on it."""
     threading.Thread(target=_stop_with_parent, name="parent-watch", daemon=True).start()
     try:
-        config = uvicorn.Config(APP, host=host, port=port, **config_options(log_level))
+        options = config_options(log_level, proxying)
+        config = uvicorn.Config(APP, host=host, port=port, **options)
         try:
             sock = shared_port_socket(host, port)
         except OSError as exc:
@@ -182,6 +187,7 @@ class _Supervisor:
     port: int
     count: int
     log_level: str
+    proxying: Proxying
     workers: dict[int, _Worker] = field(default_factory=dict)
     due: dict[int, float] = field(default_factory=dict)  # slot -> when it may start again
     backoff: dict[int, Backoff] = field(default_factory=dict)
@@ -196,7 +202,7 @@ class _Supervisor:
         reader, writer = _spawn.Pipe(duplex=False)
         process = _spawn.Process(
             target=_worker_main,
-            args=(self.host, self.port, self.log_level, writer),
+            args=(self.host, self.port, self.log_level, self.proxying, writer),
             name=f"kb-serve-worker-{slot}",
         )
         process.start()
@@ -221,6 +227,8 @@ class _Supervisor:
         worker.process.join()
         if worker.ready is not None:
             worker.ready.close()
+        if worker.process.pid is not None:
+            worker_gone(worker.process.pid)  # its metrics' live gauges drop out
         code = worker.process.exitcode
         if stopping:
             return
@@ -285,7 +293,7 @@ class _Supervisor:
                 self.reaped(slot, stopping or self.signals > 0)
 
 
-def _supervise(host: str, port: int, count: int, log_level: str) -> int:
+def _supervise(host: str, port: int, count: int, log_level: str, proxying: Proxying) -> int:
     """Reserve the port, then run the workers until a signal; the exit status."""
     try:
         check_port_free(host, port)
@@ -295,7 +303,7 @@ def _supervise(host: str, port: int, count: int, log_level: str) -> int:
         return STARTUP_FAILURE
     wakeup, wake_writer = socket.socketpair()
     wake_writer.setblocking(False)
-    supervisor = _Supervisor(host, reserved.getsockname()[1], count, log_level)
+    supervisor = _Supervisor(host, reserved.getsockname()[1], count, log_level, proxying)
     previous = {sig: signal.signal(sig, supervisor.on_signal) for sig in _STOP_SIGNALS}
     old_wakeup = signal.set_wakeup_fd(wake_writer.fileno())
     logger.info(
@@ -314,14 +322,19 @@ def _supervise(host: str, port: int, count: int, log_level: str) -> int:
         logger.info("Stopped supervisor [%d]", os.getpid())
 
 
-def serve_workers(host: str, port: int, count: int, log_level: str) -> int:
-    """Serve with `count` worker processes until stopped; the exit status of `kb serve`."""
-    uvicorn.Config(APP, host=host, port=port, **config_options(log_level))  # logging, as run's
+def serve_workers(
+    host: str, port: int, count: int, log_level: str, proxying: Proxying | None = None
+) -> int:
+    """Serve with `count` worker processes until stopped; the exit status of `kb serve`.
+    Every worker runs with the same options, `proxying` included."""
+    proxying = proxying or Proxying()
+    options = config_options(log_level, proxying)
+    uvicorn.Config(APP, host=host, port=port, **options)  # sets up logging, as run's does
     if can_share_port():
-        return _supervise(host, port, count, log_level)
+        return _supervise(host, port, count, log_level, proxying)
     logger.warning(
         "SO_REUSEPORT is not available here: uvicorn's workers share one socket, so "
         "connections opened together may all go to one worker"
     )
-    uvicorn.run(APP, host=host, port=port, workers=count, **uvicorn_options(log_level))
+    uvicorn.run(APP, host=host, port=port, workers=count, **uvicorn_options(log_level, proxying))
     return 0

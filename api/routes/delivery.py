@@ -18,12 +18,14 @@ from api.auth import CallerDep
 from api.caching import CachePolicy, from_cache, rendered, send
 from api.deps import KBDep
 from api.languages import accepted_languages
+from api.metrics import delivery as counted
 from api.openapi import KEY_OPTIONAL
 from api.schemas import AnswerOut, FaqOut, ProblemOut, ReleaseOut, SearchOut, UnitOut
 from api.visibility import readable_unit
 from kb.answers.locales import LocaleChoice, answer_in, choose_locale
 from kb.answers.services import ReleaseServices
 from kb.knowledge_base import KnowledgeBase
+from kb.phases import phase
 from kb.store.keys import Caller
 from kb.store.snapshot import Snapshot
 from renderers import registry
@@ -194,6 +196,7 @@ async def answer(
     snap = services.snapshot  # the very release that answers: never a mix of two
     choice, policy = answer_policy(kb, services, caller, q, channel, locale, accept_language)
     if (ready := from_cache(request, policy)) is not None:
+        counted.answer_again(policy.etag, ready, channel)
         return ready
     result = answer_in(
         services,
@@ -206,7 +209,8 @@ async def answer(
     content = None
     if result.unit_id is not None:
         unit = snap.unit(result.unit_id, result.locale)
-        content = rendered(request, snap, unit, renderer).to_json()
+        with phase("render"):
+            content = rendered(request, snap, unit, renderer).to_json()
     body = {  # in AnswerOut's order: it is sent as it is (api.caching.send)
         "kb_version": result.release,
         "locale": result.locale,
@@ -223,6 +227,7 @@ async def answer(
         ],
         "locale_source": choice.source.value,
     }
+    counted.answered(policy.etag, result.status.value, channel)
     return send(request, policy, body)
 
 
@@ -248,6 +253,7 @@ async def search(
     )
     served = choice.locale
     if (ready := from_cache(request, policy)) is not None:
+        counted.search_again(policy.etag, ready, channel)
         return ready
     results, release = kb.search(
         q,
@@ -271,6 +277,7 @@ async def search(
         "did_you_mean": results.did_you_mean,
         "locale_source": choice.source.value,
     }
+    counted.searched(policy.etag, results.total, channel)
     return send(request, policy, body)
 
 
@@ -301,7 +308,8 @@ async def read_unit(
     policy = CachePolicy(snap.number, caller, "unit", unit_id, located, channel)
     if (ready := from_cache(request, policy)) is not None:
         return ready
-    rendering = rendered(request, snap, unit, renderer)
+    with phase("render"):
+        rendering = rendered(request, snap, unit, renderer)
     doc = unit.document
     body = {  # in UnitOut's order, its channel's extras last: sent as it is (api.caching.send)
         "kb_version": snap.number,
@@ -336,7 +344,8 @@ async def faq(
     policy = CachePolicy(snap.number, caller, "faq", located, category)
     if (ready := from_cache(request, policy)) is not None:
         return ready
-    page = faq_page(snap, served, category=category)
+    with phase("render"):
+        page = faq_page(snap, served, category=category)
     body = {  # in FaqOut's order: it is sent as it is (api.caching.send)
         "kb_version": snap.number,
         **located,

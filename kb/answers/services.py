@@ -8,6 +8,7 @@ one, and they can always be rebuilt from the database.
 from __future__ import annotations
 
 import contextlib
+import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -44,6 +45,8 @@ from kb.content.markdown import (
     remember_body_text,
 )
 from kb.errors import IndexOutdated
+from kb.observers import INDEX_BUILD, MATCHER_BUILD, RELEASE_LOAD, timed, took
+from kb.phases import phase
 from kb.progress import step
 from kb.search import (
     SearchEngine,
@@ -125,6 +128,7 @@ class ReleaseServices:
             give_back_memory()
             # The one before the new release stays for processes still switching.
             prune_releases(root, directory.name.split("-", 2)[2], older_than=snapshot.number - 1)
+        started = time.monotonic()
         try:
             index = engine.open(directory / "search")
         except IndexOutdated:  # built by an older version of kb: derived data, build it anew
@@ -139,6 +143,7 @@ class ReleaseServices:
         }
         vectors, encoder = UnitVectors.load(directory), get_encoder(recipe.encoder)
         meaning = (vectors, encoder) if vectors is not None and encoder is not None else None
+        took(RELEASE_LOAD, time.monotonic() - started)
         return cls(snapshot, index, matchers, meaning)
 
     def close(self) -> None:
@@ -148,9 +153,10 @@ class ReleaseServices:
     def search(self, query: SearchQuery) -> SearchResults:
         """Ranked hits from this release's index, fused with the nearest units in meaning."""
         vectors, encoder = self.meaning if self.meaning is not None else (None, None)
-        return hybrid_search(
-            self.index, query, snapshot=self.snapshot, vectors=vectors, encoder=encoder
-        )
+        with phase("search", {"kb.release": self.release, "kb.locale": query.locale}):
+            return hybrid_search(
+                self.index, query, snapshot=self.snapshot, vectors=vectors, encoder=encoder
+            )
 
     def ask(
         self,
@@ -167,7 +173,8 @@ class ReleaseServices:
         matcher = self.matchers.get(locale)
         if matcher is None:
             return Answer(Status.NO_ANSWER, locale, self.release, routing=default_routing)
-        result = matcher.match(question, thresholds=thresholds)
+        with phase("match", {"kb.release": self.release, "kb.locale": locale}):
+            result = matcher.match(question, thresholds=thresholds)
         if not result.candidates:
             return Answer(Status.NO_ANSWER, locale, self.release, routing=default_routing)
         best = result.candidates[0]
@@ -252,13 +259,16 @@ def built_matchers(root: Path, engine: str, encoder: str, *, up_to: int) -> Buil
     return BuiltMatchers(int((folder / READY).read_text() or 0), matchers)
 
 
-def _train_all(examples: dict[str, list[Example]], folder: Path, recipe: MatcherRecipe) -> None:
-    """Train and save a matcher per locale (module-level, so a child process can run it)."""
+def _train_all(examples: dict[str, list[Example]], folder: Path, recipe: MatcherRecipe) -> float:
+    """Train and save a matcher per locale (module-level, so a child process can run it); the
+    seconds it took, for the parent to tell its observers (a child's observers are none)."""
+    started = time.monotonic()
     for done, (locale, texts) in enumerate(examples.items()):
         step("training matchers (locales)", done, len(examples))
         if texts:
             train_cached(texts, locale, recipe).save(folder / f"matcher-{locale}.pkl")
     step("training matchers (locales)", len(examples), len(examples))
+    return time.monotonic() - started
 
 
 def _save_meaning(snapshot: Snapshot, recipe: MatcherRecipe, folder: Path) -> None:
@@ -315,13 +325,15 @@ def _build(
             with training_pool() as pool:
                 texts = _SharedParse(pool, bodies, CHILD_PARSE_SHARE)
                 trained = pool.submit(_train_all, examples, staging, recipe)
-                engine.build(indexed_units(snapshot, texts), staging / "search")
-                _save_meaning(snapshot, recipe, staging)
-                trained.result()
+                with timed(INDEX_BUILD):
+                    engine.build(indexed_units(snapshot, texts), staging / "search")
+                    _save_meaning(snapshot, recipe, staging)
+                took(MATCHER_BUILD, trained.result())
         else:
-            engine.build(indexed_units(snapshot), staging / "search")
-            _save_meaning(snapshot, recipe, staging)
-            _train_all(examples, staging, recipe)
+            with timed(INDEX_BUILD):
+                engine.build(indexed_units(snapshot), staging / "search")
+                _save_meaning(snapshot, recipe, staging)
+            took(MATCHER_BUILD, _train_all(examples, staging, recipe))
         (staging / READY).write_text(str(snapshot.number))
         if replace and directory.exists():
             retire(directory)  # open files stay readable until their readers close
