@@ -30,8 +30,8 @@ class DeliveryCORS:
             app,
             allow_origins=list(origins),
             allow_methods=["GET"],
-            allow_headers=["Authorization", "If-None-Match"],
-            expose_headers=["ETag", "X-KB-Version"],
+            allow_headers=["Authorization", "If-None-Match", "X-Request-ID"],
+            expose_headers=["ETag", "X-KB-Version", "X-Request-ID"],
             max_age=600,
         )
 

@@ -109,9 +109,20 @@ def test_cors_lets_configured_origins_read_delivery_routes_only(
             )
             assert ok.headers["Access-Control-Allow-Origin"] == allowed
             assert "ETag" in ok.headers["Access-Control-Expose-Headers"]
+            # A widget on the shop's site may send its own request id and read the one used.
+            assert "X-Request-ID" in ok.headers["Access-Control-Expose-Headers"]
             assert "Access-Control-Allow-Origin" not in other.headers
             assert preflight.status_code == 200
             assert preflight.headers["Access-Control-Allow-Origin"] == allowed
+            with_id = api.options(
+                "/api/v1/answer",
+                headers={
+                    "Origin": allowed,
+                    "Access-Control-Request-Method": "GET",
+                    "Access-Control-Request-Headers": "x-request-id",
+                },
+            )
+            assert with_id.status_code == 200
             assert "Access-Control-Allow-Origin" not in authoring.headers
     finally:
         cors.close()
