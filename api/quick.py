@@ -22,6 +22,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.auth import ANONYMOUS
 from api.caching import from_cache
+from api.metrics import delivery as counted
+from api.prefix import route_path
 from api.routes import delivery
 from kb.errors import KBError
 from kb.knowledge_base import KnowledgeBase
@@ -106,7 +108,10 @@ def quick_answer(
     language = request.headers.get("accept-language")
     services = kb.services()
     _, policy = delivery.answer_policy(kb, services, caller, q, channel, locale, language)
-    return from_cache(request, policy)
+    response = from_cache(request, policy)
+    if response is not None:
+        counted.answer_again(policy.etag, response, channel)
+    return response
 
 
 def quick_search(
@@ -122,7 +127,10 @@ def quick_search(
     language = request.headers.get("accept-language")
     services = kb.services()
     _, policy = delivery.search_policy(kb, services, caller, q, channel, locale, language, filters)
-    return from_cache(request, policy)
+    response = from_cache(request, policy)
+    if response is not None:
+        counted.search_again(policy.etag, response, channel)
+    return response
 
 
 QUICK_ROUTES: dict[str, QuickRoute] = {
@@ -158,8 +166,8 @@ class QuickDelivery:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         route = None
-        if scope["type"] == "http" and scope["method"] == "GET" and not scope.get("root_path"):
-            route = self.routes.get(scope["path"])
+        if scope["type"] == "http" and scope["method"] == "GET":
+            route = self.routes.get(route_path(scope))
         if route is not None:
             response = await self._answer(route, Request(scope, receive))
             if response is not None:
