@@ -16,13 +16,14 @@ COPY api ./api
 COPY renderers ./renderers
 COPY importers ./importers
 COPY cli ./cli
-RUN /opt/kb/bin/pip install --no-compile ".[postgres,tracing]"
+RUN /opt/kb/bin/pip install ".[postgres,tracing]"
 
 # -- run: the virtualenv on a slim Python, as a user without a login or root's powers --------
 FROM python:3.11-slim-bookworm
 
 ENV PATH=/opt/kb/bin:$PATH \
     PYTHONUNBUFFERED=1 \
+    PYTHONDONTWRITEBYTECODE=1 \
     KB_DATA_DIR=/var/lib/kb \
     KB_LOG_FORMAT=json
 RUN groupadd --system --gid 10001 kb \
