@@ -34,6 +34,7 @@ TOOLS = {
     "chromium": "apt-get install chromium chromium-driver",
     "npm": "apt-get install npm",
     "haproxy": "apt-get install haproxy",
+    "docker-compose": "apt-get install --no-install-recommends docker-compose",
 }
 
 
