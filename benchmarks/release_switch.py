@@ -25,7 +25,6 @@ import http.client
 import json
 import multiprocessing
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -39,6 +38,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from tests.api.servers import kb_server  # noqa: E402
+from tests.deploy.cluster import kb_cli  # noqa: E402
 
 UNIT = "check-balance"
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/test"
@@ -62,18 +62,6 @@ def fresh_schema(base_url: str) -> Iterator[str]:
         with admin.connect() as connection:
             connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
         admin.dispose()
-
-
-def kb_cli(env: dict[str, str], *args: str) -> str:
-    done = subprocess.run(
-        [sys.executable, "-m", "cli.main", *args],
-        env={**os.environ, **env},
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return done.stdout
 
 
 def request(
