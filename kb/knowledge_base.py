@@ -6,6 +6,7 @@ import threading
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -20,6 +21,8 @@ from kb.content.document import UnitDocument, parse_unit
 from kb.content.markdown import forget_tokens, has_body_text, remember_body_text
 from kb.content.snippets import SnippetDocument, validate_snippet
 from kb.errors import InvalidContent, SnippetNotFound, UnitNotFound
+from kb.events.recorder import EventRecorder
+from kb.events.store import purge_events, write_events
 from kb.releases.draft_state import DraftState, refresh_drafts
 from kb.releases.notify import release_listener
 from kb.releases.publishing import GateFinding, PublishGate, PublishPlan, publish, rollback
@@ -74,6 +77,10 @@ class KnowledgeBase:
         )
         self._draft_state: DraftState | None = None
         self._draft_state_lock = threading.Lock()
+        #: Delivery events on their way to the database, written off the request path.
+        self.events = EventRecorder(
+            settings, partial(write_events, database), partial(purge_events, database)
+        )
 
     @classmethod
     def open(
@@ -101,7 +108,8 @@ class KnowledgeBase:
         return cls(settings, database)
 
     def close(self) -> None:
-        """Release the database connections and index files."""
+        """Write the events that wait, then release the database connections and index files."""
+        self.events.close()
         self._served.close()
         self.db.dispose()
 

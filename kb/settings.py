@@ -87,6 +87,20 @@ class Settings:
     #: On PostgreSQL, whether a server LISTENs for a release's NOTIFY (`KB_RELEASE_NOTIFY`), so
     #: it switches at once and polls only as the fallback; SQLite always polls.
     release_notify: bool = True
+    #: Whether delivery responses are recorded as events with a receipt (`KB_EVENTS`): what
+    #: insights, feedback and the operator's hand-over view read. Off: no events, no receipts.
+    events: bool = True
+    #: Whether an event keeps the customer's words, after redaction (`KB_EVENTS_STORE_TEXT`);
+    #: false stores no question text at all (content gaps then have no examples to show).
+    events_store_text: bool = True
+    #: Events older than this many days are purged by the server (`KB_EVENTS_RETENTION_DAYS`);
+    #: None keeps them until `kb events purge`.
+    events_retention_days: int | None = 90
+    #: Events a server worker holds for its writer before it drops new ones
+    #: (`KB_EVENTS_QUEUE_SIZE`); drops are counted, a request never waits for the database.
+    events_queue_size: int = 10_000
+    #: Feedback posts one client may make a minute (`KB_FEEDBACK_PER_MINUTE`).
+    feedback_per_minute: int = 30
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -130,6 +144,15 @@ class Settings:
             metrics_port=_optional_port(env, "KB_METRICS_PORT"),
             trace_exporter=_choice(env, "KB_TRACE_EXPORTER", ("otlp", "console"), default=None),
             release_notify=_flag(env, "KB_RELEASE_NOTIFY", default=True),
+            events=_flag(env, "KB_EVENTS", default=True),
+            events_store_text=_flag(env, "KB_EVENTS_STORE_TEXT", default=True),
+            events_retention_days=_retention_days(env),
+            events_queue_size=_count(
+                env, "KB_EVENTS_QUEUE_SIZE", default=10_000, unit="events", low=1, high=10_000_000
+            ),
+            feedback_per_minute=_count(
+                env, "KB_FEEDBACK_PER_MINUTE", default=30, unit="posts", low=1, high=1_000_000
+            ),
         )
 
     @property
@@ -274,3 +297,13 @@ def _count(
     if not low <= value <= high:
         raise ConfigError(f"{name} must be between {low} and {high}, not {value}")
     return value
+
+
+def _retention_days(env: Mapping[str, str]) -> int | None:
+    """KB_EVENTS_RETENTION_DAYS: days to keep events (default 90); 0 or "off" keeps them all."""
+    raw = env.get("KB_EVENTS_RETENTION_DAYS", "").strip()
+    if raw.lower() in ("off", "0"):
+        return None
+    if not raw:
+        return 90
+    return _count(env, "KB_EVENTS_RETENTION_DAYS", default=90, unit="days", low=1, high=36_500)

@@ -4,13 +4,24 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from sqlalchemy import JSON, Column, DateTime, Index, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    DateTime,
+    Index,
+    Integer,
+    Text,
+    UniqueConstraint,
+)
 from sqlmodel import Field, SQLModel
 
 __all__ = [
     "IMMUTABLE_TABLES",
     "ApiKey",
     "BodyText",
+    "DeliveryEvent",
+    "Feedback",
     "Release",
     "ReleaseSnippet",
     "ReleaseUnit",
@@ -168,3 +179,70 @@ class BodyText(SQLModel, table=True):
     only_text: str = Field(
         default="{}", sa_column=Column(Text, nullable=False, server_default="{}")
     )
+
+
+_BIG_ID = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class DeliveryEvent(SQLModel, table=True):
+    """One delivery response (an answer, a search, a unit or an FAQ list) as its receipt says:
+    what was served from which release, never the rendered text (the release keeps that).
+
+    Millions of rows: written in batches off the request path (kb.events), read by time range
+    (insights), by receipt (feedback, the hand-over) and by conversation; purged by age.
+    """
+
+    __tablename__ = "delivery_event"
+    __table_args__ = (
+        Index("ix_delivery_event_at", "at"),
+        Index("ix_delivery_event_conversation", "conversation", "at"),
+    )
+
+    #: 64 bits on PostgreSQL; SQLite's INTEGER PRIMARY KEY is its rowid, 64 bits already.
+    id: int | None = Field(default=None, sa_column=Column(_BIG_ID, primary_key=True))
+    #: The id every response carries (`X-KB-Receipt`): 32 hex digits, random.
+    receipt: str = Field(max_length=32, unique=True)
+    at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    #: "answer", "search", "unit" or "faq".
+    kind: str = Field(max_length=10)
+    channel: str = Field(max_length=20)
+    locale: str = Field(max_length=35)
+    release: int
+    #: The unit served (an answer's, a unit view's), or None (a refusal, a search, a list).
+    unit_id: str | None = Field(default=None, max_length=200)
+    revision: int | None = None
+    #: An answer's status and confidence.
+    status: str | None = Field(default=None, max_length=10)
+    confidence: float | None = None
+    #: A search's hit count, and the units it listed first, in order (JSON list).
+    hits: int | None = None
+    units: list[str] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    #: The customer's words after kb.events.redaction, or None (KB_EVENTS_STORE_TEXT=false).
+    question: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    #: The caller's conversation id (`conversation` parameter), and what asked (`via`: widget).
+    conversation: str | None = Field(default=None, max_length=200)
+    via: str | None = Field(default=None, max_length=20)
+    latency_ms: float = 0.0
+    #: Whether the response came from this process's cache or a 304.
+    cached: bool = False
+
+
+class Feedback(SQLModel, table=True):
+    """A customer's vote on a response, or a staff member's flag on a unit (KCS "flag it")."""
+
+    __tablename__ = "feedback"
+    __table_args__ = (Index("ix_feedback_at", "at"), Index("ix_feedback_unit", "unit_id", "at"))
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    #: "vote" (helpful or not, anyone) or "flag" (wrong or outdated, an operator).
+    kind: str = Field(max_length=10)
+    receipt: str | None = Field(default=None, max_length=32, index=True)
+    unit_id: str | None = Field(default=None, max_length=200)
+    helpful: bool | None = None
+    reason: str | None = Field(default=None, max_length=40)
+    #: Redacted like questions.
+    comment: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    channel: str | None = Field(default=None, max_length=20)
+    #: The key's name for staff, None for an anonymous customer.
+    actor: str | None = Field(default=None, max_length=200)

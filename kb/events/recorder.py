@@ -1,0 +1,181 @@
+"""Events recorded without making a request wait: a bounded queue, written in batches by a thread.
+
+`record` costs the request a receipt id and a queue slot. The writer thread takes what waits,
+up to a batch, and inserts it in one statement; when the queue is full (the database is slow
+or down) new events are dropped and counted, never waited for. A batch the database refuses is
+dropped and counted too: events serve insights, and losing a few beats failing customers.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import secrets
+import threading
+import time
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, timedelta
+
+from kb.events.redaction import redact
+from kb.events.served import Served
+from kb.settings import Settings
+
+__all__ = ["BATCH", "EventRecorder", "new_receipt"]
+
+_LOG = logging.getLogger("kb.events")
+#: Events one insert writes at most.
+BATCH = 500
+#: Seconds the writer waits for more events before it writes what it has.
+LINGER = 0.2
+#: Seconds between purges of events older than the retention period.
+PURGE_EVERY = 3600.0
+
+Sink = Callable[[Sequence[dict[str, object]]], None]
+Purge = Callable[[datetime], int]
+
+
+def new_receipt() -> str:
+    """A receipt id: 128 random bits as 32 hex digits, not guessable from another."""
+    return secrets.token_hex(16)
+
+
+class EventRecorder:
+    """One process's events on their way to the database (see the module's docstring)."""
+
+    def __init__(
+        self, settings: Settings, sink: Sink, purge: Purge | None = None, *, batch: int = BATCH
+    ) -> None:
+        self.enabled = settings.events
+        self._store_text = settings.events_store_text
+        self._retention = settings.events_retention_days
+        self._sink = sink
+        self._purge = purge
+        self._batch = batch
+        self._queue: queue.Queue[dict[str, object]] = queue.Queue(settings.events_queue_size)
+        #: Events dropped because the queue was full or the database refused their batch.
+        self.dropped = 0
+        #: Events written.
+        self.written = 0
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self._stopping = threading.Event()
+        self._purged_at = 0.0
+
+    def record(
+        self,
+        served: Served,
+        *,
+        question: str | None = None,
+        conversation: str | None = None,
+        via: str | None = None,
+        latency_ms: float = 0.0,
+        cached: bool = False,
+    ) -> str | None:
+        """Queue the event of one response and return its receipt (None when events are off)."""
+        if not self.enabled:
+            return None
+        receipt = new_receipt()
+        row: dict[str, object] = {
+            "receipt": receipt,
+            "at": datetime.now(UTC),
+            "kind": served.kind,
+            "channel": served.channel,
+            "locale": served.locale,
+            "release": served.release,
+            "unit_id": served.unit_id,
+            "revision": served.revision,
+            "status": served.status,
+            "confidence": served.confidence,
+            "hits": served.hits,
+            "units": list(served.units) if served.units is not None else None,
+            # Redacted on the writer thread: the request pays for none of it.
+            "question": question if self._store_text else None,
+            "conversation": conversation,
+            "via": via,
+            "latency_ms": round(latency_ms, 3),
+            "cached": cached,
+        }
+        try:
+            self._queue.put_nowait(row)
+        except queue.Full:
+            with self._lock:
+                self.dropped += 1
+            return receipt  # the response is still real; only its record is lost
+        if self._thread is None:
+            self._start()
+        return receipt
+
+    def flush(self, timeout: float = 5.0) -> bool:
+        """Wait until every event queued so far is written or dropped; False on timeout."""
+        deadline = time.monotonic() + timeout
+        with self._queue.all_tasks_done:
+            while self._queue.unfinished_tasks:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self._queue.all_tasks_done.wait(left)
+        return True
+
+    def close(self, timeout: float = 5.0) -> None:
+        """Write what waits (for at most `timeout` seconds) and stop the writer."""
+        if self._thread is None:
+            return
+        self.flush(timeout)
+        self._stopping.set()
+        self._thread.join(timeout)
+        self._thread = None
+
+    def _start(self) -> None:
+        with self._lock:
+            if self._thread is None:
+                self._stopping.clear()
+                self._thread = threading.Thread(target=self._run, name="kb-events", daemon=True)
+                self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stopping.is_set():
+            self._purge_old()
+            try:
+                first = self._queue.get(timeout=LINGER)
+            except queue.Empty:
+                continue
+            rows = [first]
+            deadline = time.monotonic() + LINGER
+            while len(rows) < self._batch:
+                try:
+                    rows.append(self._queue.get(timeout=max(0.0, deadline - time.monotonic())))
+                except queue.Empty:
+                    break
+            self._write(rows)
+
+    def _write(self, rows: list[dict[str, object]]) -> None:
+        try:
+            for row in rows:
+                if row["question"] is not None:
+                    row["question"] = redact(str(row["question"]))
+            self._sink(rows)
+        except Exception:  # the database is down or refused: count, log, go on
+            with self._lock:
+                self.dropped += len(rows)
+            _LOG.warning(
+                "dropped %d events: the event store refused them", len(rows), exc_info=True
+            )
+        else:
+            with self._lock:
+                self.written += len(rows)
+        finally:
+            for _ in rows:
+                self._queue.task_done()
+
+    def _purge_old(self) -> None:
+        """Purge events past the retention period, at most once per PURGE_EVERY seconds."""
+        if self._purge is None or self._retention is None:
+            return
+        now = time.monotonic()
+        if self._purged_at and now - self._purged_at < PURGE_EVERY:
+            return
+        self._purged_at = now
+        try:
+            self._purge(datetime.now(UTC) - timedelta(days=self._retention))
+        except Exception:
+            _LOG.warning("could not purge old events", exc_info=True)
