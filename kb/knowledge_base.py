@@ -6,7 +6,6 @@ import threading
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import date
-from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -22,7 +21,6 @@ from kb.content.markdown import forget_tokens, has_body_text, remember_body_text
 from kb.content.snippets import SnippetDocument, validate_snippet
 from kb.errors import InvalidContent, SnippetNotFound, UnitNotFound
 from kb.events.recorder import EventRecorder
-from kb.events.store import purge_events, write_events
 from kb.releases.draft_state import DraftState, refresh_drafts
 from kb.releases.notify import release_listener
 from kb.releases.publishing import GateFinding, PublishGate, PublishPlan, publish, rollback
@@ -78,9 +76,7 @@ class KnowledgeBase:
         self._draft_state: DraftState | None = None
         self._draft_state_lock = threading.Lock()
         #: Delivery events on their way to the database, written off the request path.
-        self.events = EventRecorder(
-            settings, partial(write_events, database), partial(purge_events, database)
-        )
+        self.events = EventRecorder.on(database, settings)
 
     @classmethod
     def open(

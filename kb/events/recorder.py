@@ -15,10 +15,13 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 from kb.events.redaction import redact
 from kb.events.served import Served
+from kb.events.store import purge_events, write_events
 from kb.settings import Settings
+from kb.store.db import Database
 
 __all__ = ["BATCH", "EventRecorder", "new_receipt"]
 
@@ -60,6 +63,11 @@ class EventRecorder:
         self._thread: threading.Thread | None = None
         self._stopping = threading.Event()
         self._purged_at = 0.0
+
+    @classmethod
+    def on(cls, db: Database, settings: Settings) -> EventRecorder:
+        """A recorder writing to and purging `db`'s event table."""
+        return cls(settings, partial(write_events, db), partial(purge_events, db))
 
     def record(
         self,

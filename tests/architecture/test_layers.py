@@ -22,10 +22,10 @@ FORBIDDEN = {
 }
 #: Inside kb, each package sees only those below it (a package may import its own modules).
 KB_LAYERS = (
-    ("kb.evaluation", "kb.consistency"),
+    ("kb.evaluation", "kb.consistency", "kb.insights"),
     ("kb.knowledge_base",),
     ("kb.answers",),
-    ("kb.search", "kb.releases"),
+    ("kb.search", "kb.releases", "kb.events"),
     ("kb.store",),
     ("kb.content",),
     ("kb.settings",),
