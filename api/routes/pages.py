@@ -130,6 +130,13 @@ _FAQ_WORDS = {
         "empty": "There are no questions here yet.",
         "release": "Release {}",
         "back": "All questions",
+        "helpful": "Was this helpful?",
+        "yes": "Yes",
+        "no": "No",
+        "more": "What was missing? (optional)",
+        "send": "Send",
+        "thanks": "Thank you for your feedback.",
+        "unsent": "Your feedback could not be sent. Please try again.",
     },
     "ru": {
         "title": "Частые вопросы",
@@ -139,6 +146,13 @@ _FAQ_WORDS = {
         "empty": "Здесь пока нет вопросов.",
         "release": "Выпуск {}",
         "back": "Все вопросы",
+        "helpful": "Этот ответ помог?",
+        "yes": "Да",
+        "no": "Нет",
+        "more": "Чего не хватило? (необязательно)",
+        "send": "Отправить",
+        "thanks": "Спасибо за отзыв.",
+        "unsent": "Не удалось отправить отзыв. Попробуйте ещё раз.",
     },
 }
 #: How the web renderer links another unit; on this page such a link is an anchor of /faq.
@@ -148,6 +162,11 @@ _FAQ_STYLE = (
     "font:16px/1.5 system-ui,sans-serif}details{border-top:1px solid #d0d5dd;padding:.25em 0}"
     "summary{cursor:pointer;font-weight:600;padding:.5em 0}a{color:#1d4ed8}"
     ".kb-filter{margin:1em 0}.kb-filter *{font:inherit}.kb-release{color:#4b5563}"
+    ".kb-feedback{margin:1.5em 0;padding:.75em 1em;border:1px solid #d0d5dd;border-radius:6px}"
+    ".kb-feedback h2{margin:0 0 .5em;font-size:1em}.kb-feedback *{font:inherit}"
+    ".kb-feedback button{margin:0 .5em .25em 0;padding:.25em 1em}"
+    ".kb-feedback textarea{display:block;box-sizing:border-box;width:100%;margin:.25em 0 .5em}"
+    ".kb-feedback p{margin:.25em 0}"
 )
 
 
@@ -251,6 +270,33 @@ async def web_unit(
 def _words(locale: str) -> dict[str, str]:
     """The public pages' words in the language of the content they show (English otherwise)."""
     return _FAQ_WORDS.get(locale[:2].lower(), _FAQ_WORDS["en"])
+
+
+#: What a feedback comment may hold: POST /api/v1/feedback refuses longer ones.
+_COMMENT_CHARS = 1000
+
+
+def _feedback_html(locale: str, unit_id: str, receipt: str | None, root: str) -> str:
+    """The "Was this helpful?" box of a unit page sent with `receipt`: hidden until
+    /static/feedback.js shows it (no script, no buttons) and posts the vote with the receipt to
+    POST /api/v1/feedback (under `root`); "" without a receipt (KB_EVENTS off)."""
+    if not receipt:
+        return ""
+    words = {k: escape(v) for k, v in _words(locale).items()}
+    return (
+        f'<section class="kb-feedback" aria-labelledby="kb-feedback-q" hidden '
+        f'data-receipt="{escape(receipt)}" data-unit="{escape(unit_id)}" '
+        f'data-action="{escape(root)}/api/v1/feedback">\n'
+        f'<h2 id="kb-feedback-q">{words["helpful"]}</h2>\n<p class="kb-feedback-vote">'
+        f'<button type="button" value="true">{words["yes"]}</button>'
+        f'<button type="button" value="false">{words["no"]}</button></p>\n'
+        f'<form class="kb-feedback-more" hidden><label for="kb-feedback-comment">{words["more"]}'
+        f'</label>\n<textarea id="kb-feedback-comment" name="comment" rows="3" '
+        f'maxlength="{_COMMENT_CHARS}"></textarea>\n<button type="submit">{words["send"]}</button>'
+        f'</form>\n<p class="kb-feedback-status" aria-live="polite" tabindex="-1" '
+        f'data-thanks="{words["thanks"]}" data-unsent="{words["unsent"]}"></p>\n</section>\n'
+        f'<script src="{escape(root)}/static/feedback.js" defer></script>\n'
+    )
 
 
 def _public_page(locale: str, heading: str, content: str, release: int | None) -> HTMLResponse:
