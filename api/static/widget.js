@@ -5,7 +5,9 @@
  * default: <html lang> or the browser's), jsonld ("true": schema.org FAQPage in the page's head).
  * It renders in a shadow root (the page's CSS and ours never mix), calls the API anonymously
  * (public web content only), inserts text with textContent and the server's safe HTML only
- * through an allowlist, and falls back to a plain link to the web FAQ if the API is unreachable. */
+ * through an allowlist, and falls back to a plain link to the web FAQ if the API is unreachable.
+ * Its requests say via=widget; under an opened answer it asks "Was this helpful?" and posts the
+ * vote with the receipt of the response that served the answer (none without one: events off). */
 (() => {
   "use strict";
   const me = document.currentScript;
@@ -27,6 +29,13 @@
       failed: "Search is not available right now.",
       release: "Release #",
       link: "Frequently asked questions",
+      helpful: "Was this helpful?",
+      yes: "Yes",
+      no: "No",
+      more: "What was missing? (optional)",
+      send: "Send",
+      thanks: "Thank you for your feedback.",
+      unsent: "Your feedback could not be sent. Please try again.",
     },
     ru: {
       name: "Частые вопросы",
@@ -38,6 +47,13 @@
       failed: "Поиск сейчас недоступен.",
       release: "Выпуск #",
       link: "Частые вопросы",
+      helpful: "Этот ответ помог?",
+      yes: "Да",
+      no: "Нет",
+      more: "Чего не хватило? (необязательно)",
+      send: "Отправить",
+      thanks: "Спасибо за отзыв.",
+      unsent: "Не удалось отправить отзыв. Попробуйте ещё раз.",
     },
   }[lang];
   const plural = new Intl.PluralRules(lang);
@@ -49,10 +65,20 @@
     return u.href;
   };
   // Anonymous on purpose: no cookies, never a key. Non-2xx is a failure like a network error.
+  // Resolves to [body, receipt]: the response's X-KB-Receipt, what a reader's vote refers to.
   const get = (path, params, signal) =>
-    fetch(url(path, params), { credentials: "omit", signal }).then((r) => {
+    fetch(url(path, { ...params, via: "widget" }), { credentials: "omit", signal }).then((r) => {
       if (!r.ok) throw new Error(`HTTP ${r.status}`);
-      return r.json();
+      return r.json().then((body) => [body, r.headers.get("X-KB-Receipt")]);
+    });
+  const post = (path, body) =>
+    fetch(url(path, {}), {
+      method: "POST",
+      credentials: "omit",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(body),
+    }).then((r) => {
+      if (!r.ok) throw new Error(`HTTP ${r.status}`);
     });
   const el = (tag, cls, text) => {
     const e = document.createElement(tag);
@@ -129,6 +155,17 @@ pre{overflow:auto;padding:8px;background:#f3f4f6}
 table{border-collapse:collapse}
 th,td{padding:4px 8px;border:1px solid #c9ced6;text-align:start}
 blockquote{margin:0 0 0 8px;padding-left:12px;border-left:3px solid #c9ced6}
+.fb{margin:12px 0 0;padding:8px 0 0;border-top:1px solid #e2e5ea}
+.fb p{margin:0 0 6px}
+.fq{font-weight:600}
+.fv{margin:0 8px 4px 0;padding:4px 16px;border:1px solid #6b7280;border-radius:6px;background:#fff;color:inherit;
+ font:inherit;cursor:pointer}
+.fv:hover{background:#f3f4f6}
+.fv:disabled{cursor:default;opacity:.6}
+.fl{display:block;margin:0 0 4px}
+.fc{display:block;width:100%;margin:0 0 8px;padding:6px 8px;border:1px solid #6b7280;border-radius:6px;background:#fff;
+ color:inherit;font:inherit;resize:vertical}
+.fs{color:#4b5563;font-size:14px}
 `;
 
   const host = el("div", "kb-widget");
@@ -173,8 +210,71 @@ blockquote{margin:0 0 0 8px;padding-left:12px;border-left:3px solid #c9ced6}
   };
   const say = (text) => (status.textContent = text);
 
-  // One accordion row: a button (title, and the search snippet if any) that shows the answer below.
-  const row = (list, it, snippet) => {
+  // "Was this helpful?" under an answer served with `receipt`: Yes is sent at once, No first offers
+  // an optional comment sent with it. Null without a receipt: events are off, nothing to refer to.
+  const feedback = (unit, receipt) => {
+    if (!/^[0-9a-f]{32}$/.test(receipt || "")) return null;
+    const f = el("div", "fb");
+    const q = el("p", "fq", T.helpful);
+    const votes = el("p");
+    const yes = el("button", "fv", T.yes);
+    const no = el("button", "fv", T.no);
+    const more = el("form");
+    const lab = el("label", "fl", T.more);
+    const text = el("textarea", "fc");
+    const send = el("button", "fv", T.send);
+    const said = el("p", "fs");
+    f.lang = lang;
+    f.setAttribute("role", "group");
+    f.setAttribute("aria-labelledby", (q.id = `f${++uid}`));
+    yes.type = no.type = "button";
+    send.type = "submit";
+    text.id = lab.htmlFor = `f${++uid}`;
+    text.maxLength = 1000;
+    text.rows = 3;
+    more.hidden = true;
+    said.setAttribute("aria-live", "polite");
+    said.tabIndex = -1;
+    votes.append(yes, " ", no);
+    more.append(lab, text, send);
+    f.append(q, votes, more, said);
+    const vote = (helpful) => {
+      const body = { receipt, unit_id: unit, helpful };
+      if (!helpful && text.value.trim()) body.comment = text.value.trim().slice(0, 1000);
+      yes.disabled = no.disabled = send.disabled = true;
+      post("/api/v1/feedback", body).then(
+        () => {
+          votes.hidden = more.hidden = true;
+          said.textContent = T.thanks;
+          said.focus(); // the buttons are gone: keep a keyboard reader's place here
+        },
+        () => {
+          yes.disabled = no.disabled = send.disabled = false;
+          said.textContent = T.unsent;
+        },
+      );
+    };
+    yes.addEventListener("click", () => vote(true));
+    no.addEventListener("click", () => {
+      votes.hidden = true;
+      more.hidden = false;
+      text.focus();
+    });
+    more.addEventListener("submit", (e) => {
+      e.preventDefault();
+      vote(false);
+    });
+    return f;
+  };
+  const answer = (p, unit, html, receipt) => {
+    p.append(clean(html));
+    const f = feedback(unit, receipt);
+    if (f) p.append(f);
+  };
+
+  // One accordion row: a button (title, and the search snippet if any) that shows the answer below;
+  // `receipt` is the one of the response that listed it.
+  const row = (list, it, snippet, receipt) => {
     const li = el("li", "it");
     const h = el("h3");
     const b = el("button", "b");
@@ -191,7 +291,7 @@ blockquote{margin:0 0 0 8px;padding-left:12px;border-left:3px solid #c9ced6}
     }
     p.id = id;
     p.hidden = true;
-    if (it.answer != null) p.append(clean(it.answer));
+    if (it.answer != null) answer(p, it.unit_id, it.answer, receipt);
     b.addEventListener("click", () => toggle(b, p, it.unit_id));
     li.dataset.unit = it.unit_id;
     h.append(b);
@@ -204,7 +304,7 @@ blockquote{margin:0 0 0 8px;padding-left:12px;border-left:3px solid #c9ced6}
     // A hit from a newer release than the list: fetch its answer once.
     if (open && !p.firstChild)
       get(`/api/v1/units/${encodeURIComponent(id)}`, { channel: "web", locale: served }).then(
-        (u) => p.append(clean(u.content)),
+        ([u, receipt]) => answer(p, id, u.content, receipt),
         () => p.append(faqLink()),
       );
   };
@@ -215,12 +315,12 @@ blockquote{margin:0 0 0 8px;padding-left:12px;border-left:3px solid #c9ced6}
   };
 
   const load = () =>
-    get("/api/v1/faq", { locale, category }).then((r) => {
+    get("/api/v1/faq", { locale, category }).then(([r, receipt]) => {
       served = r.locale || locale;
       version = r.kb_version;
       items = new Map(r.items.map((it) => [it.unit_id, it]));
       all.replaceChildren();
-      r.items.forEach((it) => row(all, it));
+      r.items.forEach((it) => row(all, it, null, receipt));
       all.lang = hits.lang = served;
       rel.textContent = T.release.replace("#", version);
       if (!input.value.trim()) say(count(T.all, items.size));
@@ -243,10 +343,10 @@ blockquote{margin:0 0 0 8px;padding-left:12px;border-left:3px solid #c9ced6}
     if (!q) return showAll();
     pending = new AbortController();
     get("/api/v1/search", { q, channel: "web", locale: served, category, limit: "20" }, pending.signal).then(
-      (r) => {
+      ([r, receipt]) => {
         if (n !== seq) return; // an older answer than what was typed since: ignore it
         hits.replaceChildren();
-        r.hits.forEach((h) => row(hits, items.get(h.unit_id) || h, h.snippet));
+        r.hits.forEach((h) => row(hits, items.get(h.unit_id) || h, h.snippet, receipt));
         all.hidden = true;
         hits.hidden = false;
         say(r.hits.length ? count(T.found, r.hits.length) : T.none);
