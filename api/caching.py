@@ -19,6 +19,7 @@ from pydantic import BaseModel
 from pydantic_core import to_json
 from starlette.concurrency import run_in_threadpool
 
+from kb.events.served import Served
 from kb.store.keys import Caller
 from kb.store.snapshot import Snapshot, StoredUnit
 from renderers.base import RenderContext, Renderer, Rendering
@@ -30,6 +31,7 @@ __all__ = [
     "approximate_size",
     "from_cache",
     "kept_or_made",
+    "kept_served",
     "not_modified",
     "release_etag",
     "rendered",
@@ -215,9 +217,10 @@ class LRU(Generic[K, V]):
             self.bytes -= dropped
 
 
-class ResponseCache(LRU[Hashable, bytes | Rendering]):
+class ResponseCache(LRU[Hashable, bytes | Rendering | Served]):
     """Bodies recently sent (by ETag), public pages and unit renderings: a question asked again
-    in the same release (customers repeat the same few) is answered from memory. Bounded by
+    in the same release (customers repeat the same few) is answered from memory; beside a body,
+    what it served (`kept_served`), which its event records when it is sent again. Bounded by
     bytes (KB_RESPONSE_CACHE_MB), least recently used goes first; a new release changes every
     key, so nothing stale is ever served."""
 
@@ -276,10 +279,22 @@ def from_cache(request: Request, policy: CachePolicy) -> Response | None:
     return Response(body, media_type="application/json", headers=policy.headers())
 
 
+def kept_served(request: Request, etag: str) -> Served | None:
+    """What the body sent under `etag` served, if this process still keeps it (`send`)."""
+    served = response_cache(request).get(("served", etag))
+    return served if isinstance(served, Served) else None
+
+
 def send(
-    request: Request, policy: CachePolicy, body: object, model: type[BaseModel] | None = None
+    request: Request,
+    policy: CachePolicy,
+    body: object,
+    model: type[BaseModel] | None = None,
+    *,
+    served: Served | None = None,
 ) -> Response:
-    """Send `body` as JSON with caching headers, and keep it. A route builds it in its documented
+    """Send `body` as JSON with caching headers, and keep it (and what it `served`, for the
+    events of its sending again). A route builds it in its documented
     model's field order and it is encoded as it is, a quarter of what validating it first costs
     (tests/api/test_delivery_encoding.py checks every delivery body against its model); `model`
     validates it first, for a body that needs the model's conversions."""
@@ -287,7 +302,10 @@ def send(
         encoded = model.model_validate(body).model_dump_json().encode("utf-8")
     else:
         encoded = to_json(body)
-    response_cache(request).put(policy.etag, encoded)
+    cache = response_cache(request)
+    cache.put(policy.etag, encoded)
+    if served is not None:
+        cache.put(("served", policy.etag), served)
     return Response(encoded, media_type="application/json", headers=policy.headers())
 
 

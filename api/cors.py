@@ -31,7 +31,8 @@ class DeliveryCORS:
             allow_origins=list(origins),
             allow_methods=["GET"],
             allow_headers=["Authorization", "If-None-Match", "X-Request-ID"],
-            expose_headers=["ETag", "X-KB-Version", "X-Request-ID"],
+            # X-KB-Receipt: the widget sends it back with a customer's feedback (issue 16).
+            expose_headers=["ETag", "X-KB-Version", "X-Request-ID", "X-KB-Receipt"],
             max_age=600,
         )
 

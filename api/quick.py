@@ -4,10 +4,11 @@ A cached answer cost 2.15 times a bare route (issue 22), a third of it in FastAP
 the route's dependencies and validating its parameters for a response already made. Here a
 `GET /api/v1/answer` or `/api/v1/search` whose parameters are plainly valid is answered from
 the response cache (or with its 304) before the router runs, with the route's own cache key
-and headers. Anything else (a parameter the route would refuse or convert, a repeated one, a
-key that is not a well-formed Bearer one or not known, a channel the caller may not use, an
-answer not cached yet) is declined and the route answers it, so every error is the route's
-own problem document and the OpenAPI document is the routes'.
+and headers, its event recorded with the facts kept beside the body (api/events.py). Anything
+else (a parameter the route would refuse or convert, a repeated one, a key that is not a
+well-formed Bearer one or not known, a channel the caller may not use, an answer not cached
+yet or whose facts were forgotten) is declined and the route answers it, so every error is the
+route's own problem document and the OpenAPI document is the routes'.
 """
 
 from __future__ import annotations
@@ -20,8 +21,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from api import events
 from api.auth import ANONYMOUS
-from api.caching import from_cache
+from api.caching import from_cache, kept_served
 from api.metrics import delivery as counted
 from api.prefix import route_path
 from api.routes import delivery
@@ -98,6 +100,29 @@ def limit_of(params: Params) -> int:
     return int(value)
 
 
+def trail_of(params: Params, question: str) -> events.Trail:
+    """The question, conversation and surface an event records, as the route reads them."""
+    conversation = text(
+        params,
+        "conversation",
+        None,
+        events.CONVERSATION_CHARS,
+        min_chars=1,
+        pattern=events.CONVERSATION_RE,
+    )
+    via = text(params, "via", None, events.VIA_CHARS, min_chars=1, pattern=events.VIA_RE)
+    return events.Trail(question, conversation, via)
+
+
+def sent_again(request: Request, etag: str, response: Response, trail: events.Trail) -> Response:
+    """A cached response (or its 304) with its event recorded: the facts kept beside its body,
+    or declined when this process forgot them (the route finds them again)."""
+    served = kept_served(request, etag)
+    if served is None:
+        raise Decline
+    return events.recorded(request, response, served, trail, cached=True)
+
+
 def quick_answer(
     request: Request, kb: KnowledgeBase, caller: Caller, params: Params
 ) -> Response | None:
@@ -105,12 +130,15 @@ def quick_answer(
     q = required(text(params, "q", None, delivery.QUESTION_CHARS, min_chars=1))
     channel = channel_for(params, delivery.ANSWER_CHANNEL, caller)
     locale = text(params, "locale", None, delivery.LOCALE_CHARS, pattern=_LOCALE)
+    trail = trail_of(params, q)
     language = request.headers.get("accept-language")
     services = kb.services()
     _, policy = delivery.answer_policy(kb, services, caller, q, channel, locale, language)
     response = from_cache(request, policy)
-    if response is not None:
-        counted.answer_again(policy.etag, response, channel)
+    if response is None:
+        return None
+    response = sent_again(request, policy.etag, response, trail)
+    counted.answer_again(policy.etag, response, channel)
     return response
 
 
@@ -124,12 +152,15 @@ def quick_search(
     category = text(params, "category", None, delivery.FILTER_CHARS)
     tag = text(params, "tag", None, delivery.FILTER_CHARS)
     filters = (category, tag, limit_of(params))
+    trail = trail_of(params, q)
     language = request.headers.get("accept-language")
     services = kb.services()
     _, policy = delivery.search_policy(kb, services, caller, q, channel, locale, language, filters)
     response = from_cache(request, policy)
-    if response is not None:
-        counted.search_again(policy.etag, response, channel)
+    if response is None:
+        return None
+    response = sent_again(request, policy.etag, response, trail)
+    counted.search_again(policy.etag, response, channel)
     return response
 
 

@@ -26,11 +26,12 @@ The series (counters end in `_total` as exposed):
   a release's search index (and sentence vectors), training its matchers, where it was built.
 - `kb_release_load_duration_seconds` (histogram): opening a built release's index and
   matchers, in every process at every switch.
+- `kb_events_written_total`, `kb_event_queue_dropped_total`: delivery events (issue 16)
+  written to the event table, and dropped because the queue was full or the event store
+  refused them (a request never waits for either). Read from the process's recorder
+  (kb.events) at each delivery response and each scrape (api/metrics/events.py).
 
 The publish time is a timestamp, not an age: Prometheus's own advice for "how long since"
 (`process_start_time_seconds` is one), since an age is stale the moment it is scraped and a
 timestamp needs no clock work at scrape time, nor any in the supervisor that adds up workers.
-
-Event-queue drops (issue 16) belong here once events exist, as a counter
-`kb_event_queue_dropped_total` beside the series above; there is no such queue yet.
 """

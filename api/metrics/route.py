@@ -18,6 +18,7 @@ from starlette.concurrency import run_in_threadpool
 
 import api.metrics.series  # noqa: F401  (the series exist from the start, even unscraped)
 from api.auth import require
+from api.metrics.events import count_events
 from kb.store.keys import Role
 
 __all__ = ["OFF", "PATH", "install_metrics", "scraped"]
@@ -41,6 +42,7 @@ def scraped() -> Collector:
 
 async def _metrics(request: Request) -> Response:
     """The metrics in the format the scraper accepts (Prometheus text, or OpenMetrics)."""
+    count_events(request.app.state.kb.events)  # what this process's recorder did by now
     encode, media_type = choose_encoder(request.headers.get("accept", ""))
     body = await run_in_threadpool(encode, scraped())  # every worker's files: off the loop
     return Response(body, headers={"Content-Type": media_type, "Cache-Control": "no-store"})

@@ -17,6 +17,8 @@ from kb import observers
 __all__ = [
     "ANSWERS",
     "BUILD_DURATIONS",
+    "EVENTS_DROPPED",
+    "EVENTS_WRITTEN",
     "PUBLISHED",
     "REQUESTS",
     "REQUEST_DURATION",
@@ -49,6 +51,13 @@ ANSWERS = Counter(
 SEARCHES = Counter("kb_searches", "Searches sent with a body (cached ones too).", ["channel"])
 ZERO_HIT_SEARCHES = Counter(
     "kb_zero_hit_searches", "Searches sent with a body that found nothing.", ["channel"]
+)
+EVENTS_WRITTEN = Counter(
+    "kb_events_written", "Delivery events written to the event table (kb.events)."
+)
+EVENTS_DROPPED = Counter(
+    "kb_event_queue_dropped",
+    "Delivery events dropped: the queue was full or the event store refused their batch.",
 )
 # livemin: under workers, the release every live worker serves at least (0: one has none yet).
 SERVED_RELEASE = Gauge(

@@ -15,15 +15,18 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, HTTPException, Path, Query, Request
 
 from api.auth import CallerDep
-from api.caching import CachePolicy, from_cache, rendered, send
+from api.caching import CachePolicy, from_cache, kept_served, rendered, send
 from api.deps import KBDep
+from api.events import Conversation, Trail, Via, recorded
 from api.languages import accepted_languages
 from api.metrics import delivery as counted
 from api.openapi import KEY_OPTIONAL
 from api.schemas import AnswerOut, FaqOut, ProblemOut, ReleaseOut, SearchOut, UnitOut
 from api.visibility import readable_unit
 from kb.answers.locales import LocaleChoice, answer_in, choose_locale
+from kb.answers.results import Answer
 from kb.answers.services import ReleaseServices
+from kb.events.served import Served
 from kb.knowledge_base import KnowledgeBase
 from kb.phases import phase
 from kb.store.keys import Caller
@@ -56,6 +59,8 @@ DEFAULT_LIMIT = 10
 #: The channel each route serves when none is asked.
 ANSWER_CHANNEL = "chatbot"
 SEARCH_CHANNEL = "web"
+#: The channel whose units the FAQ lists (its widget's and page's events say so).
+FAQ_CHANNEL = "web"
 
 Question = Annotated[
     str,
@@ -189,15 +194,19 @@ async def answer(
     channel: Channel = ANSWER_CHANNEL,
     locale: Locale = None,
     accept_language: AcceptLanguage = None,
+    conversation: Conversation = None,
+    via: Via = None,
 ) -> Any:
     """The best answer: `answered`, `clarify` (with alternatives) or `no_answer` (hand over)."""
     renderer = _renderer(channel, caller)
     services = kb.services()
     snap = services.snapshot  # the very release that answers: never a mix of two
     choice, policy = answer_policy(kb, services, caller, q, channel, locale, accept_language)
+    trail = Trail(q, conversation, via)
     if (ready := from_cache(request, policy)) is not None:
         counted.answer_again(policy.etag, ready, channel)
-        return ready
+        if (facts := kept_served(request, policy.etag)) is not None:
+            return recorded(request, ready, facts, trail, cached=True)
     result = answer_in(
         services,
         q,
@@ -206,9 +215,10 @@ async def answer(
         thresholds=kb.thresholds,
         default_routing=kb.settings.default_routing,
     )
-    content = None
+    content = revision = None
     if result.unit_id is not None:
         unit = snap.unit(result.unit_id, result.locale)
+        revision = unit.revision
         with phase("render"):
             content = rendered(request, snap, unit, renderer).to_json()
     body = {  # in AnswerOut's order: it is sent as it is (api.caching.send)
@@ -227,8 +237,27 @@ async def answer(
         ],
         "locale_source": choice.source.value,
     }
+    served = _answer_served(result, channel, revision)
+    response = send(request, policy, body, served=served)
+    if ready is not None:  # a 304 or a kept body whose facts this process had forgotten
+        return recorded(request, ready, served, trail, cached=True)
     counted.answered(policy.etag, result.status.value, channel)
-    return send(request, policy, body)
+    return recorded(request, response, served, trail)
+
+
+def _answer_served(result: Answer, channel: str, revision: int | None) -> Served:
+    """What an answer served, for its event (and its sending again from the cache)."""
+    status, confidence = result.status.value, round(result.confidence, 4)
+    return Served(
+        "answer",
+        channel,
+        result.locale,
+        result.release,
+        result.unit_id,
+        revision,
+        status,
+        confidence,
+    )
 
 
 @router.get("/search", operation_id="search", response_model=SearchOut, openapi_extra=KEY_OPTIONAL)
@@ -243,6 +272,8 @@ async def search(
     tag: Filter = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
     accept_language: AcceptLanguage = None,
+    conversation: Conversation = None,
+    via: Via = None,
 ) -> Any:
     """Ranked hits with highlighted snippets, for search as you type (operators see internal)."""
     renderer = _renderer(channel, caller)
@@ -252,9 +283,11 @@ async def search(
         kb, services, caller, q, channel, locale, accept_language, filters
     )
     served = choice.locale
+    trail = Trail(q, conversation, via)
     if (ready := from_cache(request, policy)) is not None:
         counted.search_again(policy.etag, ready, channel)
-        return ready
+        if (facts := kept_served(request, policy.etag)) is not None:
+            return recorded(request, ready, facts, trail, cached=True)
     results, release = kb.search(
         q,
         locale=served,
@@ -277,8 +310,13 @@ async def search(
         "did_you_mean": results.did_you_mean,
         "locale_source": choice.source.value,
     }
+    units = tuple(h.unit_id for h in results.hits)
+    facts = Served("search", channel, served, release, hits=results.total, units=units)
+    response = send(request, policy, body, served=facts)
+    if ready is not None:  # a 304 or a kept body whose facts this process had forgotten
+        return recorded(request, ready, facts, trail, cached=True)
     counted.searched(policy.etag, results.total, channel)
-    return send(request, policy, body)
+    return recorded(request, response, facts, trail)
 
 
 @router.get(
@@ -297,6 +335,8 @@ async def read_unit(
     request: Request,
     channel: Channel = "web",
     locale: Locale = None,
+    conversation: Conversation = None,
+    via: Via = None,
 ) -> Any:
     """One published unit as `channel` shows it; staff channels need an operator key."""
     renderer = _renderer(channel, caller)
@@ -306,8 +346,10 @@ async def read_unit(
     assert snap.number is not None
     located = _located(served, locale, kb.settings.default_locale)
     policy = CachePolicy(snap.number, caller, "unit", unit_id, located, channel)
+    facts = Served("unit", channel, served, snap.number, unit.document.id, unit.revision)
+    trail = Trail(None, conversation, via)
     if (ready := from_cache(request, policy)) is not None:
-        return ready
+        return recorded(request, ready, facts, trail, cached=True)
     with phase("render"):
         rendering = rendered(request, snap, unit, renderer)
     doc = unit.document
@@ -325,7 +367,7 @@ async def read_unit(
         "content": rendering.body,
     }
     body.update((k, v) for k, v in rendering.data.items() if k not in body)
-    return send(request, policy, body)
+    return recorded(request, send(request, policy, body), facts, trail)
 
 
 @router.get("/faq", operation_id="getFaq", response_model=FaqOut, openapi_extra=KEY_OPTIONAL)
@@ -335,6 +377,8 @@ async def faq(
     request: Request,
     category: Filter = None,
     locale: Locale = None,
+    conversation: Conversation = None,
+    via: Via = None,
 ) -> Any:
     """The questions an FAQ widget lists: public web units, with their answers as safe HTML."""
     snap = kb.services().snapshot
@@ -342,8 +386,10 @@ async def faq(
     assert snap.number is not None
     located = _located(served, locale, kb.settings.default_locale)
     policy = CachePolicy(snap.number, caller, "faq", located, category)
+    facts = Served("faq", FAQ_CHANNEL, served, snap.number)
+    trail = Trail(None, conversation, via)
     if (ready := from_cache(request, policy)) is not None:
-        return ready
+        return recorded(request, ready, facts, trail, cached=True)
     with phase("render"):
         page = faq_page(snap, served, category=category)
     body = {  # in FaqOut's order: it is sent as it is (api.caching.send)
@@ -356,7 +402,7 @@ async def faq(
         ],
         "json_ld": page.json_ld,
     }
-    return send(request, policy, body)
+    return recorded(request, send(request, policy, body), facts, trail)
 
 
 @router.get(

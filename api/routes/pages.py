@@ -23,8 +23,10 @@ from starlette.types import Scope
 
 from api.caching import kept_or_made, rendered
 from api.deps import KBDep
+from api.events import Conversation, Trail, Via, record, stamp
 from api.visibility import readable_unit
 from kb import KnowledgeBase
+from kb.events.served import Served
 from kb.store.snapshot import Snapshot
 from renderers import registry
 from renderers.bidi import without_bidi_controls
@@ -200,6 +202,8 @@ async def web_faq(
     request: Request,
     locale: Annotated[str | None, Query(max_length=35)] = None,
     category: Annotated[str | None, Query(max_length=200)] = None,
+    conversation: Conversation = None,
+    via: Via = None,
 ) -> HTMLResponse:
     """The public FAQ as a plain web page: the widget's fallback link, and crawlable. Made once
     per release, locale served, category and day, off the event loop (it renders every unit)."""
@@ -211,7 +215,10 @@ async def web_faq(
     html = await kept_or_made(
         request, key, partial(_faq_html, snap, served, category or None, root)
     )
-    return HTMLResponse(html, headers=_public_headers(snap.number))
+    assert snap.number is not None
+    facts = Served("faq", "web", served, snap.number)
+    receipt = record(request, facts, Trail(None, conversation, via))
+    return stamp(HTMLResponse(html, headers=_public_headers(snap.number)), receipt)
 
 
 def _faq_html(snap: Snapshot, served: str, category: str | None, root: str) -> bytes:
@@ -249,6 +256,8 @@ async def web_unit(
     kb: KBDep,
     request: Request,
     locale: Annotated[str | None, Query(max_length=35)] = None,
+    conversation: Conversation = None,
+    via: Via = None,
 ) -> HTMLResponse:
     """One public answer as a web page: where the web channel's and the chatbot's links to a
     unit (`/units/ID?locale=L`) lead."""
@@ -257,6 +266,10 @@ async def web_unit(
     served = kb.served_locale(snap, locale, unit_id)
     renderer = registry.get("web")
     unit = readable_unit(snap, unit_id, served, renderer, staff=False)  # a page for customers
+    assert snap.number is not None
+    facts = Served("unit", "web", served, snap.number, unit.document.id, unit.revision)
+    # Recorded before the page is made, so that the page can carry its receipt (feedback).
+    receipt = record(request, facts, Trail(None, conversation, via))
     back = _words(served)["back"]
     root = _root(request)
     content = (
@@ -264,7 +277,7 @@ async def web_unit(
         f'<p><a href="{escape(root)}/faq?locale={escape(served)}">{escape(back)}</a></p>\n'
     )
     title = without_bidi_controls(unit.document.title)
-    return _public_page(served, title, content, snap.number)
+    return stamp(_public_page(served, title, content, snap.number), receipt)
 
 
 def _words(locale: str) -> dict[str, str]:

@@ -113,8 +113,9 @@ def test_head_answers_as_get_without_the_body(
         assert get.status_code == 200, get.text
     assert head.status_code == get.status_code
     assert head.content == b""
-    # Each request has its own id, and says what it ran: the GET after the HEAD is a cache hit.
-    per_request = ("x-request-id", "server-timing")
+    # Each request has its own id and receipt (a delivery one), and says what it ran: the GET
+    # after the HEAD is a cache hit.
+    per_request = ("x-request-id", "server-timing", "x-kb-receipt")
     if path == "/metrics":  # the HEAD itself is counted, so the GET's series are longer
         per_request += ("content-length",)
     assert "x-request-id" in head.headers
