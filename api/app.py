@@ -21,7 +21,18 @@ from api.openapi import install_openapi, stable_operation_id
 from api.prefix import RootPathLocations
 from api.quick import QuickDelivery
 from api.request_log import install_request_log
-from api.routes import consistency, delivery, drafts, editing, health, keys, pages, releases
+from api.routes import (
+    consistency,
+    delivery,
+    drafts,
+    editing,
+    feedback,
+    health,
+    keys,
+    pages,
+    receipts,
+    releases,
+)
 from api.tracing import Tracing, install_tracing
 from kb.answers.threads import answer_on_one_thread
 from kb.knowledge_base import KnowledgeBase
@@ -87,6 +98,8 @@ def create_app(
         releases.router,
         keys.router,
         consistency.router,
+        receipts.router,
+        feedback.router,
         pages.router,
     ):
         app.include_router(router)
