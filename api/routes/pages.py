@@ -274,6 +274,7 @@ async def web_unit(
     root = _root(request)
     content = (
         f"{_unit_page_links(rendered(request, snap, unit, renderer).body, root)}"
+        f"{_feedback_html(served, unit.document.id, receipt, root)}"
         f'<p><a href="{escape(root)}/faq?locale={escape(served)}">{escape(back)}</a></p>\n'
     )
     title = without_bidi_controls(unit.document.title)
