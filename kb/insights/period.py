@@ -1,0 +1,65 @@
+"""The period an insight covers: `since` and `until` as ages (`7d`, `24h`) or ISO 8601 moments."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+from kb.errors import InvalidContent, Problem
+
+__all__ = ["Period", "parse_age", "parse_moment", "period"]
+
+_AGE = re.compile(r"^\s*(\d{1,6})\s*([mhdw])\s*$")
+_UNITS = {"m": timedelta(minutes=1), "h": timedelta(hours=1), "d": timedelta(days=1)}
+_UNITS["w"] = timedelta(weeks=1)
+#: The longest age accepted: ten years (no event is kept that long).
+_LONGEST = timedelta(days=3660)
+_HINT = "an age such as 30m, 24h, 7d or 2w, or an ISO 8601 date or time (2026-11-30)"
+
+
+@dataclass(frozen=True)
+class Period:
+    """From `since` (included) to `until` (excluded), both in UTC."""
+
+    since: datetime
+    until: datetime
+
+    @property
+    def days(self) -> list[date]:
+        """Every calendar day (UTC) the period touches, oldest first."""
+        first, last = self.since.date(), (self.until - timedelta(microseconds=1)).date()
+        return [first + timedelta(days=n) for n in range((last - first).days + 1)]
+
+
+def parse_age(text: str, field: str = "older_than") -> timedelta:
+    """`7d`, `24h`, `30m` or `2w` as a timedelta; anything else is InvalidContent on `field`."""
+    found = _AGE.match(text)
+    age = int(found[1]) * _UNITS[found[2]] if found else None
+    if age is None or age > _LONGEST:
+        raise InvalidContent([Problem(f"'{text}' is not {_HINT.split(', or')[0]}", field=field)])
+    return age
+
+
+def parse_moment(text: str, field: str, now: datetime) -> datetime:
+    """An age before `now` or an ISO 8601 date or time (UTC unless it says otherwise)."""
+    if _AGE.match(text):
+        return now - parse_age(text, field)
+    try:
+        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise InvalidContent([Problem(f"'{text}' is not {_HINT}", field=field)]) from None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def period(
+    since: str | None = "7d", until: str | None = None, *, now: datetime | None = None
+) -> Period:
+    """The period `since` .. `until` (default: the last 7 days until now); a `since` not
+    before `until` is InvalidContent naming `since`."""
+    now = now or datetime.now(UTC)
+    start = parse_moment(since or "7d", "since", now)
+    end = parse_moment(until, "until", now) if until else now
+    if start >= end:
+        raise InvalidContent([Problem("must be before until (default: now)", field="since")])
+    return Period(start, end)
