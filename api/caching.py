@@ -318,8 +318,13 @@ def rendered(
     key = ("rendering", snapshot.number, unit.key, renderer.name, today())
     rendering = cache.get(key)
     if not isinstance(rendering, Rendering):
-        public_url = request.app.state.kb.settings.public_url
-        context = RenderContext.from_snapshot(snapshot, unit, public_url=public_url)
+        settings = request.app.state.kb.settings
+        context = RenderContext.from_snapshot(
+            snapshot,
+            unit,
+            public_url=settings.public_url,
+            ivr_feedback_prompt=settings.ivr_feedback_prompt,
+        )
         rendering = renderer.render(context)
         cache.put(key, rendering)
     return rendering

@@ -101,6 +101,9 @@ class Settings:
     events_queue_size: int = 10_000
     #: Feedback posts one client may make a minute (`KB_FEEDBACK_PER_MINUTE`).
     feedback_per_minute: int = 30
+    #: Whether the IVR's spoken answer ends by asking the caller to press 1 if it answered the
+    #: question, 2 if not (`KB_IVR_FEEDBACK_PROMPT`), which the IVR platform posts as feedback.
+    ivr_feedback_prompt: bool = False
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -153,6 +156,7 @@ class Settings:
             feedback_per_minute=_count(
                 env, "KB_FEEDBACK_PER_MINUTE", default=30, unit="posts", low=1, high=1_000_000
             ),
+            ivr_feedback_prompt=_flag(env, "KB_IVR_FEEDBACK_PROMPT", default=False),
         )
 
     @property

@@ -125,6 +125,9 @@ class RenderContext:
     #: The help pages' public base URL (`KB_PUBLIC_URL`): where a unit's page is for a reader
     #: outside the site; None when not configured.
     public_url: str | None = None
+    #: Whether the IVR ends by asking "press 1 if this answered your question"
+    #: (`KB_IVR_FEEDBACK_PROMPT`).
+    ivr_feedback_prompt: bool = False
 
     @property
     def locale(self) -> str:
@@ -141,6 +144,7 @@ class RenderContext:
         limits: RenderLimits | None = None,
         unit_url: Callable[[str, str], str] | None = None,
         public_url: str | None = None,
+        ivr_feedback_prompt: bool = False,
     ) -> RenderContext:
         """The context for `unit` as part of `snapshot` (a release or the drafts)."""
         locale = unit.document.locale
@@ -155,6 +159,7 @@ class RenderContext:
             unit_url=unit_url or _default_unit_url,
             internal_units=snapshot.internal_ids(locale),
             public_url=public_url,
+            ivr_feedback_prompt=ivr_feedback_prompt,
         )
 
     def public_unit_url(self, unit_id: str) -> str | None:

@@ -2,7 +2,9 @@
 
 A bot shows one message: the `::: summary` (or the first paragraph) plus what was written for
 the chatbot, cut to the channel's length with a pointer to the full answer. Other units linked
-anywhere the chatbot may show become quick-reply buttons.
+anywhere the chatbot may show become quick-reply buttons. After the answer the bot asks whether
+it helped, with two quick replies whose payloads the bot platform posts back to
+POST /api/v1/feedback with the response's receipt (its `X-KB-Receipt` header).
 """
 
 from __future__ import annotations
@@ -24,6 +26,12 @@ __all__ = ["ChatbotRenderer"]
 
 #: "… Full answer: <url>" by locale language; English when the language is not listed.
 _POINTER = {"en": "… Full answer: {url}", "ru": "… Полный ответ: {url}"}
+#: "Did it help?" and its yes and no replies by locale language; English when not listed.
+_FEEDBACK = {
+    "en": ("Did this answer your question?", "Yes, thanks", "No"),
+    "ru": ("Это ответ на ваш вопрос?", "Да, спасибо", "Нет"),
+    "bg": ("Това отговори ли на въпроса ви?", "Да, благодаря", "Не"),
+}
 
 
 def _language(locale: str) -> str:
@@ -104,6 +112,7 @@ class ChatbotRenderer:
                 "links": reply.links,
                 "truncated": truncated,
                 "more_url": more_url,
+                "feedback": _feedback(doc.id, doc.locale),
             },
             findings=tuple(dict.fromkeys(findings)),
         )
@@ -133,3 +142,17 @@ class ChatbotRenderer:
                 )
             )
         return list(buttons.values())[: limits.chatbot_max_buttons]
+
+
+def _feedback(unit_id: str, locale: str) -> dict[str, object]:
+    """The question asked after the answer and its quick replies; a reply's `payload` plus the
+    response's `receipt` is the body of POST /api/v1/feedback (the unit id counts the vote even
+    when events, and so receipts, are off)."""
+    prompt, yes, no = _FEEDBACK.get(_language(locale), _FEEDBACK["en"])
+    return {
+        "prompt": prompt,
+        "quick_replies": [
+            {"label": yes, "payload": {"unit_id": unit_id, "helpful": True}},
+            {"label": no, "payload": {"unit_id": unit_id, "helpful": False}},
+        ],
+    }

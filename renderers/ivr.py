@@ -3,7 +3,10 @@
 Only the short answer is spoken (the `::: summary` block, else the first paragraph, plus the
 `::: only ivr` blocks). Nothing that cannot be heard is read out: no link addresses, URLs,
 images, tables or code. The rules here decide what is said; renderers/ssml.py writes it out,
-XML-escaping every piece of text, so no content can add markup.
+XML-escaping every piece of text, so no content can add markup. With `KB_IVR_FEEDBACK_PROMPT` on,
+the answer ends by asking the caller to press 1 if it answered the question and 2 if not; the
+IVR platform posts the pressed digit's `feedback.digits` payload, with the response's receipt,
+to POST /api/v1/feedback.
 """
 
 from __future__ import annotations
@@ -46,6 +49,7 @@ from renderers.ssml import (
     Paragraph,
     Pause,
     Piece,
+    Speech,
     say_as,
     split_sentences,
     write_speech,
@@ -57,6 +61,12 @@ __all__ = ["SSML_NAMESPACE", "IvrRenderer", "IvrState", "ivr_rules", "xml_text"]
 
 #: Text that looks like a web address; the IVR must never read one out.
 URL_LIKE = re.compile(r"https?://|\bwww\.", re.IGNORECASE)
+#: The feedback question said after the answer, by locale language; English when not listed.
+_FEEDBACK_PROMPT = {
+    "en": "If this answered your question, press 1. If not, press 2.",
+    "ru": "Если мы ответили на ваш вопрос, нажмите 1. Если нет, нажмите 2.",
+    "bg": "Ако това отговори на въпроса ви, натиснете 1. Ако не, натиснете 2.",
+}
 
 
 @dataclass
@@ -341,24 +351,44 @@ class IvrRenderer:
         state = IvrState(context, self.name, self.rules)
         state.render(short_answer(context.parsed.tokens, self.name))
         state.end_sentences()
-        speech = write_speech(state.blocks, speech_lang(context.locale))
-        text = speech.text
-        seconds = estimate_seconds(
-            text,
-            context.locale,
-            sentences=speech.sentences,
-            paragraphs=speech.paragraphs,
-            break_ms=speech.break_ms,
-        )
+        lang = speech_lang(context.locale)
+        speech = write_speech(state.blocks, lang)
+        seconds = _seconds(speech, context.locale)
         limit = context.limits.ivr_max_seconds
-        _check(state, text, seconds, limit)
+        _check(state, speech.text, seconds, limit)
+        data: dict[str, object] = {"duration_seconds": seconds, "max_seconds": limit}
+        if context.ivr_feedback_prompt:
+            # Said after the answer, not part of it: the limit is the editor's, on the answer.
+            prompt = _FEEDBACK_PROMPT.get(context.locale.split("-")[0], _FEEDBACK_PROMPT["en"])
+            asked: Paragraph = [*split_sentences([Piece(prompt)])]
+            speech = write_speech([*state.blocks, Pause(BREAK_AROUND_HEADING_MS), asked], lang)
+            unit_id = context.unit.document.id
+            data["feedback"] = {
+                "prompt": prompt,
+                "duration_seconds": round(_seconds(speech, context.locale) - seconds, 1),
+                "digits": {
+                    "1": {"unit_id": unit_id, "helpful": True},
+                    "2": {"unit_id": unit_id, "helpful": False},
+                },
+            }
         return Rendering(
             channel=self.name,
             media_type=self.media_type,
             body=speech.ssml + "\n",
-            data={"text": text, "duration_seconds": seconds, "max_seconds": limit},
+            data={"text": speech.text, **data},
             findings=tuple(state.findings),
         )
+
+
+def _seconds(speech: Speech, locale: str) -> float:
+    """About how long `speech` takes to say."""
+    return estimate_seconds(
+        speech.text,
+        locale,
+        sentences=speech.sentences,
+        paragraphs=speech.paragraphs,
+        break_ms=speech.break_ms,
+    )
 
 
 def _check(state: IvrState, text: str, seconds: float, limit: float) -> None:

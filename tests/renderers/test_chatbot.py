@@ -540,3 +540,36 @@ def test_every_sample_unit_renders_without_errors(sample_snapshot: Snapshot) -> 
         rendered += 1
     assert rendered == len(sample_snapshot.units) == 78
     assert errors == []
+
+
+# --- feedback quick replies ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("locale", "prompt", "yes", "no"),
+    [
+        ("en", "Did this answer your question?", "Yes, thanks", "No"),
+        ("ru", "Это ответ на ваш вопрос?", "Да, спасибо", "Нет"),
+        ("bg", "Това отговори ли на въпроса ви?", "Да, благодаря", "Не"),
+        ("de", "Did this answer your question?", "Yes, thanks", "No"),  # English when unknown
+    ],
+)
+def test_an_answer_offers_feedback_quick_replies_in_its_language(
+    locale: str, prompt: str, yes: str, no: str
+) -> None:
+    rendering = render(BOT, "Dial {{ ussd }} to check your balance.", locale=locale)
+    assert rendering.data["feedback"] == {
+        "prompt": prompt,
+        "quick_replies": [
+            {"label": yes, "payload": {"unit_id": "check-balance", "helpful": True}},
+            {"label": no, "payload": {"unit_id": "check-balance", "helpful": False}},
+        ],
+    }
+
+
+def test_feedback_replies_are_not_unit_buttons_and_leave_the_button_limit_alone() -> None:
+    body = " ".join(f"[u{n}](unit:u{n})" for n in range(5))
+    rendering = render_with_units(body, {f"u{n}": f"Unit {n}" for n in range(5)})
+    assert len(rendering.data["quick_replies"]) == 5
+    assert "chatbot-too-many-buttons" not in codes(rendering)
+    assert len(rendering.data["feedback"]["quick_replies"]) == 2

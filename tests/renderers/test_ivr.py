@@ -360,3 +360,71 @@ def test_rendering_the_same_context_twice_gives_the_same_output() -> None:
     assert first == second
     assert first.to_json() == second.to_json()
     assert first.body == IvrRenderer().render(context).body
+
+
+# --- the feedback prompt (KB_IVR_FEEDBACK_PROMPT) ------------------------------------------------
+
+
+def _with_prompt(body: str, locale: str = "en", *, prompt: bool) -> Rendering:
+    unit = stored(locale=locale, body=body)
+    snap = snapshot_with(unit, locale=locale)
+    context = RenderContext.from_snapshot(snap, unit, today=TODAY, ivr_feedback_prompt=prompt)
+    return IVR.render(context)
+
+
+def test_no_feedback_prompt_by_default() -> None:
+    unit = stored(body="Dial {{ ussd }} to check your balance.")
+    rendering = IVR.render(RenderContext.from_snapshot(snapshot_with(unit), unit, today=TODAY))
+    assert rendering == _with_prompt("Dial {{ ussd }} to check your balance.", prompt=False)
+    assert "feedback" not in rendering.data
+    assert "press 1" not in spoken(rendering)
+
+
+@pytest.mark.parametrize(
+    ("locale", "prompt"),
+    [
+        ("en", "If this answered your question, press 1. If not, press 2."),
+        ("ru", "Если мы ответили на ваш вопрос, нажмите 1. Если нет, нажмите 2."),
+        ("bg", "Ако това отговори на въпроса ви, натиснете 1. Ако не, натиснете 2."),
+    ],
+)
+def test_the_feedback_prompt_ends_the_answer_in_its_language(locale: str, prompt: str) -> None:
+    answer = _with_prompt("Dial {{ ussd }} to check your balance.", locale, prompt=False)
+    asked = _with_prompt("Dial {{ ussd }} to check your balance.", locale, prompt=True)
+    root = parse_ssml(asked)
+    *said, last = list(root)
+    assert [e.tag.split("}")[1] for e in said] == ["p", "break"]
+    assert "".join(last.itertext()) == prompt.replace(". ", ".")
+    assert [s.tag.split("}")[1] for s in last] == ["s", "s"]
+    assert asked.data["text"] == f"{answer.data['text']}\n{prompt}"
+    assert asked.data["feedback"]["prompt"] == prompt
+    assert asked.data["feedback"]["digits"] == {
+        "1": {"unit_id": "check-balance", "helpful": True},
+        "2": {"unit_id": "check-balance", "helpful": False},
+    }
+
+
+def test_the_feedback_prompt_is_timed_apart_and_not_held_against_the_answer_limit() -> None:
+    limits = RenderLimits(ivr_max_seconds=4.0)
+    unit = stored(body="Dial {{ ussd }} to check your balance.")
+    snap = snapshot_with(unit)
+    context = RenderContext.from_snapshot(
+        snap, unit, today=TODAY, limits=limits, ivr_feedback_prompt=True
+    )
+    asked = IVR.render(context)
+    answer, prompt = asked.data["duration_seconds"], asked.data["feedback"]["duration_seconds"]
+    assert answer < 4.0 < answer + prompt
+    assert "ivr-too-long" not in [code for code, _ in codes(asked)]
+
+
+def test_every_sample_ivr_unit_with_the_prompt_is_well_formed_and_ends_with_it(
+    sample_snapshot: Snapshot,
+) -> None:
+    for unit in ivr_units(sample_snapshot):
+        context = RenderContext.from_snapshot(
+            sample_snapshot, unit, today=TODAY, ivr_feedback_prompt=True
+        )
+        rendering = IVR.render(context)
+        prompt = rendering.data["feedback"]["prompt"]
+        assert rendering.data["text"].endswith("\n" + prompt), unit.key
+        assert "".join(list(parse_ssml(rendering))[-1].itertext()) == prompt.replace(". ", ".")
