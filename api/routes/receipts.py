@@ -17,6 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from api.auth import key_responses, require
 from api.caching import rendered
 from api.deps import KBDep
+from api.events import CONVERSATION_CHARS, CONVERSATION_PATTERN
 from api.schemas import ProblemOut
 from api.schemas.events import ConversationOut, ReceiptOut
 from kb.errors import NotFound
@@ -30,8 +31,6 @@ from renderers import registry
 from renderers.bidi import without_bidi_controls
 
 Operator = Annotated[Caller, Depends(require(Role.OPERATOR))]
-#: A conversation id as the delivery routes take it (`conversation`).
-CONVERSATION_PATTERN = r"^[A-Za-z0-9._:@-]+$"
 #: Receipts a conversation shows at most: its latest ones.
 CONVERSATION_LIMIT = 500
 
@@ -56,7 +55,7 @@ ConversationId = Annotated[
     str,
     Path(
         min_length=1,
-        max_length=200,
+        max_length=CONVERSATION_CHARS,
         pattern=CONVERSATION_PATTERN,
         description="The `conversation` the delivery requests named.",
         openapi_examples={"chatwoot": {"value": "chatwoot:4711"}},
