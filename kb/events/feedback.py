@@ -83,9 +83,12 @@ def give_feedback(
     if problems:
         raise InvalidContent(problems)
     event = event_by_receipt(db, note.receipt) if note.receipt else None
-    unit_id = event.unit_id if event is not None and event.unit_id else note.unit_id
-    if unit_id is not None and unit_id == note.unit_id and unit_exists and not unit_exists(unit_id):
-        raise InvalidContent([Problem(f"no published unit '{unit_id}'", field="unit_id")])
+    if event is not None and event.unit_id is not None:
+        unit_id: str | None = event.unit_id  # what was served, even if withdrawn since
+    elif note.unit_id is not None and unit_exists is not None and not unit_exists(note.unit_id):
+        raise InvalidContent([Problem(f"no published unit '{note.unit_id}'", field="unit_id")])
+    else:
+        unit_id = note.unit_id
     comment = (note.comment or "").strip()
     row = Feedback(
         at=now or datetime.now(UTC),

@@ -94,6 +94,23 @@ def test_a_vote_on_a_real_answer_receipt(client: TestClient) -> None:
     assert (body["unit_id"], body["helpful"]) == ("roaming", True)
 
 
+def test_the_chatbot_quick_reply_payload_with_its_receipt_is_a_vote(
+    client: TestClient, published: KnowledgeBase
+) -> None:
+    """What a bot platform posts back when the customer taps "No", after the unit was withdrawn:
+    the receipt says what was served, so the vote still counts for it."""
+    asked = client.get("/api/v1/answer", params={"q": "question about roaming", "locale": "en"})
+    no = asked.json()["content"]["feedback"]["quick_replies"][1]["payload"]
+    published.archive_unit("roaming", "en", author="t")
+    published.publish(author="t")
+    receipt = asked.headers["X-KB-Receipt"]
+    response = client.post("/api/v1/feedback", json={**no, "receipt": receipt})
+    assert response.status_code == 201, response.text
+    assert (response.json()["unit_id"], response.json()["helpful"]) == ("roaming", False)
+    [row] = list_feedback(published.db)
+    assert row.channel == "chatbot"
+
+
 def test_a_vote_without_a_receipt_names_its_unit(
     client: TestClient, published: KnowledgeBase
 ) -> None:
