@@ -160,7 +160,7 @@ class EventRecorder:
         try:
             for row in rows:
                 if row["question"] is not None:
-                    row["question"] = redact(str(row["question"]))
+                    row["question"] = redact(str(row["question"]), str(row["locale"]))
             self._sink(rows)
         except Exception:  # the database is down or refused: count, log, go on
             with self._lock:
