@@ -13,6 +13,7 @@ import typer
 
 from cli import answer_cmds, consistency_cmd, content_cmds, import_cmd, release_cmds, serve_cmd
 from cli.eval_cmd import eval_command
+from cli.events_cmd import events_app
 from cli.keys_cmd import keys_app
 
 __all__ = ["app"]
@@ -62,6 +63,7 @@ app.command()(answer_cmds.reindex)
 app.command()(serve_cmd.serve)
 app.command("eval")(eval_command)
 app.add_typer(keys_app, name="keys")
+app.add_typer(events_app, name="events")
 
 
 if __name__ == "__main__":
