@@ -19,6 +19,8 @@ DELIVERY_PATHS = (
     "/api/v1/faq",
     "/api/v1/releases/current",
 )
+#: Where the widget on a customer's site posts a reader's "was this helpful?" (anonymously).
+FEEDBACK_PATH = "/api/v1/feedback"
 
 
 class DeliveryCORS:
@@ -35,10 +37,20 @@ class DeliveryCORS:
             expose_headers=["ETag", "X-KB-Version", "X-Request-ID", "X-KB-Receipt"],
             max_age=600,
         )
+        self.feedback = CORSMiddleware(
+            app,
+            allow_origins=list(origins),
+            allow_methods=["POST"],
+            allow_headers=["Content-Type", "X-Request-ID"],
+            expose_headers=["X-Request-ID", "Retry-After"],
+            max_age=600,
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = route_path(scope) if scope["type"] == "http" else ""
         if path.startswith(DELIVERY_PATHS):
             await self.cors(scope, receive, send)
+        elif path == FEEDBACK_PATH:
+            await self.feedback(scope, receive, send)
         else:
             await self.app(scope, receive, send)

@@ -29,11 +29,11 @@
       .then((r) => {
         if (!r.ok) throw new Error(`HTTP ${r.status}`);
         vote.hidden = more.hidden = true;
-        status.textContent = D.thanks;
+        status.textContent = status.dataset.thanks;
         status.focus(); // the buttons are gone: keep a keyboard reader's place here
       })
       .catch(() => {
-        status.textContent = D.unsent;
+        status.textContent = status.dataset.unsent;
       })
       .finally(() => buttons.forEach((b) => (b.disabled = false)));
   };
