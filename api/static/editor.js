@@ -18,6 +18,7 @@ import { keepTheirs, overwriteTheirs, save } from "./editor/save.js";
 import { showDiff, showRevisions } from "./editor/history.js";
 import { createSnippet, renderSnippets } from "./editor/snippets.js";
 import { cancelRollback, confirmPublish, doRollback, reviewPublish, setRole } from "./editor/publish.js";
+import { loadInsights } from "./editor/insights.js";
 
 function wire() {
   $("#signin-form").addEventListener("submit", (event) => {
@@ -59,6 +60,9 @@ function wire() {
   $("#s-locale").addEventListener("change", renderSnippets);
   $("#s-text").addEventListener("input", renderSnippets);
   $("#snippet-new").addEventListener("submit", createSnippet);
+
+  $("#insights-filters").addEventListener("submit", (event) => event.preventDefault());
+  for (const id of ["#i-since", "#i-channel", "#i-locale"]) $(id).addEventListener("change", () => loadInsights());
 
   $("#publish-form").addEventListener("submit", reviewPublish);
   $("#publish-confirm").addEventListener("click", confirmPublish);

@@ -11,6 +11,7 @@ import { signIn, signOut, startSearching } from "./panel/session.js";
 import { backToResults, onSearchKey, runSearch, scheduleSearch, searchNow } from "./panel/search.js";
 import { copyAnswer, onBodyClick } from "./panel/answer.js";
 import { onMessage, requestContext } from "./panel/host.js";
+import { loadTold } from "./panel/told.js";
 
 var ORIGINS_SLOT = "__KB_PANEL_ORIGINS__";
 
@@ -40,6 +41,7 @@ function start() {
   });
   el.fromConversation.addEventListener("click", requestContext);
   el.back.addEventListener("click", backToResults);
+  el.toldRefresh.addEventListener("click", loadTold);
   el.copy.addEventListener("click", copyAnswer);
   el.unitBody.addEventListener("click", onBodyClick);
   document.addEventListener("keydown", function (event) {

@@ -6,6 +6,7 @@ import { CHANNELS, editor } from "./state.js";
 import { showView } from "./views.js";
 import { composeSource, currentSource, fillForm, formFields, isDirty, keepFrontMatter, setSourceMode } from "./form.js";
 import { runPreview } from "./preview.js";
+import { hideFlags, showFlags } from "./flags.js";
 
 // The preview follows the edits once typing pauses.
 const schedulePreview = debounce(() => runPreview(), 300);
@@ -18,6 +19,7 @@ export function leaveEditor() {
 
 function resetEditorPanels() {
   $("#conflict").hidden = true;
+  hideFlags();
   $("#parse-errors").hidden = true;
   $("#findings").replaceChildren();
   $("#findings-summary").textContent = "";
@@ -60,6 +62,7 @@ export async function openUnit(unitId, locale, focus) {
     return;
   }
   await loadDraft(result.data, result.etag);
+  showFlags();
   if (focus) $("#edit-h").focus();
 }
 
@@ -161,12 +164,14 @@ export function openNewUnit(focus) {
   $("#save").textContent = t("createUnit");
   $("#u-id").readOnly = false;
   $("#u-locale").readOnly = false;
-  const locale = $("#f-locale").value || (LANG === "ru" ? "ru" : "en");
-  fillForm(
-    { id: "", locale, title: "", questions: [], category: "", tags: [], audience: "public", channels: null },
-    ""
-  );
+  // A content gap's "Start a new unit" fills in its questions (once).
+  const prefill = editor.prefill || {};
+  editor.prefill = null;
+  const locale = prefill.locale || $("#f-locale").value || (LANG === "ru" ? "ru" : "en");
+  const questions = prefill.questions || [];
+  fillForm({ id: "", locale, title: "", questions, category: "", tags: [], audience: "public", channels: null }, "");
   editor.loadedSource = currentSource();
+  if (questions.length) say(t("prefilled", { n: questions.length }), $("#save-status"));
   $("#u-id").focus();
 }
 

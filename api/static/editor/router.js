@@ -1,5 +1,5 @@
-// The address after # decides the view: units, a unit, a new unit, snippets, consistency or
-// publishing.
+// The address after # decides the view: units, a unit, a new unit, snippets, consistency,
+// insights or publishing.
 import { $ } from "./dom.js";
 import { LANG } from "./i18n.js";
 import { state } from "./state.js";
@@ -8,6 +8,7 @@ import { showUnits } from "./units.js";
 import { leaveEditor, openNewUnit, openUnit } from "./edit.js";
 import { showSnippets } from "./snippets.js";
 import { showConsistency } from "./consistency.js";
+import { showInsights } from "./insights.js";
 import { showPublish } from "./publish.js";
 
 let firstRoute = true;
@@ -41,6 +42,9 @@ export function route() {
       break;
     case "consistency":
       showConsistency(focus);
+      break;
+    case "insights":
+      showInsights(focus);
       break;
     case "publish":
       showPublish(focus);

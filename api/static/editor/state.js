@@ -30,4 +30,5 @@ export const editor = {
   lastGood: null, // {source, data} of the newest preview that parsed
   audioUrl: null,
   theirs: null, // the current version after a 412
+  prefill: null, // {locale, questions} for the next new unit (a content gap's "Start a new unit")
 };

@@ -4,7 +4,7 @@ import { t } from "./i18n.js";
 import { api } from "./api.js";
 import { editor, state } from "./state.js";
 
-const VIEWS = ["signin", "units", "edit", "snippets", "consistency", "publish"];
+const VIEWS = ["signin", "units", "edit", "snippets", "consistency", "insights", "publish"];
 
 export function showView(name, { focus = false } = {}) {
   for (const view of VIEWS) $(`#view-${view}`).hidden = view !== name;

@@ -2,11 +2,12 @@
 import { contentLocale, el, show, state } from "./page.js";
 import { t } from "./i18n.js";
 import { api, explain, signOutIfRejected } from "./api.js";
+import { flagControls } from "./flag.js";
 
 export function openUnit(unitId, locale) {
   var seq = ++state.unitSeq;
   el.searchError.textContent = "";
-  api("api/v1/units/" + encodeURIComponent(unitId), { channel: "operator", locale: locale })
+  api("api/v1/units/" + encodeURIComponent(unitId), { channel: "operator", locale: locale, via: "panel" })
     .then(function (body) {
       if (seq !== state.unitSeq) return;
       renderUnit(body);
@@ -65,6 +66,7 @@ function renderUnit(body) {
   });
   el.unitBody.lang = body.locale;
   el.unitBody.replaceChildren(template.content);
+  el.unitFlag.replaceChildren(flagControls(body.unit_id, body.title, null));
 }
 
 /** A link to another unit opens it in the panel instead of leaving the page. */

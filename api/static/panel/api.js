@@ -36,17 +36,32 @@ export function api(path, query, signal) {
   return fetch(url, {
     headers: { Authorization: "Bearer " + state.key, Accept: "application/json" },
     signal: signal
-  }).then(function (response) {
-    return response.json().then(
-      function (body) {
-        if (response.ok) return body;
-        throw new ApiError(response.status, (body && body.detail) || response.statusText);
-      },
-      function () {
-        throw new ApiError(response.status, response.statusText);
-      }
-    );
-  });
+  }).then(readBody);
+}
+
+/** POST `body` as JSON to a route of the API with the operator key; resolves to the reply. */
+export function post(path, body) {
+  return fetch(new URL(path, document.baseURI), {
+    method: "POST",
+    headers: {
+      Authorization: "Bearer " + state.key,
+      Accept: "application/json",
+      "Content-Type": "application/json"
+    },
+    body: JSON.stringify(body)
+  }).then(readBody);
+}
+
+function readBody(response) {
+  return response.json().then(
+    function (body) {
+      if (response.ok) return body;
+      throw new ApiError(response.status, (body && body.detail) || response.statusText);
+    },
+    function () {
+      throw new ApiError(response.status, response.statusText);
+    }
+  );
 }
 
 /** What to tell the operator about a failed call; a rejected key signs the panel out. */

@@ -2,11 +2,12 @@
 import { MAX_QUERY, framed, state } from "./page.js";
 import { t } from "./i18n.js";
 import { searchNow } from "./search.js";
+import { setConversation } from "./told.js";
 
 /*
  * A host page may ask the panel to search by posting {"type": "kb:search", "q": "..."};
- * Chatwoot's dashboard app posts its appContext as a JSON string, and the panel searches the
- * customer's last message. Both are accepted ONLY from the origins the server lists in
+ * Chatwoot's dashboard app posts its appContext as a JSON string: the panel shows what the
+ * customer was told in that conversation (its `id`) and searches the customer's last message. Both are accepted ONLY from the origins the server lists in
  * <meta name="kb-trusted-origins"> (KB_PANEL_ORIGINS) and from the panel's own origin: the panel
  * holds an operator key, so a stranger's page must not drive it. Chatwoot's origin belongs in
  * KB_PANEL_ORIGINS like any other host's.
@@ -83,6 +84,8 @@ export function onMessage(event) {
   var data = messageData(event.data);
   if (!data) return;
   if (data.event === "appContext") {
+    var conversation = data.data && data.data.conversation;
+    if (conversation && conversation.id !== undefined && conversation.id !== null) setConversation(conversation.id);
     var query = lastCustomerMessage(data.data);
     if (query) searchFromHost(query, t("fromChat", { q: query }));
   } else if (data.type === "kb:search" && typeof data.q === "string") {

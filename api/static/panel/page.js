@@ -6,6 +6,8 @@ var LOCALE_PATTERN = /^[A-Za-z]{2,8}([_-][A-Za-z0-9]{1,8})*$/;
 export var params = new URLSearchParams(location.search);
 export var contentLocale = LOCALE_PATTERN.test(params.get("locale") || "") ? params.get("locale") : null;
 export var framed = window.parent !== window;
+/** A conversation id as the delivery routes take it (`conversation=`): what the customer was told. */
+export var CONVERSATION_PATTERN = /^[A-Za-z0-9._:@-]{1,200}$/;
 
 export function $(id) {
   return document.getElementById(id);
@@ -34,7 +36,13 @@ export var el = {
   unitMeta: $("unit-meta"),
   copy: $("copy"),
   copyStatus: $("copy-status"),
-  unitBody: $("unit-body")
+  unitBody: $("unit-body"),
+  unitFlag: $("unit-flag"),
+  told: $("told"),
+  toldStatus: $("told-status"),
+  toldError: $("told-error"),
+  toldList: $("told-list"),
+  toldRefresh: $("told-refresh")
 };
 
 export var state = {
@@ -49,13 +57,17 @@ export var state = {
   copyTimer: 0,
   copyText: "",
   pending: params.get("q") || null,
-  pendingNote: null
+  pendingNote: null,
+  conversation: CONVERSATION_PATTERN.test(params.get("conversation") || "") ? params.get("conversation") : null,
+  toldSeq: 0,
+  unit: null
 };
 
 export function show(view) {
   el.signIn.hidden = view !== "sign-in";
   el.searchView.hidden = view !== "search";
   el.unitView.hidden = view !== "unit";
+  el.told.hidden = view !== "search" || !state.conversation;
   el.signOut.hidden = view === "sign-in";
   el.fromConversation.hidden = !framed;
 }

@@ -43,7 +43,7 @@ export function runSearch(raw, note) {
   el.results.setAttribute("aria-busy", "true");
   api(
     "api/v1/search",
-    { q: query, channel: "operator", locale: contentLocale, limit: 10 },
+    { q: query, channel: "operator", locale: contentLocale, limit: 10, via: "panel" },
     controller.signal
   )
     .then(function (body) {

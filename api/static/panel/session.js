@@ -3,6 +3,7 @@ import { el, show, state } from "./page.js";
 import { t } from "./i18n.js";
 import { api, explain, storeKey } from "./api.js";
 import { cancelSearch, renderHits, searchNow } from "./search.js";
+import { clearTold, loadTold } from "./told.js";
 
 export function signIn(event) {
   event.preventDefault();
@@ -48,6 +49,8 @@ export function signOut(message) {
   el.q.value = "";
   renderHits(null, "");
   el.unitBody.replaceChildren();
+  el.unitFlag.replaceChildren();
+  clearTold();
   state.copyText = "";
   show("sign-in");
   el.keyError.textContent = message || "";
@@ -56,6 +59,7 @@ export function signOut(message) {
 
 export function startSearching(focus) {
   show("search");
+  loadTold();
   if (state.pending) {
     var query = state.pending;
     var note = state.pendingNote;
