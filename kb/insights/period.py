@@ -8,13 +8,13 @@ from datetime import UTC, date, datetime, timedelta
 
 from kb.errors import InvalidContent, Problem
 
-__all__ = ["Period", "parse_age", "parse_moment", "period"]
+__all__ = ["AGE_PATTERN", "Period", "parse_age", "parse_moment", "period"]
 
-_AGE = re.compile(r"^\s*(\d{1,6})\s*([mhdw])\s*$")
+#: An age as the API's `since` states it: 1 to 9999 minutes, hours, days or weeks.
+AGE_PATTERN = r"^[1-9][0-9]{0,3}[mhdw]$"
+_AGE = re.compile(AGE_PATTERN)
 _UNITS = {"m": timedelta(minutes=1), "h": timedelta(hours=1), "d": timedelta(days=1)}
 _UNITS["w"] = timedelta(weeks=1)
-#: The longest age accepted: ten years (no event is kept that long).
-_LONGEST = timedelta(days=3660)
 _HINT = "an age such as 30m, 24h, 7d or 2w, or an ISO 8601 date or time (2026-11-30)"
 
 
@@ -34,11 +34,9 @@ class Period:
 
 def parse_age(text: str, field: str = "older_than") -> timedelta:
     """`7d`, `24h`, `30m` or `2w` as a timedelta; anything else is InvalidContent on `field`."""
-    found = _AGE.match(text)
-    age = int(found[1]) * _UNITS[found[2]] if found else None
-    if age is None or age > _LONGEST:
+    if not _AGE.match(text):
         raise InvalidContent([Problem(f"'{text}' is not {_HINT.split(', or')[0]}", field=field)])
-    return age
+    return int(text[:-1]) * _UNITS[text[-1]]
 
 
 def parse_moment(text: str, field: str, now: datetime) -> datetime:
