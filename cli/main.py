@@ -14,6 +14,7 @@ import typer
 from cli import answer_cmds, consistency_cmd, content_cmds, import_cmd, release_cmds, serve_cmd
 from cli.eval_cmd import eval_command
 from cli.events_cmd import events_app
+from cli.insights_cmd import insights
 from cli.keys_cmd import keys_app
 
 __all__ = ["app"]
@@ -55,6 +56,7 @@ app.command()(release_cmds.archive)
 app.command()(content_cmds.export)
 app.command()(release_cmds.stale)
 app.command()(consistency_cmd.consistency)
+app.command()(insights)
 app.command()(content_cmds.check)
 app.command()(content_cmds.render)
 app.command()(answer_cmds.ask)
