@@ -81,9 +81,11 @@ def routes_only(kb: KnowledgeBase) -> FastAPI:
 
 def comparable(response: httpx.Response) -> list[tuple[str, str]]:
     """The response's headers, less what differs from one request to the next: its request id
-    (new each time) and the milliseconds of its Server-Timing phases."""
+    and receipt (new each time; both must be there) and the milliseconds of its Server-Timing
+    phases."""
+    new = {"x-request-id": "<id>", "x-kb-receipt": "<receipt>"}
     return [
-        (name, "<id>" if name == "x-request-id" else DURATION.sub("dur=<ms>", value))
+        (name, new.get(name) or DURATION.sub("dur=<ms>", value))
         for name, value in response.headers.multi_items()
     ]
 
