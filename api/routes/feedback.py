@@ -6,12 +6,14 @@ rate limit per client (its key, else its address), and who may flag and list.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from fastapi.routing import APIRoute
+from pydantic import BeforeValidator
 from starlette.concurrency import run_in_threadpool
 
 from api.auth import CallerDep, Editor, key_responses
@@ -121,6 +123,16 @@ def _published_unit(kb: KnowledgeBase, staff: bool) -> Callable[[str], bool]:
     return exists
 
 
+_RFC3339 = re.compile(r"\d{4}-\d\d-\d\d[Tt ]\d\d:\d\d:\d\d(\.\d+)?([Zz]|[+-]\d\d:\d\d)")
+
+
+def _rfc3339(value: object) -> object:
+    """Only an RFC 3339 date-time, as documented (pydantic alone takes numbers as Unix time)."""
+    if isinstance(value, str) and not _RFC3339.fullmatch(value):
+        raise ValueError("an RFC 3339 date-time, e.g. 2026-12-01T00:00:00Z")
+    return value
+
+
 def _out(row: Feedback) -> dict[str, Any]:
     return {
         "id": row.id,
@@ -142,6 +154,7 @@ def _out(row: Feedback) -> dict[str, Any]:
     response_model=FeedbackOut,
     status_code=201,
     responses={
+        404: {"model": ProblemOut, "description": "No published unit has the `unit_id` given."},
         413: {"model": ProblemOut, "description": f"The body is over {MAX_FEEDBACK_BYTES} bytes."},
         422: {"model": ProblemOut, "description": "A field is missing or invalid, by name."},
         429: {
@@ -178,7 +191,8 @@ def get_feedback(
     kind: Literal["vote", "flag"] | None = None,
     since: Annotated[
         datetime | None,
-        Query(description="Only feedback from this moment on (RFC 3339, e.g. 2026-12-01T00:00Z)."),
+        BeforeValidator(_rfc3339),
+        Query(description="Only feedback from this moment on (RFC 3339: 2026-12-01T00:00:00Z)."),
     ] = None,
     limit: Annotated[int, Query(ge=1, le=LIST_LIMIT)] = 100,
 ) -> Any:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -93,6 +93,21 @@ class ConversationOut(BaseModel):
     receipts: list[ReceiptOut] = Field(description="Oldest first; empty for an unknown id.")
 
 
+#: A receipt or a unit id (not null).
+_NAMES_A_RESPONSE_OR_UNIT: dict[str, Any] = {
+    "anyOf": [
+        {"required": [name], "properties": {name: {"type": "string"}}}
+        for name in ("receipt", "unit_id")
+    ]
+}
+#: A vote (no `flag`, or false) says `helpful`; a flag never says the unit helped.
+_A_VOTE_SAYS_HELPFUL: dict[str, Any] = {
+    "if": {"required": ["flag"], "properties": {"flag": {"const": True}}},
+    "then": {"properties": {"helpful": {"enum": [False, None]}}},
+    "else": {"required": ["helpful"], "properties": {"helpful": {"type": "boolean"}}},
+}
+
+
 class FeedbackIn(_Body):
     """A vote on a response (`helpful`), or an operator's flag on a unit (`flag: true`)."""
 
@@ -100,6 +115,9 @@ class FeedbackIn(_Body):
         strict=True,
         extra="forbid",
         json_schema_extra={
+            # What kb.events.feedback checks besides each field, so that clients know it too.
+            **_NAMES_A_RESPONSE_OR_UNIT,
+            **_A_VOTE_SAYS_HELPFUL,
             "examples": [
                 {"receipt": _RECEIPT, "helpful": False, "reason": "outdated"},
                 {
@@ -108,7 +126,7 @@ class FeedbackIn(_Body):
                     "reason": "wrong",
                     "comment": "The USSD code changed to *101#.",
                 },
-            ]
+            ],
         },
     )
 

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 
 from sqlmodel import col, select
 
-from kb.errors import InvalidContent, Problem
+from kb.errors import InvalidContent, Problem, UnitNotFound
 from kb.events.redaction import redact
 from kb.events.store import event_by_receipt, write_feedback
 from kb.store.db import Database
@@ -77,7 +77,7 @@ def give_feedback(
     comment and store it; InvalidContent (each problem by field) when it cannot be kept.
 
     `unit_exists` says whether a unit id the caller named (not taken from a receipt) is one
-    they may give feedback on; without it any id is taken.
+    they may give feedback on (UnitNotFound if not); without it any id is taken.
     """
     problems = _problems(note)
     if problems:
@@ -86,7 +86,7 @@ def give_feedback(
     if event is not None and event.unit_id is not None:
         unit_id: str | None = event.unit_id  # what was served, even if withdrawn since
     elif note.unit_id is not None and unit_exists is not None and not unit_exists(note.unit_id):
-        raise InvalidContent([Problem(f"no published unit '{note.unit_id}'", field="unit_id")])
+        raise UnitNotFound(f"unit_id: no published unit '{note.unit_id}'")
     else:
         unit_id = note.unit_id
     comment = (note.comment or "").strip()
