@@ -4,6 +4,7 @@ and uptime checks ask with HEAD), and a 405 names in Allow every method the path
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from string import Formatter
 
@@ -19,11 +20,20 @@ from api import create_app
 from importers import read_folder
 from kb import KnowledgeBase
 from kb.settings import DEFAULT_CHANNELS, Settings
+from kb.store.models import DeliveryEvent
 from tests.api.servers import kb_server
 from tests.conftest import SAMPLE_CONTENT
 
-#: Path parameters filled with what the published sample content has.
-PARAMETERS = {"unit_id": "check-balance", "name": "support_phone", "revision": 1, "number": 1}
+#: Path parameters filled with what the published sample content has (and the event `sample`
+#: writes for the receipt).
+PARAMETERS = {
+    "unit_id": "check-balance",
+    "name": "support_phone",
+    "revision": 1,
+    "number": 1,
+    "receipt": "0123456789abcdef0123456789abcdef",
+    "conversation": "chat-1",
+}
 #: Query strings that make a route do its real work rather than refuse the request; every
 #: request names the locale (the drafts' routes need it, the others ignore what they do not take).
 QUERIES = {
@@ -82,6 +92,19 @@ def sample(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KnowledgeBase]:
         content = read_folder(SAMPLE_CONTENT, channels=DEFAULT_CHANNELS)
         knowledge_base.import_content(content, author="t")
         knowledge_base.publish(author="t")
+        with knowledge_base.db.write() as session:  # what a unit view records, this receipt
+            session.add(
+                DeliveryEvent(
+                    receipt=str(PARAMETERS["receipt"]),
+                    at=datetime.now(UTC),
+                    kind="unit",
+                    channel="web",
+                    locale="en",
+                    release=1,
+                    unit_id="check-balance",
+                    revision=1,
+                )
+            )
         yield knowledge_base
 
 
