@@ -90,6 +90,7 @@ def give_feedback(
     else:
         unit_id = note.unit_id
     comment = (note.comment or "").strip()
+    locale = event.locale if event is not None else None  # its region's phone numbers too
     row = Feedback(
         at=now or datetime.now(UTC),
         kind=note.kind,
@@ -97,7 +98,7 @@ def give_feedback(
         unit_id=unit_id,
         helpful=False if note.flag else note.helpful,
         reason=note.reason,
-        comment=redact(comment) if comment else None,
+        comment=redact(comment, locale) if comment else None,
         channel=event.channel if event is not None else None,
         actor=actor,
     )
