@@ -65,12 +65,21 @@ def _publish_new_roaming_revision(site: Site) -> int:
 
 def _a_conversation_across_a_release(site: Site, conversation: str) -> int:
     """The chatbot answers about roaming, the roaming answer changes, then the phone menu
-    answers about a stolen phone; returns the roaming unit's new revision."""
+    answers about a stolen phone, the widget searches and the chatbot has no answer; returns the
+    roaming unit's new revision."""
     first = _ask(site, "how do I switch on roaming", "chatbot", conversation)
     assert (first["status"], first["unit_id"]) == ("answered", ROAMING)
     revision = _publish_new_roaming_revision(site)
     second = _ask(site, "my phone was stolen", "ivr", conversation)
     assert (second["status"], second["unit_id"]) == ("answered", STOLEN)
+    found = httpx.get(
+        f"{site.url}/api/v1/search",
+        params={"q": "roaming", "conversation": conversation, "via": "widget", "limit": 3},
+    ).json()
+    assert found["total"] > 0
+    assert _ask(site, "can I trade in my old phone", "chatbot", conversation)["status"] == (
+        "no_answer"
+    )
     _ask(site, "how do I switch on roaming", "chatbot", "someone-else")  # another conversation
     return revision
 
@@ -91,14 +100,14 @@ def test_panel_shows_what_the_customer_was_told_and_marks_the_answer_changed_sin
     told = page.get_by_role("region", name="What the customer was told")
     expect(told).to_be_visible()
     receipts = page.locator("#told-list > li")
-    expect(receipts).to_have_count(2)
+    expect(receipts).to_have_count(4)
     expect(page.locator("#told-status")).to_have_text(
-        "Conversation chatwoot:4711 2 responses, oldest first. 1 of them has changed since."
+        "Conversation chatwoot:4711 4 responses, oldest first. 1 of them has changed since."
     )
     # The told view comes before the search box.
     assert told.bounding_box()["y"] < page.get_by_role("combobox").bounding_box()["y"]
 
-    roaming, stolen = receipts.all()
+    roaming, stolen, search, unanswered = receipts.all()
     expect(roaming.locator(".kb-receipt-head")).to_contain_text("Chatbot · Answer: answered")
     expect(roaming.locator("q")).to_have_text("how do I switch on roaming")
     expect(roaming.get_by_role("heading", level=3)).to_have_text(ROAMING_TITLE)
@@ -120,6 +129,12 @@ def test_panel_shows_what_the_customer_was_told_and_marks_the_answer_changed_sin
     heard = stolen.locator(".kb-receipt-content")
     expect(heard).to_be_visible()
     expect(heard).not_to_contain_text("<speak")  # the words, not the SSML
+    expect(search.locator(".kb-receipt-head")).to_contain_text("Web · Search · via widget")
+    expect(search.locator(".kb-receipt-question")).to_have_text("Searched: roaming")
+    expect(search).to_contain_text(re.compile(r"\d+ results\. Results shown: turn-on-roaming"))
+    expect(unanswered.locator(".kb-receipt-head")).to_contain_text("Answer: no answer")
+    expect(unanswered).to_contain_text("No answer was given.")
+    expect(unanswered.get_by_role("button")).to_have_count(0)  # no unit: nothing to open or flag
     screenshot(page, "panel-told")
     assert serious_violations(page, axe_source) == []
 

@@ -187,6 +187,8 @@ function receiptItem(receipt) {
     var found = t("results", { n: receipt.hits || 0 });
     if (receipt.units && receipt.units.length) found += ". " + t("searchUnits", { units: receipt.units.join(", ") });
     item.append(node("p", "kb-help", found));
-  } else if (receipt.kind === "answer") item.append(node("p", "kb-help", t("noAnswerGiven")));
+  } else if (receipt.kind === "answer") {
+    item.append(node("p", "kb-help", t(receipt.status === "clarify" ? "clarifyGiven" : "noAnswerGiven")));
+  } else if (receipt.kind === "faq") item.append(node("p", "kb-help", t("faqShown")));
   return item;
 }
