@@ -147,14 +147,25 @@ class EventRecorder:
                 first = self._queue.get(timeout=LINGER)
             except queue.Empty:
                 continue
-            rows = [first]
-            deadline = time.monotonic() + LINGER
-            while len(rows) < self._batch:
-                try:
-                    rows.append(self._queue.get(timeout=max(0.0, deadline - time.monotonic())))
-                except queue.Empty:
-                    break
-            self._write(rows)
+            # Events gather while the writer sleeps: a get that waited for each one was woken by
+            # every put, and each wake-up took the GIL from a request (a cached answer cost
+            # half as much again: benchmarks/results/api_load_events.md).
+            self._stopping.wait(LINGER)
+            rows = [first, *self._waiting(self._batch - 1)]
+            while rows:
+                self._write(rows)
+                # After a full batch more may wait: written at once, without lingering.
+                rows = self._waiting(self._batch) if len(rows) == self._batch else []
+
+    def _waiting(self, most: int) -> list[dict[str, object]]:
+        """Up to `most` of the events waiting in the queue, without waiting for more."""
+        rows: list[dict[str, object]] = []
+        while len(rows) < most:
+            try:
+                rows.append(self._queue.get_nowait())
+            except queue.Empty:
+                break
+        return rows
 
     def _write(self, rows: list[dict[str, object]]) -> None:
         try:
