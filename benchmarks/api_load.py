@@ -58,6 +58,13 @@ generated English corpus of benchmarks/search_answer.py (same seed, same units) 
 sample content, written as a content folder and imported the same way; the mixes are then made
 of MIX_UNITS of them. `--targets` drives only some targets, e.g. `--targets bare,search`.
 
+With `--events on,off` the knowledge base is served with delivery events recorded (KB_EVENTS=true,
+the default: every response queues its event, a writer thread inserts them in batches) and
+without (KB_EVENTS=false), its targets named after it, and a table gives each answer target's
+throughput with events on over off (issue 16's goal: at least MIN_EVENTS_RATIO). `--rounds N`
+starts every server first and keeps them up, then drives each one's targets once a round, the
+order reversed every other round: on a shared machine what else runs weighs on both alike.
+
 Run from the repository root:
 
     python benchmarks/api_load.py --json benchmarks/results/api_load.json
@@ -66,6 +73,8 @@ Run from the repository root:
     python benchmarks/api_load.py --encoders use-multilingual,none --units 10000 \\
         --targets bare,answer,answer_new
     python benchmarks/api_load.py --targets faq_page,faq_api
+    python benchmarks/api_load.py --events on,off --rounds 3 --targets answer,answer_new \\
+        --json benchmarks/results/api_load_events.json
 """
 
 from __future__ import annotations
@@ -87,7 +96,7 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from itertools import pairwise
 from pathlib import Path
@@ -124,6 +133,8 @@ DEFAULT_ENCODER = "use-multilingual"
 MIX_UNITS = 60
 #: The issue's goals on this 2-core machine.
 MIN_BARE_RATIO = 0.5
+#: Answer throughput with events on, at least this share of it with events off (issue 16).
+MIN_EVENTS_RATIO = 0.9
 P99_LIMIT_MS = 50.0
 #: Seconds: a request, a server start (`kb serve` imports for seconds), the clients' start-up.
 REQUEST_TIMEOUT_S = 10.0
@@ -486,15 +497,24 @@ def kb_env(data_dir: Path) -> dict[str, str]:
 
 @dataclass(frozen=True)
 class Setup:
-    """How one server runs the knowledge base: its search engine and its matchers' encoder."""
+    """How one server runs the knowledge base: its search engine, its matchers' encoder, and
+    whether it records delivery events (KB_EVENTS "on" or "off"; None: the default, on)."""
 
     engine: str = DEFAULT_ENGINE
     encoder: str = DEFAULT_ENCODER
+    events: str | None = None
 
 
-def setups(engines: Sequence[str], encoders: Sequence[str]) -> list[Setup]:
-    """Every engine with every encoder, in the order given."""
-    return [Setup(engine, encoder) for engine in engines for encoder in encoders]
+def setups(
+    engines: Sequence[str], encoders: Sequence[str], events: Sequence[str] = ()
+) -> list[Setup]:
+    """Every engine with every encoder (and events on and off, if asked), in the order given."""
+    return [
+        Setup(engine, encoder, on)
+        for engine in engines
+        for encoder in encoders
+        for on in (events or (None,))
+    ]
 
 
 def setup_label(setup: Setup, engines: Sequence[str], encoders: Sequence[str]) -> str:
@@ -502,22 +522,26 @@ def setup_label(setup: Setup, engines: Sequence[str], encoders: Sequence[str]) -
     runs, empty when only the default ones do (the names every earlier run used)."""
     parts = [setup.engine] if list(engines) != [DEFAULT_ENGINE] else []
     parts += [setup.encoder] if list(encoders) != [DEFAULT_ENCODER] else []
+    parts += [f"events {setup.events}"] if setup.events else []
     return ", ".join(parts)
 
 
 def setup_env(env: dict[str, str], setup: Setup) -> dict[str, str]:
-    """`env` with KB_SEARCH_ENGINE and KB_ENCODER naming the setup's (unset for defaults)."""
-    env = {k: v for k, v in env.items() if k not in ("KB_SEARCH_ENGINE", "KB_ENCODER")}
+    """`env` with KB_SEARCH_ENGINE, KB_ENCODER and KB_EVENTS naming the setup's (unset for
+    defaults)."""
+    env = {k: v for k, v in env.items() if k not in ("KB_SEARCH_ENGINE", "KB_ENCODER", "KB_EVENTS")}
     if setup.engine != DEFAULT_ENGINE:
         env["KB_SEARCH_ENGINE"] = setup.engine
     if setup.encoder != DEFAULT_ENCODER:
         env["KB_ENCODER"] = setup.encoder
+    if setup.events:
+        env["KB_EVENTS"] = "true" if setup.events == "on" else "false"
     return env
 
 
 def kb_command(env: dict[str, str], *args: str) -> None:
     """Run `kb ARGS...`; its output only when it fails."""
-    named = [f"{k}={env[k]}" for k in ("KB_SEARCH_ENGINE", "KB_ENCODER") if k in env]
+    named = [f"{k}={env[k]}" for k in ("KB_SEARCH_ENGINE", "KB_ENCODER", "KB_EVENTS") if k in env]
     log(f"kb {' '.join(args)}" + (f" ({', '.join(named)})" if named else ""))
     done = subprocess.run(
         [*KB_CLI, *args], env=env, cwd=REPO, capture_output=True, text=True, check=False
@@ -756,11 +780,13 @@ def target_names(
     targets: Sequence[str],
     engines: Sequence[str],
     encoders: Sequence[str] = (DEFAULT_ENCODER,),
+    events: Sequence[str] = (),
 ) -> list[str]:
     """What each driven target is called: a knowledge-base target is named after its engine
-    and encoder unless only the default ones run (the names every earlier run used)."""
+    and encoder unless only the default ones run (the names every earlier run used), and
+    after its events setting when --events compares them."""
     names = ["bare"] if "bare" in targets else []
-    for setup in setups(engines, encoders):
+    for setup in setups(engines, encoders, events):
         label = setup_label(setup, engines, encoders)
         for target in ALL_TARGETS[1:]:
             if target in targets:
@@ -896,6 +922,68 @@ def targets(
     return checks
 
 
+def events_cost(run: Run, names: Sequence[str]) -> list[dict[str, Any]]:
+    """Each answer target with events on next to it with events off (--events on,off): both
+    throughputs, their ratio, each round's ratio, and whether it meets MIN_EVENTS_RATIO."""
+    costs = []
+    for on in (n for n in names if kind(n) in ("answer", "answer_new") and "events on" in n):
+        off = on.replace("events on", "events off")
+        with_events, without = run.results.get(on), run.results.get(off)
+        if with_events is None or without is None or not without["requests_per_s"]:
+            continue
+        ratio = with_events["requests_per_s"] / without["requests_per_s"]
+        paired = zip(run.rounds.get(on, []), run.rounds.get(off, []), strict=False)
+        costs.append(
+            {
+                "target": kind(on),
+                "on": on,
+                "off": off,
+                "on_requests_per_s": round(with_events["requests_per_s"], 1),
+                "off_requests_per_s": round(without["requests_per_s"], 1),
+                "ratio": round(ratio, 3),
+                "rounds_ratio": [
+                    round(a["requests_per_s"] / b["requests_per_s"], 3)
+                    for a, b in paired
+                    if b["requests_per_s"]
+                ],
+                "on_p99_ms": (with_events.get("latency_ms") or {}).get("p99"),
+                "off_p99_ms": (without.get("latency_ms") or {}).get("p99"),
+                "pass": ratio >= MIN_EVENTS_RATIO,
+            }
+        )
+    return costs
+
+
+def events_table(costs: Sequence[dict[str, Any]]) -> str:
+    """The events-on vs events-off comparison, a row per answer target."""
+    cells = [["target", "events on req/s", "events off req/s", "on / off", "each round"]]
+    for c in costs:
+        each = ", ".join(f"{r:.3f}" for r in c["rounds_ratio"])
+        cells.append(
+            [
+                c["target"],
+                f"{c['on_requests_per_s']:,.1f}",
+                f"{c['off_requests_per_s']:,.1f}",
+                f"{c['ratio']:.3f}",
+                each or "-",
+            ]
+        )
+    return render_table(cells)
+
+
+def events_checks(costs: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The issue's goal for each comparison: events on within 10% of events off."""
+    return [
+        {
+            "target": f"{c['target']} req/s events on >= {MIN_EVENTS_RATIO:g} x off",
+            "value": c["ratio"],
+            "limit": f">= {MIN_EVENTS_RATIO:g}",
+            "pass": c["pass"],
+        }
+        for c in costs
+    ]
+
+
 def targets_table(checks: Sequence[dict[str, Any]]) -> str:
     cells = [["target", "value", "goal", "verdict"]]
     for c in checks:
@@ -931,12 +1019,73 @@ class Run:
     results: dict[str, dict[str, Any]] = field(default_factory=dict)
     checks: dict[str, dict[str, Any]] = field(default_factory=dict)
     servers: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: Each target's figures round by round (--rounds; one round otherwise).
+    rounds: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     #: Seconds the knowledge base took to get ready before any server: the CLI's import and
     #: publish, and each further setup's reindex.
     prepared_s: dict[str, float] = field(default_factory=dict)
 
 
 _PROBLEM = re.compile(r"error|traceback|exception|warning", re.IGNORECASE)
+
+
+def drive_targets(
+    server: Server, watch: Watch, args: argparse.Namespace, run: Run, *, first: bool = True
+) -> None:
+    """Drive each of `server`'s targets once, each mix checked first on the `first` pass; a
+    target driven in several rounds keeps each round's figures and their merge."""
+    for target, mix in server.targets.items():
+        unique = kind(target).endswith("_new")
+        if first and mix is not None and not unique:  # x_new: the mix of x again
+            log(f"checking the {target} mix ({len(mix)} requests, one connection)")
+            run.checks[target] = check_mix(server.port, mix, kind(target))
+        paths = tuple(r.path for r in mix) if mix else (server.ready,)
+        marker = SEARCH_MARKER if kind(target) == "search_new" else ANSWER_MARKER
+        load = Load(server.port, paths, args.warmup, args.seconds, unique, marker, args.burst)
+        log(f"driving {target} for {args.warmup:g} + {args.seconds:g} s ...")
+        rounds = run.rounds.setdefault(target, [])
+        rounds.append(drive(load, args.clients, args.seed, watch))
+        run.results[target] = merged(rounds)
+
+
+def merged(rounds: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """One target's figures over its rounds: requests, errors and CPU added up or averaged,
+    the latency percentiles and memory of the round of median throughput, and each round's
+    req/s (`rounds_requests_per_s`)."""
+    if len(rounds) == 1:
+        return rounds[0]
+    rates = [f["requests_per_s"] for f in rounds]
+    median = sorted(rounds, key=lambda f: f["requests_per_s"])[len(rounds) // 2]
+    total = sum(f["requests"] for f in rounds)
+    n = len(rounds)
+    return {
+        **median,
+        "requests": total,
+        "requests_per_s": sum(rates) / n,
+        "errors": sum(f["errors"] for f in rounds),
+        "warmup_errors": sum(f["warmup_errors"] for f in rounds),
+        "mean_response_bytes": sum(f["mean_response_bytes"] * f["requests"] for f in rounds)
+        / max(1, total),
+        "client_cores": round(sum(f["client_cores"] for f in rounds) / n, 2),
+        "other_cores": round(sum(f["other_cores"] for f in rounds) / n, 2),
+        "worker_restarts": sum(f["worker_restarts"] for f in rounds),
+        "rounds_requests_per_s": [round(r, 1) for r in rates],
+    }
+
+
+def _server_info(watch: Watch, began: float) -> dict[str, Any]:
+    info = {
+        "startup_s": round(time.monotonic() - began, 1),
+        "settled": watch.settled,
+        "worker_restarts_at_startup": watch.restarts,
+    }
+    log(f"ready in {info['startup_s']} s ({watch.restarts} worker restarts)")
+    return info
+
+
+def _logged_problems(logs: Path) -> list[str]:
+    text = logs.read_text(errors="replace")
+    return [line for line in text.splitlines() if _PROBLEM.search(line)]
 
 
 def serve_and_drive(
@@ -947,31 +1096,49 @@ def serve_and_drive(
     info: dict[str, Any] = {}
     try:
         with serving(server, env, args.workers, logs) as watch:
-            info["startup_s"] = round(time.monotonic() - began, 1)
-            info["settled"] = watch.settled
-            info["worker_restarts_at_startup"] = watch.restarts
-            log(f"{server.name} ready in {info['startup_s']} s ({watch.restarts} worker restarts)")
+            info |= _server_info(watch, began)
             try:
-                for target, mix in server.targets.items():
-                    unique = kind(target).endswith("_new")
-                    if mix is not None and not unique:  # x_new: the mix of x again
-                        log(f"checking the {target} mix ({len(mix)} requests, one connection)")
-                        run.checks[target] = check_mix(server.port, mix, kind(target))
-                    paths = tuple(r.path for r in mix) if mix else (server.ready,)
-                    marker = SEARCH_MARKER if kind(target) == "search_new" else ANSWER_MARKER
-                    load = Load(
-                        server.port, paths, args.warmup, args.seconds, unique, marker, args.burst
-                    )
-                    log(f"driving {target} for {args.warmup:g} + {args.seconds:g} s ...")
-                    run.results[target] = drive(load, args.clients, args.seed, watch)
+                drive_targets(server, watch, args, run)
             finally:
                 info["worker_restarts_in_total"] = watch.restarts
     except RuntimeError as exc:  # the run goes on: what failed is in the report
         log(f"{server.name}: {exc}")
         info["failed"] = str(exc)
-    text = logs.read_text(errors="replace")
-    info["log_problems"] = [line for line in text.splitlines() if _PROBLEM.search(line)]
+    info["log_problems"] = _logged_problems(logs)
     return info
+
+
+def serve_all_and_drive(
+    servers: Sequence[tuple[Server, dict[str, str], Path]], args: argparse.Namespace, run: Run
+) -> None:
+    """--rounds N: start every server (one after another, each settled before the next) and
+    keep them all up, then drive each one's targets in each round, the order reversed every
+    other round, so that what the machine did meanwhile weighs on every server alike."""
+    infos: dict[str, dict[str, Any]] = {server.name: {} for server, _, _ in servers}
+    watches: list[Watch] = []
+    try:
+        with ExitStack() as stack:
+            for server, env, logs in servers:
+                began = time.monotonic()
+                watch = stack.enter_context(serving(server, env, args.workers, logs))
+                infos[server.name] |= _server_info(watch, began)
+                watches.append(watch)
+            try:
+                for number in range(args.rounds):
+                    order = list(zip(servers, watches, strict=True))
+                    for (server, _, _), watch in order[:: -1 if number % 2 else 1]:
+                        log(f"round {number + 1} of {args.rounds}: {server.name}")
+                        drive_targets(server, watch, args, run, first=number == 0)
+            finally:
+                for (server, _, _), watch in zip(servers, watches, strict=False):
+                    infos[server.name]["worker_restarts_in_total"] = watch.restarts
+    except RuntimeError as exc:  # the run goes on: what failed is in the report
+        log(f"rounds: {exc}")
+        for info in infos.values():
+            info["failed"] = str(exc)
+    for server, _, logs in servers:
+        infos[server.name]["log_problems"] = _logged_problems(logs)
+        run.servers[server.name] = infos[server.name]
 
 
 def measure(
@@ -981,11 +1148,12 @@ def measure(
 ) -> Run:
     """Prepare the knowledge base (the sample content, or the `generated` units), then serve
     and drive each target in turn: bare first, then the knowledge base with each engine and
-    encoder (a setup's index and matchers are built by `kb reindex` before its server starts)."""
+    encoder (a setup's index and matchers are built by `kb reindex` before its server starts),
+    and events on and off; with --rounds N every server is up at once and driven N times."""
     run = Run()
     common = ("--host", HOST, "--workers", str(args.workers), "--log-level", args.log_level)
-    names = target_names(args.targets, args.engines, args.encoders)
-    every = setups(args.engines, args.encoders)
+    names = target_names(args.targets, args.engines, args.encoders, args.events)
+    every = setups(args.engines, args.encoders, args.events)
     servers: list[tuple[Server, Setup]] = []
     if "bare" in names:
         port = free_port()
@@ -1011,16 +1179,28 @@ def measure(
         began = time.monotonic()
         prepare(setup_env(env, every[0]), content)
         run.prepared_s = {"import and publish": round(time.monotonic() - began, 1)}
+        built = {(every[0].engine, every[0].encoder)}
         for setup in every[1:]:
+            if (setup.engine, setup.encoder) in built:  # events on or off: the same index
+                continue
+            built.add((setup.engine, setup.encoder))
             began = time.monotonic()
             kb_command(setup_env(env, setup), "reindex")  # its index, before it serves
             label = setup_label(setup, args.engines, args.encoders)
             run.prepared_s[f"reindex [{label}]"] = round(time.monotonic() - began, 1)
-        for server, setup in servers:
-            logs = root / f"{re.sub(r'[^a-z]+', '-', server.name).strip('-')}.log"
-            run.servers[server.name] = serve_and_drive(
-                server, setup_env(env, setup), logs, args, run
+        started = [
+            (
+                server,
+                setup_env(env, setup),
+                root / f"{re.sub(r'[^a-z]+', '-', server.name).strip('-')}.log",
             )
+            for server, setup in servers
+        ]
+        if args.rounds > 1:
+            serve_all_and_drive(started, args, run)
+        else:
+            for server, server_env, logs in started:
+                run.servers[server.name] = serve_and_drive(server, server_env, logs, args, run)
     return run
 
 
@@ -1050,6 +1230,19 @@ def main(argv: list[str] | None = None) -> int:
         "(use-multilingual, none: words alone)",
     )
     parser.add_argument(
+        "--events",
+        default="",
+        help="on,off: serve the knowledge base with delivery events recorded (KB_EVENTS=true) "
+        "and without, and compare their answer throughput (issue 16's goal: within 10%%)",
+    )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="keep every server up and drive each one's targets this many times, alternating "
+        "(what the machine does meanwhile then weighs on each alike)",
+    )
+    parser.add_argument(
         "--units",
         type=int,
         help="serve this many generated English units (benchmarks/search_answer.py's corpus) "
@@ -1068,6 +1261,11 @@ def main(argv: list[str] | None = None) -> int:
     if not args.engines or set(args.engines) - set(ENGINES):
         parser.error(f"engines are {', '.join(ENGINES)}")
     args.encoders = list(dict.fromkeys(e.strip() for e in args.encoders.split(",") if e.strip()))
+    args.events = list(dict.fromkeys(e.strip() for e in args.events.split(",") if e.strip()))
+    if set(args.events) - {"on", "off"}:
+        parser.error("--events takes on, off or on,off")
+    if args.rounds < 1:
+        parser.error("--rounds must be at least 1")
     args.targets = [t.strip() for t in args.targets.split(",") if t.strip()]
     if not args.targets or set(args.targets) - set(ALL_TARGETS):
         parser.error(f"targets are {', '.join(ALL_TARGETS)}")
@@ -1128,9 +1326,18 @@ def main(argv: list[str] | None = None) -> int:
     for what, mix in mixes.items():
         print(f"{what} mix: {len(mix)} requests ({_tally(Counter(r.locale for r in mix))})")
 
+    if args.events:
+        print(f"delivery events (KB_EVENTS): {', '.join(args.events)}")
+    if args.rounds > 1:
+        print(
+            f"{args.rounds} rounds: every server up at once, each target driven once a round, "
+            "the order reversed every other round; req/s is the rounds' mean, the latencies "
+            "those of the round of median req/s"
+        )
+
     run = measure(mixes, args, generated)
     results, checks = run.results, run.checks
-    names = target_names(args.targets, args.engines, args.encoders)
+    names = target_names(args.targets, args.engines, args.encoders, args.events)
     print(
         "prepared in "
         + ", ".join(f"{what} {seconds:g} s" for what, seconds in run.prepared_s.items())
@@ -1142,7 +1349,12 @@ def main(argv: list[str] | None = None) -> int:
     print(cpu_table(results))
     print()
     print(mix_table(checks))
-    verdicts = targets(results, names)
+    costs = events_cost(run, names)
+    if costs:
+        print()
+        print("events on vs off (answer throughput, the same run):")
+        print(events_table(costs))
+    verdicts = targets(results, names) + events_checks(costs)
     print()
     print(f"targets ({facts['cpu_count']}-core machine, client on the same cores):")
     print(targets_table(verdicts))
@@ -1172,11 +1384,15 @@ def main(argv: list[str] | None = None) -> int:
             "engines": args.engines,
             "encoders": args.encoders,
             "units": args.units,
+            "events": args.events,
+            "rounds": args.rounds,
             "prepared_s": run.prepared_s,
             "servers": run.servers,
             "results": results,
             "mixes": checks,
             "targets": verdicts,
+            "events_cost": costs,
+            "rounds_figures": run.rounds if args.rounds > 1 else None,
         }
         args.json.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
     return 0
