@@ -11,11 +11,14 @@ draft revision; "Start a new unit" opens the new-unit form with them.
 from __future__ import annotations
 
 import re
+import uuid
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 from playwright.sync_api import expect
 
+from kb.events.store import write_events
 from tests.browser.conftest import Site, screenshot, serious_violations
 
 #: Two needs the sample content does not cover (see tests/kb/test_insights_gaps.py).
@@ -206,3 +209,60 @@ def test_start_a_new_unit_opens_the_form_with_the_clusters_questions(page: Any, 
     page.locator('#nav a[data-view="units"]').click()
     page.locator('#nav a[data-view="new"]').click()
     expect(questions).to_have_value("")
+
+
+def _earlier_answers(site: Site, days_ago: int, answered: int, questions: int) -> None:
+    """Chatbot answers of an earlier day, written as the recorder writes them (a request cannot
+    be sent in the past)."""
+    at = datetime.now(UTC) - timedelta(days=days_ago)
+    rows = [
+        {
+            "receipt": uuid.uuid4().hex,
+            "at": at,
+            "kind": "answer",
+            "channel": "chatbot",
+            "locale": "en",
+            "release": 1,
+            "unit_id": ROAMING if n < answered else None,
+            "revision": 1 if n < answered else None,
+            "status": "answered" if n < answered else "no_answer",
+            "confidence": 0.9 if n < answered else 0.1,
+            "question": "roaming" if n < answered else "trade in",
+            "latency_ms": 1.0,
+            "cached": False,
+        }
+        for n in range(questions)
+    ]
+    with site.open() as kb:
+        write_events(kb.db, rows)
+
+
+def _day(ago: int) -> str:
+    """A UTC day `ago` days back as the chart names it in English (Dec 4)."""
+    moment = datetime.now(UTC) - timedelta(days=ago)
+    return f"{moment:%b} {moment.day}"
+
+
+def test_the_line_follows_the_rate_day_by_day_and_breaks_where_nobody_asked(
+    page: Any, site: Site
+) -> None:
+    _earlier_answers(site, 3, answered=1, questions=2)
+    _earlier_answers(site, 2, answered=3, questions=4)
+    _ask(site, "how do I switch on roaming", "chatbot")
+    _open_insights(page, site)
+    trend = page.get_by_role("img", name="Self-service rate per channel, day by day")
+    expect(trend.locator("desc")).to_have_text(
+        f"Chatbot: 71% over the period, 50% on {_day(3)} and 100% on {_day(0)}."
+    )
+    chatbot = trend.locator('g.chart-series[data-series="Chatbot"]')
+    expect(chatbot.locator("circle")).to_have_count(3)  # three days with questions
+    expect(chatbot.locator("polyline")).to_have_count(1)  # two days in a row; yesterday none
+    points = chatbot.locator("polyline").get_attribute("points").split()
+    assert len(points) == 2
+    (x1, y1), (x2, y2) = (map(float, p.split(",")) for p in points)
+    assert x1 < x2 and y2 < y1  # later and higher: 50% then 75%
+    rows = page.locator("#i-trend tbody tr")
+    expect(rows.filter(has_text=_day(3))).to_contain_text("50% of 2 questions")
+    expect(rows.filter(has_text=_day(2))).to_contain_text("75% of 4 questions")
+    expect(rows.filter(has_text=_day(1))).to_contain_text("—")
+    screenshot(page, "editor-insights-trend")
