@@ -4,8 +4,10 @@
 The routes (api/routes/delivery.py, the pages) and the quick path that sends cached answers
 and searches (api/quick.py) call `recorded` just before they return, with the response's facts
 (`kb.events.served.Served`): for a body sent again from the cache or a 304, the facts kept
-beside it (api/caching.py `kept_served`). The latency counts from the request's arrival in the
-app, as api/request_log.py (the outermost middleware) notes it in the ASGI scope.
+beside it (api/caching.py `kept_served`); a 304 for a body this process never sent (another
+worker's, or one from before a restart) has none kept, so the route makes the response again
+to learn them (the quick path declines it). The latency counts from the request's arrival in
+the app, as api/request_log.py (the outermost middleware) notes it in the ASGI scope.
 
 `conversation` and `via` are the caller's: a conversation id to list the receipts of a chat or
 call in order, and the surface that asked (`widget`, `panel`, `ivr`). They are recorded, never
