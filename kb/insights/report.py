@@ -223,13 +223,20 @@ def _count_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
-def _by_channel(kb: KnowledgeBase, where: list[ColumnElement[bool]]) -> list[ChannelLocale]:
-    """Answers by status and searches by hits, per channel and locale: one scan."""
+#: Per channel, locale and UTC day: (questions, answered, clarify, no_answer, searches, empty).
+_Counts = dict[tuple[str, str, str], tuple[int, ...]]
+
+
+def _counted(kb: KnowledgeBase, where: list[ColumnElement[bool]]) -> _Counts:
+    """Answers by status and searches by hits, per channel, locale and UTC day: one scan of the
+    period's answers and searches, which both the table and the daily series are sums of."""
     answer, search = _E.kind == "answer", _E.kind == "search"
+    day = UtcDay(_E.at)
     query = (
         select(
             _E.channel,
             _E.locale,
+            day,
             _count_if(answer),
             _count_if(and_(answer, _E.status == "answered")),
             _count_if(and_(answer, _E.status == "clarify")),
@@ -238,33 +245,37 @@ def _by_channel(kb: KnowledgeBase, where: list[ColumnElement[bool]]) -> list[Cha
             _count_if(and_(search, _E.hits == 0)),
         )
         .where(*where, _E.kind.in_(("answer", "search")))
-        .group_by(_E.channel, _E.locale)
-        .order_by(_E.channel, _E.locale)
+        .group_by(_E.channel, _E.locale, day)
     )
     with kb.db.read() as session:
-        return [ChannelLocale(*row) for row in session.execute(query)]
+        return {(c, loc, d): tuple(int(v) for v in n) for c, loc, d, *n in session.execute(query)}
 
 
-def _series(
-    kb: KnowledgeBase, where: list[ColumnElement[bool]], period: Period
-) -> list[ChannelSeries]:
-    """Each channel's questions and answers per UTC day, every day of the period filled in."""
-    day = UtcDay(_E.at)
-    query = (
-        select(_E.channel, day, func.count(), _count_if(_E.status == "answered"))
-        .where(*where, _E.kind == "answer")
-        .group_by(_E.channel, day)
-    )
-    counted: dict[str, dict[str, tuple[int, int]]] = {}
-    with kb.db.read() as session:
-        for channel, on, questions, answered in session.execute(query):
-            counted.setdefault(channel, {})[on] = (questions, answered)
+def _by_channel(counts: _Counts) -> list[ChannelLocale]:
+    """The counts per channel and locale, the days summed."""
+    sums: dict[tuple[str, str], list[int]] = {}
+    for (channel, locale, _day), values in counts.items():
+        total = sums.setdefault((channel, locale), [0] * len(values))
+        for i, value in enumerate(values):
+            total[i] += value
+    return [ChannelLocale(c, loc, *values) for (c, loc), values in sorted(sums.items())]
+
+
+def _series(counts: _Counts, period: Period) -> list[ChannelSeries]:
+    """Each channel's questions and answers per UTC day (locales summed), every day of the
+    period filled in; channels without questions left out."""
+    days: dict[str, dict[str, list[int]]] = {}
+    for (channel, _locale, day), values in counts.items():
+        if values[0]:
+            pair = days.setdefault(channel, {}).setdefault(day, [0, 0])
+            pair[0] += values[0]
+            pair[1] += values[1]
     return [
         ChannelSeries(
             channel,
-            tuple(DayRate(d, *days.get(d.isoformat(), (0, 0))) for d in period.days),
+            tuple(DayRate(d, *counted.get(d.isoformat(), (0, 0))) for d in period.days),
         )
-        for channel, days in sorted(counted.items())
+        for channel, counted in sorted(days.items())
     ]
 
 
@@ -298,7 +309,7 @@ def _top_units(
     served = func.count().label("served")
     query = (
         select(_E.unit_id, served)
-        .where(*where, _E.unit_id.is_not(None))
+        .where(*where, _E.kind.in_(("answer", "unit")), _E.unit_id.is_not(None))
         .group_by(_E.unit_id)
         .order_by(served.desc(), _E.unit_id)
         .limit(limit)
@@ -404,13 +415,14 @@ def insights_report(
     where = _event_filter(period, channel, locale)
     feedback = _feedback_filter(period, channel, locale)
     titles = _titles(kb, locale)
-    rows: Sequence[ChannelLocale] = _by_channel(kb, where)
+    counts = _counted(kb, where)
+    rows: Sequence[ChannelLocale] = _by_channel(counts)
     return InsightsReport(
         period=period,
         channel=channel,
         locale=locale,
         by_channel=tuple(rows),
-        series=tuple(_series(kb, where, period)),
+        series=tuple(_series(counts, period)),
         top_units=tuple(_top_units(kb, where, feedback, titles, limit)),
         empty_searches=tuple(_empty_searches(kb, where, limit)),
         flagged=tuple(_flagged(kb, feedback, titles, limit)),

@@ -196,6 +196,11 @@ class DeliveryEvent(SQLModel, table=True):
     __table_args__ = (
         Index("ix_delivery_event_at", "at"),
         Index("ix_delivery_event_conversation", "conversation", "at"),
+        # What insights count, read from the index alone (migration 0007).
+        Index(
+            "ix_delivery_event_kind_at",
+            *("kind", "at", "channel", "locale", "status", "hits", "unit_id"),
+        ),
     )
 
     #: 64 bits on PostgreSQL; SQLite's INTEGER PRIMARY KEY is its rowid, 64 bits already.
