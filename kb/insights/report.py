@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import ColumnElement, String, and_, case, func, select
@@ -57,6 +57,11 @@ LIMIT = 20
 def rate(part: int, whole: int) -> float | None:
     """`part / whole` rounded to 4 places, or None when there is nothing to divide."""
     return round(part / whole, 4) if whole else None
+
+
+def _utc(moment: datetime) -> datetime:
+    """SQLite gives back our UTC times without their offset."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 class UtcDay(FunctionElement[str]):
@@ -375,7 +380,7 @@ def _flagged(
     with kb.db.read() as session:
         rows = list(session.execute(query))
     return [
-        FlaggedUnit(unit_id, titles.get(unit_id), flags, at, reason, comment)
+        FlaggedUnit(unit_id, titles.get(unit_id), flags, _utc(at), reason, comment)
         for unit_id, flags, at, reason, comment in rows
     ]
 
@@ -393,14 +398,10 @@ def _titles(kb: KnowledgeBase, locale: str | None) -> dict[str, str]:
 
 
 def _totals(rows: Iterable[ChannelLocale]) -> ChannelLocale:
-    sums = [0] * 6
-    for row in rows:
-        for i, value in enumerate(
-            (row.questions, row.answered, row.clarify, row.no_answer, row.searches)
-        ):
-            sums[i] += value
-        sums[5] += row.empty_searches
-    return ChannelLocale("*", "*", *sums)
+    """Every channel and locale summed."""
+    rows = list(rows)
+    columns = ("questions", "answered", "clarify", "no_answer", "searches", "empty_searches")
+    return ChannelLocale("*", "*", *(sum(getattr(r, c) for r in rows) for c in columns))
 
 
 def insights_report(

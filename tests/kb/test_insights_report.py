@@ -126,6 +126,8 @@ def test_counts_and_rates_match_what_was_recorded(sample: KnowledgeBase) -> None
     assert [f.unit_id for f in report.flagged] == ["top-up", "apn-settings"]
     assert (flagged["top-up"].flags, flagged["top-up"].last_reason) == (2, "wrong")
     assert flagged["top-up"].last_comment == "the fee is 3 now"
+    hour_ago = datetime.now(UTC) - timedelta(hours=1)
+    assert abs(flagged["top-up"].last_at - hour_ago) < timedelta(minutes=5)
     assert flagged["apn-settings"].flags == 1
 
 
