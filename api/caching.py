@@ -318,13 +318,7 @@ def rendered(
     key = ("rendering", snapshot.number, unit.key, renderer.name, today())
     rendering = cache.get(key)
     if not isinstance(rendering, Rendering):
-        settings = request.app.state.kb.settings
-        context = RenderContext.from_snapshot(
-            snapshot,
-            unit,
-            public_url=settings.public_url,
-            ivr_feedback_prompt=settings.ivr_feedback_prompt,
-        )
+        context = RenderContext.configured(snapshot, unit, request.app.state.kb.settings)
         rendering = renderer.render(context)
         cache.put(key, rendering)
     return rendering

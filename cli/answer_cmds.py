@@ -39,7 +39,7 @@ def ask(
         rendering = None
         if answer.unit_id is not None:
             unit = snap.unit(answer.unit_id, answer.locale)
-            context = RenderContext.from_snapshot(snap, unit, public_url=kb.settings.public_url)
+            context = RenderContext.configured(snap, unit, kb.settings)
             rendering = renderer.render(context)
     body = {
         "status": answer.status.value,

@@ -107,7 +107,7 @@ def render(
             doc = unit.document
             typer.echo(f"error: unit '{doc.id}' ({doc.locale}) {reason}", err=True)
             raise typer.Exit(1)
-        context = RenderContext.from_snapshot(snap, unit, public_url=kb.settings.public_url)
+        context = RenderContext.configured(snap, unit, kb.settings)
         rendering = renderer.render(context)
     if as_json:
         typer.echo(json.dumps(rendering.to_json(), ensure_ascii=False, indent=2))

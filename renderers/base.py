@@ -19,6 +19,7 @@ from kb.content.markdown import (
     parse_fragment,
 )
 from kb.content.snippets import SnippetDocument
+from kb.settings import Settings
 from kb.store.snapshot import Snapshot, StoredUnit
 from renderers.bidi import without_bidi_controls, without_bidi_in
 
@@ -160,6 +161,17 @@ class RenderContext:
             internal_units=snapshot.internal_ids(locale),
             public_url=public_url,
             ivr_feedback_prompt=ivr_feedback_prompt,
+        )
+
+    @classmethod
+    def configured(cls, snapshot: Snapshot, unit: StoredUnit, settings: Settings) -> RenderContext:
+        """The context for `unit` as the settings configure every channel (KB_PUBLIC_URL,
+        KB_IVR_FEEDBACK_PROMPT): the API and the command line render alike."""
+        return cls.from_snapshot(
+            snapshot,
+            unit,
+            public_url=settings.public_url,
+            ivr_feedback_prompt=settings.ivr_feedback_prompt,
         )
 
     def public_unit_url(self, unit_id: str) -> str | None:

@@ -4,9 +4,9 @@ Only the short answer is spoken (the `::: summary` block, else the first paragra
 `::: only ivr` blocks). Nothing that cannot be heard is read out: no link addresses, URLs,
 images, tables or code. The rules here decide what is said; renderers/ssml.py writes it out,
 XML-escaping every piece of text, so no content can add markup. With `KB_IVR_FEEDBACK_PROMPT` on,
-the answer ends by asking the caller to press 1 if it answered the question and 2 if not; the
-IVR platform posts the pressed digit's `feedback.digits` payload, with the response's receipt,
-to POST /api/v1/feedback.
+the answer ends by asking the caller to press 1 if it answered the question and 2 if not (or
+the first two keys the answer's own menu leaves free); the IVR platform posts the pressed
+digit's `feedback.digits` payload, with the response's receipt, to POST /api/v1/feedback.
 """
 
 from __future__ import annotations
@@ -63,10 +63,20 @@ __all__ = ["SSML_NAMESPACE", "IvrRenderer", "IvrState", "ivr_rules", "xml_text"]
 URL_LIKE = re.compile(r"https?://|\bwww\.", re.IGNORECASE)
 #: The feedback question said after the answer, by locale language; English when not listed.
 _FEEDBACK_PROMPT = {
-    "en": "If this answered your question, press 1. If not, press 2.",
-    "ru": "Если мы ответили на ваш вопрос, нажмите 1. Если нет, нажмите 2.",
-    "bg": "Ако това отговори на въпроса ви, натиснете 1. Ако не, натиснете 2.",
+    "en": "If this answered your question, press {yes}. If not, press {no}.",
+    "ru": "Если мы ответили на ваш вопрос, нажмите {yes}. Если нет, нажмите {no}.",
+    "bg": "Ако това отговори на въпроса ви, натиснете {yes}. Ако не, натиснете {no}.",
 }
+#: A key the answer's own menu offers: "to top up, press 2" (en, ru, bg).
+_MENU_KEY = re.compile(r"\b(?:press|нажмите|нажми|натиснете|натисни)\s+(\d)\b", re.IGNORECASE)
+
+
+def feedback_digits(answer: str) -> tuple[str, str]:
+    """The keys for "it helped" and "it did not": the first two the answer does not say, so
+    that they never collide with a menu the answer itself offers (1 and 2 unless it does)."""
+    said = set(_MENU_KEY.findall(answer))
+    free = [d for d in "1234567890" if d not in said]
+    return (free[0], free[1]) if len(free) > 1 else ("1", "2")
 
 
 @dataclass
@@ -359,7 +369,9 @@ class IvrRenderer:
         data: dict[str, object] = {"duration_seconds": seconds, "max_seconds": limit}
         if context.ivr_feedback_prompt:
             # Said after the answer, not part of it: the limit is the editor's, on the answer.
-            prompt = _FEEDBACK_PROMPT.get(context.locale.split("-")[0], _FEEDBACK_PROMPT["en"])
+            yes, no = feedback_digits(speech.text)
+            words = _FEEDBACK_PROMPT.get(context.locale.split("-")[0], _FEEDBACK_PROMPT["en"])
+            prompt = words.format(yes=yes, no=no)
             asked: Paragraph = [*split_sentences([Piece(prompt)])]
             speech = write_speech([*state.blocks, Pause(BREAK_AROUND_HEADING_MS), asked], lang)
             unit_id = context.unit.document.id
@@ -367,8 +379,8 @@ class IvrRenderer:
                 "prompt": prompt,
                 "duration_seconds": round(_seconds(speech, context.locale) - seconds, 1),
                 "digits": {
-                    "1": {"unit_id": unit_id, "helpful": True},
-                    "2": {"unit_id": unit_id, "helpful": False},
+                    yes: {"unit_id": unit_id, "helpful": True},
+                    no: {"unit_id": unit_id, "helpful": False},
                 },
             }
         return Rendering(

@@ -213,9 +213,10 @@ def test_chatbot_quick_replies_and_ivr_digits_post_back_as_feedback(
     assert posted.status_code == 201, posted.text
 
     call, spoken = _answer(site, "ivr")
-    asked = "<p><s>If this answered your question, press 1.</s><s>If not, press 2.</s></p>"
+    # The unit's own menu offers 1 and 2 ("to hear your balance now, press 1"): 3 and 4 are free.
+    asked = "<p><s>If this answered your question, press 3.</s><s>If not, press 4.</s></p>"
     assert spoken["body"].rstrip().endswith(f"{asked}\n</speak>")
-    pressed = spoken["feedback"]["digits"]["1"]
+    pressed = spoken["feedback"]["digits"]["3"]
     posted = httpx.post(f"{site.url}/api/v1/feedback", json={"receipt": call, **pressed})
     assert posted.status_code == 201, posted.text
 

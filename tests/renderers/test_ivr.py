@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from types import MappingProxyType
 from xml.etree import ElementTree
 
@@ -428,3 +429,27 @@ def test_every_sample_ivr_unit_with_the_prompt_is_well_formed_and_ends_with_it(
         prompt = rendering.data["feedback"]["prompt"]
         assert rendering.data["text"].endswith("\n" + prompt), unit.key
         assert "".join(list(parse_ssml(rendering))[-1].itertext()) == prompt.replace(". ", ".")
+
+
+def test_the_feedback_keys_never_collide_with_the_answers_own_menu() -> None:
+    body = "To hear your balance now, press 1. To top up, press 2. For an operator, press 4."
+    asked = _with_prompt(body, prompt=True)
+    feedback = asked.data["feedback"]
+    assert feedback["prompt"] == "If this answered your question, press 3. If not, press 5."
+    assert feedback["digits"] == {
+        "3": {"unit_id": "check-balance", "helpful": True},
+        "5": {"unit_id": "check-balance", "helpful": False},
+    }
+
+
+def test_every_sample_ivr_unit_asks_for_feedback_on_keys_its_menu_leaves_free(
+    sample_snapshot: Snapshot,
+) -> None:
+    for unit in ivr_units(sample_snapshot):
+        answer = IVR.render(RenderContext.from_snapshot(sample_snapshot, unit, today=TODAY))
+        context = RenderContext.from_snapshot(
+            sample_snapshot, unit, today=TODAY, ivr_feedback_prompt=True
+        )
+        keys = set(IVR.render(context).data["feedback"]["digits"])
+        said = set(re.findall(r"(?:press|нажмите|натиснете) (\d)", str(answer.data["text"])))
+        assert len(keys) == 2 and not keys & said, unit.key
