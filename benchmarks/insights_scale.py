@@ -328,8 +328,9 @@ def write_results(results: list[dict], args: argparse.Namespace) -> None:
         f"{args.events:,} events over {args.days} days (benchmarks/insights_scale.py: the mix in",
         "its docstring), the sample content published. Seconds: the median of "
         f"{args.repeat} runs of",
-        "the report as `kb insights` calls it; the gaps' first run (which encodes the questions)",
-        "and the median of the next ones (their vectors kept by the process, as in a server);",
+        "the report as `kb insights` calls it; the gaps' first run (which encodes the questions:",
+        "7d is each database's first, 30d finds most of them encoded) and the median of the next",
+        "ones (their vectors kept by the process, as in a server);",
         "`command` is one run of `kb insights --since N --json` in a fresh process (start-up,",
         "the encoder's loading, the release's matchers, both reports).",
         "",
