@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import datetime
+import json
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
 
-from sqlalchemy import delete, insert
+from sqlalchemy import delete
 from sqlmodel import select
 
 from kb.store.db import Database
@@ -24,12 +25,61 @@ __all__ = [
 PURGE_BATCH = 10_000
 
 
+#: The columns a batch writes, in order (the id is the database's).
+_COLUMNS = tuple(c.name for c in DeliveryEvent.__table__.c if c.name != "id")  # type: ignore[attr-defined]
+_INSERT = f"INSERT INTO delivery_event ({', '.join(_COLUMNS)})"
+#: What a row that leaves out a column holds there (the others: NULL), as the table's defaults.
+_DEFAULTS: dict[str, object] = {"latency_ms": 0.0, "cached": False}
+#: Rows one INSERT holds at most: within SQLite's 32,766 parameters and PostgreSQL's 65,535.
+_CHUNK = 30_000 // len(_COLUMNS)
+
+
 def write_events(db: Database, rows: Sequence[dict[str, object]]) -> None:
-    """Insert a batch of event rows (DeliveryEvent's columns) in one statement."""
+    """Insert a batch of event rows (DeliveryEvent's columns): on SQLite one multi-row INSERT
+    a chunk, on PostgreSQL one COPY.
+
+    Not the driver's executemany nor SQLAlchemy's bulk insert: the writer thread then lets go
+    of the GIL once a chunk while the database works, instead of once a row; with a row at a
+    time, each handover to and from a server's event loop cost a cached answer more than the
+    answer itself (benchmarks/results/api_load_events.md). The values are those SQLAlchemy
+    would send: on SQLite a UTC time as its DATETIME text, JSON as text.
+    """
     if not rows:
         return
+    if db.dialect == "postgresql":
+        _copy_events(db, rows)
+        return
+    marker = "(" + ", ".join(["?"] * len(_COLUMNS)) + ")"
     with db.write() as session:
-        session.execute(insert(DeliveryEvent), list(rows))
+        connection = session.connection()
+        for start in range(0, len(rows), _CHUNK):
+            chunk = rows[start : start + _CHUNK]
+            values = [_driver_value(row, name, True) for row in chunk for name in _COLUMNS]
+            sql = f"{_INSERT} VALUES {', '.join([marker] * len(chunk))}"
+            connection.exec_driver_sql(sql, tuple(values))
+
+
+def _copy_events(db: Database, rows: Sequence[dict[str, object]]) -> None:
+    """PostgreSQL: the batch through COPY, whose rows psycopg encodes in C."""
+    with db.write() as session:
+        cursor = session.connection().connection.cursor()
+        with cursor.copy(f"COPY delivery_event ({', '.join(_COLUMNS)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row([_driver_value(row, name, False) for name in _COLUMNS])
+
+
+def _driver_value(row: Mapping[str, object], name: str, sqlite: bool) -> object:
+    """Column `name` of `row` as the driver takes it (a column left out: its default)."""
+    value = row.get(name, _DEFAULTS.get(name))
+    if value is None:
+        return None
+    if name == "units":
+        return json.dumps(value)
+    if sqlite and isinstance(value, datetime):
+        # SQLAlchemy's SQLite DATETIME: naive UTC text, which the time-range queries compare.
+        utc = value.astimezone(UTC) if value.tzinfo is not None else value
+        return utc.strftime("%Y-%m-%d %H:%M:%S.%f")
+    return value
 
 
 def event_by_receipt(db: Database, receipt: str) -> DeliveryEvent | None:
