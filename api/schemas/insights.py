@@ -150,6 +150,34 @@ class GapClusterOut(BaseModel):
 class GapsOut(_Period):
     """The period's content gaps, largest first."""
 
+    model_config = _examples(
+        {
+            "since": "2026-11-30T09:00:00Z",
+            "until": "2026-12-07T09:00:00Z",
+            "channel": None,
+            "locale": None,
+            "representation": "use-multilingual",
+            "clusters": [
+                {
+                    "id": "c-3f2a9b1c",
+                    "locale": "en",
+                    "size": 14,
+                    "examples": ["can I trade in my old phone", "trade-in for my old phone"],
+                    "questions": [
+                        "can I trade in my old phone",
+                        "trade-in for my old phone",
+                        "do you buy back used phones",
+                    ],
+                    "nearest": {
+                        "unit_id": "unlock-phone",
+                        "title": "Unlock your phone",
+                        "score": 0.31,
+                    },
+                }
+            ],
+        }
+    )
+
     representation: str = Field(
         description="What grouped them: the matchers' sentence encoder, or `lexical`."
     )
@@ -177,6 +205,15 @@ class GapQuestionsIn(_Body):
 
 class GapQuestionsOut(BaseModel):
     """The unit's new draft revision (its old one when nothing was new) and what it gained."""
+
+    model_config = _examples(
+        {
+            "unit_id": "unlock-phone",
+            "locale": "en",
+            "revision": 4,
+            "added": ["can I trade in my old phone", "trade-in for my old phone"],
+        }
+    )
 
     unit_id: str
     locale: str
