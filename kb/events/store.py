@@ -30,6 +30,8 @@ _COLUMNS = tuple(c.name for c in DeliveryEvent.__table__.c if c.name != "id")  #
 _INSERT = f"INSERT INTO delivery_event ({', '.join(_COLUMNS)})"
 #: What a row that leaves out a column holds there (the others: NULL), as the table's defaults.
 _DEFAULTS: dict[str, object] = {"latency_ms": 0.0, "cached": False}
+_WITH_DEFAULTS = tuple((name, _DEFAULTS.get(name)) for name in _COLUMNS)
+_AT, _UNITS = _COLUMNS.index("at"), _COLUMNS.index("units")
 #: Rows one INSERT holds at most: within SQLite's 32,766 parameters and PostgreSQL's 65,535.
 _CHUNK = 30_000 // len(_COLUMNS)
 
@@ -54,7 +56,7 @@ def write_events(db: Database, rows: Sequence[dict[str, object]]) -> None:
         connection = session.connection()
         for start in range(0, len(rows), _CHUNK):
             chunk = rows[start : start + _CHUNK]
-            values = [_driver_value(row, name, True) for row in chunk for name in _COLUMNS]
+            values = [value for row in chunk for value in _driver_values(row, True)]
             sql = f"{_INSERT} VALUES {', '.join([marker] * len(chunk))}"
             connection.exec_driver_sql(sql, tuple(values))
 
@@ -65,21 +67,21 @@ def _copy_events(db: Database, rows: Sequence[dict[str, object]]) -> None:
         cursor = session.connection().connection.cursor()
         with cursor.copy(f"COPY delivery_event ({', '.join(_COLUMNS)}) FROM STDIN") as copy:
             for row in rows:
-                copy.write_row([_driver_value(row, name, False) for name in _COLUMNS])
+                copy.write_row(_driver_values(row, False))
 
 
-def _driver_value(row: Mapping[str, object], name: str, sqlite: bool) -> object:
-    """Column `name` of `row` as the driver takes it (a column left out: its default)."""
-    value = row.get(name, _DEFAULTS.get(name))
-    if value is None:
-        return None
-    if name == "units":
-        return json.dumps(value)
-    if sqlite and isinstance(value, datetime):
+def _driver_values(row: Mapping[str, object], sqlite: bool) -> list[object]:
+    """`row`'s values in column order as the driver takes them (a column left out: its
+    default); the two that need converting are converted, the rest passed as they are."""
+    values = [row.get(name, default) for name, default in _WITH_DEFAULTS]
+    at, units = values[_AT], values[_UNITS]
+    if sqlite and isinstance(at, datetime):
         # SQLAlchemy's SQLite DATETIME: naive UTC text, which the time-range queries compare.
-        utc = value.astimezone(UTC) if value.tzinfo is not None else value
-        return utc.strftime("%Y-%m-%d %H:%M:%S.%f")
-    return value
+        utc = at.astimezone(UTC) if at.tzinfo is not None else at
+        values[_AT] = utc.strftime("%Y-%m-%d %H:%M:%S.%f")
+    if units is not None:
+        values[_UNITS] = json.dumps(units)
+    return values
 
 
 def event_by_receipt(db: Database, receipt: str) -> DeliveryEvent | None:
