@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -130,7 +132,7 @@ def _make_sqlite_transactional(engine: Engine) -> None:
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
+        _use_wal(cursor)
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.execute("PRAGMA synchronous=NORMAL")
@@ -140,6 +142,25 @@ def _make_sqlite_transactional(engine: Engine) -> None:
     def _on_begin(connection: Any) -> None:
         write = connection.get_execution_options().get("kb_write", False)
         connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+#: Seconds a connection keeps trying to switch a new database to WAL, as long as the busy timeout.
+_WAL_SWITCH_SECONDS = 30.0
+
+
+def _use_wal(cursor: Any) -> None:
+    """Switch the database to WAL (a no-op once it is). On a new database the switch needs a
+    lock that another process or thread opening it at the same moment may hold, and SQLite
+    refuses at once instead of waiting (no busy handler): try again until it is free."""
+    deadline = time.monotonic() + _WAL_SWITCH_SECONDS
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
 
 
 def announce_release(session: Session, number: int) -> None:
