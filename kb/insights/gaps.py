@@ -26,7 +26,7 @@ from sqlalchemy import and_, func, or_, select
 
 from kb.answers.encoding.registry import get_encoder
 from kb.errors import ConfigError
-from kb.insights.period import Period
+from kb.insights.period import Period, event_filter
 from kb.store.models import DeliveryEvent
 
 if TYPE_CHECKING:
@@ -126,11 +126,7 @@ def _unanswered(
     """Per locale, the distinct unanswered texts of the period, most frequent first."""
     from kb.answers.features import normalize_text
 
-    where = [_E.at >= period.since, _E.at < period.until, _E.question.is_not(None)]
-    if channel is not None:
-        where.append(_E.channel == channel)
-    if locale is not None:
-        where.append(_E.locale == locale)
+    where = [*event_filter(period, channel, locale), _E.question.is_not(None)]
     missed = or_(
         and_(_E.kind == "answer", _E.status.in_(("no_answer", "clarify"))),
         and_(_E.kind == "search", _E.hits == 0),

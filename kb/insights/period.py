@@ -6,9 +6,12 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from kb.errors import InvalidContent, Problem
+from sqlalchemy import ColumnElement
 
-__all__ = ["AGE_PATTERN", "Period", "parse_age", "parse_moment", "period"]
+from kb.errors import InvalidContent, Problem
+from kb.store.models import DeliveryEvent
+
+__all__ = ["AGE_PATTERN", "Period", "event_filter", "parse_age", "parse_moment", "period"]
 
 #: An age as the API's `since` states it: 1 to 9999 minutes, hours, days or weeks.
 AGE_PATTERN = r"^[1-9][0-9]{0,3}[mhdw]$"
@@ -61,3 +64,16 @@ def period(
     if start >= end:
         raise InvalidContent([Problem("must be before until (default: now)", field="since")])
     return Period(start, end)
+
+
+def event_filter(
+    period: Period, channel: str | None, locale: str | None
+) -> list[ColumnElement[bool]]:
+    """The period, and the channel and locale when given: what every event query keeps."""
+    events = DeliveryEvent.__table__.c  # type: ignore[attr-defined]
+    found = [events.at >= period.since, events.at < period.until]
+    if channel is not None:
+        found.append(events.channel == channel)
+    if locale is not None:
+        found.append(events.locale == locale)
+    return found

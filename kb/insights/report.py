@@ -28,7 +28,7 @@ from sqlalchemy import ColumnElement, String, and_, case, func, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
-from kb.insights.period import Period
+from kb.insights.period import Period, event_filter
 from kb.store.models import DeliveryEvent, Feedback
 
 if TYPE_CHECKING:
@@ -210,18 +210,6 @@ class InsightsReport:
             "empty_searches": [s.to_json() for s in self.empty_searches],
             "flagged_units": [f.to_json() for f in self.flagged],
         }
-
-
-def _event_filter(
-    period: Period, channel: str | None, locale: str | None
-) -> list[ColumnElement[bool]]:
-    """The period, and the channel and locale when given: what every event query keeps."""
-    found = [_E.at >= period.since, _E.at < period.until]
-    if channel is not None:
-        found.append(_E.channel == channel)
-    if locale is not None:
-        found.append(_E.locale == locale)
-    return found
 
 
 def _count_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
@@ -413,7 +401,7 @@ def insights_report(
     limit: int = LIMIT,
 ) -> InsightsReport:
     """The period's figures for `channel` and `locale` (default: every one)."""
-    where = _event_filter(period, channel, locale)
+    where = event_filter(period, channel, locale)
     feedback = _feedback_filter(period, channel, locale)
     titles = _titles(kb, locale)
     counts = _counted(kb, where)
