@@ -251,3 +251,8 @@ class Feedback(SQLModel, table=True):
     channel: str | None = Field(default=None, max_length=20)
     #: The key's name for staff, None for an anonymous customer.
     actor: str | None = Field(default=None, max_length=200)
+
+
+# The editorial workflow's tables live beside this module and register here, so that every
+# table is on SQLModel.metadata once kb.store.models is imported (migrations/env.py).
+from kb.store import audit_models, webhook_models  # noqa: E402, F401

@@ -9,6 +9,7 @@ import logging
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,18 @@ def served(tmp_path: Path, log: Path, workers: int, **env: str) -> None:
     ):
         for _ in range(10):
             assert client.get("/healthz").status_code == 200
+        wait_for_started_workers(log, workers)
+
+
+def wait_for_started_workers(log: Path, workers: int, timeout_s: float = 60.0) -> None:
+    """Wait until `workers` processes have logged that they started: the first to answer
+    /healthz lets the test in while another may still be importing the app."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        text = log.read_text(errors="replace")
+        if text.count("Started server") >= workers:
+            return
+        time.sleep(0.2)
 
 
 def json_lines(log: Path) -> list[dict[str, Any]]:
