@@ -255,4 +255,10 @@ class Feedback(SQLModel, table=True):
 
 # The editorial workflow's tables live beside this module and register here, so that every
 # table is on SQLModel.metadata once kb.store.models is imported (migrations/env.py).
-from kb.store import audit_models, webhook_models  # noqa: E402, F401
+from kb.store import (  # noqa: E402, F401
+    audit_models,
+    review_models,
+    schedule_models,
+    verification_models,
+    webhook_models,
+)

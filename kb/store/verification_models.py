@@ -1,0 +1,3 @@
+"""The owners' verifications of units (issue 18); models.py registers it."""
+
+from __future__ import annotations
