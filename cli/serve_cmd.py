@@ -86,6 +86,7 @@ def serve(
 
     from api.logging_setup import log_config
     from api.tracing import check_tracing
+    from cli.event_writer import serving_events
     from cli.metrics_port import serving_metrics
     from cli.uvicorn_options import APP, uvicorn_options
     from cli.workers import serve_workers
@@ -104,7 +105,10 @@ def serve(
             root_path or "",
             workers,
         )
-    with serving_metrics(kb.settings.metrics_port, shared=workers > 1):  # before any worker
+    with (  # both before any worker
+        serving_metrics(kb.settings.metrics_port, shared=workers > 1),
+        serving_events(kb.settings),
+    ):
         if workers == 1:  # in this process, as uvicorn runs it
             options = uvicorn_options(log_level, proxying)
             uvicorn.run(APP, host=host, port=port, workers=1, **options)

@@ -99,6 +99,13 @@ class Settings:
     #: Events a server worker holds for its writer before it drops new ones
     #: (`KB_EVENTS_QUEUE_SIZE`); drops are counted, a request never waits for the database.
     events_queue_size: int = 10_000
+    #: Where a server's events are redacted and inserted (`KB_EVENTS_WRITER`): "process", one
+    #: writer process `kb serve` starts for all its workers, so that the workers' event loops
+    #: share no interpreter lock with that work; "thread", a thread in each worker.
+    events_writer: str = "process"
+    #: The Unix socket of `kb serve`'s writer process (`KB_EVENTS_WRITER_SOCKET`), which it sets
+    #: for its workers; unset, a process writes its events itself.
+    events_writer_socket: str | None = None
     #: Feedback posts one client may make a minute (`KB_FEEDBACK_PER_MINUTE`).
     feedback_per_minute: int = 30
     #: Whether the IVR's spoken answer ends by asking the caller to press 1 if it answered the
@@ -153,6 +160,9 @@ class Settings:
             events_queue_size=_count(
                 env, "KB_EVENTS_QUEUE_SIZE", default=10_000, unit="events", low=1, high=10_000_000
             ),
+            events_writer=_choice(env, "KB_EVENTS_WRITER", ("process", "thread"), default="process")
+            or "process",
+            events_writer_socket=env.get("KB_EVENTS_WRITER_SOCKET") or None,
             feedback_per_minute=_count(
                 env, "KB_FEEDBACK_PER_MINUTE", default=30, unit="posts", low=1, high=1_000_000
             ),

@@ -1,9 +1,11 @@
 """Events recorded without making a request wait: a bounded queue, written in batches by a thread.
 
 `record` costs the request a receipt id and a queue slot. The writer thread takes what waits,
-up to a batch, and inserts it in one statement; when the queue is full (the database is slow
-or down) new events are dropped and counted, never waited for. A batch the database refuses is
-dropped and counted too: events serve insights, and losing a few beats failing customers.
+up to a batch, and hands it to its sink: under `kb serve`, the writer process that redacts and
+inserts it (kb/events/writer.py), otherwise `store_events` on this thread. When the queue is
+full (the database is slow or down) new events are dropped and counted, never waited for. A
+batch the database refuses is dropped and counted too: events serve insights, and losing a few
+beats failing customers.
 """
 
 from __future__ import annotations
@@ -17,9 +19,9 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from functools import partial
 
-from kb.events.redaction import redact
 from kb.events.served import Served
-from kb.events.store import purge_events, write_events
+from kb.events.store import purge_events
+from kb.events.writer import RemoteSink, store_events
 from kb.settings import Settings
 from kb.store.db import Database
 
@@ -77,8 +79,12 @@ class EventRecorder:
 
     @classmethod
     def on(cls, db: Database, settings: Settings) -> EventRecorder:
-        """A recorder writing to and purging `db`'s event table."""
-        return cls(settings, partial(write_events, db), partial(purge_events, db))
+        """A recorder writing to and purging `db`'s event table: through the writer process
+        `kb serve` started, when it names one (KB_EVENTS_WRITER_SOCKET), else on its thread."""
+        sink: Sink = partial(store_events, db)
+        if settings.events_writer_socket:
+            sink = RemoteSink(settings.events_writer_socket, fallback=sink)
+        return cls(settings, sink, partial(purge_events, db))
 
     def record(
         self,
@@ -107,7 +113,7 @@ class EventRecorder:
             "confidence": served.confidence,
             "hits": served.hits,
             "units": list(served.units) if served.units is not None else None,
-            # Redacted on the writer thread: the request pays for none of it.
+            # Redacted by the sink, off the request path: the request pays for none of it.
             "question": question if self._store_text else None,
             "conversation": conversation,
             "via": via,
@@ -141,6 +147,8 @@ class EventRecorder:
         self._stopping.set()
         self._thread.join(timeout)
         self._thread = None
+        if isinstance(self._sink, RemoteSink):
+            self._sink.close()
 
     def _start(self) -> None:
         with self._lock:
@@ -170,9 +178,6 @@ class EventRecorder:
 
     def _write(self, rows: list[dict[str, object]]) -> None:
         try:
-            for row in rows:
-                if row["question"] is not None:
-                    row["question"] = redact(str(row["question"]), str(row["locale"]))
             self._sink(rows)
         except Exception:  # the database is down or refused: count, log, go on
             with self._lock:

@@ -1,0 +1,153 @@
+"""Where events are redacted and inserted: in the recording process, or in one writer process
+that `kb serve` starts for all its workers (KB_EVENTS_WRITER=process, the default).
+
+A worker's event loop and its writer thread share one interpreter lock: while the thread
+redacted and inserted a batch, answers waited, and a cached answer (under 200 us of work) cost
+a third more with events on (benchmarks/results/api_load_events.md). With a writer process the
+worker's thread only pickles each batch and sends it down a Unix socket; the process redacts,
+inserts, and answers with the count, so `EventRecorder.flush` still means "written".
+
+The socket lies in a folder only the server's user can enter (mode 0700), which is the whole of
+its protection: a batch is pickled, and only our own processes may speak to it. When the writer
+process cannot be reached (it died, or is restarting), a worker writes its batches itself and
+tries the process again after `RETRY_SECONDS`: events are never lost for want of it.
+
+Run as `python -m kb.events SOCKET`, with the server's environment (KB_DATABASE_URL and
+the rest); it ends when its standard input closes, so it never outlives the `kb serve` that
+started it, however that ended.
+"""
+
+from __future__ import annotations
+
+import logging
+import pickle
+import sys
+import threading
+import time
+from collections.abc import Callable, Sequence
+from multiprocessing.connection import Client, Connection, Listener
+
+from kb.events.redaction import redact
+from kb.events.store import write_events
+from kb.settings import Settings
+from kb.store.db import Database
+
+__all__ = ["RETRY_SECONDS", "RemoteSink", "WriterRefused", "main", "store_events"]
+
+_LOG = logging.getLogger("kb.events")
+#: Seconds a worker writes its own events after losing the writer process before it tries again.
+RETRY_SECONDS = 5.0
+
+Rows = Sequence[dict[str, object]]
+
+
+class WriterRefused(RuntimeError):
+    """The writer process reached the database, which refused the batch (the events are lost,
+    as they would be had the worker written them)."""
+
+
+def store_events(db: Database, rows: Rows) -> None:
+    """Redact the customers' words in `rows`, then insert them: what a batch needs to be kept."""
+    for row in rows:
+        question = row.get("question")
+        if question is not None:
+            row["question"] = redact(str(question), str(row["locale"]))
+    write_events(db, rows)
+
+
+class RemoteSink:
+    """A recorder's sink that hands batches to the writer process at `path`, or to `fallback`
+    (the worker's own `store_events`) while that process cannot be reached."""
+
+    def __init__(self, path: str, fallback: Callable[[Rows], None]) -> None:
+        self.path = path
+        self._fallback = fallback
+        self._connection: Connection | None = None
+        #: When, by time.monotonic(), to try the writer process again after losing it.
+        self._retry_at = 0.0
+
+    def __call__(self, rows: Rows) -> None:
+        """Write `rows` through the writer process, or here when it is gone."""
+        connection = self._connect()
+        if connection is not None:
+            try:
+                connection.send_bytes(pickle.dumps(list(rows), pickle.HIGHEST_PROTOCOL))
+                refused: str | None = connection.recv()
+            except (OSError, EOFError):
+                self._lost("it went away")
+            else:
+                if refused is not None:
+                    raise WriterRefused(refused)
+                return
+        self._fallback(rows)
+
+    def close(self) -> None:
+        """Hang up on the writer process."""
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
+
+    def _connect(self) -> Connection | None:
+        if self._connection is None and time.monotonic() >= self._retry_at:
+            try:
+                self._connection = Client(self.path, family="AF_UNIX")
+            except OSError as exc:
+                self._lost(str(exc))
+        return self._connection
+
+    def _lost(self, why: str) -> None:
+        self.close()
+        self._retry_at = time.monotonic() + RETRY_SECONDS
+        _LOG.warning(
+            "the event writer process at %s cannot be reached (%s): this process writes its "
+            "events itself for %.0f s",
+            self.path,
+            why,
+            RETRY_SECONDS,
+        )
+
+
+def _serve_connection(db: Database, connection: Connection) -> None:
+    """Write every batch one worker sends, answering None when written or why not."""
+    with connection:
+        while True:
+            try:
+                rows = pickle.loads(connection.recv_bytes())
+            except (EOFError, OSError):
+                return  # the worker hung up
+            try:
+                store_events(db, rows)
+            except Exception as exc:  # the database refused: the worker counts them dropped
+                _LOG.warning("the event store refused %d events", len(rows), exc_info=True)
+                connection.send(f"{type(exc).__name__}: {exc}")
+            else:
+                connection.send(None)
+
+
+def _serve(db: Database, listener: Listener) -> None:
+    """Accept workers until the listener closes, each on a thread of its own."""
+    while True:
+        try:
+            connection = listener.accept()
+        except OSError:
+            return
+        threading.Thread(
+            target=_serve_connection, args=(db, connection), name="kb-events-in", daemon=True
+        ).start()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """`python -m kb.events SOCKET`: serve the workers until standard input closes."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    if len(args) != 1:
+        print("usage: python -m kb.events SOCKET", file=sys.stderr)
+        return 2
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    db = Database(Settings.from_env().sqlalchemy_url)
+    listener = Listener(args[0], family="AF_UNIX")
+    threading.Thread(target=_serve, args=(db, listener), name="kb-events", daemon=True).start()
+    print("ready", flush=True)  # what `kb serve` waits for before it starts the workers
+    sys.stdin.read()  # until the server that started this process ends, however it ends
+    listener.close()
+    db.dispose()
+    return 0
