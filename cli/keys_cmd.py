@@ -66,5 +66,5 @@ def keys_revoke(
 ) -> None:
     """Revoke a key: requests carrying it are refused from now on."""
     with open_kb() as kb:
-        key = kb.revoke_key(key_id.removeprefix("kb_").split("_")[0])
+        key = kb.revoke_key(key_id.removeprefix("kb_").split("_")[0], author=kb.settings.author)
         typer.echo(f"Revoked {key.role} key {key.key_id} ({key.name})")

@@ -457,10 +457,10 @@ class KnowledgeBase:
         with self.db.write() as session:
             return create_key(session, name=name, role=role, author=author)
 
-    def revoke_key(self, key_id: str) -> ApiKey:
+    def revoke_key(self, key_id: str, *, author: str) -> ApiKey:
         """Revoke a key by its id (the part after `kb_`); it stops working at once."""
         with self.db.write() as session:
-            return revoke_key(session, key_id)
+            return revoke_key(session, key_id, author=author)
 
     def api_keys(self) -> list[ApiKey]:
         """Every key ever created, revoked ones included; never their secrets."""

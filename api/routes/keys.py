@@ -51,7 +51,7 @@ def create_key(body: KeyIn, kb: KBDep, caller: Admin) -> Any:
     responses={404: {"model": ProblemOut, "description": "No active key with this id."}},
 )
 def revoke_key(
-    key_id: Annotated[str, Path(max_length=32, pattern=r"^[0-9a-f]+$")], kb: KBDep, _caller: Admin
+    key_id: Annotated[str, Path(max_length=32, pattern=r"^[0-9a-f]+$")], kb: KBDep, caller: Admin
 ) -> Any:
     """Revoke a key: requests carrying it are refused from the next one on."""
-    return _key(kb.revoke_key(key_id))
+    return _key(kb.revoke_key(key_id, author=caller.name))

@@ -14,6 +14,7 @@ from kb.content.snippets import SnippetDocument
 from kb.errors import KBError, ReleaseNotFound, VersionConflict
 from kb.releases.reverting import RolledBackDraft, revert_message, settle_drafts
 from kb.releases.rolled_back import rolled_back_changes
+from kb.store.audit import record
 from kb.store.db import Database, announce_release
 from kb.store.models import Release, ReleaseSnippet, ReleaseUnit
 from kb.store.revisions import current_release, draft_snapshot, release_snapshot
@@ -327,4 +328,13 @@ def _write_release(
             ],
         )
     announce_release(session, number)  # publish and rollback both: the servers switch at once
+    record(
+        session,
+        actor=author,
+        action="release.rolled_back" if rollback_of is not None else "release.published",
+        object_kind="release",
+        object_id=number,
+        detail={"units": len(target.units), "snippets": len(target.snippets)}
+        | ({"to": rollback_of} if rollback_of is not None else {}),
+    )
     return number

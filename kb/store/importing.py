@@ -14,6 +14,7 @@ from kb.content.nesting import TOO_DEEP, too_deep_line
 from kb.content.snippets import SnippetDocument
 from kb.content.unit_links import relink
 from kb.errors import InvalidContent, Problem
+from kb.store.audit import record
 from kb.store.models import SnippetRevision, UnitRevision
 from kb.store.revisions import (
     SaveOutcome,
@@ -316,6 +317,29 @@ def _plan_snippets(
     return rows
 
 
+def _audit_import(session: Session, report: ImportReport, author: str, message: str) -> None:
+    """One audit entry for an import that wrote revisions: what it did, counted."""
+
+    def counts(done: Counter[SaveOutcome]) -> dict[str, int]:
+        return {o.value: done[o] for o in SaveOutcome if o is not SaveOutcome.UNCHANGED}
+
+    detail: dict[str, object] = {
+        "units": counts(report.units),
+        "snippets": counts(report.snippets),
+        "restored": len(report.restored),
+    }
+    if report.options.prune:
+        detail["pruned"] = len(report.missing_units) + len(report.missing_snippets)
+    record(
+        session,
+        actor=author,
+        action="content.imported",
+        object_kind="import",
+        object_id=message or "Import",
+        detail=detail,
+    )
+
+
 def import_batch(
     session: Session,
     batch: ContentBatch,
@@ -349,4 +373,6 @@ def import_batch(
         if rows:
             session.execute(insert(model), [row.model_dump(exclude={"id"}) for row in rows])
     store_body_texts(session, (row.body for row in unit_rows))
+    if unit_rows or snippet_rows:
+        _audit_import(session, report, author, message)
     return report

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from kb.errors import InvalidContent, NotFound, Problem
+from kb.store.audit import record
 from kb.store.models import ApiKey, utcnow
 
 __all__ = ["KEY_PREFIX", "Caller", "KeyNotFound", "NewKey", "Role", "create_key", "verify_key"]
@@ -89,6 +90,14 @@ def create_key(session: Session, *, name: str, role: Role, author: str) -> NewKe
     key = ApiKey(key_id=key_id, name=name, role=role.label, digest=_digest(secret), author=author)
     session.add(key)
     session.flush()
+    record(
+        session,
+        actor=author,
+        action="key.created",
+        object_kind="key",
+        object_id=key_id,
+        detail={"name": name, "role": role.label},
+    )
     return NewKey(key, secret)
 
 
@@ -110,12 +119,21 @@ def list_keys(session: Session) -> list[ApiKey]:
     return list(session.scalars(select(ApiKey).order_by(ApiKey.created_at, ApiKey.key_id)))
 
 
-def revoke_key(session: Session, key_id: str) -> ApiKey:
-    """Stop a key working from the next request on; its record stays."""
+def revoke_key(session: Session, key_id: str, *, author: str) -> ApiKey:
+    """Stop a key working from the next request on; its record stays (`author` revoked it)."""
     key = session.get(ApiKey, key_id)
     if key is None or key.revoked_at is not None:
         raise KeyNotFound(f"no active key '{key_id}'")
     key.revoked_at = utcnow()
     session.add(key)
     session.flush()
+    detail = {"name": key.name, "role": key.role}
+    record(
+        session,
+        actor=author,
+        action="key.revoked",
+        object_kind="key",
+        object_id=key_id,
+        detail=detail,
+    )
     return key

@@ -12,11 +12,12 @@ from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
-from kb.content.document import UnitDocument, UnitSource
+from kb.content.document import UnitDocument, UnitSource, front_matter_days
 from kb.content.markdown import BodyText as BodyWords
 from kb.content.markdown import body_digest, parse_body_text
 from kb.content.snippets import SnippetDocument, SnippetType
 from kb.errors import ReleaseNotFound, RevisionNotFound, UnitNotFound, VersionConflict
+from kb.store.audit import record
 from kb.store.models import (
     BodyText,
     Release,
@@ -89,6 +90,7 @@ def to_document(row: UnitRevision) -> UnitDocument:
         routing=row.routing,
         owner=row.owner,
         review_by=row.review_by,
+        verify_every=front_matter_days(row.source, "verify_every"),
         draft=row.draft,
         source=UnitSource(**row.silo) if row.silo else None,
     )
@@ -285,6 +287,7 @@ def save_unit(
     store_body_texts(session, [document.body])
     session.flush()
     assert row.id is not None
+    _audit_save(session, "unit", row, outcome)
     return SaveResult(outcome, row.number, row.id)
 
 
@@ -318,7 +321,23 @@ def save_snippet(
     session.add(row)
     session.flush()
     assert row.id is not None
+    _audit_save(session, "snippet", row, outcome)
     return SaveResult(outcome, row.number, row.id)
+
+
+def _audit_save(
+    session: Session, kind: str, row: UnitRevision | SnippetRevision, outcome: SaveOutcome
+) -> None:
+    """The audit entry of a save that wrote a revision (kb.store.audit)."""
+    record(
+        session,
+        actor=row.author,
+        action=f"{kind}.archived" if row.archived else f"{kind}.{outcome.value}",
+        object_kind=kind,
+        object_id=row.unit_id if isinstance(row, UnitRevision) else row.name,
+        locale=row.locale,
+        detail={"revision": row.number},
+    )
 
 
 def newest_snippet(session: Session, name: str, locale: str) -> SnippetRevision | None:
