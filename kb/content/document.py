@@ -30,6 +30,7 @@ __all__ = [
     "UnitDocument",
     "UnitSource",
     "canonical_hash",
+    "front_matter_days",
     "parse_unit",
     "validate_locale",
     "validate_slug",
@@ -49,6 +50,7 @@ FIELD_ORDER = (
     "routing",
     "owner",
     "review_by",
+    "verify_every",
     "draft",
     "source",
 )
@@ -86,6 +88,8 @@ class UnitDocument:
     routing: str | None = None
     owner: str | None = None
     review_by: date | None = None
+    #: Days between the owner's verifications (kb.verification); None: the category's, or off.
+    verify_every: int | None = None
     #: Kept and edited, never published (a help center's draft article, work in progress).
     draft: bool = False
     #: The silo the unit was imported from, if any: a newer export updates this unit.
@@ -115,8 +119,9 @@ class UnitDocument:
         return self.review_by is not None and self.review_by < today
 
     def metadata(self) -> dict[str, Any]:
-        """Every field as plain JSON-ready values, defaults included (the canonical form); `draft`
-        and `source` only when set, so that units without them keep the hashes they had."""
+        """Every field as plain JSON-ready values, defaults included (the canonical form);
+        `draft`, `verify_every` and `source` only when set, so that units without them keep the
+        hashes they had."""
         meta = {
             "id": self.id,
             "locale": self.locale,
@@ -131,6 +136,8 @@ class UnitDocument:
             "review_by": self.review_by.isoformat() if self.review_by else None,
             "body": self.body,
         }
+        if self.verify_every is not None:
+            meta["verify_every"] = self.verify_every
         if self.draft:
             meta["draft"] = True
         if self.source is not None:
@@ -251,6 +258,7 @@ def _build(
         if not unit_channels:
             problems.append(y.problem("must name at least one channel, or be left out", "channels"))
     review_by = _date(y, data, "review_by", problems)
+    verify_every = _days(y, data, "verify_every", problems)
     draft = data.get("draft", False)
     if not isinstance(draft, bool):
         problems.append(y.problem("must be true or false", "draft"))
@@ -274,6 +282,7 @@ def _build(
         routing=routing,
         owner=owner,
         review_by=review_by,
+        verify_every=verify_every,
         draft=draft is True,
         source=source,
         origin=origin,
@@ -320,3 +329,27 @@ def _date(y: YamlSource, data: dict[str, Any], key: str, problems: list[Problem]
     except ValueError:
         problems.append(y.problem("must be a date written YYYY-MM-DD", key))
         return None
+
+
+def _days(y: YamlSource, data: dict[str, Any], key: str, problems: list[Problem]) -> int | None:
+    """A positive whole number of days (`verify_every: 90`), naming the unit when it is not."""
+    value = data.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        unit = data.get("id")
+        named = f" (unit {unit})" if isinstance(unit, str) and unit else ""
+        problems.append(y.problem(f"must be a whole number of days above 0, e.g. 90{named}", key))
+        return None
+    return value
+
+
+def front_matter_days(source: str, key: str) -> int | None:
+    """`key`'s whole-number value in a stored unit's front matter, or None: revision rows keep
+    no column for fields added since (`verify_every`), their source text has them, validated
+    when saved. Only the one line is parsed, and only when the text names the key."""
+    if key not in source:
+        return None
+    match = re.search(rf"^{re.escape(key)}:[^\n]*$", source.split("\n---", 1)[0], re.MULTILINE)
+    value = yaml.safe_load(match.group(0)).get(key) if match else None
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
