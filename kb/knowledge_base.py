@@ -24,6 +24,7 @@ from kb.events.recorder import EventRecorder
 from kb.releases.draft_state import DraftState, refresh_drafts
 from kb.releases.notify import release_listener
 from kb.releases.publishing import GateFinding, PublishGate, PublishPlan, publish, rollback
+from kb.review import Reviews
 from kb.search import SearchQuery, SearchResults
 from kb.settings import Settings
 from kb.store.db import Database, race_is_conflict
@@ -337,6 +338,7 @@ class KnowledgeBase:
                 today=today or date.today(),
                 gate=checks,
                 claim=claim,
+                review=Reviews(self.db, self.settings).active_rule(),
             )
             if plan.release is None:
                 return plan

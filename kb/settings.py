@@ -111,6 +111,14 @@ class Settings:
     #: Whether the IVR's spoken answer ends by asking the caller to press 1 if it answered the
     #: question, 2 if not (`KB_IVR_FEEDBACK_PROMPT`), which the IVR platform posts as feedback.
     ivr_feedback_prompt: bool = False
+    #: Whether each `kb serve` process runs a webhook delivery worker (`KB_WEBHOOKS`); off when
+    #: `kb webhooks deliver` runs apart. Events are queued either way.
+    webhooks: bool = True
+    #: Attempts a webhook delivery gets before it is marked failed (`KB_WEBHOOK_MAX_ATTEMPTS`).
+    webhook_max_attempts: int = 10
+    #: Seconds one webhook attempt may take before it counts as failed
+    #: (`KB_WEBHOOK_TIMEOUT_SECONDS`).
+    webhook_timeout_seconds: float = 5.0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -167,6 +175,11 @@ class Settings:
                 env, "KB_FEEDBACK_PER_MINUTE", default=30, unit="posts", low=1, high=1_000_000
             ),
             ivr_feedback_prompt=_flag(env, "KB_IVR_FEEDBACK_PROMPT", default=False),
+            webhooks=_flag(env, "KB_WEBHOOKS", default=True),
+            webhook_max_attempts=_count(
+                env, "KB_WEBHOOK_MAX_ATTEMPTS", default=10, unit="attempts", low=1, high=100
+            ),
+            webhook_timeout_seconds=_seconds(env, "KB_WEBHOOK_TIMEOUT_SECONDS", default=5.0),
         )
 
     @property

@@ -11,6 +11,7 @@ from sqlmodel import select
 
 from kb.store.db import Database
 from kb.store.models import DeliveryEvent, Feedback
+from kb.store.outbox import enqueue
 
 __all__ = [
     "PURGE_BATCH",
@@ -102,13 +103,28 @@ def conversation_events(db: Database, conversation: str) -> list[DeliveryEvent]:
 
 
 def write_feedback(db: Database, feedback: Feedback) -> Feedback:
-    """Store one feedback row and return it with its id."""
+    """Store one feedback row and return it with its id; a not-helpful vote or a flag queues
+    feedback.negative for the webhooks in the same transaction."""
     with db.write() as session:
         session.add(feedback)
         session.flush()
         session.refresh(feedback)
+        if feedback.helpful is False:
+            enqueue(session, "feedback.negative", _negative(feedback))
         session.expunge(feedback)
     return feedback
+
+
+def _negative(feedback: Feedback) -> dict[str, object]:
+    """The webhook data of a negative vote or a flag: which, on what, and why (no comment)."""
+    return {
+        "feedback_id": feedback.id,
+        "kind": feedback.kind,
+        "unit_id": feedback.unit_id,
+        "receipt": feedback.receipt,
+        "channel": feedback.channel,
+        "reason": feedback.reason,
+    }
 
 
 def purge_events(db: Database, before: datetime) -> int:

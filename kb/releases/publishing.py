@@ -14,9 +14,11 @@ from kb.content.snippets import SnippetDocument
 from kb.errors import KBError, ReleaseNotFound, VersionConflict
 from kb.releases.reverting import RolledBackDraft, revert_message, settle_drafts
 from kb.releases.rolled_back import rolled_back_changes
+from kb.review import ReviewRule, ReviewSummary, approve_restored, reviewed_drafts
 from kb.store.audit import record
 from kb.store.db import Database, announce_release
 from kb.store.models import Release, ReleaseSnippet, ReleaseUnit
+from kb.store.outbox import enqueue, release_data
 from kb.store.revisions import current_release, draft_snapshot, release_snapshot
 from kb.store.snapshot import Snapshot, StoredUnit
 
@@ -107,6 +109,8 @@ class PublishPlan:
     #: After a rollback: the drafts it changed that were not at the restored content, reverted
     #: to it (a revision each) or, if the drafts were kept, left ahead of it.
     drafts: tuple[RolledBackDraft, ...] = ()
+    #: Under review (KB_REVIEW_POLICY): what the release takes approved, and what waits.
+    review: ReviewSummary | None = None
 
     @property
     def has_changes(self) -> bool:
@@ -178,10 +182,12 @@ def publish(
     dry_run: bool = False,
     gate: PublishGate | None = None,
     claim: WriteClaim | None = None,
+    review: ReviewRule | None = None,
 ) -> PublishPlan:
     """Make the drafts release N+1, checked by `gate` first; a no-op if nothing changed.
     `claim` is taken before each try to write the release (holding no database lock) and
     given back when the try finds another release made meanwhile; the caller holds it on.
+    Under a `review` rule the drafts are the approved revisions (kb.review.reviewed_drafts).
 
     The check (every unit rendered in every channel: seconds for thousands of units) reads one
     snapshot without the write lock, so that edits go on meanwhile; the lock is taken only to
@@ -192,7 +198,7 @@ def publish(
     """
     for _ in range(PUBLISH_ATTEMPTS):
         with database.read(consistent=True) as session:
-            plan, target = _checked(session, today, gate)
+            plan, target = _checked(session, today, gate, review)
         if dry_run or not plan.has_changes:
             return plan
         if any(f.blocking for f in plan.findings):
@@ -205,6 +211,7 @@ def publish(
                 number = _write_release(
                     session, target, author=author, message=message, rollback_of=None
                 )
+                _tell_webhooks(session, plan, number, author=author, message=message)
                 return _with_release(plan, number)
         if claim is not None:
             claim.give_back()  # the other release's build goes first; check against it
@@ -215,14 +222,18 @@ def publish(
 
 
 def _checked(
-    session: Session, today: date, gate: PublishGate | None
+    session: Session, today: date, gate: PublishGate | None, review: ReviewRule | None = None
 ) -> tuple[PublishPlan, Snapshot]:
     """What releasing the drafts would change, with what the checks found, and the drafts."""
     base_row = current_release(session)
     base = release_snapshot(session, base_row.number) if base_row else None
-    drafts = draft_snapshot(session)
+    drafts, summary = (
+        reviewed_drafts(session, review) if review else (draft_snapshot(session), None)
+    )
     target = drafts.publishable()
-    plan = replace(plan_changes(base, target, today), held_back=tuple(drafts.held_back()))
+    plan = replace(
+        plan_changes(base, target, today), held_back=tuple(drafts.held_back()), review=summary
+    )
     if plan.has_changes:
         found = [*_rolled_back_before(session, plan, target), *(gate(target) if gate else ())]
         plan = replace(plan, findings=tuple(found))
@@ -272,6 +283,14 @@ def rollback(
         message=message or f"Roll back to release {to}",
         rollback_of=to,
     )
+    _tell_webhooks(
+        session,
+        plan,
+        number,
+        author=author,
+        message=message or f"Roll back to release {to}",
+        rollback_of=to,
+    )
     drafts = settle_drafts(
         session,
         (*plan.added, *plan.changed, *plan.removed),
@@ -281,7 +300,33 @@ def rollback(
         message=revert_message(to, number),
         keep=keep_drafts,
     )
+    restored = [(d.kind, d.name, d.locale, d.revision) for d in drafts if d.revision is not None]
+    approve_restored(session, restored, actor=author, comment=f"restores release {to}")
     return replace(plan, release=number, drafts=drafts)
+
+
+def _tell_webhooks(
+    session: Session,
+    plan: PublishPlan,
+    number: int,
+    *,
+    author: str,
+    message: str,
+    rollback_of: int | None = None,
+) -> None:
+    """Queue release.published (or release.rolled_back) in the release's own transaction, so
+    the webhooks tell of exactly the releases that commit."""
+    event = "release.published" if rollback_of is None else "release.rolled_back"
+    units = (*plan.units_with_new_output, *plan.removed)
+    data = release_data(
+        number,
+        plan.base_release,
+        author=author,
+        message=message,
+        units=units,
+        rollback_of=rollback_of,
+    )
+    enqueue(session, event, data)
 
 
 def _with_release(plan: PublishPlan, number: int) -> PublishPlan:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import threading
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -21,7 +21,15 @@ from sqlmodel import Session, select
 
 from kb.store.webhook_models import WebhookDelivery, WebhookEndpoint, WebhookEvent
 
-__all__ = ["EVENT_TYPES", "WAKE", "enqueue", "event_body", "new_message_id"]
+__all__ = [
+    "EVENT_TYPES",
+    "RELEASE_UNITS_LISTED",
+    "WAKE",
+    "enqueue",
+    "event_body",
+    "new_message_id",
+    "release_data",
+]
 
 #: Every event type an endpoint may subscribe to.
 EVENT_TYPES = (
@@ -86,6 +94,35 @@ def enqueue(session: Session, event_type: str, data: Mapping[str, Any]) -> str |
     session.flush()
     sa_event.listen(session, "after_commit", _wake, once=True)
     return message.id
+
+
+#: Units a release event lists at most (a first publish may have thousands).
+RELEASE_UNITS_LISTED = 1000
+
+
+def release_data(
+    number: int,
+    previous: int | None,
+    *,
+    author: str,
+    message: str,
+    units: Iterable[tuple[str, str]],
+    rollback_of: int | None = None,
+) -> dict[str, Any]:
+    """The `data` of release.published and release.rolled_back: the release, the one it
+    follows, and the units whose output it changes or removes (what a cache should purge)."""
+    keys = sorted(set(units))
+    data: dict[str, Any] = {
+        "release": number,
+        "previous_release": previous,
+        "author": author,
+        "message": message,
+        "units": [{"unit_id": u, "locale": loc} for u, loc in keys[:RELEASE_UNITS_LISTED]],
+        "units_truncated": len(keys) > RELEASE_UNITS_LISTED,
+    }
+    if rollback_of is not None:
+        data["rollback_of"] = rollback_of
+    return data
 
 
 def _wake(_session: Session) -> None:
