@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
@@ -305,10 +305,12 @@ class KnowledgeBase:
         dry_run: bool = False,
         today: date | None = None,
         gate: PublishGate | None = None,
+        on_release: Callable[[Any, int], None] | None = None,
     ) -> PublishPlan:
         """Publish the drafts as the next release (atomic), or report what that would change.
 
-        `gate` (e.g. the channel checks) runs on exactly what is released; errors refuse it.
+        `gate` (e.g. the channel checks) runs on exactly what is released; errors refuse it;
+        `on_release(session, number)` runs in the transaction that writes the release.
         Example questions that would stop routing to their own unit are reported as warnings:
         never blocking, they are worked out after the release is live (with the matchers it
         serves), so publishing waits on no extra training; a dry run trains to find them.
@@ -338,6 +340,7 @@ class KnowledgeBase:
                 today=today or date.today(),
                 gate=checks,
                 claim=claim,
+                on_release=on_release,
                 review=Reviews(self.db, self.settings).active_rule(),
             )
             if plan.release is None:

@@ -87,6 +87,15 @@ class Settings:
     #: On PostgreSQL, whether a server LISTENs for a release's NOTIFY (`KB_RELEASE_NOTIFY`), so
     #: it switches at once and polls only as the fallback; SQLite always polls.
     release_notify: bool = True
+    #: Whether each `kb serve` process runs the scheduler (`KB_SCHEDULER`): scheduled releases,
+    #: expiries and periodic jobs, each done by one process; off when `kb scheduler run` runs
+    #: apart. It ticks every `KB_SCHEDULER_SECONDS`.
+    scheduler: bool = True
+    scheduler_seconds: float = 5.0
+    #: Whether the scheduler makes a release when a unit of the current one expires
+    #: (`KB_EXPIRY_RELEASES`): the current release without it, no draft published; off, the
+    #: unit leaves with the next release published.
+    expiry_releases: bool = True
     #: Whether delivery responses are recorded as events with a receipt (`KB_EVENTS`): what
     #: insights, feedback and the operator's hand-over view read. Off: no events, no receipts.
     events: bool = True
@@ -162,6 +171,9 @@ class Settings:
             metrics_port=_optional_port(env, "KB_METRICS_PORT"),
             trace_exporter=_choice(env, "KB_TRACE_EXPORTER", ("otlp", "console"), default=None),
             release_notify=_flag(env, "KB_RELEASE_NOTIFY", default=True),
+            scheduler=_flag(env, "KB_SCHEDULER", default=True),
+            scheduler_seconds=_seconds(env, "KB_SCHEDULER_SECONDS", default=5.0),
+            expiry_releases=_flag(env, "KB_EXPIRY_RELEASES", default=True),
             events=_flag(env, "KB_EVENTS", default=True),
             events_store_text=_flag(env, "KB_EVENTS_STORE_TEXT", default=True),
             events_retention_days=_retention_days(env),

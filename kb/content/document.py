@@ -7,11 +7,12 @@ import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import yaml
 
+from kb.content.availability import live_at, parse_moment
 from kb.content.unit_source import UnitSource, parse_source
 from kb.content.yamlsource import YamlSource, load_yaml
 from kb.errors import InvalidContent, Problem
@@ -52,6 +53,8 @@ FIELD_ORDER = (
     "review_by",
     "verify_every",
     "draft",
+    "publish_after",
+    "expires",
     "source",
 )
 _REQUIRED = ("id", "locale", "title")
@@ -92,6 +95,10 @@ class UnitDocument:
     verify_every: int | None = None
     #: Kept and edited, never published (a help center's draft article, work in progress).
     draft: bool = False
+    #: Left out of releases built before this moment, and from this moment on (UTC; None: no
+    #: bound): a price valid from a date, an offer that ends (kb.content.availability).
+    publish_after: datetime | None = None
+    expires: datetime | None = None
     #: The silo the unit was imported from, if any: a newer export updates this unit.
     source: UnitSource | None = None
     origin: Origin | None = field(default=None, compare=False, repr=False)
@@ -118,6 +125,10 @@ class UnitDocument:
         """A unit whose review date has passed needs an editor's look."""
         return self.review_by is not None and self.review_by < today
 
+    def live_at(self, moment: datetime) -> bool:
+        """Whether a release built at `moment` may serve this unit (publish_after, expires)."""
+        return live_at(self.publish_after, self.expires, moment)
+
     def metadata(self) -> dict[str, Any]:
         """Every field as plain JSON-ready values, defaults included (the canonical form);
         `draft`, `verify_every` and `source` only when set, so that units without them keep the
@@ -140,6 +151,10 @@ class UnitDocument:
             meta["verify_every"] = self.verify_every
         if self.draft:
             meta["draft"] = True
+        for key in ("publish_after", "expires"):  # only when set, as draft: hashes stay
+            moment = getattr(self, key)
+            if moment is not None:
+                meta[key] = moment.isoformat()
         if self.source is not None:
             meta["source"] = self.source.to_dict()
         return meta
@@ -262,6 +277,7 @@ def _build(
     draft = data.get("draft", False)
     if not isinstance(draft, bool):
         problems.append(y.problem("must be true or false", "draft"))
+    publish_after, expires = _window(y, data, problems)
     source = parse_source(y, data.get("source"), problems)
     if not normalize_body(body):
         problems.append(
@@ -284,6 +300,8 @@ def _build(
         review_by=review_by,
         verify_every=verify_every,
         draft=draft is True,
+        publish_after=publish_after,
+        expires=expires,
         source=source,
         origin=origin,
     )
@@ -353,3 +371,28 @@ def front_matter_days(source: str, key: str) -> int | None:
     match = re.search(rf"^{re.escape(key)}:[^\n]*$", source.split("\n---", 1)[0], re.MULTILINE)
     value = yaml.safe_load(match.group(0)).get(key) if match else None
     return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _window(
+    y: YamlSource, data: dict[str, Any], problems: list[Problem]
+) -> tuple[datetime | None, datetime | None]:
+    """`publish_after` and `expires` as UTC moments; a problem naming the unit and the field
+    when one is malformed or the unit would expire before it may be published."""
+    unit = data.get("id")
+    named = f"unit '{unit}': " if isinstance(unit, str) and unit else ""
+    moments: list[datetime | None] = []
+    for key in ("publish_after", "expires"):
+        moment, error = parse_moment(data.get(key))
+        if error:
+            problems.append(y.problem(f"{named}{error}, not {data.get(key)!r}", key))
+        moments.append(moment)
+    publish_after, expires = moments
+    if publish_after is not None and expires is not None and expires <= publish_after:
+        problems.append(
+            y.problem(
+                f"{named}must be later than publish_after ({publish_after.isoformat()}), "
+                f"not {expires.isoformat()}: the unit would never be published",
+                "expires",
+            )
+        )
+    return publish_after, expires

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Protocol
 
 from sqlalchemy import insert
@@ -14,6 +14,7 @@ from kb.content.snippets import SnippetDocument
 from kb.errors import KBError, ReleaseNotFound, VersionConflict
 from kb.releases.reverting import RolledBackDraft, revert_message, settle_drafts
 from kb.releases.rolled_back import rolled_back_changes
+from kb.releases.windows import within_window
 from kb.review import ReviewRule, ReviewSummary, approve_restored, reviewed_drafts
 from kb.store.audit import record
 from kb.store.db import Database, announce_release
@@ -103,6 +104,10 @@ class PublishPlan:
     stale: tuple[Key, ...] = ()
     #: Units marked `draft: true`: left out of the release, however ready they look.
     held_back: tuple[Key, ...] = ()
+    #: Units left out because the release is built before their publish_after, or at or after
+    #: their expires (front matter; kb.releases.windows).
+    not_yet: tuple[Key, ...] = ()
+    expired: tuple[Key, ...] = ()
     release: int | None = None
     #: What the publishing checks reported (errors block a real publish, never a dry run).
     findings: tuple[GateFinding, ...] = ()
@@ -182,12 +187,17 @@ def publish(
     dry_run: bool = False,
     gate: PublishGate | None = None,
     claim: WriteClaim | None = None,
+    now: datetime | None = None,
+    on_release: Callable[[Session, int], None] | None = None,
     review: ReviewRule | None = None,
 ) -> PublishPlan:
     """Make the drafts release N+1, checked by `gate` first; a no-op if nothing changed.
+    The release is built at `now` (default: the clock), leaving out units outside their
+    window then; `on_release` runs in the transaction that writes it (a scheduled release
+    marks itself published there, so it is published once or not at all).
+    Under a `review` rule the drafts are the approved revisions (kb.review.reviewed_drafts).
     `claim` is taken before each try to write the release (holding no database lock) and
     given back when the try finds another release made meanwhile; the caller holds it on.
-    Under a `review` rule the drafts are the approved revisions (kb.review.reviewed_drafts).
 
     The check (every unit rendered in every channel: seconds for thousands of units) reads one
     snapshot without the write lock, so that edits go on meanwhile; the lock is taken only to
@@ -198,7 +208,7 @@ def publish(
     """
     for _ in range(PUBLISH_ATTEMPTS):
         with database.read(consistent=True) as session:
-            plan, target = _checked(session, today, gate, review)
+            plan, target = _checked(session, today, gate, now or datetime.now(UTC), review)
         if dry_run or not plan.has_changes:
             return plan
         if any(f.blocking for f in plan.findings):
@@ -212,6 +222,8 @@ def publish(
                     session, target, author=author, message=message, rollback_of=None
                 )
                 _tell_webhooks(session, plan, number, author=author, message=message)
+                if on_release is not None:
+                    on_release(session, number)
                 return _with_release(plan, number)
         if claim is not None:
             claim.give_back()  # the other release's build goes first; check against it
@@ -222,7 +234,11 @@ def publish(
 
 
 def _checked(
-    session: Session, today: date, gate: PublishGate | None, review: ReviewRule | None = None
+    session: Session,
+    today: date,
+    gate: PublishGate | None,
+    now: datetime,
+    review: ReviewRule | None = None,
 ) -> tuple[PublishPlan, Snapshot]:
     """What releasing the drafts would change, with what the checks found, and the drafts."""
     base_row = current_release(session)
@@ -230,9 +246,14 @@ def _checked(
     drafts, summary = (
         reviewed_drafts(session, review) if review else (draft_snapshot(session), None)
     )
-    target = drafts.publishable()
+    window = within_window(drafts.publishable(), now)
+    target = window.live
     plan = replace(
-        plan_changes(base, target, today), held_back=tuple(drafts.held_back()), review=summary
+        plan_changes(base, target, today),
+        held_back=tuple(drafts.held_back()),
+        not_yet=window.not_yet,
+        expired=window.expired,
+        review=summary,
     )
     if plan.has_changes:
         found = [*_rolled_back_before(session, plan, target), *(gate(target) if gate else ())]

@@ -31,4 +31,6 @@ class PeriodicJob:
 def periodic_jobs() -> tuple[PeriodicJob, ...]:
     """Every periodic job of the knowledge base besides scheduled releases and expiries (other
     parts add theirs here, imported inside so that this module stays cheap to import)."""
-    return ()
+    from kb.verification import notify_unverified
+
+    return (PeriodicJob("verification.unverified", 3600.0, notify_unverified),)

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
+from kb.content.availability import source_window
 from kb.content.document import UnitDocument, UnitSource, front_matter_days
 from kb.content.markdown import BodyText as BodyWords
 from kb.content.markdown import body_digest, parse_body_text
@@ -77,6 +78,7 @@ def _aware(moment: datetime) -> datetime:
 
 def to_document(row: UnitRevision) -> UnitDocument:
     """The unit document a revision row holds."""
+    publish_after, expires = source_window(row.source)  # no columns: its front matter has them
     return UnitDocument(
         id=row.unit_id,
         locale=row.locale,
@@ -92,6 +94,8 @@ def to_document(row: UnitRevision) -> UnitDocument:
         review_by=row.review_by,
         verify_every=front_matter_days(row.source, "verify_every"),
         draft=row.draft,
+        publish_after=publish_after,
+        expires=expires,
         source=UnitSource(**row.silo) if row.silo else None,
     )
 

@@ -1,0 +1,242 @@
+"""The scheduler: a tick every few seconds that publishes the scheduled releases come due,
+withdraws units whose `expires` came, and runs the periodic jobs, each in exactly one of the
+processes ticking (every `kb serve` worker runs one, or `kb scheduler run` apart).
+
+Exactly once, across processes and machines, rests on the database (kb.scheduling.store): a due
+schedule is claimed by a conditional update before it is published, and marked published in the
+transaction that writes its release; a periodic job is claimed by moving its next due time on;
+an expiry release is written under the exclusive write lock, after checking again that the
+current release still serves an expired unit. A tick that fails is logged and the next one tries
+again: the thread never dies of a database that is away.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
+
+from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from kb.errors import KBError
+from kb.releases.expiring import expire_units, next_expiry
+from kb.releases.publishing import PublishGate
+from kb.scheduling.jobs import PeriodicJob, periodic_jobs
+from kb.scheduling.store import (
+    claim_schedule,
+    due_schedules,
+    finish_schedule,
+    get_schedule,
+    release_claim,
+)
+from kb.store.schedule_models import SchedulerJob
+
+if TYPE_CHECKING:
+    from kb.knowledge_base import KnowledgeBase
+
+__all__ = ["EXPIRY_AUTHOR", "Scheduler", "Tick", "process_name"]
+
+_LOG = logging.getLogger("kb.scheduling")
+#: The author of the releases the scheduler makes when units expire.
+EXPIRY_AUTHOR = "scheduler"
+
+
+def process_name() -> str:
+    """Who holds a claim: the machine, the process and the thread (two schedulers of one
+    process, as tests run them, are told apart too)."""
+    return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"[:200]
+
+
+def utcnow() -> datetime:
+    """The scheduler's clock."""
+    return datetime.now(UTC)
+
+
+@dataclass
+class Tick:
+    """What one tick of this process did (the others' ticks did the rest)."""
+
+    #: (schedule id, release number or None when nothing had changed) for each one published.
+    published: list[tuple[int, int | None]] = field(default_factory=list)
+    #: Schedules that failed (the checks refused the release...).
+    failed: list[int] = field(default_factory=list)
+    #: The release made because units expired, if this process made one.
+    expiry_release: int | None = None
+    #: Names of the periodic jobs this process ran.
+    jobs: list[str] = field(default_factory=list)
+
+
+class Scheduler:
+    """Ticks every `interval` seconds on a daemon thread (`start`), or in the caller's thread
+    (`run_until_stopped`, the command line), until `stop`."""
+
+    def __init__(
+        self,
+        kb: KnowledgeBase,
+        *,
+        gate: PublishGate | None = None,
+        interval: float | None = None,
+        jobs: Sequence[PeriodicJob] | None = None,
+    ) -> None:
+        self.kb = kb
+        self.gate = gate
+        self.interval = interval or kb.settings.scheduler_seconds
+        self.jobs = tuple(periodic_jobs() if jobs is None else jobs)
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._me = ""
+        #: (release number, its earliest expires): read once per release.
+        self._expiry: tuple[int, datetime | None] | None = None
+
+    def start(self) -> None:
+        """Tick on a daemon thread from now on."""
+        self._thread = threading.Thread(
+            target=self.run_until_stopped, name="kb-scheduler", daemon=True
+        )
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop ticking; returns once the current tick (a publish, maybe) has finished."""
+        self._stop.set()
+        if self._thread is not None and self._thread.is_alive():
+            self._thread.join()
+
+    def run_until_stopped(self) -> None:
+        """Tick, wait `interval`, and again, until `stop`."""
+        while not self._stop.is_set():
+            self.tick()
+            self._stop.wait(self.interval)
+
+    def tick(self, now: datetime | None = None) -> Tick:
+        """Do what is due at `now` (default: the clock) that no other process did first."""
+        self._me = process_name()
+        done = Tick()
+        for step in (self._publish_due, self._expire, self._run_jobs):
+            try:
+                step(now or utcnow(), done)
+            except Exception as exc:  # the database may be away: the next tick tries again
+                _LOG.warning("the scheduler's %s failed: %s", step.__name__.strip("_"), exc)
+                _LOG.debug("the scheduler's failure", exc_info=exc)
+        return done
+
+    # -- scheduled releases -----------------------------------------------------------------
+
+    def _publish_due(self, now: datetime, done: Tick) -> None:
+        with self.kb.db.read() as session:
+            due = due_schedules(session, now)
+        for schedule_id in due:
+            if self._stop.is_set():
+                return
+            with self.kb.db.write() as session:
+                if not claim_schedule(session, schedule_id, me=self._me, now=now):
+                    continue  # another process took it
+            self._publish(schedule_id, done)
+
+    def _publish(self, schedule_id: int, done: Tick) -> None:
+        """Publish a schedule this process claimed, and end it published or failed."""
+        with self.kb.db.read() as session:
+            schedule = get_schedule(session, schedule_id)
+
+        def published(session: Session, number: int) -> None:
+            if not self._finish(session, schedule_id, "published", number, None):
+                raise KBError(f"scheduled release {schedule_id} was taken over by another process")
+
+        try:
+            plan = self.kb.publish(
+                author=schedule.author,
+                message=schedule.note or f"Scheduled release {schedule_id}",
+                gate=self.gate,
+                on_release=published,
+            )
+        except KBError as exc:  # refused by the checks, or conflicts: it failed, say why
+            with self.kb.db.write() as session:
+                if self._finish(session, schedule_id, "failed", None, str(exc)):
+                    done.failed.append(schedule_id)
+                    _LOG.warning("scheduled release %d failed: %s", schedule_id, exc)
+            return
+        except Exception:
+            with self.kb.db.write() as session:  # a passing failure: any process tries again
+                release_claim(session, schedule_id, me=self._me)
+            raise
+        if plan.release is None:
+            base = plan.base_release
+            why = f"release {base} already served the drafts" if base else "there were no drafts"
+            with self.kb.db.write() as session:
+                self._finish(session, schedule_id, "published", None, f"nothing to publish: {why}")
+        done.published.append((schedule_id, plan.release))
+        _LOG.info("scheduled release %d published: release %s", schedule_id, plan.release)
+
+    def _finish(
+        self, session: Session, schedule_id: int, state: str, release: int | None, why: str | None
+    ) -> bool:
+        return finish_schedule(
+            session,
+            schedule_id,
+            me=self._me,
+            state=state,
+            release=release,
+            detail=why,
+            now=utcnow(),
+        )
+
+    # -- expiries -----------------------------------------------------------------------------
+
+    def _expire(self, now: datetime, done: Tick) -> None:
+        """Make a release without the units of the current one whose `expires` came."""
+        if not self.kb.settings.expiry_releases:
+            return
+        current = self.kb.current_release()
+        if current is None:
+            return
+        if self._expiry is None or self._expiry[0] != current.number:
+            self._expiry = (current.number, next_expiry(self.kb.db, current.number))
+        first = self._expiry[1]
+        if first is None or first > now:
+            return
+        made = expire_units(self.kb.db, now, author=EXPIRY_AUTHOR)
+        if made is not None:
+            done.expiry_release = made[0]
+            names = ", ".join(f"{u} ({loc})" for u, loc in made[1])
+            _LOG.info("release %d takes out the units that expired: %s", made[0], names)
+
+    # -- periodic jobs ------------------------------------------------------------------------
+
+    def _run_jobs(self, now: datetime, done: Tick) -> None:
+        for job in self.jobs:
+            if self._stop.is_set():
+                return
+            if not self._claim_job(job, now):
+                continue
+            try:
+                job.run(self.kb, now)
+            except Exception as exc:
+                _LOG.warning("the periodic job %s failed: %s", job.name, exc)
+                _LOG.debug("the periodic job's failure", exc_info=exc)
+            done.jobs.append(job.name)
+
+    def _claim_job(self, job: PeriodicJob, now: datetime) -> bool:
+        """Move the job's next due time on (True), unless it is not due or another process did."""
+        try:
+            with self.kb.db.write() as session:
+                if session.get(SchedulerJob, job.name) is None:
+                    session.add(SchedulerJob(name=job.name, next_at=now))
+        except IntegrityError:
+            pass  # another process added it at the same moment
+        with self.kb.db.write() as session:
+            result = session.execute(
+                update(SchedulerJob)
+                .where(SchedulerJob.name == job.name, SchedulerJob.next_at <= now)
+                .values(
+                    next_at=now + timedelta(seconds=job.every_seconds),
+                    claimed_by=self._me,
+                    last_run_at=now,
+                )
+            )
+            return bool(getattr(result, "rowcount", 0))
