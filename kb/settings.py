@@ -120,6 +120,10 @@ class Settings:
     #: Whether the IVR's spoken answer ends by asking the caller to press 1 if it answered the
     #: question, 2 if not (`KB_IVR_FEEDBACK_PROMPT`), which the IVR platform posts as feedback.
     ivr_feedback_prompt: bool = False
+    #: Whether a release takes only approved changes (`KB_REVIEW_POLICY`): "off" (the newest
+    #: revision of everything, as without review), "self" (an approval is needed, its author
+    #: may give it) or "four-eyes" (someone else must); per category: review-policy.yaml.
+    review_policy: str = "off"
     #: Whether each `kb serve` process runs a webhook delivery worker (`KB_WEBHOOKS`); off when
     #: `kb webhooks deliver` runs apart. Events are queued either way.
     webhooks: bool = True
@@ -187,6 +191,10 @@ class Settings:
                 env, "KB_FEEDBACK_PER_MINUTE", default=30, unit="posts", low=1, high=1_000_000
             ),
             ivr_feedback_prompt=_flag(env, "KB_IVR_FEEDBACK_PROMPT", default=False),
+            review_policy=_choice(
+                env, "KB_REVIEW_POLICY", ("off", "self", "four-eyes"), default="off"
+            )
+            or "off",
             webhooks=_flag(env, "KB_WEBHOOKS", default=True),
             webhook_max_attempts=_count(
                 env, "KB_WEBHOOK_MAX_ATTEMPTS", default=10, unit="attempts", low=1, high=100
