@@ -11,7 +11,15 @@ from typing import Annotated
 
 import typer
 
-from cli import answer_cmds, consistency_cmd, content_cmds, import_cmd, release_cmds, serve_cmd
+from cli import (
+    answer_cmds,
+    consistency_cmd,
+    content_cmds,
+    import_cmd,
+    release_cmds,
+    serve_cmd,
+    verify_cmd,
+)
 from cli.eval_cmd import eval_command
 from cli.events_cmd import events_app
 from cli.insights_cmd import insights
@@ -55,6 +63,7 @@ app.command()(release_cmds.diff)
 app.command()(release_cmds.archive)
 app.command()(content_cmds.export)
 app.command()(release_cmds.stale)
+app.command()(verify_cmd.verify)
 app.command()(consistency_cmd.consistency)
 app.command()(insights)
 app.command()(content_cmds.check)

@@ -22,6 +22,7 @@ from cli.common import (
 )
 from cli.consistency_cmd import publish_warning
 from cli.output import JsonOpt, print_json, print_rows
+from cli.verify_cmd import stale_line, stale_row, unverified_rows
 from kb import KnowledgeBase, PublishPlan, SaveOutcome
 from kb.errors import UnitNotFound
 from kb.releases.reverting import RolledBackDraft
@@ -257,23 +258,26 @@ def stale(
     ] = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """List units whose review date has passed."""
+    """List units whose review date has passed, and those their owner has not verified
+    within their `verify_every` days (`reason` says which)."""
     with open_kb() as kb:
         units = kb.stale_units(drafts=drafts)
+        lapsed = unverified_rows(kb, drafts=drafts)
     rows = [
-        {
-            "id": u.document.id,
-            "locale": u.document.locale,
-            "review_by": str(u.document.review_by),
-            "owner": u.document.owner,
-        }
+        stale_row(
+            u.document.id,
+            u.document.locale,
+            u.document.owner,
+            "review_by",
+            review_by=u.document.review_by,
+        )
         for u in units
     ]
+    rows = sorted(rows + lapsed, key=lambda r: (r["locale"], r["id"], r["reason"]))
     print_rows(
         rows,
         as_json,
-        lambda r: (
-            f"{r['id']} ({r['locale']}): review by {r['review_by']}, owner {r['owner'] or '-'}"
-        ),
-        footer=f"{len(rows)} stale unit(s) as of {date.today()}",
+        stale_line,
+        footer=f"{len(units)} unit(s) past their review date, {len(lapsed)} unverified, "
+        f"as of {date.today()}",
     )

@@ -2,7 +2,13 @@
 it is still right, without a new revision; lapses show in the editor, the operator panel,
 `kb stale` and the `unit.unverified` webhook."""
 
-from kb.verification.actions import NotOwner, notify_unverified, unit_verification, verify_unit
+from kb.verification.actions import (
+    NotOwner,
+    notify_unverified,
+    unit_verification,
+    unverified_units,
+    verify_unit,
+)
 from kb.verification.policy import POLICY_FILE, VerificationPolicy, load_policy
 from kb.verification.state import VerificationState, verification_states
 
@@ -14,6 +20,7 @@ __all__ = [
     "load_policy",
     "notify_unverified",
     "unit_verification",
+    "unverified_units",
     "verification_states",
     "verify_unit",
 ]

@@ -27,7 +27,13 @@ from kb.store.verification_models import UnitVerification, VerificationNotice
 from kb.verification.policy import VerificationPolicy, load_policy
 from kb.verification.state import VerificationState, aware, iso, verification_states
 
-__all__ = ["NotOwner", "notify_unverified", "unit_verification", "verify_unit"]
+__all__ = [
+    "NotOwner",
+    "notify_unverified",
+    "unit_verification",
+    "unverified_units",
+    "verify_unit",
+]
 
 
 class NotOwner(KBError):
@@ -125,6 +131,18 @@ def verify_unit(
         session.flush()
         (state,) = verification_states(session, [document], policy, moment)
     return state
+
+
+def unverified_units(
+    database: Database, snapshot: Snapshot, policy: VerificationPolicy, now: datetime
+) -> list[VerificationState]:
+    """The units of `snapshot` (a release, or the drafts) whose period has run out."""
+    documents = [u.document for u in snapshot.iter_units()]
+    if not any(policy.days_for(d)[0] for d in documents):
+        return []
+    with database.read() as session:
+        states = verification_states(session, documents, policy, now)
+    return [s for s in states if s.unverified]
 
 
 def notify_unverified(kb: KnowledgeBaseLike, now: datetime) -> int:

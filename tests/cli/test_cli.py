@@ -506,7 +506,16 @@ def test_stale_json_lists_units_past_their_review_date(run: Run, write_tree: Wri
 
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout) == [
-        {"id": "top-up", "locale": "en", "review_by": "2020-01-31", "owner": "pay-team"}
+        {
+            "id": "top-up",
+            "locale": "en",
+            "reason": "review_by",
+            "review_by": "2020-01-31",
+            "unverified_since": None,
+            "verify_every": None,
+            "last_verified_at": None,
+            "owner": "pay-team",
+        }
     ]
 
 
