@@ -22,6 +22,7 @@ from api.prefix import RootPathLocations
 from api.quick import QuickDelivery
 from api.request_log import install_request_log
 from api.routes import (
+    audit,
     consistency,
     delivery,
     drafts,
@@ -98,6 +99,7 @@ def create_app(
         editing.router,
         releases.router,
         keys.router,
+        audit.router,
         consistency.router,
         insights.router,
         receipts.router,

@@ -20,11 +20,12 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from kb.store.audit_models import AuditEntry
+from kb.store.db import Database
 from kb.store.models import utcnow
 
-__all__ = ["MAX_PAGE", "AuditEntry", "AuditFilter", "entries", "record"]
+__all__ = ["MAX_PAGE", "AuditEntry", "AuditFilter", "audit_entries", "entries", "record"]
 
-#: The most entries one query returns.
+#: The most entries one page of the API or the command line shows.
 MAX_PAGE = 1000
 _ID_LENGTH = 300
 
@@ -89,8 +90,14 @@ def entries(session: Session, wanted: AuditFilter | None = None) -> list[AuditEn
     ):
         if value is not None:
             query = query.where(column == value)
-    rows = list(session.scalars(query.limit(max(1, min(wanted.limit, MAX_PAGE)))))
+    rows = list(session.scalars(query.limit(max(1, wanted.limit))))
     for row in rows:
         session.expunge(row)  # detached first: a changed row would be flushed as an UPDATE
         row.at = row.at if row.at.tzinfo else row.at.replace(tzinfo=UTC)
     return rows
+
+
+def audit_entries(database: Database, wanted: AuditFilter | None = None) -> list[AuditEntry]:
+    """`entries` in a read transaction of its own (the API's and the command line's reads)."""
+    with database.read() as session:
+        return entries(session, wanted)
