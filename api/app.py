@@ -34,11 +34,13 @@ from api.routes import (
     pages,
     receipts,
     releases,
+    webhooks,
 )
 from api.tracing import Tracing, install_tracing
 from kb.answers.threads import answer_on_one_thread
 from kb.knowledge_base import KnowledgeBase
 from kb.settings import Settings
+from kb.webhooks.worker import start_worker
 
 if TYPE_CHECKING:
     from opentelemetry.sdk.trace.export import SpanExporter
@@ -69,9 +71,13 @@ def create_app(
         # Load the current release before the first request, then follow new ones published
         # by any process on this database.
         await run_in_threadpool(app.state.kb.follow_releases)
+        # Webhook deliveries go out from a thread of this process (KB_WEBHOOKS), off requests.
+        sender = start_worker(app.state.kb.db, app.state.kb.settings)
         try:
             yield
         finally:
+            if sender is not None:
+                await run_in_threadpool(sender.stop)
             tracing.stop()
             app.state.kb.stop_following()
             if owned:
@@ -105,6 +111,7 @@ def create_app(
         receipts.router,
         feedback.router,
         pages.router,
+        webhooks.router,
     ):
         app.include_router(router)
     app.mount("/static", pages.AssetFiles(directory=pages.STATIC_DIR), name="static")

@@ -25,6 +25,7 @@ from kb.store.webhook_models import (
     WebhookAttempt,
     WebhookDelivery,
     WebhookEndpoint,
+    WebhookEvent,
 )
 from kb.webhooks.signing import new_secret
 
@@ -39,6 +40,7 @@ __all__ = [
     "deliveries",
     "endpoint",
     "endpoints",
+    "event_types",
     "redeliver",
     "remove_endpoint",
     "set_enabled",
@@ -192,23 +194,40 @@ def deliveries(
         return list(session.exec(query.order_by(col(WebhookDelivery.id).desc()).limit(limit)))
 
 
-def attempts(database: Database, delivery_id: int) -> list[WebhookAttempt]:
-    """Every attempt of one delivery, oldest first."""
+def attempts(
+    database: Database, delivery_id: int, *, endpoint_id: int | None = None
+) -> list[WebhookAttempt]:
+    """Every attempt of one delivery (of `endpoint_id`'s, when given), oldest first."""
     with database.read() as session:
-        if session.get(WebhookDelivery, delivery_id) is None:
+        row = session.get(WebhookDelivery, delivery_id)
+        if row is None or endpoint_id not in (None, row.endpoint_id):
             raise WebhookNotFound(f"no webhook delivery {delivery_id}")
         query = select(WebhookAttempt).where(WebhookAttempt.delivery_id == delivery_id)
         return list(session.exec(query.order_by(col(WebhookAttempt.id))))
 
 
-def redeliver(database: Database, delivery_id: int, *, author: str) -> WebhookDelivery:
+def event_types(database: Database, rows: Iterable[WebhookDelivery]) -> dict[str, str]:
+    """The type of each delivery's event, by event id (for listings)."""
+    ids = {row.event_id for row in rows}
+    if not ids:
+        return {}
+    with database.read() as session:
+        query = select(WebhookEvent.id, WebhookEvent.type).where(col(WebhookEvent.id).in_(ids))
+        return dict(session.exec(query).all())
+
+
+def redeliver(
+    database: Database, delivery_id: int, *, author: str, endpoint_id: int | None = None
+) -> WebhookDelivery:
     """Queue delivery `delivery_id`'s event again for its endpoint, due now: a new delivery
-    with the same `webhook-id`, whatever became of the first."""
+    with the same `webhook-id`, whatever became of the first. With `endpoint_id`, the
+    delivery must be that endpoint's (WebhookNotFound if not)."""
     now = datetime.now(UTC)
     with database.write() as session:
         old = session.get(WebhookDelivery, delivery_id)
-        if old is None:
-            raise WebhookNotFound(f"no webhook delivery {delivery_id}")
+        if old is None or endpoint_id not in (None, old.endpoint_id):
+            where = f" of webhook endpoint {endpoint_id}" if endpoint_id is not None else ""
+            raise WebhookNotFound(f"no webhook delivery {delivery_id}{where}")
         again = WebhookDelivery(
             event_id=old.event_id, endpoint_id=old.endpoint_id, next_attempt_at=now, created_at=now
         )
