@@ -24,6 +24,7 @@ from cli.eval_cmd import eval_command
 from cli.events_cmd import events_app
 from cli.insights_cmd import insights
 from cli.keys_cmd import keys_app
+from cli.scheduler_cmd import scheduler_app
 
 __all__ = ["app"]
 
@@ -74,6 +75,7 @@ app.command()(answer_cmds.reindex)
 app.command()(serve_cmd.serve)
 app.command("eval")(eval_command)
 app.add_typer(keys_app, name="keys")
+app.add_typer(scheduler_app, name="scheduler")
 app.add_typer(events_app, name="events")
 
 

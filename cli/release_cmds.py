@@ -36,12 +36,23 @@ def publish(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Only list what would change.")
     ] = False,
+    at: Annotated[
+        str | None,
+        typer.Option(
+            "--at",
+            help="Publish later: at this time (2027-01-01T00:00Z, 2027-01-01T09:00+03:00), "
+            "by the scheduler (kb scheduler list|cancel).",
+        ),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Publish the drafts as the next release, which every channel then serves.
 
     Every unit is first rendered in every channel; errors refuse the release.
     """
+    if at is not None:
+        _schedule(at, message, dry_run, as_json)
+        return
     with open_kb(as_json=as_json) as kb:
         plan = kb.publish(
             author=kb.settings.author, message=message, dry_run=dry_run, gate=publish_gate()
@@ -62,6 +73,24 @@ def publish(
         raise typer.Exit(1)
 
 
+def _schedule(at: str, message: str, dry_run: bool, as_json: bool) -> None:
+    """`kb publish --at`: schedule the release, which the scheduler publishes when it is due."""
+    from cli.scheduler_cmd import schedule_json
+    from kb.scheduling.schedules import parse_at, schedule_release
+
+    if dry_run:
+        raise typer.BadParameter("cannot be combined with --dry-run", param_hint="--at")
+    with open_kb(as_json=as_json) as kb:
+        schedule = schedule_release(kb, at=parse_at(at), note=message, author=kb.settings.author)
+    if as_json:
+        print_json(schedule_json(schedule))
+        return
+    typer.echo(
+        f"Scheduled release {schedule.id} at {schedule.at.isoformat()}: the drafts are published "
+        "then (kb scheduler list shows it, kb scheduler cancel cancels it)"
+    )
+
+
 def _print_published(plan: PublishPlan, dry_run: bool) -> None:
     """What `kb publish` says: the release made (or that would be), its changes and findings."""
     if not plan.has_changes:
@@ -75,6 +104,9 @@ def _print_published(plan: PublishPlan, dry_run: bool) -> None:
     head = "Would publish" if dry_run else f"Published release {plan.release}"
     typer.echo(f"{head}: {len(plan.units_with_new_output)} unit(s) with new output")
     print_plan(plan)
+    for keys, why in ((plan.not_yet, "publish_after not reached"), (plan.expired, "expired")):
+        if keys:
+            typer.echo(f"Left out ({why}): " + ", ".join(f"{u} ({loc})" for u, loc in keys))
     print_findings(plan.findings)
 
 
