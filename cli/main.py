@@ -20,6 +20,7 @@ from cli import (
     serve_cmd,
     verify_cmd,
 )
+from cli.audit_cmd import audit
 from cli.eval_cmd import eval_command
 from cli.events_cmd import events_app
 from cli.insights_cmd import insights
@@ -76,6 +77,7 @@ app.command()(serve_cmd.serve)
 app.command("eval")(eval_command)
 app.add_typer(keys_app, name="keys")
 app.add_typer(scheduler_app, name="scheduler")
+app.command()(audit)
 app.add_typer(events_app, name="events")
 
 

@@ -1,0 +1,190 @@
+"""The audit log from the command line: every write command leaves an entry whose actor is
+KB_AUTHOR (a meta-test walks the commands, as tests/api/test_audit_routes walks the routes),
+and `kb audit` lists entries newest first, filtered by --since, --actor and --action."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from cli.main import app
+from kb import KnowledgeBase
+from kb.store.audit import AuditEntry, AuditFilter, audit_entries, record
+from tests.cli.conftest import Run
+from tests.conftest import SAMPLE_CONTENT, make_unit
+
+AUDITOR = "cli auditor"
+
+#: Commands that write nothing the audit log covers, and why; each must still exist.
+NOT_WRITES: dict[str, str] = {
+    "releases": "lists releases",
+    "history": "lists a unit's revisions",
+    "diff": "compares revisions",
+    "export": "writes files from the database, changes nothing in it",
+    "stale": "lists units due for review or verification",
+    "consistency": "reports duplicates and contradictions; its actions are API routes",
+    "insights": "reports on delivery events",
+    "check": "checks content",
+    "render": "renders a unit",
+    "ask": "answers a question",
+    "search": "searches",
+    "reindex": "rebuilds the current release's index files; no content, release or key changes",
+    "serve": "serves the API, whose write routes tests/api/test_audit_routes covers",
+    "eval": "works in a throwaway knowledge base of its own",
+    "audit": "reads the audit log",
+    "keys list": "lists keys",
+    "events purge": "deletes delivery events past their age (retention, as the server does "
+    "hourly): no content, release or access changes",
+}
+
+
+@dataclass(frozen=True)
+class Command:
+    """A write command's arguments (`prepare` sets the knowledge base up and may add some),
+    and the audit action it must record."""
+
+    action: str
+    args: tuple[str, ...] = ()
+    prepare: Callable[[KnowledgeBase], tuple[str, ...]] = lambda _kb: ()
+
+
+def _drafts(kb: KnowledgeBase) -> tuple[str, ...]:
+    for unit_id in ("refunds", "lost-card"):
+        kb.save_unit(make_unit(unit_id), author="tester")
+    return ()
+
+
+def _two_releases(kb: KnowledgeBase) -> tuple[str, ...]:
+    _drafts(kb)
+    kb.publish(author="tester")
+    kb.save_unit(make_unit("refunds", body="Refunds within 60 days."), author="tester")
+    kb.publish(author="tester")
+    return ("1",)
+
+
+def _a_key(kb: KnowledgeBase) -> tuple[str, ...]:
+    return (kb.create_key(name="old widget", role="reader", author="tester").key.key_id,)
+
+
+#: Every write command (its words, and options when a variant of a command writes something
+#: else: "publish --at"), how to run it so that it succeeds, and what it records.
+WRITES: dict[str, Command] = {
+    "import": Command("content.imported", (str(SAMPLE_CONTENT),)),
+    "publish": Command("release.published", ("-m", "audited"), _drafts),
+    "rollback": Command("release.rolled_back", (), _two_releases),
+    "archive": Command("unit.archived", ("refunds",), _drafts),
+    "verify": Command("unit.verified", ("refunds",), _drafts),
+    "keys create": Command("key.created", ("--role", "reader", "--name", "widget")),
+    "keys revoke": Command("key.revoked", (), _a_key),
+}
+
+
+def _commands(group: Any, words: tuple[str, ...] = ()) -> Iterator[str]:
+    """The words of every command `kb` has, subcommands of groups included."""
+    if getattr(group, "commands", None):  # a group (typer's, which may not be click's own)
+        for name, sub in group.commands.items():
+            yield from _commands(sub, (*words, name))
+    else:
+        yield " ".join(words)
+
+
+def _command_of(label: str) -> str:
+    """The command a WRITES label runs: its words up to the first option."""
+    return " ".join(word for word in label.split() if not word.startswith("-"))
+
+
+def test_every_command_is_a_write_or_exempt() -> None:
+    commands = set(_commands(typer.main.get_command(app)))
+    writes = {_command_of(label) for label in WRITES}
+
+    assert sorted(commands - writes - NOT_WRITES.keys()) == []
+
+
+def test_every_exemption_and_write_names_a_command_that_exists() -> None:
+    commands = set(_commands(typer.main.get_command(app)))
+    writes = {_command_of(label) for label in WRITES}
+
+    assert sorted((writes | NOT_WRITES.keys()) - commands) == []
+    assert writes & NOT_WRITES.keys() == set()
+
+
+@pytest.mark.parametrize("command", sorted(WRITES))
+def test_each_write_command_records_its_action_by_kb_author(
+    command: str, kb: KnowledgeBase, env: dict[str, str]
+) -> None:
+    write = WRITES[command]
+    args = (*command.split(), *write.args, *write.prepare(kb))
+
+    result = CliRunner().invoke(app, list(args), env={**env, "KB_AUTHOR": AUDITOR})
+
+    assert result.exit_code == 0, result.output
+    mine = audit_entries(kb.db, AuditFilter(actor=AUDITOR))
+    assert write.action in [e.action for e in mine]
+
+
+@pytest.fixture
+def logged(kb: KnowledgeBase) -> KnowledgeBase:
+    """Three entries by two actors, the first written long ago."""
+    with kb.db.write() as session:
+        old = record(session, actor="ann", action="unit.updated", object_kind="unit",
+                     object_id="refunds", locale="en", detail={"revision": 2})  # fmt: skip
+    with kb.db.write() as session:
+        at = datetime(2020, 1, 1, tzinfo=UTC)
+        session.add(AuditEntry(at=at, actor="old", action="key.created", object_kind="key",
+                               object_id="abc"))  # fmt: skip
+        session.flush()
+        record(session, actor="bob", action="release.published", object_kind="release",
+               object_id=7, detail={"units": 2, "snippets": 0})  # fmt: skip
+    assert old.id is not None
+    return kb
+
+
+def test_kb_audit_json_lists_entries_newest_first_with_every_field(
+    run: Run, logged: KnowledgeBase
+) -> None:
+    result = run("audit", "--json")
+
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout)
+    assert [(r["actor"], r["action"]) for r in rows] == [
+        ("bob", "release.published"),
+        ("old", "key.created"),
+        ("ann", "unit.updated"),
+    ]
+    assert rows[2]["object_kind"] == "unit" and rows[2]["object_id"] == "refunds"
+    assert rows[2]["locale"] == "en" and rows[2]["detail"] == {"revision": 2}
+    assert rows[0]["at"].endswith(("Z", "+00:00"))
+
+
+def test_kb_audit_filters_by_actor_action_and_since(run: Run, logged: KnowledgeBase) -> None:
+    by_ann = json.loads(run("audit", "--actor", "ann", "--json").stdout)
+    published = json.loads(run("audit", "--action", "release.published", "--json").stdout)
+    recent = json.loads(run("audit", "--since", "7d", "--json").stdout)
+    since_2019 = json.loads(run("audit", "--since", "2019-06-01", "--json").stdout)
+
+    assert [r["actor"] for r in by_ann] == ["ann"]
+    assert [r["actor"] for r in published] == ["bob"]
+    assert [r["actor"] for r in recent] == ["bob", "ann"]
+    assert [r["actor"] for r in since_2019] == ["bob", "old", "ann"]
+
+
+def test_kb_audit_prints_one_line_an_entry(run: Run, logged: KnowledgeBase) -> None:
+    lines = run("audit", "--actor", "ann").stdout.splitlines()
+
+    assert len(lines) == 1
+    assert "ann" in lines[0] and "unit.updated" in lines[0] and "unit refunds (en)" in lines[0]
+    assert '{"revision": 2}' in lines[0]
+
+
+def test_kb_audit_refuses_a_since_it_cannot_read_naming_the_option(run: Run, kb: object) -> None:
+    result = run("audit", "--since", "last tuesday")
+
+    assert result.exit_code == 2
+    assert "--since" in result.output and "last tuesday" in result.output
