@@ -40,6 +40,9 @@ NOT_WRITES: dict[str, str] = {
     "eval": "works in a throwaway knowledge base of its own",
     "audit": "reads the audit log",
     "keys list": "lists keys",
+    "scheduler list": "lists scheduled releases",
+    "scheduler run": "runs the scheduler, whose releases record release.published as their "
+    "schedule's author (tests/kb/test_scheduling)",
     "events purge": "deletes delivery events past their age (retention, as the server does "
     "hourly): no content, release or access changes",
 }
@@ -69,6 +72,14 @@ def _two_releases(kb: KnowledgeBase) -> tuple[str, ...]:
     return ("1",)
 
 
+def _a_schedule(kb: KnowledgeBase) -> tuple[str, ...]:
+    from kb.scheduling.schedules import schedule_release
+
+    _drafts(kb)
+    at = datetime(2099, 1, 1, tzinfo=UTC)
+    return (str(schedule_release(kb, at=at, note="later", author="tester").id),)
+
+
 def _a_key(kb: KnowledgeBase) -> tuple[str, ...]:
     return (kb.create_key(name="old widget", role="reader", author="tester").key.key_id,)
 
@@ -78,6 +89,8 @@ def _a_key(kb: KnowledgeBase) -> tuple[str, ...]:
 WRITES: dict[str, Command] = {
     "import": Command("content.imported", (str(SAMPLE_CONTENT),)),
     "publish": Command("release.published", ("-m", "audited"), _drafts),
+    "publish --at": Command("schedule.created", ("2099-01-01T00:00Z",), _drafts),
+    "scheduler cancel": Command("schedule.cancelled", (), _a_schedule),
     "rollback": Command("release.rolled_back", (), _two_releases),
     "archive": Command("unit.archived", ("refunds",), _drafts),
     "verify": Command("unit.verified", ("refunds",), _drafts),
