@@ -34,13 +34,16 @@ from api.routes import (
     pages,
     receipts,
     releases,
+    schedules,
     webhooks,
 )
 from api.tracing import Tracing, install_tracing
 from kb.answers.threads import answer_on_one_thread
 from kb.knowledge_base import KnowledgeBase
+from kb.scheduling.scheduler import start_scheduler
 from kb.settings import Settings
 from kb.webhooks.worker import start_worker
+from renderers.checks import publish_gate
 
 if TYPE_CHECKING:
     from opentelemetry.sdk.trace.export import SpanExporter
@@ -73,9 +76,14 @@ def create_app(
         await run_in_threadpool(app.state.kb.follow_releases)
         # Webhook deliveries go out from a thread of this process (KB_WEBHOOKS), off requests.
         sender = start_worker(app.state.kb.db, app.state.kb.settings)
+        # Scheduled releases, expiries and periodic jobs, each done once by one of the servers
+        # (KB_SCHEDULER); not in an app around a given knowledge base (embedders, tests).
+        scheduler = start_scheduler(app.state.kb, gate=publish_gate()) if owned else None
         try:
             yield
         finally:
+            if scheduler is not None:
+                await run_in_threadpool(scheduler.stop)
             if sender is not None:
                 await run_in_threadpool(sender.stop)
             tracing.stop()
@@ -104,6 +112,7 @@ def create_app(
         drafts.router,
         editing.router,
         releases.router,
+        schedules.router,
         keys.router,
         audit.router,
         consistency.router,

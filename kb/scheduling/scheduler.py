@@ -41,7 +41,7 @@ from kb.store.schedule_models import SchedulerJob
 if TYPE_CHECKING:
     from kb.knowledge_base import KnowledgeBase
 
-__all__ = ["EXPIRY_AUTHOR", "Scheduler", "Tick", "process_name"]
+__all__ = ["EXPIRY_AUTHOR", "Scheduler", "Tick", "process_name", "start_scheduler"]
 
 _LOG = logging.getLogger("kb.scheduling")
 #: The author of the releases the scheduler makes when units expire.
@@ -240,3 +240,13 @@ class Scheduler:
                 )
             )
             return bool(getattr(result, "rowcount", 0))
+
+
+def start_scheduler(kb: KnowledgeBase, *, gate: PublishGate | None = None) -> Scheduler | None:
+    """A scheduler ticking on its own thread, unless the settings leave it to `kb scheduler
+    run` (KB_SCHEDULER=false): what each `kb serve` process starts."""
+    if not kb.settings.scheduler:
+        return None
+    scheduler = Scheduler(kb, gate=gate)
+    scheduler.start()
+    return scheduler
