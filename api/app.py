@@ -42,7 +42,7 @@ from kb.answers.threads import answer_on_one_thread
 from kb.knowledge_base import KnowledgeBase
 from kb.scheduling.scheduler import start_scheduler
 from kb.settings import Settings
-from kb.webhooks.worker import start_worker
+from kb.webhooks.worker import start_worker, stop_worker
 from renderers.checks import publish_gate
 
 if TYPE_CHECKING:
@@ -74,8 +74,7 @@ def create_app(
         # Load the current release before the first request, then follow new ones published
         # by any process on this database.
         await run_in_threadpool(app.state.kb.follow_releases)
-        # Webhook deliveries go out from a thread of this process (KB_WEBHOOKS), off requests.
-        sender = start_worker(app.state.kb.db, app.state.kb.settings)
+        sender = start_worker(app.state.kb.db, app.state.kb.settings)  # webhooks, off requests
         # Scheduled releases, expiries and periodic jobs, each done once by one of the servers
         # (KB_SCHEDULER); not in an app around a given knowledge base (embedders, tests).
         scheduler = start_scheduler(app.state.kb, gate=publish_gate()) if owned else None
@@ -84,8 +83,7 @@ def create_app(
         finally:
             if scheduler is not None:
                 await run_in_threadpool(scheduler.stop)
-            if sender is not None:
-                await run_in_threadpool(sender.stop)
+            stop_worker(sender)
             tracing.stop()
             app.state.kb.stop_following()
             if owned:

@@ -26,6 +26,7 @@ from cli.events_cmd import events_app
 from cli.insights_cmd import insights
 from cli.keys_cmd import keys_app
 from cli.scheduler_cmd import scheduler_app
+from cli.webhooks_cmd import webhooks_app
 
 __all__ = ["app"]
 
@@ -79,6 +80,7 @@ app.add_typer(keys_app, name="keys")
 app.add_typer(scheduler_app, name="scheduler")
 app.command()(audit)
 app.add_typer(events_app, name="events")
+app.add_typer(webhooks_app, name="webhooks")
 
 
 if __name__ == "__main__":

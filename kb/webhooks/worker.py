@@ -30,7 +30,7 @@ from kb.webhooks.queue import (
 )
 from kb.webhooks.signing import signed_headers
 
-__all__ = ["POLL_SECONDS", "DeliveryWorker", "send", "start_worker"]
+__all__ = ["POLL_SECONDS", "DeliveryWorker", "send", "start_worker", "stop_worker"]
 
 _LOG = logging.getLogger("kb.webhooks")
 #: Seconds between looks for deliveries queued by other processes (or due after a backoff).
@@ -118,10 +118,14 @@ class DeliveryWorker:
         self._thread = threading.Thread(target=self.run, name="kb-webhooks", daemon=True)
         self._thread.start()
 
-    def stop(self, timeout: float = 10.0) -> None:
-        """Finish the attempt under way, stop, and close the HTTP client."""
+    def halt(self) -> None:
+        """Ask `run` to return after the attempt under way (safe in a signal handler)."""
         self._stop.set()
         WAKE.set()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Finish the attempt under way, stop, and close the HTTP client."""
+        self.halt()
         if self._thread is not None:
             self._thread.join(timeout)
             self._thread = None
@@ -135,3 +139,9 @@ def start_worker(database: Database, settings: Settings) -> DeliveryWorker | Non
     worker = DeliveryWorker(database, DeliveryPolicy.from_settings(settings))
     worker.start()
     return worker
+
+
+def stop_worker(worker: DeliveryWorker | None) -> None:
+    """Stop a server process's worker, if it runs one (after the attempt under way)."""
+    if worker is not None:
+        worker.stop()
