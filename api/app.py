@@ -35,6 +35,7 @@ from api.routes import (
     receipts,
     releases,
     schedules,
+    verification,
     webhooks,
 )
 from api.tracing import Tracing, install_tracing
@@ -111,6 +112,7 @@ def create_app(
         editing.router,
         releases.router,
         schedules.router,
+        verification.router,
         keys.router,
         audit.router,
         consistency.router,
