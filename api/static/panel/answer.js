@@ -11,6 +11,7 @@ export function openUnit(unitId, locale) {
     .then(function (body) {
       if (seq !== state.unitSeq) return;
       renderUnit(body);
+      showVerification(body.unit_id, body.locale, seq);
       show("unit");
       el.unitTitle.focus();
     })
@@ -20,6 +21,20 @@ export function openUnit(unitId, locale) {
       show("search");
       el.searchError.textContent = explain(error, t("notFound"));
     });
+}
+
+/** "Unverified since ..." when the unit's owner has not verified it within its period (issue
+ * 18); a failure to ask only leaves the marker hidden: the answer itself is what matters. */
+function showVerification(unitId, locale, seq) {
+  el.unitUnverified.hidden = true;
+  api("api/v1/units/" + encodeURIComponent(unitId) + "/verification", { locale: locale })
+    .then(function (body) {
+      if (seq !== state.unitSeq || !body.unverified) return;
+      var values = { date: String(body.due_at).slice(0, 10), owner: body.owner };
+      el.unitUnverifiedText.textContent = t(body.owner ? "unverifiedText" : "unverifiedNoOwner", values);
+      el.unitUnverified.hidden = false;
+    })
+    .catch(function () {});
 }
 
 function metaRow(label, value) {

@@ -33,6 +33,8 @@ export var el = {
   back: $("back"),
   unitTitle: $("unit-title"),
   unitStale: $("unit-stale"),
+  unitUnverified: $("unit-unverified"),
+  unitUnverifiedText: $("unit-unverified-text"),
   unitMeta: $("unit-meta"),
   copy: $("copy"),
   copyStatus: $("copy-status"),
