@@ -49,12 +49,10 @@ def _body(schedule: Schedule) -> dict[str, Any]:
 def list_schedules(
     kb: KBDep,
     _caller: Editor,
-    state: Annotated[
-        list[ScheduleState] | None, Query(max_length=5, description="Only these states.")
-    ] = None,
+    state: Annotated[ScheduleState | None, Query(description="Only those in this state.")] = None,
 ) -> Any:
     """Scheduled releases: the pending ones first, the next due first, then the rest."""
-    return [_body(s) for s in scheduled_releases(kb, tuple(state or ()))]
+    return [_body(s) for s in scheduled_releases(kb, (state,) if state else ())]
 
 
 @router.post(
