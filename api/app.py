@@ -42,7 +42,7 @@ from api.routes import (
 from api.tracing import Tracing, install_tracing
 from kb.answers.threads import answer_on_one_thread
 from kb.knowledge_base import KnowledgeBase
-from kb.scheduling.scheduler import start_scheduler
+from kb.scheduling.scheduler import start_scheduler, stop_scheduler
 from kb.settings import Settings
 from kb.webhooks.worker import start_worker, stop_worker
 from renderers.checks import publish_gate
@@ -77,14 +77,12 @@ def create_app(
         # by any process on this database.
         await run_in_threadpool(app.state.kb.follow_releases)
         sender = start_worker(app.state.kb.db, app.state.kb.settings)  # webhooks, off requests
-        # Scheduled releases, expiries and periodic jobs, each done once by one of the servers
-        # (KB_SCHEDULER); not in an app around a given knowledge base (embedders, tests).
+        # The scheduler (KB_SCHEDULER) runs in a served app, not around a given kb (tests).
         scheduler = start_scheduler(app.state.kb, gate=publish_gate()) if owned else None
         try:
             yield
         finally:
-            if scheduler is not None:
-                await run_in_threadpool(scheduler.stop)
+            await run_in_threadpool(stop_scheduler, scheduler)
             stop_worker(sender)
             tracing.stop()
             app.state.kb.stop_following()

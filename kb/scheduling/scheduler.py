@@ -41,7 +41,14 @@ from kb.store.schedule_models import SchedulerJob
 if TYPE_CHECKING:
     from kb.knowledge_base import KnowledgeBase
 
-__all__ = ["EXPIRY_AUTHOR", "Scheduler", "Tick", "process_name", "start_scheduler"]
+__all__ = [
+    "EXPIRY_AUTHOR",
+    "Scheduler",
+    "Tick",
+    "process_name",
+    "start_scheduler",
+    "stop_scheduler",
+]
 
 _LOG = logging.getLogger("kb.scheduling")
 #: The author of the releases the scheduler makes when units expire.
@@ -250,3 +257,9 @@ def start_scheduler(kb: KnowledgeBase, *, gate: PublishGate | None = None) -> Sc
     scheduler = Scheduler(kb, gate=gate)
     scheduler.start()
     return scheduler
+
+
+def stop_scheduler(scheduler: Scheduler | None) -> None:
+    """Stop what `start_scheduler` started, if it started one."""
+    if scheduler is not None:
+        scheduler.stop()
