@@ -25,6 +25,7 @@ from cli.eval_cmd import eval_command
 from cli.events_cmd import events_app
 from cli.insights_cmd import insights
 from cli.keys_cmd import keys_app
+from cli.review_cmd import review_app
 from cli.scheduler_cmd import scheduler_app
 from cli.webhooks_cmd import webhooks_app
 
@@ -77,6 +78,7 @@ app.command()(answer_cmds.reindex)
 app.command()(serve_cmd.serve)
 app.command("eval")(eval_command)
 app.add_typer(keys_app, name="keys")
+app.add_typer(review_app, name="review")
 app.add_typer(scheduler_app, name="scheduler")
 app.command()(audit)
 app.add_typer(events_app, name="events")

@@ -22,6 +22,7 @@ from cli.common import (
 )
 from cli.consistency_cmd import publish_warning
 from cli.output import JsonOpt, print_json, print_rows
+from cli.review_cmd import print_summary, summary_json
 from cli.verify_cmd import stale_line, stale_row, unverified_rows
 from kb import KnowledgeBase, PublishPlan, SaveOutcome
 from kb.errors import UnitNotFound
@@ -60,11 +61,21 @@ def publish(
         warning = publish_warning(kb) if plan.has_changes else None
     if as_json:
         published = plan.release is not None
+        review = {"review": summary_json(plan.review)} if plan.review is not None else {}
         print_json(
-            {"dry_run": dry_run, "published": published, "message": message, **plan_json(plan)}
+            {
+                "dry_run": dry_run,
+                "published": published,
+                "message": message,
+                **plan_json(plan),
+                **review,
+            }
         )
     else:
         _print_published(plan, dry_run)
+        if plan.review is not None and (plan.review.approved or plan.review.waiting):
+            typer.echo("Review (KB_REVIEW_POLICY): what the release takes approved, what waits")
+            print_summary(plan.review)
     if warning:
         typer.echo(warning, err=True)
     if dry_run and any(f.blocking for f in plan.findings):
