@@ -50,11 +50,12 @@ def verified_line(state: VerificationState) -> str:
 
 def unverified_rows(kb: KnowledgeBase, *, drafts: bool) -> list[dict[str, Any]]:
     """`kb stale`'s rows for the units whose owner has not verified them in time."""
-    snap = kb.drafts() if drafts or kb.current_release() is None else kb.snapshot()
+    draft_units = kb.drafts()
+    snap = draft_units if drafts or kb.current_release() is None else kb.snapshot()
     policy = load_policy(kb.settings.data_dir)
     return [
         stale_row(s.unit_id, s.locale, s.owner, "unverified", state=s)
-        for s in unverified_units(kb.db, snap, policy, datetime.now(UTC))
+        for s in unverified_units(kb.db, snap, draft_units, policy, datetime.now(UTC))
     ]
 
 

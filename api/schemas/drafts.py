@@ -63,6 +63,9 @@ class UnitFields(BaseModel):
     routing: str | None
     owner: str | None
     review_by: date | None = Field(description="After this date the unit is stale.")
+    verify_every: int | None = Field(
+        None, description="Days between the owner's verifications (null: its category's, or none)."
+    )
     draft: bool = Field(False, description="Kept and edited, never published.")
     source: dict[str, str] | None = Field(
         None, description="The silo it was imported from: system, id, url, updated_at."

@@ -19,7 +19,7 @@ from kb.errors import KBError, UnitNotFound
 from kb.settings import Settings
 from kb.store.audit import record
 from kb.store.db import Database
-from kb.store.models import Release, ReleaseUnit, UnitRevision
+from kb.store.models import Release, UnitRevision
 from kb.store.outbox import enqueue
 from kb.store.revisions import current_release, newest_unit, to_document
 from kb.store.snapshot import Snapshot
@@ -52,26 +52,17 @@ class KnowledgeBaseLike(Protocol):
     def snapshot(self, number: int | None = None) -> Snapshot:
         """A release's content."""
 
+    def drafts(self) -> Snapshot:
+        """The newest revision of every unit."""
+
 
 def _unit(session: Session, unit_id: str, locale: str) -> tuple[UnitRevision, UnitDocument]:
-    """The unit's newest revision, and the document whose policy applies: the one the
-    current release serves, else (never published) the newest draft."""
+    """The unit's newest revision and its document, whose `owner`, `category` and
+    `verify_every` apply at once: verifying and its period need no release."""
     head = newest_unit(session, unit_id, locale)
     if head is None or head.archived:
         raise UnitNotFound(f"no unit '{unit_id}' in locale '{locale}' to verify")
-    release = current_release(session)
-    served = None
-    if release is not None:
-        served = session.scalars(
-            select(UnitRevision)
-            .join(ReleaseUnit, ReleaseUnit.revision_id == UnitRevision.id)  # type: ignore[arg-type]
-            .where(
-                ReleaseUnit.release_number == release.number,
-                ReleaseUnit.unit_id == unit_id,
-                ReleaseUnit.locale == locale,
-            )
-        ).first()
-    return head, to_document(served or head)
+    return head, to_document(head)
 
 
 def unit_verification(
@@ -134,10 +125,15 @@ def verify_unit(
 
 
 def unverified_units(
-    database: Database, snapshot: Snapshot, policy: VerificationPolicy, now: datetime
+    database: Database,
+    snapshot: Snapshot,
+    drafts: Snapshot,
+    policy: VerificationPolicy,
+    now: datetime,
 ) -> list[VerificationState]:
-    """The units of `snapshot` (a release, or the drafts) whose period has run out."""
-    documents = [u.document for u in snapshot.iter_units()]
+    """The units of `snapshot` (a release, or the drafts) whose period has run out, each
+    judged by its newest draft's `owner`, `category` and `verify_every` (as verifying is)."""
+    documents = [drafts.units.get(u.key, u).document for u in snapshot.iter_units()]
     if not any(policy.days_for(d)[0] for d in documents):
         return []
     with database.read() as session:
@@ -151,7 +147,8 @@ def notify_unverified(kb: KnowledgeBaseLike, now: datetime) -> int:
     (kb.scheduling): however often it runs, a lapse is raised once, until the next one."""
     if kb.current_release() is None:
         return 0
-    documents = [u.document for u in kb.snapshot().iter_units()]
+    drafts = kb.drafts()
+    documents = [drafts.units.get(u.key, u).document for u in kb.snapshot().iter_units()]
     policy = load_policy(kb.settings.data_dir)
     if not any(policy.days_for(d)[0] for d in documents):
         return 0

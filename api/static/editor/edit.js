@@ -7,6 +7,7 @@ import { showView } from "./views.js";
 import { composeSource, currentSource, fillForm, formFields, isDirty, keepFrontMatter, setSourceMode } from "./form.js";
 import { runPreview } from "./preview.js";
 import { hideFlags, showFlags } from "./flags.js";
+import { hideVerification, showVerification } from "./verification.js";
 
 // The preview follows the edits once typing pauses.
 const schedulePreview = debounce(() => runPreview(), 300);
@@ -20,6 +21,7 @@ export function leaveEditor() {
 function resetEditorPanels() {
   $("#conflict").hidden = true;
   hideFlags();
+  hideVerification();
   $("#parse-errors").hidden = true;
   $("#findings").replaceChildren();
   $("#findings-summary").textContent = "";
@@ -63,6 +65,7 @@ export async function openUnit(unitId, locale, focus) {
   }
   await loadDraft(result.data, result.etag);
   showFlags();
+  showVerification();
   if (focus) $("#edit-h").focus();
 }
 

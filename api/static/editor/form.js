@@ -17,6 +17,7 @@ export function fillForm(fields, body) {
   $("#u-routing").value = fields.routing || "";
   $("#u-owner").value = fields.owner || "";
   $("#u-review").value = fields.review_by || "";
+  $("#u-verify-every").value = fields.verify_every ?? "";
   $("#u-body").value = body || "";
   for (const input of $$("#unit-form [aria-invalid]")) input.removeAttribute("aria-invalid");
 }
@@ -45,6 +46,7 @@ export function formFields() {
     routing: $("#u-routing").value.trim(),
     owner: $("#u-owner").value.trim(),
     review_by: $("#u-review").value.trim(),
+    verify_every: $("#u-verify-every").value.trim(),
   };
 }
 
@@ -93,6 +95,11 @@ export function composeSource(fields = formFields(), body = $("#u-body").value, 
   if (fields.review_by) {
     const plain = /^\d{4}-\d{2}-\d{2}$/.test(fields.review_by);
     out.push(`review_by: ${plain ? fields.review_by : q(fields.review_by)}`);
+  }
+  if (fields.verify_every) {
+    // A whole number as written; anything else quoted, so the server names what is wrong.
+    const days = String(fields.verify_every);
+    out.push(`verify_every: ${/^\d+$/.test(days) ? days : q(days)}`);
   }
   out.push("---");
   return `${out.join("\n")}\n${text}\n`;

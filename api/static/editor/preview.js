@@ -48,6 +48,7 @@ const FIELD_INPUTS = {
   routing: "#u-routing",
   owner: "#u-owner",
   review_by: "#u-review",
+  verify_every: "#u-verify-every",
 };
 
 export function showParseErrors(errors) {
