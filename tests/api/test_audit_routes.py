@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -66,7 +67,34 @@ def _a_key(kb: KnowledgeBase) -> dict[str, str]:
     return {"key_id": kb.create_key(name="old widget", role="reader", author="tester").key.key_id}
 
 
+def _a_schedule(kb: KnowledgeBase) -> dict[str, str]:
+    from kb.scheduling.schedules import schedule_release
+
+    at = datetime(2099, 1, 1, tzinfo=UTC)
+    return {"schedule_id": str(schedule_release(kb, at=at, note="later", author="tester").id)}
+
+
+def _an_endpoint(kb: KnowledgeBase) -> dict[str, str]:
+    from kb.webhooks import endpoints as hooks
+
+    made = hooks.create_endpoint(kb.db, HOOK_URL, ["release.published"], author="tester")
+    return {"endpoint_id": str(made.endpoint.id)}
+
+
+def _a_delivery(kb: KnowledgeBase) -> dict[str, str]:
+    from kb.webhooks import endpoints as hooks
+
+    made = _an_endpoint(kb)
+    kb.publish(author="tester")  # queues a release.published delivery to it
+    sent = hooks.deliveries(kb.db, int(made["endpoint_id"]))
+    return {**made, "delivery_id": str(sent[0].id)}
+
+
+#: Nothing listens there: deliveries fail and wait for their retry, off the request path.
+HOOK_URL = "http://127.0.0.1:9/kb"
 UNIT = {"unit_id": "refunds"}
+SNIPPET = {"name": "greeting"}
+COMMENT = {"comment": "Looks right."}
 REV1 = {"If-Match": '"rev-1"'}
 EN = {"locale": "en"}
 
@@ -123,6 +151,49 @@ CALLS: dict[tuple[str, str], Call] = {
             "units": ["complaints", "lost-card"],
             "revisions": {"complaints": 1, "lost-card": 1},
         },
+    ),
+    ("POST", "/api/v1/review/units/{unit_id}/submit"): Call(
+        "review.submitted", json=COMMENT, params=EN, prepare=lambda _kb: UNIT
+    ),
+    ("POST", "/api/v1/review/units/{unit_id}/approve"): Call(
+        "review.approved", json=COMMENT, params=EN, prepare=lambda _kb: UNIT
+    ),
+    ("POST", "/api/v1/review/units/{unit_id}/request-changes"): Call(
+        "review.changes_requested",
+        json={"comment": "Say which app."},
+        params=EN,
+        prepare=lambda _kb: UNIT,
+    ),
+    ("POST", "/api/v1/review/snippets/{name}/submit"): Call(
+        "review.submitted", json=COMMENT, params=EN, prepare=lambda _kb: SNIPPET
+    ),
+    ("POST", "/api/v1/review/snippets/{name}/approve"): Call(
+        "review.approved", json=COMMENT, params=EN, prepare=lambda _kb: SNIPPET
+    ),
+    ("POST", "/api/v1/review/snippets/{name}/request-changes"): Call(
+        "review.changes_requested",
+        json={"comment": "Too short."},
+        params=EN,
+        prepare=lambda _kb: SNIPPET,
+    ),
+    ("POST", "/api/v1/units/{unit_id}/verify"): Call(
+        "unit.verified", params=EN, prepare=lambda _kb: UNIT
+    ),
+    ("POST", "/api/v1/schedules"): Call(
+        "schedule.created", json={"at": "2099-01-01T00:00Z", "message": "later"}
+    ),
+    ("POST", "/api/v1/schedules/{schedule_id}/cancel"): Call(
+        "schedule.cancelled", prepare=_a_schedule
+    ),
+    ("POST", "/api/v1/webhooks"): Call(
+        "webhook.created", json={"url": HOOK_URL, "events": ["release.published"]}
+    ),
+    ("PATCH", "/api/v1/webhooks/{endpoint_id}"): Call(
+        "webhook.disabled", json={"enabled": False}, prepare=_an_endpoint
+    ),
+    ("DELETE", "/api/v1/webhooks/{endpoint_id}"): Call("webhook.deleted", prepare=_an_endpoint),
+    ("POST", "/api/v1/webhooks/{endpoint_id}/deliveries/{delivery_id}/redeliver"): Call(
+        "webhook.redelivered", prepare=_a_delivery
     ),
     ("POST", "/api/v1/insights/gaps/questions"): Call(
         "unit.updated",
