@@ -9,6 +9,7 @@ and says so in its log: a server is never refused for the sake of its statistics
 from __future__ import annotations
 
 import logging
+import logging.config
 import os
 import shutil
 import subprocess
@@ -18,6 +19,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from kb.events.writer import serve_writer
 from kb.settings import Settings
 
 __all__ = ["SOCKET_VARIABLE", "STOP_TIMEOUT_S", "serving_events"]
@@ -29,15 +31,16 @@ _LOG = logging.getLogger("kb.serve")
 
 
 @contextmanager
-def serving_events(settings: Settings) -> Iterator[str | None]:
-    """While the block runs, the writer process, its socket in KB_EVENTS_WRITER_SOCKET (which
-    the workers inherit); yields the socket's path, or None when there is no writer process."""
+def serving_events(settings: Settings, log_level: str = "warning") -> Iterator[str | None]:
+    """While the block runs, the writer process (logging at `log_level`, in KB_LOG_FORMAT),
+    its socket in KB_EVENTS_WRITER_SOCKET (which the workers inherit); yields the socket's
+    path, or None when there is no writer process."""
     if not settings.events or settings.events_writer != "process":
         yield None
         return
     folder = Path(tempfile.mkdtemp(prefix="kb-events-"))  # mode 0700: only our user may connect
     path = str(folder / "writer.sock")
-    process = _start(path)
+    process = _start(path, settings, log_level)
     try:
         if process is not None:
             os.environ[SOCKET_VARIABLE] = path  # before the workers start: they inherit it
@@ -49,10 +52,12 @@ def serving_events(settings: Settings) -> Iterator[str | None]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def _start(path: str) -> subprocess.Popen[bytes] | None:
-    """The writer process listening on `path`, once it said it is ready; None if it failed."""
+def _start(path: str, settings: Settings, log_level: str) -> subprocess.Popen[bytes] | None:
+    """The writer process listening on `path`, once it said it is ready; None if it failed.
+    It reads the server's environment, with the database `settings` name."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "kb.events", path],
+        [sys.executable, "-m", "cli.event_writer", path, log_level],
+        env={**os.environ, "KB_DATABASE_URL": settings.sqlalchemy_url},
         stdin=subprocess.PIPE,  # closed when this process ends: the writer's cue to end
         stdout=subprocess.PIPE,
     )
@@ -81,3 +86,20 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
         process.wait()
     if process.stdout is not None:
         process.stdout.close()
+
+
+def main(argv: list[str]) -> int:
+    """`python -m cli.event_writer SOCKET LEVEL`: the writer process, logging as the server."""
+    if len(argv) != 2:
+        print("usage: python -m cli.event_writer SOCKET LEVEL", file=sys.stderr)
+        return 2
+    from api.logging_setup import log_config
+
+    settings = Settings.from_env()
+    logging.config.dictConfig(log_config(settings.log_format, argv[1]))
+    serve_writer(argv[0], settings)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -107,7 +107,7 @@ def serve(
         )
     with (  # both before any worker
         serving_metrics(kb.settings.metrics_port, shared=workers > 1),
-        serving_events(kb.settings),
+        serving_events(kb.settings, log_level),
     ):
         if workers == 1:  # in this process, as uvicorn runs it
             options = uvicorn_options(log_level, proxying)

@@ -12,15 +12,18 @@ its protection: a batch is pickled, and only our own processes may speak to it. 
 process cannot be reached (it died, or is restarting), a worker writes its batches itself and
 tries the process again after `RETRY_SECONDS`: events are never lost for want of it.
 
-Run as `python -m kb.events SOCKET`, with the server's environment (KB_DATABASE_URL and
-the rest); it ends when its standard input closes, so it never outlives the `kb serve` that
-started it, however that ended.
+`kb serve` runs it as `python -m cli.event_writer SOCKET LEVEL` (cli/event_writer.py); it
+ends when its standard input closes, so it never outlives the `kb serve` that started it,
+however that ended. It ignores SIGTERM and SIGINT, which a terminal's Ctrl-C or a
+supervisor sends the whole process group: the workers still write their last events through it
+as they stop, and `kb serve` closes its input once they have.
 """
 
 from __future__ import annotations
 
 import logging
 import pickle
+import signal
 import sys
 import threading
 import time
@@ -32,7 +35,7 @@ from kb.events.store import write_events
 from kb.settings import Settings
 from kb.store.db import Database
 
-__all__ = ["RETRY_SECONDS", "RemoteSink", "WriterRefused", "main", "store_events"]
+__all__ = ["RETRY_SECONDS", "RemoteSink", "WriterRefused", "serve_writer", "store_events"]
 
 _LOG = logging.getLogger("kb.events")
 #: Seconds a worker writes its own events after losing the writer process before it tries again.
@@ -136,18 +139,15 @@ def _serve(db: Database, listener: Listener) -> None:
         ).start()
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """`python -m kb.events SOCKET`: serve the workers until standard input closes."""
-    args = list(sys.argv[1:] if argv is None else argv)
-    if len(args) != 1:
-        print("usage: python -m kb.events SOCKET", file=sys.stderr)
-        return 2
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    db = Database(Settings.from_env().sqlalchemy_url)
-    listener = Listener(args[0], family="AF_UNIX")
+def serve_writer(path: str, settings: Settings) -> None:
+    """Write the batches of every worker that connects to `path`, until standard input closes
+    (the body of `python -m cli.event_writer`, which sets up its log first)."""
+    for stop in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(stop, signal.SIG_IGN)  # the server's workers stop first (module docstring)
+    db = Database(settings.sqlalchemy_url)
+    listener = Listener(path, family="AF_UNIX")
     threading.Thread(target=_serve, args=(db, listener), name="kb-events", daemon=True).start()
     print("ready", flush=True)  # what `kb serve` waits for before it starts the workers
     sys.stdin.read()  # until the server that started this process ends, however it ends
     listener.close()
     db.dispose()
-    return 0
