@@ -3,6 +3,7 @@ takes only approved revisions, listing what waits (issue 18). SQLite and Postgre
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import replace
 
@@ -13,6 +14,7 @@ from kb import KnowledgeBase, Settings, SnippetDocument, SnippetType
 from kb.errors import ConfigError
 from kb.review import ReviewRefused, Reviews, ReviewState
 from kb.store.audit_models import AuditEntry
+from kb.store.webhook_models import WebhookEndpoint, WebhookEvent
 from tests.conftest import make_unit
 
 
@@ -207,3 +209,33 @@ def test_review_off_publishes_the_newest_revisions_as_before(kb: KnowledgeBase) 
     kb.save_unit(make_unit("a"), author="ann")
     plan = kb.publish(author="ann")
     assert plan.added == (("a", "en"),) and plan.review is None
+
+
+def test_submitting_and_approving_queue_their_webhook_events(four_eyes: KnowledgeBase) -> None:
+    with four_eyes.db.write() as session:
+        session.add(
+            WebhookEndpoint(
+                url="http://127.0.0.1:9/hook",
+                event_types=["review.requested", "review.approved"],
+                secret="whsec_" + "A" * 32,
+                author="t",
+            )
+        )
+    four_eyes.save_snippet(phone("+1 555 0100"), author="ann")
+    four_eyes.save_unit(make_unit("call-us", body="Call {{ support_phone }}."), author="ann")
+    reviews(four_eyes).submit("snippet", "support_phone", "en", None, actor="ann")
+    reviews(four_eyes).approve("snippet", "support_phone", "en", None, actor="bob")
+    with four_eyes.db.read() as session:
+        bodies = [
+            json.loads(e.body)
+            for e in session.scalars(select(WebhookEvent).order_by(WebhookEvent.created_at))
+        ]
+    assert [b["type"] for b in bodies] == ["review.requested", "review.approved"]
+    requested, approved = (b["data"] for b in bodies)
+    assert (requested["kind"], requested["name"], requested["requested_by"]) == (
+        "snippet",
+        "support_phone",
+        "ann",
+    )
+    assert requested["affected_units"] == [{"unit_id": "call-us", "locale": "en"}]
+    assert (approved["approved_by"], approved["author"], approved["revision"]) == ("bob", "ann", 1)
