@@ -41,6 +41,12 @@ NOT_WRITES: dict[str, str] = {
     "audit": "reads the audit log",
     "keys list": "lists keys",
     "scheduler list": "lists scheduled releases",
+    "review list": "lists what waits for review",
+    "review show": "shows a revision's review",
+    "webhooks list": "lists webhook endpoints",
+    "webhooks deliveries": "lists an endpoint's deliveries",
+    "webhooks deliver": "sends queued deliveries and keeps each attempt in the delivery log; "
+    "no content, release, key or endpoint changes",
     "scheduler run": "runs the scheduler, whose releases record release.published as their "
     "schedule's author (tests/kb/test_scheduling)",
     "events purge": "deletes delivery events past their age (retention, as the server does "
@@ -80,6 +86,34 @@ def _a_schedule(kb: KnowledgeBase) -> tuple[str, ...]:
     return (str(schedule_release(kb, at=at, note="later", author="tester").id),)
 
 
+#: Nothing listens there: a delivery would fail and wait for its retry.
+HOOK_URL = "http://127.0.0.1:9/kb"
+
+
+def _an_endpoint(kb: KnowledgeBase) -> tuple[str, ...]:
+    from kb.webhooks import endpoints as hooks
+
+    made = hooks.create_endpoint(kb.db, HOOK_URL, ["release.published"], author="tester")
+    return (str(made.endpoint.id),)
+
+
+def _a_disabled_endpoint(kb: KnowledgeBase) -> tuple[str, ...]:
+    from kb.webhooks import endpoints as hooks
+
+    (endpoint_id,) = _an_endpoint(kb)
+    hooks.set_enabled(kb.db, int(endpoint_id), False, author="tester")
+    return (endpoint_id,)
+
+
+def _a_delivery(kb: KnowledgeBase) -> tuple[str, ...]:
+    from kb.webhooks import endpoints as hooks
+
+    (endpoint_id,) = _an_endpoint(kb)
+    _drafts(kb)
+    kb.publish(author="tester")  # queues a release.published delivery to it
+    return (str(hooks.deliveries(kb.db, int(endpoint_id))[0].id),)
+
+
 def _a_key(kb: KnowledgeBase) -> tuple[str, ...]:
     return (kb.create_key(name="old widget", role="reader", author="tester").key.key_id,)
 
@@ -94,6 +128,16 @@ WRITES: dict[str, Command] = {
     "rollback": Command("release.rolled_back", (), _two_releases),
     "archive": Command("unit.archived", ("refunds",), _drafts),
     "verify": Command("unit.verified", ("refunds",), _drafts),
+    "review submit": Command("review.submitted", ("refunds",), _drafts),
+    "review approve": Command("review.approved", ("refunds",), _drafts),
+    "review request-changes": Command(
+        "review.changes_requested", ("refunds", "--comment", "Say which app."), _drafts
+    ),
+    "webhooks add": Command("webhook.created", (HOOK_URL, "--events", "release.published")),
+    "webhooks disable": Command("webhook.disabled", (), _an_endpoint),
+    "webhooks enable": Command("webhook.enabled", (), _a_disabled_endpoint),
+    "webhooks remove": Command("webhook.deleted", (), _an_endpoint),
+    "webhooks redeliver": Command("webhook.redelivered", (), _a_delivery),
     "keys create": Command("key.created", ("--role", "reader", "--name", "widget")),
     "keys revoke": Command("key.revoked", (), _a_key),
 }
