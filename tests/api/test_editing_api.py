@@ -459,6 +459,7 @@ def test_draft_out_has_the_fields_and_body_of_its_source(
     extra = (
         "questions: [how much money is left]\ncategory: billing\ntags: [balance, account]\n"
         "channels: [web, ivr]\nrouting: billing\nowner: billing-team\nreview_by: 2027-03-01\n"
+        "verify_every: 30\n"
     )
     source = unit("Dial *100#.\n\n::: internal\nCheck the caller.\n:::", extra=extra)
 
@@ -479,6 +480,7 @@ def test_draft_out_has_the_fields_and_body_of_its_source(
             "routing": "billing",
             "owner": "billing-team",
             "review_by": "2027-03-01",
+            "verify_every": 30,
             "draft": False,
             "source": None,
         }
