@@ -19,7 +19,7 @@ from kb.scheduling.schedules import (
     scheduled,
     scheduled_releases,
 )
-from kb.scheduling.store import ScheduleNotFound
+from kb.scheduling.store import LEASE, ScheduleNotFound, claim_schedule, finish_schedule
 from kb.store.audit import entries
 from kb.store.snapshot import Snapshot
 from tests.conftest import make_unit
@@ -167,3 +167,23 @@ def test_a_periodic_job_runs_once_per_due_time_whoever_ticks(kb: KnowledgeBase) 
     assert first.tick(now + timedelta(seconds=30)).jobs == []
     assert second.tick(now + timedelta(seconds=61)).jobs == ["test.count"]
     assert len(runs) == 2
+
+
+def test_a_claimed_schedule_cannot_be_claimed_again_until_its_lease_ends(
+    kb: KnowledgeBase,
+) -> None:
+    schedule_id, after = _due_soon(kb)
+    with kb.db.write() as session:
+        assert claim_schedule(session, schedule_id, me="a", now=after)
+    with kb.db.write() as session:
+        assert not claim_schedule(session, schedule_id, me="b", now=after)
+    taken_over = after + LEASE + timedelta(seconds=1)  # "a" died mid-publish
+    with kb.db.write() as session:
+        assert claim_schedule(session, schedule_id, me="b", now=taken_over)
+    with kb.db.write() as session:  # "a" was only slow: its release must not count
+        for me, counts in (("a", False), ("b", True)):
+            finished = finish_schedule(
+                session, schedule_id, me=me, state="published", release=1, detail=None, now=after
+            )
+            assert finished is counts
+    assert scheduled(kb, schedule_id).claimed_by == "b"
