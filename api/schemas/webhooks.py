@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from api.schemas.common import Timestamp, _Body, _examples
-from kb.webhooks.endpoints import DESCRIPTION_CHARS, URL_CHARS
+from kb.webhooks.endpoints import DESCRIPTION_CHARS, URL_CHARS, URL_PATTERN
 
 __all__ = [
     "AttemptOut",
@@ -49,7 +49,7 @@ class WebhookIn(_Body):
             "description": "purge the CDN",
         }
     )
-    url: str = Field(min_length=1, max_length=URL_CHARS)
+    url: str = Field(min_length=1, max_length=URL_CHARS, pattern=URL_PATTERN)
     events: list[EventType] = Field(min_length=1, max_length=6)
     description: str = Field(default="", max_length=DESCRIPTION_CHARS)
 

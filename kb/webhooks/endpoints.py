@@ -9,10 +9,10 @@ the same event (same `webhook-id`, so a receiver can tell it has seen it), tried
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from urllib.parse import urlsplit
 
 from sqlalchemy import delete
 from sqlmodel import Session, col, select
@@ -33,6 +33,7 @@ __all__ = [
     "DESCRIPTION_CHARS",
     "LIST_LIMIT",
     "URL_CHARS",
+    "URL_PATTERN",
     "NewEndpoint",
     "WebhookNotFound",
     "attempts",
@@ -47,6 +48,10 @@ __all__ = [
 ]
 
 URL_CHARS = 2000
+#: What an endpoint URL may be (the API's schema states it too): http(s), a host or [IPv6]
+#: address, a port, then a path or query of printable ASCII; no user, password or fragment.
+URL_PATTERN = r'^https?://([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(:[0-9]{1,5})?([/?][!-"$-~]*)?$'
+_URL = re.compile(URL_PATTERN)
 DESCRIPTION_CHARS = 200
 #: Deliveries one listing returns at most.
 LIST_LIMIT = 500
@@ -66,13 +71,16 @@ class NewEndpoint:
 
 def _problems(url: str, event_types: Iterable[str], description: str) -> list[Problem]:
     problems = []
-    parts = urlsplit(url)
     if len(url) > URL_CHARS:
         problems.append(Problem(f"at most {URL_CHARS} characters", field="url"))
-    elif parts.scheme not in ("http", "https") or not parts.hostname:
-        problems.append(Problem("an absolute http:// or https:// URL", field="url"))
-    elif parts.fragment or parts.username or parts.password:
-        problems.append(Problem("no fragment and no user or password in the URL", field="url"))
+    elif not _URL.fullmatch(url):
+        problems.append(
+            Problem(
+                "an absolute http:// or https:// URL: a host name or [IPv6] address, an optional "
+                "port, then a path or query of printable ASCII; no user, password or fragment",
+                field="url",
+            )
+        )
     types = list(event_types)
     if not types:
         problems.append(Problem(f"at least one of {', '.join(EVENT_TYPES)}", field="events"))
