@@ -106,6 +106,9 @@ def _print_published(plan: PublishPlan, dry_run: bool) -> None:
     """What `kb publish` says: the release made (or that would be), its changes and findings."""
     if not plan.has_changes:
         current = plan.base_release
+        if plan.review is not None and plan.review.waiting:
+            typer.echo("Nothing to publish: every change waits for approval.")
+            return
         typer.echo(
             f"Nothing to publish: release {current} already serves the drafts."
             if current

@@ -131,8 +131,8 @@ class Reviews:
             row = revision_row(session, kind, name, locale, revision)
             before = self._review(session, row)
             check_step(action, actor, comment, before.policy, set(before.change_authors))
-            if before.state is action and not comment.strip():
-                return before  # submitted or approved already: nothing new to say
+            if _nothing_new(before.state, action, comment):
+                return before
             event = ReviewEvent(
                 kind=kind,
                 revision_id=row.id or 0,
@@ -154,13 +154,13 @@ class Reviews:
         authors, since = change_authors(session, kind, row, released.get(key))
         steps = tuple(steps_by_revision(session, kind, [row.id or 0]).get(row.id or 0, []))
         rule = self.rule()
-        heads = head_units(session)
         if isinstance(row, UnitRevision):
             before = released.get(key)
             was = session.get(UnitRevision, before) if before is not None else None
             policy = rule.for_categories([row.category, was.category if was else None])
             affected: tuple[Key, ...] = ()
         else:
+            heads = head_units(session)
             live = [h for h in heads.values() if not h.archived]
             affected = snippet_users(live).get(key, ())
             policy = rule.for_categories([None, *(heads[k].category for k in affected)])
@@ -168,6 +168,15 @@ class Reviews:
             kind, key[0], row.locale, row.number, row.author, row.message, state_of(steps),
             steps, policy, tuple(sorted(authors)), since, affected,
         )  # fmt: skip
+
+
+def _nothing_new(state: ReviewState, action: ReviewState, comment: str) -> bool:
+    """Whether a step would only repeat where the review stands: submitting what is submitted
+    or approved already (a submit must not withdraw an approval), or approving again without
+    a comment."""
+    if action is ReviewState.SUBMITTED and state is ReviewState.APPROVED:
+        return True
+    return state is action and not comment.strip()
 
 
 def _tell(session: Session, review: RevisionReview, event: ReviewEvent) -> None:

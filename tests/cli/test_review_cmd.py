@@ -91,3 +91,10 @@ def test_request_changes_keeps_the_comment_with_the_revision(as_: As, drafts: No
     shown = json.loads(as_("ann", "review", "show", "a", "--json").stdout)
     assert shown["state"] == "changes_requested"
     assert shown["steps"][-1]["comment"] == "Name the app."
+
+
+def test_publish_with_only_waiting_changes_says_so(as_: As, drafts: None) -> None:
+    result = as_("pat", "publish")
+    assert result.exit_code == 0, result.output
+    assert "Nothing to publish: every change waits for approval." in result.stdout
+    assert "  waiting          a (en) revision 1 (draft): not released" in result.stdout

@@ -239,3 +239,14 @@ def test_submitting_and_approving_queue_their_webhook_events(four_eyes: Knowledg
     )
     assert requested["affected_units"] == [{"unit_id": "call-us", "locale": "en"}]
     assert (approved["approved_by"], approved["author"], approved["revision"]) == ("bob", "ann", 1)
+
+
+def test_submitting_an_approved_revision_keeps_its_approval(four_eyes: KnowledgeBase) -> None:
+    four_eyes.save_unit(make_unit("a"), author="ann")
+    reviews(four_eyes).approve("unit", "a", "en", None, actor="bob")
+    review = reviews(four_eyes).submit("unit", "a", "en", None, actor="ann", comment="again?")
+    assert (review.state, review.approved_by, len(review.steps)) == (
+        ReviewState.APPROVED,
+        "bob",
+        1,
+    )
