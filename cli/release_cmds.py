@@ -69,6 +69,10 @@ def publish(
                 "message": message,
                 **plan_json(plan),
                 **review,
+                **{
+                    name: [{"unit_id": u, "locale": loc} for u, loc in keys]
+                    for name, keys in (("not_yet", plan.not_yet), ("expired", plan.expired))
+                },
             }
         )
     else:
