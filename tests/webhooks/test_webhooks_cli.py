@@ -4,6 +4,11 @@ queued with `kb webhooks deliver --once`, list the deliveries, redeliver, remove
 from __future__ import annotations
 
 import json
+import os
+import re
+import subprocess
+import sys
+import threading
 from collections.abc import Callable
 
 import pytest
@@ -13,7 +18,9 @@ from typer.testing import CliRunner
 
 from cli.main import app
 from kb import KnowledgeBase
-from tests.conftest import make_unit
+from kb.store.outbox import enqueue
+from kb.webhooks.endpoints import create_endpoint
+from tests.conftest import REPO, make_unit
 from tests.webhooks.receiver import receiver
 
 Run = Callable[..., Result]
@@ -69,3 +76,31 @@ def test_an_unknown_endpoint_is_an_error(run: Run) -> None:
     missing = run("webhooks", "remove", "42")
     assert missing.exit_code == 1
     assert "error: no webhook endpoint 42" in missing.stderr
+
+
+def test_two_sender_processes_never_send_a_delivery_twice(
+    env: dict[str, str], kb: KnowledgeBase
+) -> None:
+    gate = threading.Event()
+    with receiver(gate=gate) as hooks:
+        create_endpoint(kb.db, hooks.url, ["feedback.negative"], author="admin")
+        with kb.db.write() as session:
+            for n in range(40):
+                enqueue(session, "feedback.negative", {"feedback_id": n})
+        command = [sys.executable, "-m", "cli.main", "webhooks", "deliver", "--once"]
+        senders = [
+            subprocess.Popen(
+                command, env={**os.environ, **env}, cwd=REPO, stdout=subprocess.PIPE, text=True
+            )
+            for _ in range(2)
+        ]
+        # Each sender holds its first request open until the other has sent one too: both are
+        # sending at once, each with its own claim.
+        hooks.wait_for(2, timeout=120)
+        gate.set()
+        outputs = [sender.communicate(timeout=120)[0] for sender in senders]
+    assert [sender.returncode for sender in senders] == [0, 0]
+    ids = [r.headers["webhook-id"] for r in hooks.requests]
+    assert len(ids) == 40 and len(set(ids)) == 40
+    counts = [int(re.search(r"Attempted (\d+)", out).group(1)) for out in outputs]  # type: ignore[union-attr]
+    assert sum(counts) == 40 and min(counts) > 0
