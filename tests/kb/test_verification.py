@@ -157,6 +157,7 @@ def test_an_unverified_unit_is_raised_through_the_webhook_once_per_lapse(
 ) -> None:
     create_endpoint(kb.db, "https://hooks.example/kb", ["unit.unverified"], author="root")
     kb.save_unit(_unit(extra="verify_every: 30\n"), author="ann")
+    kb.save_unit(_unit("bimonthly", extra="verify_every: 60\n"), author="ann")
     kb.save_unit(_unit("unchecked"), author="ann")
     kb.publish(author="pat")
     policy = load_policy(kb.settings.data_dir)
@@ -164,17 +165,20 @@ def test_an_unverified_unit_is_raised_through_the_webhook_once_per_lapse(
     assert notify_unverified(kb, _later(10)) == 0
     assert notify_unverified(kb, _later(31)) == 1
     assert notify_unverified(kb, _later(32)) == 0  # the same lapse: not raised again
-    verify_unit(kb.db, "check-balance", "en", actor="ann", policy=policy, now=_later(33))
-    assert notify_unverified(kb, _later(50)) == 0
-    assert notify_unverified(kb, _later(64)) == 1  # the next lapse
+    assert notify_unverified(kb, _later(61)) == 1  # another unit's, beside the one raised
+    verify_unit(kb.db, "check-balance", "en", actor="ann", policy=policy, now=_later(62))
+    assert notify_unverified(kb, _later(80)) == 0
+    assert notify_unverified(kb, _later(93)) == 1  # the next lapse
 
     with kb.db.read() as session:
         bodies = [json.loads(e.body) for e in session.scalars(select(WebhookEvent))]
-    assert [b["type"] for b in bodies] == ["unit.unverified"] * 2
-    first, second = (b["data"] for b in bodies)
+    assert [b["type"] for b in bodies] == ["unit.unverified"] * 3
+    first, other, again = (b["data"] for b in bodies)
     assert (first["unit_id"], first["locale"], first["owner"]) == ("check-balance", "en", "ann")
     assert (first["verify_every_days"], first["last_verified_at"]) == (30, None)
-    assert second["last_verified_at"] is not None and second["due_at"] > first["due_at"]
+    assert (other["unit_id"], other["verify_every_days"]) == ("bimonthly", 60)
+    assert again["unit_id"] == "check-balance" and again["last_verified_at"] is not None
+    assert again["due_at"] > first["due_at"]
 
 
 def test_verifications_cannot_be_changed_or_deleted(kb: KnowledgeBase) -> None:
