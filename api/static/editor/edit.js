@@ -8,6 +8,7 @@ import { composeSource, currentSource, fillForm, formFields, isDirty, keepFrontM
 import { runPreview } from "./preview.js";
 import { hideFlags, showFlags } from "./flags.js";
 import { hideVerification, showVerification } from "./verification.js";
+import { hideReview, showUnitReview } from "./review.js";
 
 // The preview follows the edits once typing pauses.
 const schedulePreview = debounce(() => runPreview(), 300);
@@ -22,6 +23,7 @@ function resetEditorPanels() {
   $("#conflict").hidden = true;
   hideFlags();
   hideVerification();
+  hideReview();
   $("#parse-errors").hidden = true;
   $("#findings").replaceChildren();
   $("#findings-summary").textContent = "";
@@ -101,6 +103,7 @@ export async function loadDraft(draft, etag) {
 export function showDraftMeta(draft) {
   const meta = t("editMeta", { revision: draft.revision, author: draft.author, date: formatDate(draft.updated_at) });
   $("#edit-meta").textContent = draft.archived ? `${meta} · ${t("editMetaArchived")}` : meta;
+  showUnitReview(); // after loading and after each save: the newest revision's review
 }
 
 // Edits not saved yet are kept in this tab's sessionStorage, with the ETag they started

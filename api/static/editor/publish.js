@@ -4,6 +4,8 @@ import { formatDate, t } from "./i18n.js";
 import { api, problemText } from "./api.js";
 import { ROLE_STORE, state } from "./state.js";
 import { refreshRelease, showView, unitHref } from "./views.js";
+import { loadReviewSummary } from "./review.js";
+import { markRole, showSchedules } from "./schedule.js";
 
 /** What the server told us the key may do: publishing is known once it was tried. */
 export function setRole(role) {
@@ -20,6 +22,7 @@ export function setRole(role) {
   $("#publish-confirm").disabled = refused || $("#publish-confirm").dataset.blocked === "1";
   for (const button of $$("button.rollback")) button.disabled = refused;
   if (refused) $("#publish-summary").hidden = true;
+  markRole();
 }
 
 export async function showPublish(focus) {
@@ -29,7 +32,7 @@ export async function showPublish(focus) {
   // What the next release would change is the first thing to see here; trying it also tells
   // whether this key may publish at all.
   const review = state.role === "editor" ? null : reviewPublish(null, { focus: false });
-  await Promise.all([loadReleases(), refreshRelease(), review]);
+  await Promise.all([loadReleases(), refreshRelease(), review, loadReviewSummary(), showSchedules()]);
 }
 
 async function loadReleases() {
@@ -205,7 +208,7 @@ export async function confirmPublish() {
     $("#publish-message").value = "";
   }
   state.overview = [];
-  await Promise.all([loadReleases(), refreshRelease()]);
+  await Promise.all([loadReleases(), refreshRelease(), loadReviewSummary()]);
 }
 
 let rollbackTarget = null;

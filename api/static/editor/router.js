@@ -1,5 +1,5 @@
-// The address after # decides the view: units, a unit, a new unit, snippets, consistency,
-// insights or publishing.
+// The address after # decides the view: units, a unit, a new unit, snippets, a snippet,
+// consistency, insights or publishing.
 import { $ } from "./dom.js";
 import { LANG } from "./i18n.js";
 import { state } from "./state.js";
@@ -10,6 +10,7 @@ import { showSnippets } from "./snippets.js";
 import { showConsistency } from "./consistency.js";
 import { showInsights } from "./insights.js";
 import { showPublish } from "./publish.js";
+import { showSnippetPage } from "./review.js";
 
 let firstRoute = true;
 
@@ -39,6 +40,9 @@ export function route() {
       break;
     case "snippets":
       showSnippets(focus);
+      break;
+    case "snippet":
+      showSnippetPage(parts[2], parts[1], focus);
       break;
     case "consistency":
       showConsistency(focus);

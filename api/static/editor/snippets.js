@@ -4,6 +4,7 @@ import { t } from "./i18n.js";
 import { api, draftPath, problemText } from "./api.js";
 import { state } from "./state.js";
 import { showView, unitHref } from "./views.js";
+import { snippetHref } from "./review.js";
 
 export async function showSnippets(focus) {
   showView("snippets", { focus });
@@ -48,7 +49,14 @@ function snippetRow(snippet) {
     h(
       "th",
       { scope: "row" },
-      h("code", {}, snippet.name),
+      h(
+        "a",
+        {
+          href: snippetHref(snippet.name, snippet.locale),
+          "aria-label": t("snippetOpenLabel", { name: snippet.name, locale: snippet.locale }),
+        },
+        h("code", {}, snippet.name)
+      ),
       snippet.archived ? [" ", h("span", { class: "tag tag-archived" }, t("badgeArchived"))] : null
     ),
     h("td", {}, snippet.locale),

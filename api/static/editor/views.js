@@ -4,11 +4,11 @@ import { t } from "./i18n.js";
 import { api } from "./api.js";
 import { editor, state } from "./state.js";
 
-const VIEWS = ["signin", "units", "edit", "snippets", "consistency", "insights", "publish"];
+const VIEWS = ["signin", "units", "edit", "snippets", "snippet", "consistency", "insights", "publish"];
 
 export function showView(name, { focus = false } = {}) {
   for (const view of VIEWS) $(`#view-${view}`).hidden = view !== name;
-  const navName = name === "edit" && editor.isNew ? "new" : name;
+  const navName = name === "edit" && editor.isNew ? "new" : name === "snippet" ? "snippets" : name;
   for (const link of $$("#nav a")) {
     if (link.dataset.view === navName) link.setAttribute("aria-current", "page");
     else link.removeAttribute("aria-current");
