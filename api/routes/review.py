@@ -95,7 +95,7 @@ def _step(run: Callable[[], RevisionReview]) -> dict[str, Any]:
 
 
 @router.get("/summary", operation_id="getReviewSummary", response_model=ReviewSummaryOut)
-def summary(kb: KBDep, _caller: Editor) -> Any:
+def read_review_summary(kb: KBDep, _caller: Editor) -> Any:
     """What a release made now would take that was approved, by whom, and what waits: the
     publish summary. `kb publish --dry-run` says the same."""
     reviews = _reviews(kb)
@@ -122,7 +122,7 @@ def summary(kb: KBDep, _caller: Editor) -> Any:
 
 
 @router.get("/pending", operation_id="listPendingChanges", response_model=list[WaitingChangeOut])
-def pending(
+def list_pending_changes(
     kb: KBDep,
     _caller: Editor,
     kind: Annotated[Literal["unit", "snippet"] | None, Query()] = None,

@@ -120,8 +120,22 @@ class ApprovedChangeOut(BaseModel):
     comment: str
 
 
+_WAITING = {
+    "kind": "snippet",
+    "id": "support_phone",
+    "locale": "en",
+    "revision": 2,
+    "author": "maria",
+    "state": "submitted",
+    "taken_revision": 1,
+    "affected_units": [["call-us", "en"]],
+}
+
+
 class WaitingChangeOut(BaseModel):
     """A newest revision the next release does not take: it waits for approval."""
+
+    model_config = _examples(_WAITING)
 
     kind: Literal["unit", "snippet"]
     id: str
@@ -135,18 +149,6 @@ class WaitingChangeOut(BaseModel):
     affected_units: list[tuple[str, str]] = Field(
         description="For a snippet: the units whose output waits with it."
     )
-
-
-_WAITING = {
-    "kind": "snippet",
-    "id": "support_phone",
-    "locale": "en",
-    "revision": 2,
-    "author": "maria",
-    "state": "submitted",
-    "taken_revision": 1,
-    "affected_units": [["call-us", "en"]],
-}
 
 
 class ReviewSummaryOut(BaseModel):
