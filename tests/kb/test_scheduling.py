@@ -4,12 +4,14 @@ never when cancelled; periodic jobs run once per due time whoever ticks."""
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from kb import InvalidContent, KnowledgeBase, VersionConflict
 from kb.releases.publishing import GateFinding
+from kb.review import Reviews
 from kb.scheduling.jobs import PeriodicJob
 from kb.scheduling.scheduler import Scheduler, utcnow
 from kb.scheduling.schedules import (
@@ -20,6 +22,7 @@ from kb.scheduling.schedules import (
     scheduled_releases,
 )
 from kb.scheduling.store import LEASE, ScheduleNotFound, claim_schedule, finish_schedule
+from kb.settings import Settings
 from kb.store.audit import entries
 from kb.store.snapshot import Snapshot
 from tests.conftest import make_unit
@@ -187,3 +190,19 @@ def test_a_claimed_schedule_cannot_be_claimed_again_until_its_lease_ends(
             )
             assert finished is counts
     assert scheduled(kb, schedule_id).claimed_by == "b"
+
+
+def test_a_scheduled_release_under_four_eyes_publishes_only_approved_revisions(
+    settings: Settings,
+) -> None:
+    with KnowledgeBase.open(replace(settings, review_policy="four-eyes")) as kb:
+        reviews = Reviews(kb.db, kb.settings)
+        kb.save_unit(make_unit("a", body="Approved text."), author="ann")
+        reviews.approve("unit", "a", "en", 1, actor="bob")
+        kb.save_unit(make_unit("a", body="Waiting text."), author="ann")  # not approved
+        kb.save_unit(make_unit("b"), author="ann")  # never approved
+        schedule_id, after = _due_soon(kb)
+        assert Scheduler(kb, jobs=()).tick(after).published == [(schedule_id, 1)]
+        live = kb.snapshot(1)
+        assert set(live.units) == {("a", "en")}
+        assert live.unit("a", "en").document.body == "Approved text."
