@@ -54,6 +54,10 @@ def audit(
     action: Annotated[
         str | None, typer.Option("--action", help="Only this action, e.g. release.published.")
     ] = None,
+    object_id: Annotated[
+        str | None,
+        typer.Option("--object", help="Only writes to this object: a unit's id, a release..."),
+    ] = None,
     limit: Annotated[
         int, typer.Option("--limit", min=1, max=100_000, help="At most this many entries.")
     ] = 100,
@@ -62,7 +66,9 @@ def audit(
     """Who wrote what and when (saves, imports, publishes, rollbacks, keys...), newest first."""
     from kb.store.audit import AuditFilter, audit_entries
 
-    wanted = AuditFilter(since=_since(since), actor=actor, action=action, limit=limit)
+    wanted = AuditFilter(
+        since=_since(since), actor=actor, action=action, object_id=object_id, limit=limit
+    )
     with open_kb() as kb:
         rows = [
             {

@@ -80,6 +80,13 @@ def list_audit(
     action: Annotated[
         str | None, Query(min_length=1, max_length=60, examples=["release.published"])
     ] = None,
+    object_kind: Annotated[
+        str | None, Query(min_length=1, max_length=30, examples=["unit"])
+    ] = None,
+    object_id: Annotated[
+        str | None,
+        Query(min_length=1, max_length=300, description="e.g. a unit's id: its whole history."),
+    ] = None,
     before: Annotated[
         int | None, Query(ge=1, le=2**63 - 1, description="A `next_before` cursor.")
     ] = None,
@@ -88,7 +95,13 @@ def list_audit(
     """Who wrote what and when (saves, imports, publishes, rollbacks, keys...), newest first,
     a page at a time: pass the page's `next_before` as `before` for the older ones."""
     wanted = AuditFilter(
-        since=_since(since), actor=actor, action=action, before=before, limit=limit + 1
+        since=_since(since),
+        actor=actor,
+        action=action,
+        object_kind=object_kind,
+        object_id=object_id,
+        before=before,
+        limit=limit + 1,
     )
     rows = audit_entries(kb.db, wanted)
     page = rows[:limit]

@@ -84,7 +84,7 @@ def test_pages_follow_next_before_until_it_is_null(
     assert seen == ["u4", "u3", "u2", "u1", "u0"]
 
 
-def test_filters_by_actor_action_and_since(
+def test_filters_by_actor_action_object_and_since(
     api: TestClient, key: Key, logged: KnowledgeBase
 ) -> None:
     admin = key("admin")
@@ -95,6 +95,7 @@ def test_filters_by_actor_action_and_since(
         return _ids(response.json())
 
     assert ids(actor="a1") == ["u3", "u1"]
+    assert ids(object_kind="unit", object_id="u2") == ["u2"]
     assert ids(action="key.created", actor="old") == ["k1"]
     assert "k1" not in ids(since="7d") and "u0" in ids(since="7d")
     assert ids(since="2019-12-31", actor="old") == ["k1"]

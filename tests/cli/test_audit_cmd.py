@@ -221,13 +221,15 @@ def test_kb_audit_json_lists_entries_newest_first_with_every_field(
     assert rows[0]["at"].endswith(("Z", "+00:00"))
 
 
-def test_kb_audit_filters_by_actor_action_and_since(run: Run, logged: KnowledgeBase) -> None:
+def test_kb_audit_filters_by_actor_action_object_and_since(run: Run, logged: KnowledgeBase) -> None:
     by_ann = json.loads(run("audit", "--actor", "ann", "--json").stdout)
+    by_object = json.loads(run("audit", "--object", "refunds", "--json").stdout)
     published = json.loads(run("audit", "--action", "release.published", "--json").stdout)
     recent = json.loads(run("audit", "--since", "7d", "--json").stdout)
     since_2019 = json.loads(run("audit", "--since", "2019-06-01", "--json").stdout)
 
     assert [r["actor"] for r in by_ann] == ["ann"]
+    assert [r["actor"] for r in by_object] == ["ann"]
     assert [r["actor"] for r in published] == ["bob"]
     assert [r["actor"] for r in recent] == ["bob", "ann"]
     assert [r["actor"] for r in since_2019] == ["bob", "old", "ann"]
