@@ -196,3 +196,19 @@ def test_verifications_cannot_be_changed_or_deleted(kb: KnowledgeBase) -> None:
 def _write_policy(kb: KnowledgeBase, text_: str) -> None:
     kb.settings.data_dir.mkdir(parents=True, exist_ok=True)
     (kb.settings.data_dir / POLICY_FILE).write_text(text_, encoding="utf-8")
+
+
+def test_the_schedulers_tick_raises_a_lapse_once(kb: KnowledgeBase) -> None:
+    from kb.scheduling.scheduler import Scheduler
+
+    create_endpoint(kb.db, "https://hooks.example/kb", ["unit.unverified"], author="root")
+    kb.save_unit(_unit(extra="verify_every: 30\n"), author="ann")
+    kb.publish(author="pat")
+    first, second = Scheduler(kb), Scheduler(kb)  # two processes' schedulers, default jobs
+
+    ticks = [first.tick(_later(31)), second.tick(_later(31)), first.tick(_later(32))]
+
+    assert [t.jobs.count("verification.unverified") for t in ticks] == [1, 0, 1]
+    with kb.db.read() as session:
+        types = [e.type for e in session.scalars(select(WebhookEvent))]
+    assert types == ["unit.unverified"]
