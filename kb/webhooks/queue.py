@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, update
 from sqlmodel import col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from kb.settings import Settings
 from kb.store.db import Database
@@ -91,7 +92,8 @@ class Outcome:
         return self.status is not None and 200 <= self.status < 300
 
 
-def _due(now: datetime):  # type: ignore[no-untyped-def]
+def _due(now: datetime) -> SelectOfScalar[int | None]:
+    """The ids of the deliveries due at `now` whose endpoint is enabled."""
     return (
         select(WebhookDelivery.id)
         .join(WebhookEndpoint, col(WebhookEndpoint.id) == col(WebhookDelivery.endpoint_id))

@@ -104,13 +104,21 @@ class DeliveryWorker:
                     return attempted
 
     def run(self) -> None:
-        """Send until `stop`: a round at each wake-up or poll; a database error waits a poll."""
+        """Send until `stop`: a round at each wake-up or poll; a database error waits a poll
+        (said once, not every second, while it lasts)."""
+        failing = False
         while not self._stop.is_set():
             WAKE.clear()
             try:
                 self.run_once()
-            except Exception:  # the database may be down for a while: try again later
-                _LOG.exception("webhook deliveries could not be sent this round")
+            except Exception as exc:  # the database may be down for a while: try again later
+                if not failing:
+                    _LOG.warning("webhook deliveries wait, the database failed: %s", exc)
+                failing = True
+            else:
+                if failing:
+                    _LOG.warning("webhook deliveries go out again")
+                failing = False
             WAKE.wait(self._poll)
 
     def start(self) -> None:
