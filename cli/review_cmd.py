@@ -38,6 +38,7 @@ def _waiting_json(change: WaitingChange) -> dict[str, Any]:
         "state": change.state.value,
         "taken_revision": change.taken,
         "affected_units": [{"unit_id": u, "locale": loc} for u, loc in change.affected_units],
+        "waits_for": list(change.waits_for),
     }
 
 
@@ -78,6 +79,9 @@ def print_summary(summary: ReviewSummary) -> None:
         if w.affected_units:
             units = ", ".join(f"{u} ({loc})" for u, loc in w.affected_units)
             typer.echo(f"                   changes the output of: {units}")
+        if w.waits_for:
+            names = ", ".join(w.waits_for)
+            typer.echo(f"                   waits for the approval of snippet(s): {names}")
 
 
 def _review_json(review: RevisionReview) -> dict[str, Any]:

@@ -83,6 +83,7 @@ def _waiting(change: WaitingChange) -> dict[str, Any]:
         "state": change.state.value,
         "taken_revision": change.taken,
         "affected_units": [list(k) for k in change.affected_units],
+        "waits_for": list(change.waits_for),
     }
 
 

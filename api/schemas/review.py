@@ -129,6 +129,7 @@ _WAITING = {
     "state": "submitted",
     "taken_revision": 1,
     "affected_units": [["call-us", "en"]],
+    "waits_for": [],
 }
 
 
@@ -148,6 +149,9 @@ class WaitingChangeOut(BaseModel):
     )
     affected_units: list[tuple[str, str]] = Field(
         description="For a snippet: the units whose output waits with it."
+    )
+    waits_for: list[str] = Field(
+        description="For a unit: snippets it uses whose own change waits, so it waits too."
     )
 
 

@@ -66,6 +66,8 @@ class WaitingChange:
     taken: int | None
     #: For a snippet: the units in its locale that use it (their output waits with it).
     affected_units: tuple[Key, ...] = ()
+    #: For a unit: the snippets it uses whose own change waits, so it waits for them too.
+    waits_for: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -200,6 +202,8 @@ def reviewed_drafts(session: Session, rule: ReviewRule) -> tuple[Snapshot, Revie
         _note(snippets, key, taken, approved, waiting, used_by)
         if isinstance(taken, SnippetRevision) and not taken.archived:
             taken_snippets[key] = taken
+    _hold_back_unresolved(units, snippets.heads, taken_units, taken_snippets, approved, waiting)
+    waiting.sort(key=lambda w: (w.kind != "unit", w.locale, w.name))
     snapshot = Snapshot(
         release=None,
         units={k: to_stored(r) for k, r in taken_units.items()},
@@ -222,3 +226,44 @@ def _note(
         approved.append(approval)
     if (wait := choice.waiting(key, taken)) is not None:
         waiting.append(WaitingChange(**{**wait.__dict__, "affected_units": affected}))
+
+
+def _hold_back_unresolved(
+    units: _Choice,
+    snippet_heads: Mapping[Key, Revision],
+    taken_units: dict[Key, UnitRevision],
+    taken_snippets: Mapping[Key, SnippetRevision],
+    approved: list[ApprovedChange],
+    waiting: list[WaitingChange],
+) -> None:
+    """A unit approved with a snippet whose own change still waits (a new snippet, say) cannot
+    go out without it: it keeps its released revision (or stays out) and waits for the snippet,
+    instead of failing the release's checks for everyone else's changes."""
+
+    def missing(row: UnitRevision) -> tuple[str, ...]:
+        names = to_document(row).snippet_names
+        return tuple(
+            sorted(
+                n
+                for n in names
+                if (n, row.locale) not in taken_snippets and (n, row.locale) in snippet_heads
+            )
+        )
+
+    for key, row in list(taken_units.items()):
+        released = units.released.get(key)
+        if released == row.id or not (needs := missing(row)):
+            continue
+        fallback = units.rows.get(released) if released is not None else None
+        if isinstance(fallback, UnitRevision) and not fallback.archived and not missing(fallback):
+            taken_units[key] = fallback
+        else:
+            del taken_units[key]
+        approved[:] = [c for c in approved if (c.kind, c.name, c.locale) != ("unit", *key)]
+        waiting[:] = [w for w in waiting if (w.kind, w.name, w.locale) != ("unit", *key)]
+        head = units.heads[key]
+        state = state_of(units.steps.get(head.id or 0, []))
+        kept = taken_units[key].number if key in taken_units else None
+        waiting.append(
+            WaitingChange("unit", key[0], key[1], head.number, head.author, state, kept, (), needs)
+        )

@@ -15,6 +15,7 @@ from kb.errors import ConfigError
 from kb.review import ReviewRefused, Reviews, ReviewState
 from kb.store.audit_models import AuditEntry
 from kb.store.webhook_models import WebhookEndpoint, WebhookEvent
+from renderers.checks import publish_gate
 from tests.conftest import make_unit
 
 
@@ -250,3 +251,32 @@ def test_submitting_an_approved_revision_keeps_its_approval(four_eyes: Knowledge
         "bob",
         1,
     )
+
+
+def test_an_approved_unit_waits_for_the_unapproved_snippet_it_uses(
+    four_eyes: KnowledgeBase,
+) -> None:
+    four_eyes.save_unit(make_unit("call-us", body="Call us."), author="ann")
+    four_eyes.save_unit(make_unit("other", body="Other."), author="ann")
+    for name in ("call-us", "other"):
+        reviews(four_eyes).approve("unit", name, "en", None, actor="bob")
+    four_eyes.publish(author="pat")
+    four_eyes.save_snippet(phone("+1 555 0100"), author="ann")
+    four_eyes.save_unit(make_unit("call-us", body="Call {{ support_phone }}."), author="ann")
+    four_eyes.save_unit(make_unit("other", body="Other, edited."), author="ann")
+    for name in ("call-us", "other"):
+        reviews(four_eyes).approve("unit", name, "en", None, actor="bob")
+
+    plan = four_eyes.publish(author="pat", gate=publish_gate())
+
+    assert plan.changed == (("other", "en"),)
+    assert four_eyes.snapshot().unit("call-us", "en").document.body == "Call us."
+    assert plan.review is not None
+    [unit] = [w for w in plan.review.waiting if w.kind == "unit"]
+    assert (unit.name, unit.state, unit.taken, unit.waits_for) == (
+        "call-us",
+        ReviewState.APPROVED,
+        1,
+        ("support_phone",),
+    )
+    assert [c.name for c in plan.review.approved] == ["other"]
