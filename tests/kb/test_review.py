@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select, text
@@ -280,3 +281,19 @@ def test_an_approved_unit_waits_for_the_unapproved_snippet_it_uses(
         ("support_phone",),
     )
     assert [c.name for c in plan.review.approved] == ["other"]
+
+
+def test_a_scheduled_release_takes_only_approved_revisions(four_eyes: KnowledgeBase) -> None:
+    from kb.scheduling.scheduler import Scheduler
+    from kb.scheduling.schedules import schedule_release
+
+    four_eyes.save_unit(make_unit("a"), author="ann")
+    four_eyes.save_unit(make_unit("b"), author="ann")
+    reviews(four_eyes).approve("unit", "a", "en", None, actor="bob")
+    start = datetime(2030, 1, 1, tzinfo=UTC)
+    schedule_release(four_eyes, at=start + timedelta(hours=1), note="", author="pat", now=start)
+
+    done = Scheduler(four_eyes, jobs=()).tick(start + timedelta(hours=2))
+
+    assert [release for _, release in done.published] == [1]
+    assert set(four_eyes.snapshot().units) == {("a", "en")}
