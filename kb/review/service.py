@@ -149,8 +149,8 @@ class Reviews:
     def _review(self, session: Session, row: Revision) -> RevisionReview:
         kind: Kind = "unit" if isinstance(row, UnitRevision) else "snippet"
         base = current_release(session)
-        released = released_ids(session, kind, base.number if base else None)
         key = (_name(row), row.locale)
+        released = released_ids(session, kind, base.number if base else None, key)
         authors, since = change_authors(session, kind, row, released.get(key))
         steps = tuple(steps_by_revision(session, kind, [row.id or 0]).get(row.id or 0, []))
         rule = self.rule()

@@ -114,23 +114,19 @@ def revision_row(
     raise RevisionNotFound(f"{what} ({locale}) has no revision {number}")
 
 
-def released_ids(session: Session, kind: Kind, release: int | None) -> dict[Key, int]:
-    """(id or name, locale) -> the revision id release `release` serves (none: empty)."""
+def released_ids(
+    session: Session, kind: Kind, release: int | None, only: Key | None = None
+) -> dict[Key, int]:
+    """(id or name, locale) -> the revision id release `release` serves (none: empty), of
+    every unit or snippet, or `only` of one."""
     if release is None:
         return {}
-    if kind == "unit":
-        rows = session.execute(
-            select(ReleaseUnit.unit_id, ReleaseUnit.locale, ReleaseUnit.revision_id).where(
-                ReleaseUnit.release_number == release
-            )
-        )
-    else:
-        rows = session.execute(
-            select(ReleaseSnippet.name, ReleaseSnippet.locale, ReleaseSnippet.revision_id).where(
-                ReleaseSnippet.release_number == release
-            )
-        )
-    return {(name, locale): revision_id for name, locale, revision_id in rows}
+    table = ReleaseUnit if kind == "unit" else ReleaseSnippet
+    name = ReleaseUnit.unit_id if kind == "unit" else ReleaseSnippet.name
+    query = select(name, table.locale, table.revision_id).where(table.release_number == release)
+    if only is not None:
+        query = query.where(name == only[0], table.locale == only[1])
+    return {(n, locale): revision_id for n, locale, revision_id in session.execute(query)}
 
 
 def change_authors(
