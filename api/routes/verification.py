@@ -7,25 +7,33 @@ the state needs an operator key: the operator panel shows it beside an answer.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query
 
-from api.auth import key_responses, require
+from api.auth import Editor, key_responses, require
 from api.deps import KBDep
 from api.schemas import ProblemOut
 from api.schemas.verification import VerificationOut
 from kb.store.keys import Caller, Role
-from kb.verification import NotOwner, load_policy, unit_verification, verify_unit
+from kb.verification import (
+    NotOwner,
+    load_policy,
+    unit_verification,
+    unverified_units,
+    verify_unit,
+)
 
 router = APIRouter(
-    prefix="/api/v1/units",
     tags=["verification"],
-    responses={
-        **key_responses("The key's role is below operator, or the operator does not own it."),
-        404: {"model": ProblemOut, "description": "No such unit in that locale."},
-    },
+    responses=key_responses(
+        "The key's role is below operator (editor for the list), or the operator does not own it."
+    ),
 )
+_NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    404: {"model": ProblemOut, "description": "No such unit in that locale."}
+}
 
 Operator = Annotated[Caller, Depends(require(Role.OPERATOR))]
 UnitId = Annotated[str, Path(max_length=200, openapi_examples={"unit": {"value": "check-balance"}})]
@@ -39,11 +47,22 @@ LocaleQ = Annotated[
     ),
 ]
 
+LocaleFilter = Annotated[
+    str | None,
+    Query(
+        max_length=35,
+        pattern=r"^[a-z]{2,3}(-[A-Z]{2})?$",
+        description="One locale (default: every one).",
+        openapi_examples={"english": {"value": "en"}},
+    ),
+]
+
 
 @router.get(
-    "/{unit_id}/verification",
+    "/api/v1/units/{unit_id}/verification",
     operation_id="getUnitVerification",
     response_model=VerificationOut,
+    responses=_NOT_FOUND,
 )
 def verification(unit_id: UnitId, kb: KBDep, _caller: Operator, locale: LocaleQ = None) -> Any:
     """The unit's verification: its period (its own `verify_every`, else its category's),
@@ -53,9 +72,10 @@ def verification(unit_id: UnitId, kb: KBDep, _caller: Operator, locale: LocaleQ 
 
 
 @router.post(
-    "/{unit_id}/verify",
+    "/api/v1/units/{unit_id}/verify",
     operation_id="verifyUnit",
     response_model=VerificationOut,
+    responses=_NOT_FOUND,
 )
 def verify(unit_id: UnitId, kb: KBDep, caller: Operator, locale: LocaleQ = None) -> Any:
     """Record that the caller verified the unit now (at its newest revision and the current
@@ -75,3 +95,18 @@ def verify(unit_id: UnitId, kb: KBDep, caller: Operator, locale: LocaleQ = None)
         why = f"{exc}; an operator key verifies only the units it owns"
         raise HTTPException(403, why) from None
     return state.to_json()
+
+
+@router.get(
+    "/api/v1/verification/unverified",
+    operation_id="listUnverifiedUnits",
+    response_model=list[VerificationOut],
+)
+def unverified(kb: KBDep, _caller: Editor, locale: LocaleFilter = None) -> Any:
+    """Every draft unit (of one locale, if given) whose owner has not verified it within its
+    period, as `kb stale --drafts` lists them: the editor marks them in its list of units."""
+    drafts = kb.drafts()
+    lapsed = unverified_units(
+        kb.db, drafts, drafts, load_policy(kb.settings.data_dir), datetime.now(UTC)
+    )
+    return [s.to_json() for s in lapsed if locale is None or s.locale == locale]

@@ -4,12 +4,14 @@ verifying adds no revision, editors verify any unit, an operator only the units 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 import pytest
 from fastapi.testclient import TestClient
 
 from kb import KnowledgeBase
 from kb.store.audit import AuditFilter, entries
+from kb.verification import load_policy, verify_unit
 
 Key = Callable[[str], dict[str, str]]
 
@@ -84,3 +86,23 @@ def test_verification_needs_a_key_and_a_unit_that_exists(
         "/api/v1/units/lost-card/verification", params={"locale": "x!"}, headers=key("editor")
     )
     assert bad.status_code == 422
+
+
+def test_the_unverified_list_has_the_lapsed_units_for_editors(
+    api: TestClient, key: Key, unit: KnowledgeBase
+) -> None:
+    fresh = api.get("/api/v1/verification/unverified", headers=key("editor"))
+    policy = load_policy(unit.settings.data_dir)
+    old = datetime(2020, 1, 1, tzinfo=UTC)
+    verify_unit(unit.db, "lost-card", "en", actor="card-team", policy=policy, now=old)
+    lapsed = api.get("/api/v1/verification/unverified", headers=key("editor"))
+    other_locale = api.get(
+        "/api/v1/verification/unverified", params={"locale": "ru"}, headers=key("editor")
+    )
+
+    assert fresh.status_code == 200 and fresh.json() == []
+    assert [(v["unit_id"], v["due_at"]) for v in lapsed.json()] == [
+        ("lost-card", "2020-01-31T00:00:00Z")
+    ]
+    assert other_locale.json() == []
+    assert api.get("/api/v1/verification/unverified", headers=key("operator")).status_code == 403

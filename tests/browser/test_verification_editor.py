@@ -49,7 +49,10 @@ def test_editor_shows_an_unverified_unit_and_verifies_it_in_one_click(
     page.goto(f"{site.url}/editor?lang=en")
     page.get_by_label("API key").fill(site.keys["editor"])
     page.get_by_role("button", name="Sign in").click()
-    page.get_by_role("link", name=UNIT_TITLE).click()
+    row = page.get_by_role("row").filter(has=page.get_by_role("link", name=UNIT_TITLE))
+    expect(row.locator(".tag-warning")).to_have_text("not verified")
+    assert serious_violations(page, axe_source) == []
+    row.get_by_role("link", name=UNIT_TITLE).click()
 
     box = page.locator("#unit-verification")
     expect(box).to_be_visible()

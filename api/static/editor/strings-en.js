@@ -60,6 +60,7 @@ export default {
   badgeChanged: "changed",
   badgeNew: "not published",
   badgeStale: "review due",
+  badgeUnverified: "not verified",
   badgeArchived: "archived",
   badgeOk: "published",
   byOn: "{author}, {date}",

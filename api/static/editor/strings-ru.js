@@ -66,6 +66,7 @@ export default {
   badgeChanged: "изменена",
   badgeNew: "не опубликована",
   badgeStale: "пора пересмотреть",
+  badgeUnverified: "не подтверждён",
   badgeArchived: "в архиве",
   badgeOk: "опубликована",
   byOn: "{author}, {date}",

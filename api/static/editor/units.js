@@ -28,11 +28,14 @@ export async function loadOverview({ everything = false } = {}) {
   }
   $("#units-count").textContent = t("loading");
   const filtered = params.toString() !== "";
-  const [all, rows] = await Promise.all([
+  const [all, rows, lapsed] = await Promise.all([
     // The unfiltered list names every locale and category for the filters.
     everything || !state.overview.length ? api("GET", "/api/v1/drafts/overview") : null,
     filtered ? api("GET", `/api/v1/drafts/overview?${params}`) : null,
+    api("GET", "/api/v1/verification/unverified"),
   ]);
+  // Units whose owner has not verified them in time (issue 18): a badge, not a failure.
+  unverified = new Set(lapsed.ok ? lapsed.data.map((v) => `${v.locale}/${v.unit_id}`) : []);
   if (all && all.ok) state.overview = all.data;
   const shown = filtered ? rows : all || { ok: true, data: state.overview };
   if (!shown.ok) {
@@ -49,6 +52,7 @@ export async function loadOverview({ everything = false } = {}) {
 }
 
 let shownUnits = [];
+let unverified = new Set();
 
 /** The list shown again, as the text filter now finds it. */
 export function refilterUnits() {
@@ -92,6 +96,7 @@ function statusBadges(u) {
   if (!u.published) badges.push(["new", t("badgeNew")]);
   else if (u.changed) badges.push(["changed", t("badgeChanged")]);
   if (u.stale) badges.push(["stale", t("badgeStale")]);
+  if (unverified.has(`${u.locale}/${u.unit_id}`)) badges.push(["warning", t("badgeUnverified")]);
   if (u.errors) badges.push(["error", t("nErrors", { n: u.errors })]);
   if (u.warnings) badges.push(["warning", t("nWarnings", { n: u.warnings })]);
   if (!badges.length) badges.push(["ok", t("badgeOk")]);
