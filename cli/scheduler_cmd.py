@@ -84,8 +84,8 @@ def scheduler_run(
         if once:
             tick = scheduler.tick()
             typer.echo(
-                f"published {len(tick.published)}, failed {len(tick.failed)}, expiry release "
-                f"{tick.expiry_release or '-'}, jobs run: {', '.join(tick.jobs) or '-'}"
+                f"published {len(tick.published)}, failed {len(tick.failed)}, timed release "
+                f"{tick.timed_release or '-'}, jobs run: {', '.join(tick.jobs) or '-'}"
             )
             return
         for number in (signal.SIGTERM, signal.SIGINT):

@@ -92,10 +92,10 @@ class Settings:
     #: apart. It ticks every `KB_SCHEDULER_SECONDS`.
     scheduler: bool = True
     scheduler_seconds: float = 5.0
-    #: Whether the scheduler makes a release when a unit of the current one expires
-    #: (`KB_EXPIRY_RELEASES`): the current release without it, no draft published; off, the
-    #: unit leaves with the next release published.
-    expiry_releases: bool = True
+    #: Whether the scheduler makes a release when a unit of the current one expires or a unit
+    #: left out for its publish_after reaches it (`KB_WINDOW_RELEASES`): the current release
+    #: with just that change; off, they wait for the next release published.
+    window_releases: bool = True
     #: Whether delivery responses are recorded as events with a receipt (`KB_EVENTS`): what
     #: insights, feedback and the operator's hand-over view read. Off: no events, no receipts.
     events: bool = True
@@ -177,7 +177,7 @@ class Settings:
             release_notify=_flag(env, "KB_RELEASE_NOTIFY", default=True),
             scheduler=_flag(env, "KB_SCHEDULER", default=True),
             scheduler_seconds=_seconds(env, "KB_SCHEDULER_SECONDS", default=5.0),
-            expiry_releases=_flag(env, "KB_EXPIRY_RELEASES", default=True),
+            window_releases=_flag(env, "KB_WINDOW_RELEASES", default=True),
             events=_flag(env, "KB_EVENTS", default=True),
             events_store_text=_flag(env, "KB_EVENTS_STORE_TEXT", default=True),
             events_retention_days=_retention_days(env),

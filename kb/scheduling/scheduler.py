@@ -26,8 +26,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from kb.errors import KBError
-from kb.releases.expiring import expire_units, next_expiry
-from kb.releases.publishing import PublishGate
+from kb.releases.publishing import PublishBlocked, PublishGate
+from kb.releases.timed import make_timed_release, newest_revision_id, next_moment
+from kb.review import Reviews
 from kb.scheduling.jobs import PeriodicJob, periodic_jobs
 from kb.scheduling.store import (
     claim_schedule,
@@ -42,7 +43,7 @@ if TYPE_CHECKING:
     from kb.knowledge_base import KnowledgeBase
 
 __all__ = [
-    "EXPIRY_AUTHOR",
+    "TIMED_AUTHOR",
     "Scheduler",
     "Tick",
     "process_name",
@@ -51,8 +52,11 @@ __all__ = [
 ]
 
 _LOG = logging.getLogger("kb.scheduling")
-#: The author of the releases the scheduler makes when units expire.
-EXPIRY_AUTHOR = "scheduler"
+#: The author of the releases the scheduler makes when units expire or start.
+TIMED_AUTHOR = "scheduler"
+#: How long the scheduler waits before trying a timed release again that made nothing (a unit
+#: due to start that waits for an approval) or that the checks refused.
+TIMED_RETRY = timedelta(seconds=60)
 
 
 def process_name() -> str:
@@ -74,8 +78,8 @@ class Tick:
     published: list[tuple[int, int | None]] = field(default_factory=list)
     #: Schedules that failed (the checks refused the release...).
     failed: list[int] = field(default_factory=list)
-    #: The release made because units expired, if this process made one.
-    expiry_release: int | None = None
+    #: The release made because units expired or started, if this process made one.
+    timed_release: int | None = None
     #: Names of the periodic jobs this process ran.
     jobs: list[str] = field(default_factory=list)
 
@@ -99,8 +103,9 @@ class Scheduler:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._me = ""
-        #: (release number, its earliest expires): read once per release.
-        self._expiry: tuple[int, datetime | None] | None = None
+        #: ((release, newest revision), when a timed release may next be due): read again only
+        #: when either changes (kb.releases.timed.next_moment).
+        self._timed: tuple[tuple[int, int], datetime | None] | None = None
 
     def start(self) -> None:
         """Tick on a daemon thread from now on."""
@@ -125,7 +130,7 @@ class Scheduler:
         """Do what is due at `now` (default: the clock) that no other process did first."""
         self._me = process_name()
         done = Tick()
-        for step in (self._publish_due, self._expire, self._run_jobs):
+        for step in (self._publish_due, self._timed_release, self._run_jobs):
             try:
                 step(now or utcnow(), done)
             except Exception as exc:  # the database may be away: the next tick tries again
@@ -193,25 +198,42 @@ class Scheduler:
             now=utcnow(),
         )
 
-    # -- expiries -----------------------------------------------------------------------------
+    # -- timed releases ----------------------------------------------------------------------
 
-    def _expire(self, now: datetime, done: Tick) -> None:
-        """Make a release without the units of the current one whose `expires` came."""
-        if not self.kb.settings.expiry_releases:
+    def _timed_release(self, now: datetime, done: Tick) -> None:
+        """A release with just the units of the current one that expired and the units whose
+        publish_after came (KB_WINDOW_RELEASES)."""
+        if not self.kb.settings.window_releases:
             return
         current = self.kb.current_release()
         if current is None:
             return
-        if self._expiry is None or self._expiry[0] != current.number:
-            self._expiry = (current.number, next_expiry(self.kb.db, current.number))
-        first = self._expiry[1]
-        if first is None or first > now:
+        key = (current.number, newest_revision_id(self.kb.db))
+        if self._timed is None or self._timed[0] != key:
+            self._timed = (key, next_moment(self.kb.db, current))
+        due = self._timed[1]
+        if due is None or due > now:
             return
-        made = expire_units(self.kb.db, now, author=EXPIRY_AUTHOR)
+        self._timed = (key, now + TIMED_RETRY)  # unless it makes a release, which changes key
+        try:
+            made = make_timed_release(
+                self.kb.db,
+                now,
+                author=TIMED_AUTHOR,
+                review=Reviews(self.kb.db, self.kb.settings).active_rule(),
+                gate=self.gate,
+            )
+        except PublishBlocked as exc:
+            _LOG.warning("a unit due to start is held back: %s", exc)
+            return
         if made is not None:
-            done.expiry_release = made[0]
-            names = ", ".join(f"{u} ({loc})" for u, loc in made[1])
-            _LOG.info("release %d takes out the units that expired: %s", made[0], names)
+            done.timed_release = made.number
+            _LOG.info(
+                "release %d: expired %s, started %s",
+                made.number,
+                ", ".join(f"{u} ({loc})" for u, loc in made.expired) or "none",
+                ", ".join(f"{u} ({loc})" for u, loc in made.started) or "none",
+            )
 
     # -- periodic jobs ------------------------------------------------------------------------
 

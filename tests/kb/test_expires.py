@@ -3,13 +3,14 @@ and a release built at time T leaves out the units outside their window at T."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
 from kb import InvalidContent, KnowledgeBase, parse_unit
 from kb.releases.publishing import publish
-from kb.scheduling.scheduler import EXPIRY_AUTHOR, Scheduler
+from kb.scheduling.scheduler import TIMED_AUTHOR, Scheduler
 from kb.settings import Settings
 from tests.conftest import make_unit
 
@@ -101,22 +102,50 @@ def test_the_scheduler_withdraws_an_expired_unit_without_publishing_drafts(
     first, _ = _publish_at(kb, T0 - timedelta(minutes=1))
     kb.save_unit(make_unit("always", body="A draft nobody published."), author="ann")
     scheduler = Scheduler(kb, jobs=())
-    assert scheduler.tick(T0 - timedelta(seconds=1)).expiry_release is None
-    made = scheduler.tick(T0).expiry_release
+    assert scheduler.tick(T0 - timedelta(seconds=1)).timed_release is None
+    made = scheduler.tick(T0).timed_release
     assert made == (first or 0) + 1
     live = kb.snapshot(made)
     assert set(live.units) == {("always", "en")}
     assert live.unit("always", "en").document.body == "Published."
-    assert kb.release(made).author == EXPIRY_AUTHOR
-    assert Scheduler(kb, jobs=()).tick(T0 + timedelta(hours=1)).expiry_release is None
+    assert kb.release(made).author == TIMED_AUTHOR
+    assert Scheduler(kb, jobs=()).tick(T0 + timedelta(hours=1)).timed_release is None
 
 
-def test_with_expiry_releases_off_the_unit_waits_for_the_next_publish(
+def test_with_window_releases_off_the_unit_waits_for_the_next_publish(
     settings: Settings,
 ) -> None:
-    with KnowledgeBase.open(Settings(**{**settings.__dict__, "expiry_releases": False})) as kb:
+    with KnowledgeBase.open(replace(settings, window_releases=False)) as kb:
         kb.save_unit(make_unit("offer", expires=T0), author="ann")
         first, _ = _publish_at(kb, T0 - timedelta(minutes=1))
-        assert Scheduler(kb, jobs=()).tick(T0).expiry_release is None
+        assert Scheduler(kb, jobs=()).tick(T0).timed_release is None
         current = kb.current_release()
         assert current is not None and current.number == first
+
+
+def test_the_scheduler_starts_a_unit_when_its_publish_after_comes(kb: KnowledgeBase) -> None:
+    kb.save_unit(make_unit("always", body="Published."), author="ann")
+    kb.save_unit(make_unit("price-2027", publish_after=T0), author="ann")
+    first, plan = _publish_at(kb, T0 - timedelta(minutes=1))
+    assert plan.not_yet == (("price-2027", "en"),)  # type: ignore[attr-defined]
+    kb.save_unit(make_unit("always", body="A draft nobody published."), author="ann")
+    scheduler = Scheduler(kb, jobs=())
+    assert scheduler.tick(T0 - timedelta(seconds=1)).timed_release is None
+    made = scheduler.tick(T0).timed_release
+    assert made == (first or 0) + 1
+    live = kb.snapshot(made)
+    assert set(live.units) == {("always", "en"), ("price-2027", "en")}
+    assert live.unit("always", "en").document.body == "Published."
+    assert Scheduler(kb, jobs=()).tick(T0 + timedelta(hours=1)).timed_release is None
+
+
+def test_a_unit_whose_start_had_come_before_the_release_waits_for_a_publish(
+    kb: KnowledgeBase,
+) -> None:
+    kb.save_unit(make_unit("always"), author="ann")
+    kb.publish(author="ann")  # built now, long after the unit's start below
+    kb.save_unit(
+        make_unit("late-draft", publish_after=datetime(2020, 1, 1, tzinfo=UTC)), author="a"
+    )
+    assert Scheduler(kb, jobs=()).tick().timed_release is None
+    assert set(kb.snapshot().units) == {("always", "en")}
