@@ -82,14 +82,10 @@ def serve(
     proxying = Proxying(proxy_headers, forwarded_allow_ips or LOOPBACK, root_path)
     for name, value in ONE_THREAD.items():  # before any numerical library loads, here or in
         os.environ.setdefault(name, value)  # the workers, which inherit the environment
-    import uvicorn
-
     from api.logging_setup import log_config
     from api.tracing import check_tracing
     from cli.event_writer import serving_events
     from cli.metrics_port import serving_metrics
-    from cli.uvicorn_options import APP, uvicorn_options
-    from cli.workers import serve_workers
 
     with open_kb() as kb:  # fail here, with a clear message, rather than in every worker
         check_tracing(kb.settings)  # KB_TRACE_EXPORTER set without the `tracing` extra
@@ -109,12 +105,23 @@ def serve(
         serving_metrics(kb.settings.metrics_port, shared=workers > 1),
         serving_events(kb.settings, log_level),
     ):
-        if workers == 1:  # in this process, as uvicorn runs it
-            options = uvicorn_options(log_level, proxying)
-            uvicorn.run(APP, host=host, port=port, workers=1, **options)
-            return
-        # Each worker on a socket of its own (SO_REUSEPORT), so that connections opened together
-        # are spread across the workers rather than all accepted by one (cli/workers.py).
-        status = serve_workers(host, port, workers, log_level, proxying)
+        status = _run(host, port, workers, log_level, proxying)
     if status:
         raise typer.Exit(status)
+
+
+def _run(host: str, port: int, workers: int, log_level: str, proxying: Proxying) -> int:
+    """Serve until stopped: in this process with one worker, else in supervised workers;
+    the exit status."""
+    import uvicorn
+
+    from cli.uvicorn_options import APP, uvicorn_options
+    from cli.workers import serve_workers
+
+    if workers == 1:  # in this process, as uvicorn runs it
+        options = uvicorn_options(log_level, proxying)
+        uvicorn.run(APP, host=host, port=port, workers=1, **options)
+        return 0
+    # Each worker on a socket of its own (SO_REUSEPORT), so that connections opened together
+    # are spread across the workers rather than all accepted by one (cli/workers.py).
+    return serve_workers(host, port, workers, log_level, proxying)
