@@ -24,7 +24,9 @@ from api.schemas.review import (
     WaitingChangeOut,
 )
 from kb.knowledge_base import KnowledgeBase
-from kb.review import ReviewRefused, Reviews, RevisionReview, WaitingChange
+from kb.review import ReviewRefused, Reviews, ReviewSummary, RevisionReview, WaitingChange
+
+__all__ = ["router", "summary_body"]
 
 router = APIRouter(
     prefix="/api/v1/review",
@@ -95,16 +97,10 @@ def _step(run: Callable[[], RevisionReview]) -> dict[str, Any]:
         raise HTTPException(403, str(exc)) from None
 
 
-@router.get("/summary", operation_id="getReviewSummary", response_model=ReviewSummaryOut)
-def read_review_summary(kb: KBDep, _caller: Editor) -> Any:
-    """What a release made now would take that was approved, by whom, and what waits: the
-    publish summary. `kb publish --dry-run` says the same."""
-    reviews = _reviews(kb)
-    found = reviews.summary()
-    rule = reviews.rule()
+def summary_body(summary: ReviewSummary) -> dict[str, Any]:
+    """A release's review summary as ReviewSummaryOut's `approved` and `waiting` (for a
+    publish's response too: PublishPlan.review)."""
     return {
-        "policy": rule.default.value,
-        "active": rule.active,
         "approved": [
             {
                 "kind": c.kind,
@@ -116,10 +112,19 @@ def read_review_summary(kb: KBDep, _caller: Editor) -> Any:
                 "approved_at": c.approved_at,
                 "comment": c.comment,
             }
-            for c in found.approved
+            for c in summary.approved
         ],
-        "waiting": [_waiting(c) for c in found.waiting],
+        "waiting": [_waiting(c) for c in summary.waiting],
     }
+
+
+@router.get("/summary", operation_id="getReviewSummary", response_model=ReviewSummaryOut)
+def read_review_summary(kb: KBDep, _caller: Editor) -> Any:
+    """What a release made now would take that was approved, by whom, and what waits: the
+    publish summary. `kb publish --dry-run` says the same."""
+    reviews = _reviews(kb)
+    rule = reviews.rule()
+    return {"policy": rule.default.value, "active": rule.active, **summary_body(reviews.summary())}
 
 
 @router.get("/pending", operation_id="listPendingChanges", response_model=list[WaitingChangeOut])
