@@ -297,3 +297,10 @@ def test_a_scheduled_release_takes_only_approved_revisions(four_eyes: KnowledgeB
 
     assert [release for _, release in done.published] == [1]
     assert set(four_eyes.snapshot().units) == {("a", "en")}
+
+
+def test_the_review_policy_setting_is_checked_where_it_is_read() -> None:
+    assert Settings.from_env({"KB_REVIEW_POLICY": "Four-Eyes"}).review_policy == "four-eyes"
+    assert Settings.from_env({}).review_policy == "off"
+    with pytest.raises(ConfigError, match="KB_REVIEW_POLICY must be one of off, self, four-eyes"):
+        Settings.from_env({"KB_REVIEW_POLICY": "maybe"})
