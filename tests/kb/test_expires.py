@@ -149,3 +149,18 @@ def test_a_unit_whose_start_had_come_before_the_release_waits_for_a_publish(
     )
     assert Scheduler(kb, jobs=()).tick().timed_release is None
     assert set(kb.snapshot().units) == {("always", "en")}
+
+
+def test_under_four_eyes_a_unit_starts_only_once_approved(settings: Settings) -> None:
+    from kb.review import Reviews
+
+    with KnowledgeBase.open(replace(settings, review_policy="four-eyes")) as kb:
+        kb.save_unit(make_unit("always"), author="ann")
+        Reviews(kb.db, kb.settings).approve("unit", "always", "en", 1, actor="bob")
+        kb.save_unit(make_unit("price-2027", publish_after=T0), author="ann")
+        first, _ = _publish_at(kb, T0 - timedelta(minutes=1))
+        assert Scheduler(kb, jobs=()).tick(T0).timed_release is None  # not approved
+        Reviews(kb.db, kb.settings).approve("unit", "price-2027", "en", 1, actor="bob")
+        made = Scheduler(kb, jobs=()).tick(T0).timed_release
+        assert made == (first or 0) + 1
+        assert ("price-2027", "en") in kb.snapshot(made).units
