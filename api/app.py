@@ -60,6 +60,27 @@ RFC 9457 problem details.
 """
 
 
+#: Every route of the API, in the order the OpenAPI document lists them.
+ROUTERS = (
+    health.router,
+    delivery.router,
+    drafts.router,
+    editing.router,
+    releases.router,
+    schedules.router,
+    review.router,
+    verification.router,
+    keys.router,
+    audit.router,
+    consistency.router,
+    insights.router,
+    receipts.router,
+    feedback.router,
+    pages.router,
+    webhooks.router,
+)
+
+
 def create_app(
     kb: KnowledgeBase | None = None, *, span_exporter: SpanExporter | None = None
 ) -> FastAPI:
@@ -104,24 +125,7 @@ def create_app(
     if kb is not None:
         app.state.kb = kb
     install_error_handlers(app)
-    for router in (
-        health.router,
-        delivery.router,
-        drafts.router,
-        editing.router,
-        releases.router,
-        schedules.router,
-        review.router,
-        verification.router,
-        keys.router,
-        audit.router,
-        consistency.router,
-        insights.router,
-        receipts.router,
-        feedback.router,
-        pages.router,
-        webhooks.router,
-    ):
+    for router in ROUTERS:
         app.include_router(router)
     app.mount("/static", pages.AssetFiles(directory=pages.STATIC_DIR), name="static")
     install_docs(app)

@@ -65,6 +65,10 @@ class KnowledgeBase:
 
     def __init__(self, settings: Settings, database: Database) -> None:
         self.settings = settings
+        #: The configured matcher thresholds (None: the matcher's tuned defaults).
+        self.thresholds: Thresholds | None = configured_thresholds(
+            settings.answer_threshold, settings.clarify_threshold, settings.clarify_margin
+        )
         self.db = database
         self._snapshots: dict[int, Snapshot] = {}
         self._lock = threading.Lock()
@@ -446,14 +450,6 @@ class KnowledgeBase:
         )
 
     @property
-    def thresholds(self) -> Thresholds | None:
-        """The configured matcher thresholds (None: the matcher's tuned defaults)."""
-        return configured_thresholds(
-            self.settings.answer_threshold,
-            self.settings.clarify_threshold,
-            self.settings.clarify_margin,
-        )
-
     # -- access -------------------------------------------------------------------------------
 
     def create_key(self, *, name: str, role: Role | str, author: str) -> NewKey:

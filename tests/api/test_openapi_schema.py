@@ -65,6 +65,8 @@ _CONFIG = schemathesis.Config.from_dict(
                     "POST /api/v1/drafts/preview",
                     "POST /api/v1/drafts/preview/audio",
                     "POST /api/v1/releases",
+                    # A time still to come: a rule JSON Schema cannot state.
+                    "POST /api/v1/schedules",
                 ],
                 "checks": _positive(_CONTENT_RULES),
             },

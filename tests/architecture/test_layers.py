@@ -22,10 +22,11 @@ FORBIDDEN = {
 }
 #: Inside kb, each package sees only those below it (a package may import its own modules).
 KB_LAYERS = (
-    ("kb.evaluation", "kb.consistency", "kb.insights"),
+    ("kb.evaluation", "kb.consistency", "kb.insights", "kb.scheduling"),
     ("kb.knowledge_base",),
     ("kb.answers",),
-    ("kb.search", "kb.releases", "kb.events"),
+    ("kb.search", "kb.releases", "kb.events", "kb.verification", "kb.webhooks"),
+    ("kb.review",),
     ("kb.store",),
     ("kb.content",),
     ("kb.settings",),
