@@ -449,7 +449,6 @@ class KnowledgeBase:
             default_routing=self.settings.default_routing,
         )
 
-    @property
     # -- access -------------------------------------------------------------------------------
 
     def create_key(self, *, name: str, role: Role | str, author: str) -> NewKey:
