@@ -9,6 +9,7 @@ from fastapi import APIRouter, Path, Response
 from api.auth import Editor, Publisher, key_responses
 from api.deps import KBDep
 from api.routes.delivery import release_body
+from api.routes.review import summary_body
 from api.schemas import ProblemOut, PublishIn, PublishOut, ReleaseOut, RollbackIn
 from kb.releases.publishing import PublishPlan
 from renderers.checks import publish_gate
@@ -45,6 +46,9 @@ def _plan(plan: PublishPlan, *, dry_run: bool) -> dict[str, Any]:
         "snippets_changed": keys(plan.snippets_changed),
         "snippets_removed": keys(plan.snippets_removed),
         "held_back": keys(plan.held_back),
+        "not_yet": keys(plan.not_yet),
+        "expired": keys(plan.expired),
+        "review": summary_body(plan.review) if plan.review is not None else None,
         "findings": [
             {"blocking": f.blocking, "code": f.code, "message": str(f)} for f in plan.findings
         ],

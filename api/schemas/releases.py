@@ -5,11 +5,13 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 from api.schemas.common import Timestamp, WholeNumber, _Body, _examples
+from api.schemas.review import ApprovedChangeOut, WaitingChangeOut
 
 __all__ = [
     "FindingOut",
     "PublishIn",
     "PublishOut",
+    "PublishReviewOut",
     "ReleaseOut",
     "RollbackIn",
     "RolledBackDraftOut",
@@ -82,6 +84,14 @@ class RolledBackDraftOut(BaseModel):
     )
 
 
+class PublishReviewOut(BaseModel):
+    """Under KB_REVIEW_POLICY: the approved changes the release takes (and who approved them),
+    and the changes that wait, each with why."""
+
+    approved: list[ApprovedChangeOut]
+    waiting: list[WaitingChangeOut]
+
+
 class PublishOut(BaseModel):
     """What a release changed (or, for a dry run, would change), and what the checks found."""
 
@@ -119,4 +129,15 @@ class PublishOut(BaseModel):
     drafts: list[RolledBackDraftOut] = Field(
         default_factory=list,
         description="After a rollback: the drafts it reverted, or with keep_drafts kept ahead.",
+    )
+    not_yet: list[tuple[str, str]] = Field(
+        default_factory=list,
+        description="Units left out because the release is built before their publish_after.",
+    )
+    expired: list[tuple[str, str]] = Field(
+        default_factory=list,
+        description="Units left out because the release is built at or after their expires.",
+    )
+    review: PublishReviewOut | None = Field(
+        None, description="Under review (KB_REVIEW_POLICY): what is approved, what waits."
     )
