@@ -120,6 +120,11 @@ def test_author_and_reviewer_take_a_change_through_review_to_approval(
     rbox.get_by_role("button", name="Request changes").click()
     comment = reviewer.get_by_label("What to change (required)")
     expect(comment).to_be_focused()
+    comment.press("Escape")  # closes the form, back on its button
+    expect(comment).to_be_hidden()
+    expect(rbox.get_by_role("button", name="Request changes")).to_be_focused()
+    reviewer.keyboard.press("Enter")
+    expect(comment).to_be_focused()
     reviewer.get_by_role("button", name="Send back with this comment").click()
     expect(rbox).to_contain_text("Say what to change")
     expect(comment).to_have_attribute("aria-invalid", "true")
@@ -240,3 +245,11 @@ def test_a_snippet_change_is_reviewed_on_its_page_with_the_units_it_changes(
     stored = _review(site, kind="snippets", name="balance_ussd")
     assert (stored["state"], stored["approved_by"]) == ("approved", "publisher key")
     screenshot(reviewer, "review-snippet")
+
+    # The same page in Russian.
+    reviewer.goto(f"{site.url}/editor?lang=ru#/snippet/en/balance_ussd")
+    box = reviewer.locator("#snippet-review")
+    expect(box.get_by_role("heading", name="Согласование")).to_be_visible()
+    expect(box).to_contain_text("Версия 2 одобрена (publisher key)")
+    expect(box).to_contain_text("4 статьи, ответы которых меняет это изменение")
+    assert serious_violations(reviewer, axe_source) == []

@@ -58,6 +58,9 @@ function panelFor(box, prefix) {
     event.preventDefault();
     requestChanges(panel);
   });
+  form.addEventListener("keydown", (event) => {
+    if (event.key === "Escape") closeChangesForm(panel, true);
+  });
   Object.assign(panel, {
     form,
     comment,
