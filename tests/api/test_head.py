@@ -4,7 +4,7 @@ and uptime checks ask with HEAD), and a 405 names in Allow every method the path
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from string import Formatter
 
@@ -19,8 +19,10 @@ from starlette.staticfiles import StaticFiles
 from api import create_app
 from importers import read_folder
 from kb import KnowledgeBase
+from kb.scheduling.schedules import schedule_release
 from kb.settings import DEFAULT_CHANNELS, Settings
 from kb.store.models import DeliveryEvent
+from kb.webhooks.endpoints import create_endpoint
 from tests.api.servers import kb_server
 from tests.conftest import SAMPLE_CONTENT
 
@@ -33,6 +35,9 @@ PARAMETERS = {
     "number": 1,
     "receipt": "0123456789abcdef0123456789abcdef",
     "conversation": "chat-1",
+    "schedule_id": 1,
+    "endpoint_id": 1,
+    "delivery_id": 1,
 }
 #: Query strings that make a route do its real work rather than refuse the request; every
 #: request names the locale (the drafts' routes need it, the others ignore what they do not take).
@@ -91,7 +96,12 @@ def sample(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KnowledgeBase]:
     with KnowledgeBase.open(settings) as knowledge_base:
         content = read_folder(SAMPLE_CONTENT, channels=DEFAULT_CHANNELS)
         knowledge_base.import_content(content, author="t")
+        # Webhook endpoint 1, whose delivery 1 the publish queues (to a port nothing answers).
+        create_endpoint(knowledge_base.db, "http://127.0.0.1:9/", ["release.published"], author="t")
         knowledge_base.publish(author="t")
+        schedule_release(
+            knowledge_base, at=datetime.now(UTC) + timedelta(days=365), note="", author="t"
+        )
         with knowledge_base.db.write() as session:  # what a unit view records, this receipt
             session.add(
                 DeliveryEvent(
