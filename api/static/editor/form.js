@@ -50,12 +50,75 @@ export function formFields() {
   };
 }
 
-/** Remember `source`'s front matter as written, for the fields the form shows now. */
-export function keepFrontMatter(source) {
+/** `source`'s front matter lines, its `---` lines included, or null when it has none. */
+function frontMatterLines(source) {
   const lines = source.replace(/\r\n?/g, "\n").split("\n");
   const end = lines[0].trim() === "---" ? lines.findIndex((line, i) => i > 0 && line.trim() === "---") : -1;
-  editor.keptFront =
-    end > 0 ? { fields: JSON.stringify(formFields()), text: lines.slice(0, end + 1).join("\n") } : null;
+  return end > 0 ? lines.slice(0, end + 1) : null;
+}
+
+/** Remember `source`'s front matter as written, for the fields the form shows now. */
+export function keepFrontMatter(source) {
+  const lines = frontMatterLines(source);
+  editor.keptFront = lines ? { fields: JSON.stringify(formFields()), text: lines.join("\n") } : null;
+}
+
+/** The front-matter keys the form writes from its fields; it carries every other key over. */
+const FORM_KEYS = new Set([
+  "id",
+  "locale",
+  "title",
+  "questions",
+  "category",
+  "tags",
+  "audience",
+  "channels",
+  "routing",
+  "owner",
+  "review_by",
+  "verify_every",
+]);
+
+// A top-level mapping key at the start of a line, plain or quoted, followed by its colon.
+const TOP_LEVEL_KEY = /^(?:"((?:[^"\\]|\\.)*)"|'((?:[^']|'')*)'|([^\s#'"{}[\],&*!|>%@`-][^#]*?))[ \t]*:(?:[ \t]|$)/;
+
+/** The lines of `front` (a front matter as written) under the top-level keys the form does not
+ * write (`draft`, `source`, `publish_after`, `expires`, any added later): each key's line, the
+ * lines under it and the comment lines just above it, verbatim and in their order, so that
+ * composing the source from the form loses nothing the form does not show. */
+function carriedLines(front) {
+  const lines = front ? frontMatterLines(front) : null;
+  if (!lines) return [];
+  const out = [];
+  let block = null; // { carry, lines } of the key being read
+  let comments = []; // top-level comment lines waiting for the key below them
+  const close = () => {
+    if (block && block.carry) {
+      while (block.lines.length && !block.lines[block.lines.length - 1].trim()) block.lines.pop();
+      out.push(...block.lines);
+    }
+    block = null;
+  };
+  for (const line of lines.slice(1, -1)) {
+    const key = TOP_LEVEL_KEY.exec(line);
+    if (key) {
+      close();
+      const name = key[1] ?? (key[2] !== undefined ? key[2].replace(/''/g, "'") : key[3]);
+      block = { carry: !FORM_KEYS.has(name), lines: [...comments, line] };
+      comments = [];
+    } else if (line.startsWith("#")) {
+      comments.push(line);
+    } else if (!line.trim()) {
+      comments = [];
+      if (block) block.lines.push(line);
+    } else if (block) {
+      // Indented lines, a sequence written at the key's own indent, a continued scalar.
+      block.lines.push(...comments, line);
+      comments = [];
+    }
+  }
+  close();
+  return out;
 }
 
 // Text YAML reads back as the same string when written plain (no quotes); the rest is quoted.
@@ -69,8 +132,14 @@ function scalar(text) {
 }
 
 /** The unit's source from the form. While the fields are as loaded, their front matter is kept
- * exactly as written (comments, order, flow lists), so a body edit diffs as a body edit. */
-export function composeSource(fields = formFields(), body = $("#u-body").value, { verbatim = true } = {}) {
+ * exactly as written (comments, order, flow lists), so a body edit diffs as a body edit. Once
+ * they change, the form writes its own keys and carries the others over from `carryFrom` (the
+ * front matter as loaded), so that saving from the form drops none of them. */
+export function composeSource(
+  fields = formFields(),
+  body = $("#u-body").value,
+  { verbatim = true, carryFrom = editor.keptFront ? editor.keptFront.text : "" } = {}
+) {
   const text = body.replace(/\r\n?/g, "\n").replace(/\s+$/, "");
   if (verbatim && editor.keptFront && editor.keptFront.fields === JSON.stringify(fields)) {
     return `${editor.keptFront.text}\n${text}\n`;
@@ -101,6 +170,7 @@ export function composeSource(fields = formFields(), body = $("#u-body").value, 
     const days = String(fields.verify_every);
     out.push(`verify_every: ${/^\d+$/.test(days) ? days : q(days)}`);
   }
+  out.push(...carriedLines(carryFrom));
   out.push("---");
   return `${out.join("\n")}\n${text}\n`;
 }
