@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
@@ -67,6 +67,12 @@ class UnitFields(BaseModel):
         None, description="Days between the owner's verifications (null: its category's, or none)."
     )
     draft: bool = Field(False, description="Kept and edited, never published.")
+    publish_after: datetime | None = Field(
+        None, description="A release built before this moment (UTC) leaves the unit out."
+    )
+    expires: datetime | None = Field(
+        None, description="A release built at or after this moment (UTC) leaves the unit out."
+    )
     source: dict[str, str] | None = Field(
         None, description="The silo it was imported from: system, id, url, updated_at."
     )

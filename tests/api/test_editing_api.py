@@ -459,7 +459,7 @@ def test_draft_out_has_the_fields_and_body_of_its_source(
     extra = (
         "questions: [how much money is left]\ncategory: billing\ntags: [balance, account]\n"
         "channels: [web, ivr]\nrouting: billing\nowner: billing-team\nreview_by: 2027-03-01\n"
-        "verify_every: 30\n"
+        "verify_every: 30\npublish_after: 2027-01-01\nexpires: 2027-06-30T18:00+03:00\n"
     )
     source = unit("Dial *100#.\n\n::: internal\nCheck the caller.\n:::", extra=extra)
 
@@ -482,6 +482,8 @@ def test_draft_out_has_the_fields_and_body_of_its_source(
             "review_by": "2027-03-01",
             "verify_every": 30,
             "draft": False,
+            "publish_after": "2027-01-01T00:00:00Z",
+            "expires": "2027-06-30T15:00:00Z",
             "source": None,
         }
         assert body["body"] == "Dial *100#.\n\n::: internal\nCheck the caller.\n:::"

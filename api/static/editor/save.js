@@ -126,7 +126,9 @@ async function showConflict(mine) {
   });
   // Both sides written the same way, so that only what differs is marked.
   const mineText = editor.sourceMode ? mine : composeSource(formFields(), $("#u-body").value, { verbatim: false });
-  const theirsText = theirs.fields ? composeSource(theirs.fields, theirs.body, { verbatim: false }) : theirs.source;
+  const theirsText = theirs.fields
+    ? composeSource(theirs.fields, theirs.body, { verbatim: false, carryFrom: theirs.source })
+    : theirs.source;
   showSideBySide($("#conflict-mine"), mineText, $("#conflict-theirs"), theirsText);
   $("#conflict-theirs-h").textContent = t("conflictTheirsRev", { n: theirs.revision });
   $("#save-status").textContent = t("conflictTitle");
