@@ -25,6 +25,7 @@ from api.schemas.review import (
 )
 from kb.knowledge_base import KnowledgeBase
 from kb.review import ReviewRefused, Reviews, ReviewSummary, RevisionReview, WaitingChange
+from kb.store.keys import Caller, Role
 
 __all__ = ["router", "summary_body"]
 
@@ -54,8 +55,10 @@ def _reviews(kb: KnowledgeBase) -> Reviews:
     return Reviews(kb.db, kb.settings)
 
 
-def _review(review: RevisionReview) -> dict[str, Any]:
+def _review(review: RevisionReview, caller: Caller) -> dict[str, Any]:
+    """A review as RevisionReviewOut, with whether `caller` may approve it."""
     return {
+        "may_approve": caller.role >= Role.PUBLISHER and review.approvable_by(caller.name),
         "kind": review.kind,
         "id": review.name,
         "locale": review.locale,
@@ -89,10 +92,10 @@ def _waiting(change: WaitingChange) -> dict[str, Any]:
     }
 
 
-def _step(run: Callable[[], RevisionReview]) -> dict[str, Any]:
+def _step(run: Callable[[], RevisionReview], caller: Caller) -> dict[str, Any]:
     """A review step's result, or a 403 saying why the policy refuses it."""
     try:
-        return _review(run())
+        return _review(run(), caller)
     except ReviewRefused as exc:
         raise HTTPException(403, str(exc)) from None
 
@@ -148,10 +151,10 @@ def list_pending_changes(
 
 @router.get("/units/{unit_id}", operation_id="getUnitReview", response_model=RevisionReviewOut)
 def read_unit_review(
-    unit_id: UnitId, locale: LocaleQ, kb: KBDep, _caller: Editor, revision: RevisionQ = None
+    unit_id: UnitId, locale: LocaleQ, kb: KBDep, caller: Editor, revision: RevisionQ = None
 ) -> Any:
     """A unit revision's review (default: the newest's): its state, steps and comments."""
-    return _review(_reviews(kb).review("unit", unit_id, locale, revision))
+    return _review(_reviews(kb).review("unit", unit_id, locale, revision), caller)
 
 
 @router.post(
@@ -170,7 +173,8 @@ def submit_unit(
     return _step(
         lambda: reviews.submit(
             "unit", unit_id, locale, revision, actor=caller.name, comment=body.comment
-        )
+        ),
+        caller,
     )
 
 
@@ -194,7 +198,8 @@ def approve_unit(
     return _step(
         lambda: reviews.approve(
             "unit", unit_id, locale, revision, actor=caller.name, comment=body.comment
-        )
+        ),
+        caller,
     )
 
 
@@ -218,7 +223,8 @@ def request_unit_changes(
     return _step(
         lambda: reviews.request_changes(
             "unit", unit_id, locale, revision, actor=caller.name, comment=body.comment
-        )
+        ),
+        caller,
     )
 
 
@@ -227,11 +233,11 @@ def request_unit_changes(
 
 @router.get("/snippets/{name}", operation_id="getSnippetReview", response_model=RevisionReviewOut)
 def read_snippet_review(
-    name: SnippetName, locale: LocaleQ, kb: KBDep, _caller: Editor, revision: RevisionQ = None
+    name: SnippetName, locale: LocaleQ, kb: KBDep, caller: Editor, revision: RevisionQ = None
 ) -> Any:
     """A snippet revision's review (default: the newest's), with every unit whose output it
     changes (`affected_units`)."""
-    return _review(_reviews(kb).review("snippet", name, locale, revision))
+    return _review(_reviews(kb).review("snippet", name, locale, revision), caller)
 
 
 @router.post(
@@ -253,7 +259,8 @@ def submit_snippet(
     return _step(
         lambda: reviews.submit(
             "snippet", name, locale, revision, actor=caller.name, comment=body.comment
-        )
+        ),
+        caller,
     )
 
 
@@ -276,7 +283,8 @@ def approve_snippet(
     return _step(
         lambda: reviews.approve(
             "snippet", name, locale, revision, actor=caller.name, comment=body.comment
-        )
+        ),
+        caller,
     )
 
 
@@ -299,5 +307,6 @@ def request_snippet_changes(
     return _step(
         lambda: reviews.request_changes(
             "snippet", name, locale, revision, actor=caller.name, comment=body.comment
-        )
+        ),
+        caller,
     )

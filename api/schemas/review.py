@@ -84,6 +84,7 @@ class RevisionReviewOut(BaseModel):
             "since_revision": 1,
             "steps": [_STEP],
             "affected_units": [["call-us", "en"], ["lost-card", "en"]],
+            "may_approve": True,
         },
     )
     kind: Literal["unit", "snippet"]
@@ -104,6 +105,10 @@ class RevisionReviewOut(BaseModel):
     steps: list[ReviewStepOut]
     affected_units: list[tuple[str, str]] = Field(
         description="A snippet's units (id, locale) whose output it changes; empty for a unit."
+    )
+    may_approve: bool = Field(
+        description="Whether the calling key may approve it: a publisher's or admin's, and "
+        "under four-eyes not one of `change_authors`."
     )
 
 

@@ -17,6 +17,7 @@ from kb.review.steps import (
     Revision,
     change_authors,
     check_step,
+    may_approve,
     released_ids,
     revision_row,
     state_of,
@@ -67,6 +68,10 @@ class RevisionReview:
     def approved_by(self) -> str | None:
         """Who approved it, while it stands approved."""
         return self.steps[-1].actor if self.state is ReviewState.APPROVED else None
+
+    def approvable_by(self, actor: str) -> bool:
+        """Whether the policy lets `actor` approve this change (their role aside)."""
+        return may_approve(self.policy, self.change_authors, actor)
 
 
 def _name(row: Revision) -> str:

@@ -3,7 +3,7 @@ and a comment), the state they leave it in, and appending a step within the poli
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -26,6 +26,7 @@ __all__ = [
     "approve_restored",
     "change_authors",
     "check_step",
+    "may_approve",
     "released_ids",
     "revision_row",
     "state_of",
@@ -152,13 +153,19 @@ def change_authors(
     return {r.author for r in earlier if r.number > base}, base
 
 
+def may_approve(policy: ReviewPolicy, authors: Collection[str], actor: str) -> bool:
+    """Whether the policy lets `actor` approve a change `authors` wrote (four-eyes: none of
+    them may)."""
+    return policy is not ReviewPolicy.FOUR_EYES or actor not in authors
+
+
 def check_step(
     action: ReviewState, actor: str, comment: str, policy: ReviewPolicy, authors: set[str]
 ) -> None:
     """Refuse a step the policy forbids or that lacks its comment (ReviewRefused)."""
     if action is ReviewState.CHANGES_REQUESTED and not comment.strip():
         raise ReviewRefused("asking for changes needs a comment saying what to change")
-    if action is ReviewState.APPROVED and policy is ReviewPolicy.FOUR_EYES and actor in authors:
+    if action is ReviewState.APPROVED and not may_approve(policy, authors, actor):
         raise ReviewRefused(
             f"'{actor}' wrote this change and the review policy is four-eyes: "
             "someone else must approve it"

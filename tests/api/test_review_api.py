@@ -123,3 +123,16 @@ def test_reviewing_what_does_not_exist_is_a_404(api: TestClient, kb: KnowledgeBa
     assert missing.status_code == 404 and missing.headers["content-type"] == PROBLEM
     api.post("/api/v1/drafts/units", json=unit("a", "Text."), headers=ed)
     assert api.get("/api/v1/review/units/a?locale=en&revision=9", headers=ed).status_code == 404
+
+
+def test_a_review_says_whether_the_calling_key_may_approve_it(
+    api: TestClient, kb: KnowledgeBase
+) -> None:
+    ann, bob = bearer(kb, "publisher", "ann"), bearer(kb, "publisher", "bob")
+    ed = bearer(kb, "editor", "ed")
+    api.post("/api/v1/drafts/units", json=unit("a", "Text."), headers=ann)
+    submitted = api.post("/api/v1/review/units/a/submit?locale=en", json={}, headers=ann).json()
+    assert submitted["may_approve"] is False, "under four-eyes, not the change's author"
+    url = "/api/v1/review/units/a?locale=en"
+    assert api.get(url, headers=bob).json()["may_approve"] is True
+    assert api.get(url, headers=ed).json()["may_approve"] is False, "an editor never approves"
