@@ -13,10 +13,6 @@ import { showView, unitHref } from "./views.js";
 // How many earlier revisions of the same change lend their comments to the thread.
 const THREAD_REVISIONS = 10;
 
-// The name of each key this tab has signed in with, once a review step by it told us: under
-// four-eyes, "Approve" is not offered on a change that name wrote.
-const names = new Map();
-
 const panels = {};
 
 export function snippetHref(name, locale) {
@@ -184,12 +180,10 @@ function stateText(review, waiting) {
   return t(waiting ? "reviewStateDraft" : "reviewStateCurrent", { n });
 }
 
-/** Approve is offered to a reviewer, but under four-eyes never to one who wrote the change. */
+/** Approve is offered as the server says for this key: to a reviewer, but under four-eyes
+ * never to one who wrote the change. */
 function mayApprove(review) {
-  if (typeof review.may_approve === "boolean") return review.may_approve;
-  if (state.role === "editor") return false;
-  const me = names.get(state.key);
-  return !(review.policy === "four-eyes" && me && review.change_authors.includes(me));
+  return review.may_approve === true;
 }
 
 function stepItem(step, revision) {
@@ -288,8 +282,6 @@ async function takeStep(panel, step, comment = "") {
     }
     return;
   }
-  const steps = result.data.steps;
-  if (steps.length > review.steps.length) names.set(state.key, steps[steps.length - 1].actor);
   closeChangesForm(panel, false);
   const thread = await earlierSteps(result.data);
   if (token !== panel.token) return;
