@@ -55,9 +55,13 @@ def serving_events(settings: Settings, log_level: str = "warning") -> Iterator[s
 def _start(path: str, settings: Settings, log_level: str) -> subprocess.Popen[bytes] | None:
     """The writer process listening on `path`, once it said it is ready; None if it failed.
     It reads the server's environment, with the database `settings` name."""
+    from cli.metrics_port import MULTIPROC_VARIABLE
+
+    # Not a worker: it keeps no metrics in the workers' folder (a scrape would add it in).
+    env = {k: v for k, v in os.environ.items() if k != MULTIPROC_VARIABLE}
     process = subprocess.Popen(
         [sys.executable, "-m", "cli.event_writer", path, log_level],
-        env={**os.environ, "KB_DATABASE_URL": settings.sqlalchemy_url},
+        env={**env, "KB_DATABASE_URL": settings.sqlalchemy_url},
         stdin=subprocess.PIPE,  # closed when this process ends: the writer's cue to end
         stdout=subprocess.PIPE,
     )
