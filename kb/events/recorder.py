@@ -164,11 +164,15 @@ class EventRecorder:
             # request (a cached answer cost half as much again:
             # benchmarks/results/api_load_events.md).
             self._stopping.wait(LINGER)
-            while self._pending:  # a full batch, then at once the next, without lingering
+            # What waits, then at once each full batch that gathered meanwhile; a part batch
+            # waits for the next look. Writing each few events that arrived during a write
+            # kept the writer awake, taking the GIL from requests a hundred times a second.
+            while self._pending:
                 self._busy = True
-                rows = self._waiting(self._batch)
-                self._write(rows)
+                self._write(self._waiting(self._batch))
                 self._busy = False
+                if len(self._pending) < self._batch:
+                    break
             self._written.set()
 
     def _waiting(self, most: int) -> list[dict[str, object]]:
