@@ -18,7 +18,6 @@ from kb.settings import Settings
 from kb.store.models import DeliveryEvent
 from tests.cli.conftest import Run
 
-NOW = datetime.now(UTC)
 #: Events this old are written before each test, by name.
 AGES = {
     "a year": timedelta(days=365),
@@ -60,7 +59,10 @@ def left(kb: KnowledgeBase) -> set[str]:
 
 @pytest.fixture
 def aged(kb: KnowledgeBase) -> KnowledgeBase:
-    write_events(kb.db, [event_row(NOW - age, name) for name, age in AGES.items()])
+    """The events of AGES, aged from now (not from the module's import: a long test run
+    ages them past the bounds the tests draw)."""
+    now = datetime.now(UTC)
+    write_events(kb.db, [event_row(now - age, name) for name, age in AGES.items()])
     return kb
 
 
