@@ -10,7 +10,7 @@ import typer
 from cli.common import LocaleOpt, locale_or_default, open_kb
 from cli.output import JsonOpt, print_json
 from kb import KnowledgeBase
-from kb.review import Kind, Reviews, ReviewSummary, RevisionReview, WaitingChange
+from kb.review import Kind, Reviews, ReviewSummary, RevisionReview, summary_fields
 
 __all__ = ["print_summary", "review_app", "summary_json"]
 
@@ -28,38 +28,9 @@ CommentOpt = Annotated[str, typer.Option("--comment", "-c", help="Kept with the 
 NameArg = Annotated[str, typer.Argument(help="The unit's id (or with --snippet, the name).")]
 
 
-def _waiting_json(change: WaitingChange) -> dict[str, Any]:
-    return {
-        "kind": change.kind,
-        "id": change.name,
-        "locale": change.locale,
-        "revision": change.revision,
-        "author": change.author,
-        "state": change.state.value,
-        "taken_revision": change.taken,
-        "affected_units": [{"unit_id": u, "locale": loc} for u, loc in change.affected_units],
-        "waits_for": list(change.waits_for),
-    }
-
-
 def summary_json(summary: ReviewSummary) -> dict[str, Any]:
     """What a release takes approved (by whom) and what waits, as `--json` prints it."""
-    return {
-        "approved": [
-            {
-                "kind": c.kind,
-                "id": c.name,
-                "locale": c.locale,
-                "revision": c.revision,
-                "author": c.author,
-                "approved_by": c.approved_by,
-                "approved_at": c.approved_at,
-                "comment": c.comment,
-            }
-            for c in summary.approved
-        ],
-        "waiting": [_waiting_json(c) for c in summary.waiting],
-    }
+    return summary_fields(summary, lambda key: {"unit_id": key[0], "locale": key[1]})
 
 
 def _what(kind: str, name: str, locale: str) -> str:

@@ -24,7 +24,15 @@ from api.schemas.review import (
     WaitingChangeOut,
 )
 from kb.knowledge_base import KnowledgeBase
-from kb.review import ReviewRefused, Reviews, ReviewSummary, RevisionReview, WaitingChange
+from kb.review import (
+    ReviewRefused,
+    Reviews,
+    ReviewSummary,
+    RevisionReview,
+    WaitingChange,
+    summary_fields,
+    waiting_fields,
+)
 from kb.store.keys import Caller, Role
 
 __all__ = ["router", "summary_body"]
@@ -79,17 +87,7 @@ def _review(review: RevisionReview, caller: Caller) -> dict[str, Any]:
 
 
 def _waiting(change: WaitingChange) -> dict[str, Any]:
-    return {
-        "kind": change.kind,
-        "id": change.name,
-        "locale": change.locale,
-        "revision": change.revision,
-        "author": change.author,
-        "state": change.state.value,
-        "taken_revision": change.taken,
-        "affected_units": [list(k) for k in change.affected_units],
-        "waits_for": list(change.waits_for),
-    }
+    return waiting_fields(change, list)
 
 
 def _step(run: Callable[[], RevisionReview], caller: Caller) -> dict[str, Any]:
@@ -103,22 +101,7 @@ def _step(run: Callable[[], RevisionReview], caller: Caller) -> dict[str, Any]:
 def summary_body(summary: ReviewSummary) -> dict[str, Any]:
     """A release's review summary as ReviewSummaryOut's `approved` and `waiting` (for a
     publish's response too: PublishPlan.review)."""
-    return {
-        "approved": [
-            {
-                "kind": c.kind,
-                "id": c.name,
-                "locale": c.locale,
-                "revision": c.revision,
-                "author": c.author,
-                "approved_by": c.approved_by,
-                "approved_at": c.approved_at,
-                "comment": c.comment,
-            }
-            for c in summary.approved
-        ],
-        "waiting": [_waiting(c) for c in summary.waiting],
-    }
+    return summary_fields(summary, list)
 
 
 @router.get("/summary", operation_id="getReviewSummary", response_model=ReviewSummaryOut)

@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 from kb.review.policy import POLICY_FILE, ReviewPolicy, ReviewRule, review_rule
-from kb.review.selection import ApprovedChange, ReviewSummary, WaitingChange, reviewed_drafts
+from kb.review.selection import (
+    ApprovedChange,
+    ReviewSummary,
+    WaitingChange,
+    reviewed_drafts,
+    summary_fields,
+    waiting_fields,
+)
 from kb.review.service import Reviews, RevisionReview
 from kb.review.steps import Kind, ReviewRefused, ReviewState, ReviewStep, approve_restored
 
@@ -23,4 +30,6 @@ __all__ = [
     "approve_restored",
     "review_rule",
     "reviewed_drafts",
+    "summary_fields",
+    "waiting_fields",
 ]

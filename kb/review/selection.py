@@ -3,9 +3,10 @@ approved or already released, and the list of what waits."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlmodel import Session, col
@@ -76,6 +77,44 @@ class ReviewSummary:
 
     approved: tuple[ApprovedChange, ...] = ()
     waiting: tuple[WaitingChange, ...] = ()
+
+
+def approved_fields(change: ApprovedChange) -> dict[str, Any]:
+    """An approved change as plain fields: what the API's body and `--json` both show."""
+    return {
+        "kind": change.kind,
+        "id": change.name,
+        "locale": change.locale,
+        "revision": change.revision,
+        "author": change.author,
+        "approved_by": change.approved_by,
+        "approved_at": change.approved_at,
+        "comment": change.comment,
+    }
+
+
+def waiting_fields(change: WaitingChange, unit: Callable[[Key], object]) -> dict[str, Any]:
+    """A waiting change as plain fields; `unit` writes each affected unit (id, locale) as its
+    reader takes it (the API a pair, `--json` an object)."""
+    return {
+        "kind": change.kind,
+        "id": change.name,
+        "locale": change.locale,
+        "revision": change.revision,
+        "author": change.author,
+        "state": change.state.value,
+        "taken_revision": change.taken,
+        "affected_units": [unit(k) for k in change.affected_units],
+        "waits_for": list(change.waits_for),
+    }
+
+
+def summary_fields(summary: ReviewSummary, unit: Callable[[Key], object]) -> dict[str, Any]:
+    """A release's review summary as plain fields: `approved` and `waiting`."""
+    return {
+        "approved": [approved_fields(c) for c in summary.approved],
+        "waiting": [waiting_fields(c, unit) for c in summary.waiting],
+    }
 
 
 def snippet_users(units: Iterable[UnitRevision]) -> dict[Key, tuple[Key, ...]]:
