@@ -45,7 +45,9 @@ def test_publish_at_without_timezone_is_refused(run: Run, imported: None) -> Non
 
 
 def test_cancel_then_tick_publishes_nothing(run: Run, imported: None, settings: Settings) -> None:
-    made = json.loads(run("publish", "--at", _later(2), "--json").stdout)
+    from kb.store.schedule_models import ScheduledRelease
+
+    made = json.loads(run("publish", "--at", _later(), "--json").stdout)
     result = run("scheduler", "cancel", str(made["id"]))
     assert result.exit_code == 0, result.output
     assert f"Cancelled scheduled release {made['id']}" in result.stdout
@@ -55,6 +57,14 @@ def test_cancel_then_tick_publishes_nothing(run: Run, imported: None, settings: 
         assert scheduled(kb, made["id"]).state == "cancelled"
     missing = run("scheduler", "cancel", "999")
     assert missing.exit_code == 1 and "no scheduled release 999" in missing.stderr
+    with KnowledgeBase.open(settings) as kb, kb.db.write() as session:  # due now, but cancelled
+        row = session.get(ScheduledRelease, made["id"])
+        assert row is not None
+        row.at = datetime.now(UTC) - timedelta(seconds=1)
+    tick = run("scheduler", "run", "--once")
+    assert tick.exit_code == 0, tick.output
+    assert "published 0" in tick.stdout
+    assert run("releases", "--json").stdout.strip() == "[]"
 
 
 def test_scheduler_run_once_publishes_what_is_due(
