@@ -45,6 +45,7 @@ from kb.knowledge_base import KnowledgeBase
 from kb.scheduling.scheduler import start_scheduler, stop_scheduler
 from kb.settings import Settings
 from kb.webhooks.worker import start_worker, stop_worker
+from renderers.base import RenderLimits
 from renderers.checks import publish_gate
 
 if TYPE_CHECKING:
@@ -99,7 +100,14 @@ def create_app(
         await run_in_threadpool(app.state.kb.follow_releases)
         sender = start_worker(app.state.kb.db, app.state.kb.settings)  # webhooks, off requests
         # The scheduler (KB_SCHEDULER) runs in a served app, not around a given kb (tests).
-        scheduler = start_scheduler(app.state.kb, gate=publish_gate()) if owned else None
+        scheduler = (
+            start_scheduler(
+                app.state.kb,
+                gate=publish_gate(limits=RenderLimits.configured(app.state.kb.settings)),
+            )
+            if owned
+            else None
+        )
         try:
             yield
         finally:

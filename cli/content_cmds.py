@@ -11,7 +11,7 @@ import typer
 from cli.common import LocaleOpt, check_locale, locale_or_default, open_kb, speak
 from cli.output import JsonOpt, print_json
 from renderers import registry
-from renderers.base import RenderContext
+from renderers.base import RenderContext, RenderLimits
 from renderers.checks import check_snapshot, hidden_reason
 
 __all__ = ["check", "export", "render"]
@@ -55,7 +55,7 @@ def check(
     """Render every unit in every channel and locale and report problems (errors exit 1)."""
     with open_kb() as kb:
         snap = kb.snapshot() if release else kb.drafts()
-        findings = check_snapshot(snap)
+        findings = check_snapshot(snap, limits=RenderLimits.configured(kb.settings))
     errors = sum(f.blocking for f in findings)
     if as_json:
         typer.echo(

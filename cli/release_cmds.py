@@ -27,6 +27,7 @@ from cli.verify_cmd import stale_line, stale_row, unverified_rows
 from kb import KnowledgeBase, PublishPlan, SaveOutcome
 from kb.errors import UnitNotFound
 from kb.releases.reverting import RolledBackDraft
+from renderers.base import RenderLimits
 from renderers.checks import publish_gate
 
 __all__ = ["archive", "diff", "history", "publish", "releases", "rollback_", "stale"]
@@ -56,7 +57,10 @@ def publish(
         return
     with open_kb(as_json=as_json) as kb:
         plan = kb.publish(
-            author=kb.settings.author, message=message, dry_run=dry_run, gate=publish_gate()
+            author=kb.settings.author,
+            message=message,
+            dry_run=dry_run,
+            gate=publish_gate(limits=RenderLimits.configured(kb.settings)),
         )
         warning = publish_warning(kb) if plan.has_changes else None
     if as_json:

@@ -132,6 +132,14 @@ class Settings:
     #: Seconds one webhook attempt may take before it counts as failed
     #: (`KB_WEBHOOK_TIMEOUT_SECONDS`).
     webhook_timeout_seconds: float = 5.0
+    #: The help center's name in page titles and the header (`KB_SITE_NAME`); a theme file's
+    #: `name` wins over it, and without either the pages say "Help center" in their language.
+    site_name: str | None = None
+    #: A YAML theme file for the help center: name, logo, colours, font (`KB_THEME`).
+    theme_path: Path | None = None
+    #: The most SMS segments one answer may take (`KB_SMS_MAX_SEGMENTS`); `kb check` reports a
+    #: longer one.
+    sms_max_segments: int = 2
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -200,6 +208,11 @@ class Settings:
                 env, "KB_WEBHOOK_MAX_ATTEMPTS", default=10, unit="attempts", low=1, high=100
             ),
             webhook_timeout_seconds=_seconds(env, "KB_WEBHOOK_TIMEOUT_SECONDS", default=5.0),
+            site_name=env.get("KB_SITE_NAME", "").strip() or None,
+            theme_path=Path(theme).expanduser() if (theme := env.get("KB_THEME")) else None,
+            sms_max_segments=_count(
+                env, "KB_SMS_MAX_SEGMENTS", default=2, unit="segments", low=1, high=255
+            ),
         )
 
     @property

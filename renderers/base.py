@@ -99,6 +99,13 @@ class RenderLimits:
     chatbot_max_buttons: int = 5
     chatbot_label_chars: int = 50
     ivr_max_seconds: float = 30.0
+    #: The most segments one SMS answer may take (`KB_SMS_MAX_SEGMENTS`).
+    sms_max_segments: int = 2
+
+    @classmethod
+    def configured(cls, settings: Settings) -> RenderLimits:
+        """The limits the settings choose (the rest are the channels' own)."""
+        return cls(sms_max_segments=settings.sms_max_segments)
 
 
 def _default_unit_url(unit_id: str, locale: str) -> str:
@@ -170,6 +177,7 @@ class RenderContext:
         return cls.from_snapshot(
             snapshot,
             unit,
+            limits=RenderLimits.configured(settings),
             public_url=settings.public_url,
             ivr_feedback_prompt=settings.ivr_feedback_prompt,
         )

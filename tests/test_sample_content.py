@@ -44,7 +44,10 @@ def test_sample_uses_every_snippet_type_and_defines_what_it_uses(sample: Content
             *(u.document.snippet_names for u in sample.units if u.document.locale == locale)
         )
         assert used <= set(defined), used - set(defined)
-        assert set(defined) <= used, set(defined) - used
+        # Category titles are the help center's, the footer the email channel's: not units'.
+        by_site = {n for n in defined if n.startswith("category_") or n == "email_footer"}
+        assert by_site, "the help center's category titles are snippets"
+        assert set(defined) - by_site <= used, set(defined) - by_site - used
 
 
 def test_sample_shows_every_feature_of_the_format(sample: ContentBatch) -> None:
