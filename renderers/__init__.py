@@ -11,7 +11,14 @@ from renderers.ivr import IvrRenderer
 from renderers.operator import OperatorRenderer
 from renderers.web import WebRenderer
 
-for _builtin in (WebRenderer(), ChatbotRenderer(), OperatorRenderer(), IvrRenderer()):
+#: Built-in channels, one a line.
+_BUILT_IN = (
+    WebRenderer(),
+    ChatbotRenderer(),
+    OperatorRenderer(),
+    IvrRenderer(),
+)
+for _builtin in _BUILT_IN:
     registry.register(_builtin)
 registry.load_plugins()
 

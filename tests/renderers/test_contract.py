@@ -18,11 +18,12 @@ from renderers.checks import enabled_renderers
 from tests.renderers.conftest import TODAY, render, snapshot_with, stored
 
 KITCHEN_SINK = (Path(__file__).parent / "fixtures" / "kitchen_sink.md").read_text(encoding="utf-8")
-BUILT_IN = ("web", "chatbot", "operator", "ivr")
+#: Every built-in channel: a new one is covered as soon as renderers/__init__.py registers it.
+BUILT_IN = registry.names()
 
 
-def test_the_four_channels_are_registered() -> None:
-    assert set(BUILT_IN) <= set(registry.names())
+def test_the_first_four_channels_are_registered() -> None:
+    assert {"web", "chatbot", "operator", "ivr"} <= set(BUILT_IN)
 
 
 @pytest.mark.parametrize("channel", BUILT_IN)

@@ -88,7 +88,7 @@ def _check(rendering: Rendering) -> None:
         _assert_safe_text(rendering)
 
 
-@pytest.mark.parametrize("channel", ["web", "chatbot", "operator", "ivr"])
+@pytest.mark.parametrize("channel", registry.names())
 @pytest.mark.parametrize("case", sorted(HOSTILE))
 def test_hostile_body_is_neutralised(channel: str, case: str) -> None:
     body = HOSTILE[case]
@@ -96,7 +96,7 @@ def test_hostile_body_is_neutralised(channel: str, case: str) -> None:
         _check(render(registry.get(channel), placement, snippets=EVIL_SNIPPETS))
 
 
-@pytest.mark.parametrize("channel", ["web", "chatbot", "operator", "ivr"])
+@pytest.mark.parametrize("channel", registry.names())
 def test_hostile_title_and_fields_are_escaped(channel: str) -> None:
     rendering = render(
         registry.get(channel),
