@@ -1,0 +1,1 @@
+"""The public help center: server-rendered pages under /help, their SEO files, and their theme."""
