@@ -13,6 +13,7 @@ from api.cors import DeliveryCORS
 from api.deps import single_valued_query
 from api.docs import install_docs
 from api.errors import install_error_handlers
+from api.help.theme import load_theme
 from api.limits import SizeLimits
 from api.methods import HeadAsGet
 from api.metrics.requests import RequestMetrics
@@ -138,6 +139,8 @@ def create_app(
     app.mount("/static", pages.AssetFiles(directory=pages.STATIC_DIR), name="static")
     install_docs(app)
     settings = kb.settings if kb else Settings.from_env()
+    # The help center's theme, checked before serving: a bad KB_THEME file stops the start.
+    app.state.theme = load_theme(settings)
     install_openapi(app, anonymous_access=settings.anonymous_access)
     install_metrics(app, settings.metrics_role)
     # Innermost: a cached answer or search is sent before the router runs (api.quick).

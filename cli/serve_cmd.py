@@ -82,6 +82,7 @@ def serve(
     proxying = Proxying(proxy_headers, forwarded_allow_ips or LOOPBACK, root_path)
     for name, value in ONE_THREAD.items():  # before any numerical library loads, here or in
         os.environ.setdefault(name, value)  # the workers, which inherit the environment
+    from api.help.theme import load_theme
     from api.logging_setup import log_config
     from api.tracing import check_tracing
     from cli.event_writer import serving_events
@@ -89,6 +90,7 @@ def serve(
 
     with open_kb() as kb:  # fail here, with a clear message, rather than in every worker
         check_tracing(kb.settings)  # KB_TRACE_EXPORTER set without the `tracing` extra
+        load_theme(kb.settings)  # a KB_THEME file the help center cannot use
         # From here on each line is a log record in KB_LOG_FORMAT, as the workers' are.
         logging.config.dictConfig(log_config(kb.settings.log_format, log_level))
         release = kb.current_release()
