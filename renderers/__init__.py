@@ -7,6 +7,7 @@ can add one with an entry point in the `kb.renderers` group.
 from renderers import registry
 from renderers.base import Finding, RenderContext, Renderer, Rendering, RenderLimits, Severity
 from renderers.chatbot import ChatbotRenderer
+from renderers.email import EmailRenderer
 from renderers.ivr import IvrRenderer
 from renderers.operator import OperatorRenderer
 from renderers.web import WebRenderer
@@ -17,6 +18,7 @@ _BUILT_IN = (
     ChatbotRenderer(),
     OperatorRenderer(),
     IvrRenderer(),
+    EmailRenderer(),
 )
 for _builtin in _BUILT_IN:
     registry.register(_builtin)

@@ -79,6 +79,8 @@ def _assert_safe_text(rendering: Rendering) -> None:
 
 
 def _check(rendering: Rendering) -> None:
+    if isinstance(rendering.data.get("html"), str):  # an HTML part beside the body (e-mail)
+        _assert_safe_html(rendering.data["html"])
     if rendering.media_type == "text/html":
         _assert_safe_html(rendering.body)
     elif rendering.media_type == "application/ssml+xml":
