@@ -9,7 +9,9 @@ from renderers.base import Finding, RenderContext, Renderer, Rendering, RenderLi
 from renderers.chatbot import ChatbotRenderer
 from renderers.email import EmailRenderer
 from renderers.ivr import IvrRenderer
+from renderers.messenger import MessengerRenderer
 from renderers.operator import OperatorRenderer
+from renderers.sms import SmsRenderer
 from renderers.web import WebRenderer
 
 #: Built-in channels, one a line.
@@ -19,6 +21,8 @@ _BUILT_IN = (
     OperatorRenderer(),
     IvrRenderer(),
     EmailRenderer(),
+    SmsRenderer(),
+    MessengerRenderer(),
 )
 for _builtin in _BUILT_IN:
     registry.register(_builtin)

@@ -25,7 +25,9 @@ def run(env: dict[str, str], *args: str):  # type: ignore[no-untyped-def]
 def test_sample_content_has_no_errors(sample_snapshot) -> None:  # type: ignore[no-untyped-def]
     findings = check_snapshot(sample_snapshot, today=TODAY)
     assert [str(f) for f in findings if f.blocking] == []
-    assert {(f.unit_id, f.code) for f in findings} == {
+    # Russian first paragraphs are longer than two UCS-2 segments (134 characters): cut, warned.
+    assert {f.locale for f in findings if f.code == "sms-too-long"} == {"ru"}
+    assert {(f.unit_id, f.code) for f in findings if f.code != "sms-too-long"} == {
         ("5g-coverage", "stale"),
         ("roaming-rest-of-world", "stale"),
     }

@@ -42,7 +42,7 @@ def test_text_after_a_list_ten_deep_shows_in_every_channel(renderer: Renderer) -
 @pytest.mark.parametrize("renderer", CHANNELS, ids=lambda r: r.name)
 def test_the_deepest_of_twenty_quotes_shows_in_every_channel(renderer: Renderer) -> None:
     deep = ">" * 20 + " The deepest quote."
-    shown = everything(renderer, f"{deep}\n\n::: only chatbot ivr\n{deep}\n:::\n")
+    shown = everything(renderer, f"{deep}\n\n::: only {renderer.name}\n{deep}\n:::\n")
     assert "The deepest quote." in shown
 
 
