@@ -11,8 +11,9 @@ import typer
 from cli.common import LocaleOpt, check_locale, locale_or_default, open_kb, speak
 from cli.output import JsonOpt, print_json
 from renderers import registry
-from renderers.base import RenderContext, RenderLimits
+from renderers.base import RenderContext, Rendering, RenderLimits
 from renderers.checks import check_snapshot, hidden_reason
+from renderers.email_message import NotAnEmail, write_eml
 
 __all__ = ["check", "export", "render"]
 
@@ -93,6 +94,10 @@ def render(
         Path | None,
         typer.Option("--audio", help="Also speak an IVR prompt to a WAV file (needs espeak-ng)."),
     ] = None,
+    eml: Annotated[
+        Path | None,
+        typer.Option("--eml", help="Also write an e-mail answer as a message file (.eml)."),
+    ] = None,
 ) -> None:
     """Print one unit as a channel renders it; a unit the channel does not show is an error."""
     try:
@@ -109,6 +114,8 @@ def render(
             raise typer.Exit(1)
         context = RenderContext.configured(snap, unit, kb.settings)
         rendering = renderer.render(context)
+    if eml is not None:  # before any output: a refusal prints nothing else
+        _write_eml(rendering, eml)
     if as_json:
         typer.echo(json.dumps(rendering.to_json(), ensure_ascii=False, indent=2))
     else:
@@ -117,3 +124,14 @@ def render(
             typer.echo(str(finding), err=True)
     if audio is not None:
         speak(rendering, unit.document.locale, audio)
+
+
+def _write_eml(rendering: Rendering, path: Path) -> None:
+    """Write an e-mail rendering as the message a mail server would be given."""
+    try:
+        write_eml(rendering, path)
+    except NotAnEmail:
+        raise typer.BadParameter(
+            f"--eml needs --channel email (not {rendering.channel})", param_hint="--eml"
+        ) from None
+    typer.echo(f"Wrote {path}", err=True)
