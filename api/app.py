@@ -13,6 +13,7 @@ from api.cors import DeliveryCORS
 from api.deps import single_valued_query
 from api.docs import install_docs
 from api.errors import install_error_handlers
+from api.help import routes as help_pages
 from api.help.theme import load_theme
 from api.limits import SizeLimits
 from api.methods import HeadAsGet
@@ -79,6 +80,7 @@ ROUTERS = (
     receipts.router,
     feedback.router,
     pages.router,
+    help_pages.router,
     webhooks.router,
 )
 
