@@ -149,16 +149,16 @@ class SmsRenderer:
         findings = list(state.findings)
         doc = context.unit.document
         url = context.public_unit_url(doc.id)
-        pointer = _POINTER.get(_language(doc.locale), _POINTER["en"]).format(url=url)
+        pointer = _POINTER.get(_language(doc.locale), _POINTER["en"]).format(url=url) if url else ""
         text = _plain_lines(state.text())
         limit = context.limits.sms_max_segments
 
         def ending(cut: str) -> str:
             body = cut.rstrip(_DANGLING)
             body += "" if body.endswith((".", "!", "?")) or not body else _CUT
-            return "\n".join(part for part in (body, pointer if url else "") if part)
+            return "\n".join(part for part in (body, pointer) if part)
 
-        whole = measure("\n".join(p for p in (text, pointer if url else "") if p))
+        whole = measure("\n".join(part for part in (text, pointer) if part))
         sent, truncated = whole, False
         if not text:
             sent = measure("")
@@ -192,10 +192,10 @@ def _too_long(context: RenderContext, whole: SmsSize, limit: int, channel: str) 
     """The warning for a message over the segment limit: its size, the limit, the encoding
     and, for UCS-2, the character that chose it."""
     if whole.encoding is Encoding.UCS2:
-        char = whole.forced_by or ""
+        char = whole.forced_by or "?"
         why = (
             f"UCS-2, 70 characters a segment and 67 when split, because '{char}' "
-            f"(U+{ord(char[:1] or ' '):04X}) is not in the GSM-7 alphabet"
+            f"(U+{ord(char):04X}) is not in the GSM-7 alphabet"
         )
     else:
         why = "GSM-7, 160 characters a segment and 153 when split"
