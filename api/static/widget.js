@@ -2,10 +2,16 @@
  *   <script src="https://kb.example/widget.js" data-kb-locale="en" data-kb-category="billing"></script>
  * Options (data-kb-*): locale, category, api (base URL; default: where this script is served),
  * target (CSS selector of a container; default: right after the script), lang (interface: ru|en;
- * default: <html lang> or the browser's), jsonld ("true": schema.org FAQPage in the page's head).
+ * default: <html lang> or the browser's), jsonld ("true": schema.org FAQPage in the page's head),
+ * theme (light|dark|auto: auto follows the visitor's prefers-color-scheme; default light).
  * It renders in a shadow root (the page's CSS and ours never mix), calls the API anonymously
  * (public web content only), inserts text with textContent and the server's safe HTML only
- * through an allowlist, and falls back to a plain link to the web FAQ if the API is unreachable.
+ * through an allowlist, and falls back to a plain link to the help center if the API is
+ * unreachable, telling the site's owner why in the console (and in the box when CORS refuses).
+ * The host page styles it only through what is documented: the custom properties --kb-font,
+ * --kb-font-size, --kb-text, --kb-muted, --kb-background, --kb-surface, --kb-border, --kb-accent,
+ * --kb-highlight, --kb-highlight-text, --kb-radius and --kb-max-width (they inherit into the
+ * shadow root; everything else is reset at its edge) and the parts named in PARTS below.
  * Its requests say via=widget; under an opened answer it asks "Was this helpful?" and posts the
  * vote with the receipt of the response that served the answer (none without one: events off). */
 (() => {
@@ -17,6 +23,10 @@
   const base = new URL(D.kbApi || ".", D.kbApi ? location.href : me.src).href.replace(/\/+$/, "");
   const locale = D.kbLocale || "";
   const category = D.kbCategory || "";
+  const THEMES = ["light", "dark", "auto"];
+  const theme = THEMES.includes(D.kbTheme) ? D.kbTheme : "light";
+  if (D.kbTheme && theme !== D.kbTheme)
+    console.warn(`Knowledge base widget: data-kb-theme="${D.kbTheme}" is not one of ${THEMES.join(", ")}; using light.`);
   const lang = /^ru\b/i.test(D.kbLang || document.documentElement.lang || navigator.language || "") ? "ru" : "en";
   const T = {
     en: {
@@ -36,6 +46,9 @@
       send: "Send",
       thanks: "Thank you for your feedback.",
       unsent: "Your feedback could not be sent. Please try again.",
+      refused:
+        "This website is not yet allowed to show the questions here. Its owner can allow it by adding # to KB_CORS_ORIGINS on the knowledge base server.",
+      down: "The questions cannot be shown here right now.",
     },
     ru: {
       name: "Частые вопросы",
@@ -54,6 +67,9 @@
       send: "Отправить",
       thanks: "Спасибо за отзыв.",
       unsent: "Не удалось отправить отзыв. Попробуйте ещё раз.",
+      refused:
+        "Этому сайту ещё не разрешено показывать здесь вопросы. Владелец сайта может разрешить это, добавив # в KB_CORS_ORIGINS на сервере базы знаний.",
+      down: "Вопросы сейчас не удаётся показать здесь.",
     },
   }[lang];
   const plural = new Intl.PluralRules(lang);
@@ -68,7 +84,7 @@
   // Resolves to [body, receipt]: the response's X-KB-Receipt, what a reader's vote refers to.
   const get = (path, params, signal) =>
     fetch(url(path, { ...params, via: "widget" }), { credentials: "omit", signal }).then((r) => {
-      if (!r.ok) throw new Error(`HTTP ${r.status}`);
+      if (!r.ok) throw Object.assign(new Error(`HTTP ${r.status}`), { status: r.status, url: r.url });
       return r.json().then((body) => [body, r.headers.get("X-KB-Receipt")]);
     });
   const post = (path, body) =>
@@ -84,6 +100,8 @@
     const e = document.createElement(tag);
     if (cls) e.className = cls;
     if (text != null) e.textContent = text;
+    const part = cls ? PARTS[cls] : TAG_PARTS[tag];
+    if (part) e.setAttribute("part", part);
     return e;
   };
 
@@ -98,6 +116,7 @@
       else if (!KEEP.has(n.localName)) copy(n, to);
       else {
         const e = document.createElement(n.localName);
+        if (TAG_PARTS[e.localName]) e.setAttribute("part", TAG_PARTS[e.localName]);
         if (e.localName === "a") link(n, e);
         to.append(e);
         copy(n, e);
@@ -117,60 +136,101 @@
     } catch {
       return;
     }
-    // The web renderer links other units as /units/ID?locale=L: show them here, or on the FAQ page.
+    // The web renderer links other units as /units/ID?locale=L: show them here, or on their page.
     const unit = href.match(/^\/units\/([^/?#]+)/);
     if (unit) {
       a.dataset.unit = decodeURIComponent(unit[1]);
-      a.href = `${url("/faq", { locale: u.searchParams.get("locale") || served })}#${unit[1]}`;
+      a.href = url(`/units/${unit[1]}`, { locale: u.searchParams.get("locale") || served });
     } else if (/^(https?|mailto|tel):$/.test(u.protocol)) a.href = u.href;
   };
 
+  // What a host page may style with ::part(name), by the class (or, for the server's markup, the
+  // tag) of the element that carries it. Everything else inside is the widget's own business.
+  const PARTS = {
+    r: "container",
+    l: "label",
+    q: "search",
+    st: "status",
+    all: "list",
+    hits: "list",
+    it: "item",
+    b: "question",
+    t: "title",
+    s: "snippet",
+    a: "answer",
+    rel: "release",
+    fb: "feedback",
+    fv: "button",
+    fc: "comment",
+    fs: "feedback-status",
+    fallback: "fallback",
+    note: "note",
+  };
+  const TAG_PARTS = { a: "link", mark: "highlight" };
+
+  // The theme's colours, each overridable by the host's --kb-* custom property of the same role.
+  const colours = (c) =>
+    `--t:var(--kb-text,${c[0]});--m:var(--kb-muted,${c[1]});--bg:var(--kb-background,${c[2]});` +
+    `--sf:var(--kb-surface,${c[3]});--bd:var(--kb-border,${c[4]});--ln:${c[5]};--ct:${c[6]};` +
+    `--ac:var(--kb-accent,${c[7]});--hl:var(--kb-highlight,${c[8]});--ht:var(--kb-highlight-text,${c[9]});` +
+    `color-scheme:${c[10]}`;
+  const LIGHT = colours(["#1b1b1b", "#4b5563", "#fff", "#f3f4f6", "#c9ced6", "#e2e5ea", "#6b7280", "#1d4ed8", "#fde68a", "#1b1b1b", "light"]);
+  const DARK = colours(["#e5e7eb", "#aeb6c2", "#111827", "#1f2937", "#4b5563", "#374151", "#9ca3af", "#93c5fd", "#fde68a", "#1b1b1b", "dark"]);
   const STYLE = `
 :host{all:initial!important;display:block!important}
 [hidden]{display:none!important}
-.r{display:block;box-sizing:border-box;max-width:720px;margin:0;padding:16px;border:1px solid #c9ced6;border-radius:8px;
- background:#fff;color:#1b1b1b;font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;text-align:start}
+.r{${LIGHT};--f:var(--kb-font,system-ui,-apple-system,"Segoe UI",Roboto,sans-serif);--fz:var(--kb-font-size,16px);
+ --rd:var(--kb-radius,8px);--sm:calc(var(--fz)*.875)}
+.r.dark{${DARK}}
+@media (prefers-color-scheme:dark){.r.auto{${DARK}}}
+.r{display:block;box-sizing:border-box;max-width:var(--kb-max-width,720px);margin:0;padding:16px;border:1px solid var(--bd);
+ border-radius:var(--rd);background:var(--bg);color:var(--t);font:var(--fz)/1.5 var(--f);text-align:start}
 .r *{box-sizing:border-box}
 .l{display:block;margin:0 0 4px;font-weight:600}
-.q{display:block;width:100%;margin:0;padding:8px 10px;border:1px solid #6b7280;border-radius:6px;background:#fff;color:inherit;font:inherit}
-.st,.rel{margin:8px 0;color:#4b5563;font-size:14px}
+.q{display:block;width:100%;margin:0;padding:8px 10px;border:1px solid var(--ct);border-radius:calc(var(--rd)*.75);
+ background:var(--bg);color:inherit;font:inherit}
+.q:focus{border-color:var(--ac)}
+.st,.rel,.note{margin:8px 0;color:var(--m);font-size:var(--sm)}
 .all,.hits{list-style:none;margin:0;padding:0}
-.it{border-top:1px solid #e2e5ea}
+.it{border-top:1px solid var(--ln)}
 h3{margin:0;font:inherit}
 .b{position:relative;display:block;width:100%;margin:0;padding:12px 36px 12px 4px;border:0;background:none;color:inherit;
  font:inherit;font-weight:600;text-align:start;cursor:pointer}
-.b::after{content:"";position:absolute;right:12px;top:19px;width:7px;height:7px;border:solid currentColor;
+.b::after{content:"";position:absolute;right:12px;top:19px;width:7px;height:7px;border:solid var(--ac);
  border-width:0 2px 2px 0;transform:rotate(45deg)}
 .b[aria-expanded=true]::after{top:23px;transform:rotate(-135deg)}
 .b:hover .t{text-decoration:underline}
-.s{display:block;margin-top:2px;color:#4b5563;font-size:14px;font-weight:400}
-mark{background:#fde68a;color:inherit}
+.s{display:block;margin-top:2px;color:var(--m);font-size:var(--sm);font-weight:400}
+mark{background:var(--hl);color:var(--ht)}
 .a{padding:0 4px 12px}
 .a>:first-child{margin-top:0}
 .a>:last-child{margin-bottom:0}
-a{color:#1d4ed8}
-:focus-visible{outline:3px solid #2563eb;outline-offset:2px}
-pre,code{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:14px}
-pre{overflow:auto;padding:8px;background:#f3f4f6}
+a{color:var(--ac)}
+:focus-visible{outline:3px solid var(--ac);outline-offset:2px}
+pre,code{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:var(--sm)}
+pre{overflow:auto;padding:8px;background:var(--sf)}
 table{border-collapse:collapse}
-th,td{padding:4px 8px;border:1px solid #c9ced6;text-align:start}
-blockquote{margin:0 0 0 8px;padding-left:12px;border-left:3px solid #c9ced6}
-.fb{margin:12px 0 0;padding:8px 0 0;border-top:1px solid #e2e5ea}
+th,td{padding:4px 8px;border:1px solid var(--bd);text-align:start}
+blockquote{margin:0 0 0 8px;padding-left:12px;border-left:3px solid var(--bd)}
+.fallback{margin:0}
+.fb{margin:12px 0 0;padding:8px 0 0;border-top:1px solid var(--ln)}
 .fb p{margin:0 0 6px}
 .fq{font-weight:600}
-.fv{margin:0 8px 4px 0;padding:4px 16px;border:1px solid #6b7280;border-radius:6px;background:#fff;color:inherit;
- font:inherit;cursor:pointer}
-.fv:hover{background:#f3f4f6}
+.fv{margin:0 8px 4px 0;padding:4px 16px;border:1px solid var(--ct);border-radius:calc(var(--rd)*.75);background:var(--bg);
+ color:inherit;font:inherit;cursor:pointer}
+.fv:hover{background:var(--sf)}
 .fv:disabled{cursor:default;opacity:.6}
 .fl{display:block;margin:0 0 4px}
-.fc{display:block;width:100%;margin:0 0 8px;padding:6px 8px;border:1px solid #6b7280;border-radius:6px;background:#fff;
- color:inherit;font:inherit;resize:vertical}
-.fs{color:#4b5563;font-size:14px}
+.fc{display:block;width:100%;margin:0 0 8px;padding:6px 8px;border:1px solid var(--ct);border-radius:calc(var(--rd)*.75);
+ background:var(--bg);color:inherit;font:inherit;resize:vertical}
+.fs{color:var(--m);font-size:var(--sm)}
 `;
 
   const host = el("div", "kb-widget");
+  host.dataset.kbTheme = theme; // for the host's own rules: .kb-widget[data-kb-theme=dark] { --kb-accent: … }
   const shadow = host.attachShadow({ mode: "open" });
   const box = el("section", "r");
+  box.classList.add(theme);
   box.lang = lang;
   box.setAttribute("aria-label", T.name);
   const label = el("label", "l", T.search);
@@ -203,12 +263,52 @@ blockquote{margin:0 0 0 8px;padding-left:12px;border-left:3px solid #c9ced6}
   let timer = 0;
   let pending = null;
   let ld = null;
-  const faqLink = () => {
+  // The help center's page of what the widget shows (/help/{locale}[/{category}]), or one unit's.
+  const helpLink = () => {
     const a = el("a", null, T.link);
-    a.href = url("/faq", { locale, category });
+    const seg = (v) => `/${encodeURIComponent(v)}`;
+    a.href = base + "/help" + (locale ? seg(locale) + (category ? seg(category) : "") : "");
+    return a;
+  };
+  const unitLink = (id) => {
+    const a = el("a", null, T.link);
+    a.href = url(`/units/${encodeURIComponent(id)}`, { locale: served });
     return a;
   };
   const say = (text) => (status.textContent = text);
+
+  // Why the FAQ could not load, for the site's owner in the console and for the box (resolves to
+  // its text). A request refused by CORS and one that reached no server fail alike, with a
+  // TypeError; an opaque (no-cors) request to the same server tells them apart: it succeeds if
+  // the server answered at all.
+  const explain = (err) => {
+    const who = `Knowledge base widget (${base})`;
+    const after = "Meanwhile the widget shows a link to the help center instead.";
+    if (err && err.status) {
+      const hint = err.status >= 500 ? "the server failed: see its log" : "check data-kb-locale and data-kb-category";
+      console.warn(`${who}: the server answered HTTP ${err.status} to ${err.url} (${hint}). ${after}`);
+      return Promise.resolve(T.down);
+    }
+    const origin = location.origin;
+    return fetch(url("/api/v1/releases/current", {}), { mode: "no-cors", credentials: "omit" }).then(
+      () => {
+        console.warn(
+          `${who}: the knowledge base server does not allow this website (${origin}) to load its answers. ` +
+            `Add ${origin} to KB_CORS_ORIGINS on the knowledge base server (a comma-separated list of ` +
+            `origins, e.g. KB_CORS_ORIGINS=${origin}) and restart it. ${after}`,
+        );
+        return T.refused.replace("#", origin);
+      },
+      () => {
+        const mixed = location.protocol === "https:" && base.startsWith("http:");
+        console.warn(
+          `${who}: could not reach the knowledge base server. Check that it is running and that ` +
+            `data-kb-api (or the script's src) is its address${mixed ? "; an https page cannot call an http address" : ""}. ${after}`,
+        );
+        return T.down;
+      },
+    );
+  };
 
   // "Was this helpful?" under an answer served with `receipt`: Yes is sent at once, No first offers
   // an optional comment sent with it. Null without a receipt: events are off, nothing to refer to.
@@ -305,7 +405,7 @@ blockquote{margin:0 0 0 8px;padding-left:12px;border-left:3px solid #c9ced6}
     if (open && !p.firstChild)
       get(`/api/v1/units/${encodeURIComponent(id)}`, { channel: "web", locale: served }).then(
         ([u, receipt]) => answer(p, id, u.content, receipt),
-        () => p.append(faqLink()),
+        () => p.append(unitLink(id)),
       );
   };
   const showAll = () => {
@@ -388,11 +488,14 @@ blockquote{margin:0 0 0 8px;padding-left:12px;border-left:3px solid #c9ced6}
     if (target) target.append(host);
     else if (me.parentNode && me.parentNode !== document.head) me.after(host);
     else document.body.append(host);
-    load().catch(() => {
-      const p = el("p");
-      p.append(faqLink());
-      box.replaceChildren(p);
-    });
+    load()
+      .catch(explain)
+      .then((why) => {
+        if (why === undefined) return;
+        const p = el("p", "fallback");
+        p.append(helpLink());
+        box.replaceChildren(p, el("p", "note", why));
+      });
   };
   if (document.readyState === "loading" && (D.kbTarget || !document.body || me.parentNode === document.head))
     document.addEventListener("DOMContentLoaded", mount);

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
+import pytest
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Route, expect
 
@@ -308,12 +309,13 @@ def test_widget_keeps_only_harmless_markup_even_if_the_server_sent_more(
         })"""
     )
     assert left["unsafe"] == 0
-    assert ["href=https://example.org/", "title=Example"] in left["links"]
-    assert [] in left["links"]  # the javascript: link kept its text, lost its href
+    # The only attribute of the widget's own: part=link, so that the host may style links.
+    assert ["href=https://example.org/", "part=link", "title=Example"] in left["links"]
+    assert ["part=link"] in left["links"]  # the javascript: link kept its text, lost its href
     assert not any("javascript" in attr for link in left["links"] for attr in link)
 
 
-def test_widget_opens_a_linked_unit_in_its_list_and_links_others_to_the_faq_page(
+def test_widget_opens_a_linked_unit_in_its_list_and_links_others_to_their_page(
     page: Any, site: Site, host: Host
 ) -> None:
     page.goto(_embed(host, site.url, 'data-kb-locale="en" data-kb-category="billing"'))
@@ -324,7 +326,7 @@ def test_widget_opens_a_linked_unit_in_its_list_and_links_others_to_the_faq_page
     hit.click()
     answer = widget.locator(".hits .a:visible")
     spend_cap = answer.get_by_role("link", name="spend cap")
-    expect(spend_cap).to_have_attribute("href", f"{site.url}/faq?locale=en#spend-cap")
+    expect(spend_cap).to_have_attribute("href", f"{site.url}/units/spend-cap?locale=en")
     answer.get_by_role("link", name="how to read your bill").click()
     expect(box).to_have_value("")
     bill = widget.locator(".all .b", has_text="How do I read my monthly bill?")
@@ -334,37 +336,53 @@ def test_widget_opens_a_linked_unit_in_its_list_and_links_others_to_the_faq_page
     assert page.url.endswith("/index.html")  # the visitor stayed on the host page
 
 
-def test_widget_degrades_to_the_faq_link_when_the_api_is_closed(page: Any, host: Host) -> None:
+def test_widget_degrades_to_the_help_center_link_when_the_api_is_closed(
+    page: Any, host: Host
+) -> None:
     closed = f"http://127.0.0.1:{free_port()}"
     host.write("widget.js", (STATIC_DIR / "widget.js").read_text(encoding="utf-8"))
     attrs = f'data-kb-api="{closed}" data-kb-locale="en" data-kb-category="billing"'
+    warnings: list[str] = []
+    page.on("console", lambda m: warnings.append(m.text) if m.type == "warning" else None)
     page.goto(_embed(host, host.url, attrs))
     link = page.locator(f"{WIDGET} a")
-    expect(link).to_have_attribute("href", f"{closed}/faq?locale=en&category=billing")
+    expect(link).to_have_attribute("href", f"{closed}/help/en/billing")
+    expect(page.locator(f"{WIDGET} .note")).to_have_text(
+        "The questions cannot be shown here right now."
+    )
     expect(page.locator(f"{WIDGET} input")).to_have_count(0)
+    assert any("could not reach the knowledge base server" in w for w in warnings), warnings
+    assert not any("KB_CORS_ORIGINS" in w for w in warnings), "a closed server is not a CORS matter"
     screenshot(page, "widget-fallback-closed")
 
 
-def test_widget_degrades_to_the_faq_link_when_cors_refuses_the_host(
-    page: Any, start_site: Callable[..., Site], host: Host
+@pytest.mark.parametrize("origins", ["http://nowhere.invalid", ""], ids=["other", "unset"])
+def test_widget_tells_the_site_owner_to_add_its_origin_when_cors_refuses_the_host(
+    page: Any, start_site: Callable[..., Site], host: Host, origins: str
 ) -> None:
-    site = start_site(KB_CORS_ORIGINS="http://nowhere.invalid")
+    site = start_site(KB_CORS_ORIGINS=origins)
+    warnings: list[str] = []
+    page.on("console", lambda m: warnings.append(m.text) if m.type == "warning" else None)
     page.goto(_embed(host, site.url, 'data-kb-locale="en" data-kb-category="billing"'))
     link = page.locator(f"{WIDGET} a")
-    expect(link).to_have_attribute("href", f"{site.url}/faq?locale=en&category=billing")
-    screenshot(page, "widget-fallback-cors")
-    link.click()
-    expect(page.locator("details.kb-faq-item summary")).to_have_text(
-        _public_web_titles("en", "billing")
+    expect(link).to_have_attribute("href", f"{site.url}/help/en/billing")
+    expect(page.locator(f"{WIDGET} .note")).to_have_text(
+        f"This website is not yet allowed to show the questions here. Its owner can allow it by"
+        f" adding {host.url} to KB_CORS_ORIGINS on the knowledge base server."
     )
+    screenshot(page, "widget-fallback-cors")
+    told = [w for w in warnings if "KB_CORS_ORIGINS" in w]
+    assert len(told) == 1, warnings
+    assert f"does not allow this website ({host.url})" in told[0]
+    assert f"Add {host.url} to KB_CORS_ORIGINS on the knowledge base server" in told[0]
 
 
-def test_widget_degrades_to_the_faq_link_on_an_error_status(
+def test_widget_degrades_to_the_help_center_link_on_an_error_status(
     page: Any, site: Site, host: Host
 ) -> None:
     page.goto(_embed(host, site.url, 'data-kb-locale="not a locale!"'))  # the API answers 422
     expect(page.locator(f"{WIDGET} a")).to_have_attribute(
-        "href", f"{site.url}/faq?locale=not+a+locale%21"
+        "href", f"{site.url}/help/not%20a%20locale!"
     )
 
 
