@@ -47,7 +47,7 @@ from kb.knowledge_base import KnowledgeBase
 from kb.scheduling.scheduler import start_scheduler, stop_scheduler
 from kb.settings import Settings
 from kb.webhooks.worker import start_worker, stop_worker
-from renderers.base import RenderLimits
+from renderers import registry
 from renderers.checks import publish_gate
 
 if TYPE_CHECKING:
@@ -95,7 +95,8 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = kb is None
         answer_on_one_thread()  # one question at a time per worker: BLAS threads only cost
-        app.state.kb = kb or KnowledgeBase.open()
+        # Front matter may name every registered channel, plug-ins' too (like the CLI's).
+        app.state.kb = kb or KnowledgeBase.open(channels=registry.names())
         tracing: Tracing = app.state.tracing
         tracing.start(app.state.kb)  # its database queries and phases too (api.tracing)
         # Load the current release before the first request, then follow new ones published
@@ -106,7 +107,7 @@ def create_app(
         scheduler = (
             start_scheduler(
                 app.state.kb,
-                gate=publish_gate(limits=RenderLimits.configured(app.state.kb.settings)),
+                gate=publish_gate(settings=app.state.kb.settings),
             )
             if owned
             else None

@@ -11,7 +11,7 @@ import typer
 from cli.common import LocaleOpt, check_locale, locale_or_default, open_kb, speak
 from cli.output import JsonOpt, print_json
 from renderers import registry
-from renderers.base import RenderContext, Rendering, RenderLimits
+from renderers.base import RenderContext, Rendering
 from renderers.checks import check_snapshot, hidden_reason
 from renderers.email_message import NotAnEmail, write_eml
 
@@ -56,7 +56,7 @@ def check(
     """Render every unit in every channel and locale and report problems (errors exit 1)."""
     with open_kb() as kb:
         snap = kb.snapshot() if release else kb.drafts()
-        findings = check_snapshot(snap, limits=RenderLimits.configured(kb.settings))
+        findings = check_snapshot(snap, settings=kb.settings)
     errors = sum(f.blocking for f in findings)
     if as_json:
         typer.echo(

@@ -27,7 +27,6 @@ from cli.verify_cmd import stale_line, stale_row, unverified_rows
 from kb import KnowledgeBase, PublishPlan, SaveOutcome
 from kb.errors import UnitNotFound
 from kb.releases.reverting import RolledBackDraft
-from renderers.base import RenderLimits
 from renderers.checks import publish_gate
 
 __all__ = ["archive", "diff", "history", "publish", "releases", "rollback_", "stale"]
@@ -60,7 +59,7 @@ def publish(
             author=kb.settings.author,
             message=message,
             dry_run=dry_run,
-            gate=publish_gate(limits=RenderLimits.configured(kb.settings)),
+            gate=publish_gate(settings=kb.settings),
         )
         warning = publish_warning(kb) if plan.has_changes else None
     if as_json:

@@ -76,12 +76,11 @@ def scheduler_run(
     """Run the scheduler in the foreground until stopped (Ctrl-C or SIGTERM): for deployments
     that set KB_SCHEDULER=false on their servers. Several may run: each due thing is done once."""
     from kb.scheduling.scheduler import Scheduler
-    from renderers.base import RenderLimits
     from renderers.checks import publish_gate
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     with open_kb() as kb:
-        scheduler = Scheduler(kb, gate=publish_gate(limits=RenderLimits.configured(kb.settings)))
+        scheduler = Scheduler(kb, gate=publish_gate(settings=kb.settings))
         if once:
             tick = scheduler.tick()
             typer.echo(

@@ -14,7 +14,15 @@ from kb.errors import ConfigError
 __all__ = ["DEFAULT_CHANNELS", "Settings"]
 
 #: The channels a unit may name; the renderer registry provides the real list at run time.
-DEFAULT_CHANNELS: tuple[str, ...] = ("web", "chatbot", "operator", "ivr")
+DEFAULT_CHANNELS: tuple[str, ...] = (
+    "web",
+    "chatbot",
+    "operator",
+    "ivr",
+    "email",
+    "sms",
+    "messenger",
+)
 
 
 def _default_data_dir(env: Mapping[str, str]) -> Path:

@@ -12,6 +12,7 @@ from kb.content.markdown import iter_tokens, only_channels
 from kb.content.nesting import TOO_DEEP, lost_line
 from kb.progress import tracked
 from kb.releases.publishing import PublishGate
+from kb.settings import Settings
 from kb.store.snapshot import Snapshot, StoredUnit
 from renderers import registry
 from renderers.base import Finding, RenderContext, Renderer, Rendering, RenderLimits, Severity
@@ -211,12 +212,20 @@ def check_snapshot(
     today: date | None = None,
     limits: RenderLimits | None = None,
     renderers: Sequence[Renderer] | None = None,
+    settings: Settings | None = None,
 ) -> list[Finding]:
-    """Every finding for every unit in every channel it is enabled for; errors first."""
+    """Every finding for every unit in every channel it is enabled for; errors first. With
+    `settings`, units are rendered as served (KB_SMS_MAX_SEGMENTS, and KB_PUBLIC_URL, whose
+    links a message's length includes)."""
     renderers = list(renderers or registry.renderers())
+    if settings is not None:
+        limits = limits or RenderLimits.configured(settings)
+    public_url = settings.public_url if settings is not None else None
     findings: list[Finding] = []
     for unit in tracked("checking units", snapshot.iter_units(), len(snapshot.units)):
-        context = RenderContext.from_snapshot(snapshot, unit, today=today, limits=limits)
+        context = RenderContext.from_snapshot(
+            snapshot, unit, today=today, limits=limits, public_url=public_url
+        )
         findings.extend(check_unit(context, renderers)[1])
     findings.extend(missing_translations(snapshot))
     merged = _merge(findings)
@@ -232,10 +241,16 @@ def check_snapshot(
     )
 
 
-def publish_gate(*, today: date | None = None, limits: RenderLimits | None = None) -> PublishGate:
-    """The checks as a publishing gate for `KnowledgeBase.publish(gate=...)`."""
+def publish_gate(
+    *,
+    today: date | None = None,
+    limits: RenderLimits | None = None,
+    settings: Settings | None = None,
+) -> PublishGate:
+    """The checks as a publishing gate for `KnowledgeBase.publish(gate=...)`; with `settings`,
+    as `check_snapshot` renders with them."""
 
     def gate(snapshot: Snapshot) -> list[Finding]:
-        return check_snapshot(snapshot, today=today, limits=limits)
+        return check_snapshot(snapshot, today=today, limits=limits, settings=settings)
 
     return gate

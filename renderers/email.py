@@ -16,7 +16,6 @@ from dataclasses import replace
 from markdown_it.token import Token
 
 from kb.content.markdown import parse_fragment
-from kb.content.snippets import SnippetType
 from renderers.base import Finding, RenderContext, Rendering, Rule, Severity, rule_table
 from renderers.bidi import without_bidi_controls
 from renderers.email_html import email_html_rules, html_document
@@ -41,13 +40,10 @@ def subject_line(title: str) -> str:
 
 
 def _footer_tokens(context: RenderContext) -> tuple[Token, ...] | None:
-    """The footer's tokens: a markdown snippet's own blocks (rendered as the top level, so it
-    may use other snippets such as the phone number), any other type as a reference."""
-    snippet = context.snippets.get(FOOTER_SNIPPET)
-    if snippet is None:
+    """The footer as a paragraph using the snippet, rendered as a unit's body would render it
+    (a markdown snippet as its own blocks), or None when the unit's locale has none."""
+    if FOOTER_SNIPPET not in context.snippets:
         return None
-    if snippet.type is SnippetType.MARKDOWN:
-        return parse_fragment(snippet.value, inline=False)
     return parse_fragment(f"{{{{ {FOOTER_SNIPPET} }}}}", inline=False)
 
 

@@ -12,7 +12,6 @@ from api.routes.delivery import release_body
 from api.routes.review import summary_body
 from api.schemas import ProblemOut, PublishIn, PublishOut, ReleaseOut, RollbackIn
 from kb.releases.publishing import PublishPlan
-from renderers.base import RenderLimits
 from renderers.checks import publish_gate
 
 router = APIRouter(
@@ -110,7 +109,7 @@ def publish(body: PublishIn, kb: KBDep, caller: Publisher, response: Response) -
         author=caller.name,
         message=body.message,
         dry_run=body.dry_run,
-        gate=publish_gate(limits=RenderLimits.configured(kb.settings)),
+        gate=publish_gate(settings=kb.settings),
     )
     if body.dry_run or plan.release is None:
         response.status_code = 200

@@ -106,6 +106,11 @@ def test_html_part_has_no_script_style_link_or_class_and_every_element_is_styled
     assert "text-align:right" in html
 
 
+def test_inline_styles_drop_classes_and_let_an_elements_own_style_win() -> None:
+    styled = inline_styles('<th class="kb-x" style="text-align:center">Plan</th>')
+    assert styled == f'<th style="{STYLES["th"]};text-align:center">Plan</th>'
+
+
 def test_inline_styles_refuses_an_element_it_has_no_style_for() -> None:
     with pytest.raises(ValueError, match="no inline style for <marquee>"):
         inline_styles("<p>fine</p><marquee>moving</marquee>")
@@ -156,7 +161,7 @@ def test_footer_comes_from_the_snippet_in_both_parts_with_its_phone_number() -> 
     html = rendering.data["html"]
     assert html.index("The answer.") < html.index("Aurora care.")
     assert '<a href="tel:+442079460000"' in html.split("Aurora care.", 1)[1]
-    assert rendering.findings == ()  # the footer may use other snippets: it is the top level
+    assert rendering.findings == ()
 
 
 def test_footer_of_the_units_locale_is_used() -> None:
