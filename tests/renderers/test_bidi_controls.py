@@ -63,7 +63,8 @@ def test_no_channel_outputs_a_bidi_control_anywhere_in_its_rendering() -> None:
         rendering = renderer.render(context)
         everything = rendering.body + json.dumps(dict(rendering.data), ensure_ascii=False)
         assert not BIDI_CONTROLS.search(everything), (renderer.name, visible(everything))
-        assert "0000 6497 02 44+" in rendering.body, renderer.name  # the text itself stays
+        # The text itself stays (a MarkdownV2 body escapes its "+" with a backslash).
+        assert "0000 6497 02 44+" in rendering.body.replace("\\", ""), renderer.name
 
 
 def test_kb_check_warns_about_each_bidi_control_with_where_it_is() -> None:
