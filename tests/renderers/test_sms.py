@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
 from kb.content.markdown import KNOWN_TOKEN_TYPES
+from kb.settings import Settings
 from renderers.base import RenderContext, Rendering, RenderLimits, Severity
 from renderers.checks import check_snapshot
 from renderers.sms import SmsRenderer
@@ -313,3 +315,15 @@ def test_kb_check_reports_an_sms_over_its_segment_limit() -> None:
     ]
     allowed = check_snapshot(snapshot, today=TODAY, limits=RenderLimits(sms_max_segments=3))
     assert not [f for f in allowed if f.code == "sms-too-long"]
+
+
+def test_kb_check_counts_the_public_link_the_served_message_ends_with(tmp_path: Path) -> None:
+    unit = stored("nearly-full", body=words(300))  # two segments alone, three with the link
+    snapshot = snapshot_with(unit)
+    bare = check_snapshot(snapshot, today=TODAY)
+    assert not [f for f in bare if f.code == "sms-too-long"]
+    served = Settings(data_dir=tmp_path, public_url=PUBLIC_URL)
+    found = check_snapshot(snapshot, today=TODAY, settings=served)
+    assert [(f.unit_id, f.code) for f in found if f.code == "sms-too-long"] == [
+        ("nearly-full", "sms-too-long")
+    ]
