@@ -91,13 +91,14 @@ class MessengerRenderer:
             findings.append(_too_long(context, "whatsapp", length(whatsapp(answer))))
 
         linked = self._linked_units(context, state.unit_links, findings)
+        telegram_text = telegram(telegram_runs, state.targets)
         return Rendering(
             channel=self.name,
             media_type=self.media_type,
-            body=telegram(telegram_runs, state.targets),
+            body=telegram_text,
             data={
                 "telegram": _telegram_message(
-                    telegram(telegram_runs, state.targets),
+                    telegram_text,
                     linked,
                     context.public_unit_url(doc.id),
                     _words(doc.locale)["open"],
@@ -149,6 +150,7 @@ class MessengerRenderer:
 
 
 def _too_long(context: RenderContext, platform: str, size: int) -> Finding:
+    """The warning for a text over `platform`'s limit, cut to fit."""
     limit = TELEGRAM_MAX_CHARS if platform == "telegram" else WHATSAPP_MAX_CHARS
     name = "Telegram" if platform == "telegram" else "WhatsApp"
     return context.finding(
@@ -181,16 +183,15 @@ def _whatsapp_message(text: str, linked: list[dict[str, str]]) -> dict[str, obje
     """A Cloud API message (messaging_product and the recipient aside)."""
     if not linked:
         return {"type": "text", "text": {"body": text, "preview_url": False}}
-    buttons = [
-        {
-            "type": "reply",
-            "reply": {
-                "id": button["payload"],
-                "title": cut_label(button["label"], WHATSAPP_TITLE_CHARS),
-            },
-        }
-        for button in linked[:WHATSAPP_MAX_BUTTONS]
-    ]
+    buttons: list[dict[str, object]] = []
+    titles: set[str] = set()
+    for button in linked[:WHATSAPP_MAX_BUTTONS]:
+        title = cut_label(button["label"], WHATSAPP_TITLE_CHARS)
+        if title in titles:  # titles must differ within a message: number the repeats
+            suffix = f" {len(buttons) + 1}"
+            title = cut_label(button["label"], WHATSAPP_TITLE_CHARS - len(suffix)) + suffix
+        titles.add(title)
+        buttons.append({"type": "reply", "reply": {"id": button["payload"], "title": title}})
     return {
         "type": "interactive",
         "interactive": {
