@@ -14,6 +14,7 @@ from api.deps import single_valued_query
 from api.docs import install_docs
 from api.errors import install_error_handlers
 from api.help import routes as help_pages
+from api.help import seo_files
 from api.help.theme import load_theme
 from api.limits import SizeLimits
 from api.methods import HeadAsGet
@@ -81,6 +82,7 @@ ROUTERS = (
     feedback.router,
     pages.router,
     help_pages.router,
+    seo_files.router,
     webhooks.router,
 )
 
