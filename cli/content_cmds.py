@@ -83,7 +83,7 @@ def check(
 def render(
     unit_id: str,
     channel: Annotated[
-        str, typer.Option("--channel", "-c", help="web, chatbot, operator, ivr")
+        str, typer.Option("--channel", "-c", help=f"One of: {', '.join(registry.names())}.")
     ] = "web",
     locale: LocaleOpt = None,
     drafts: Annotated[

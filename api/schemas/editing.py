@@ -105,7 +105,10 @@ class PreviewOut(BaseModel):
     title: str
     fields: UnitFields
     body: str
-    renderings: list[ChannelPreviewOut] = Field(description="web, chatbot, operator, ivr order.")
+    renderings: list[ChannelPreviewOut] = Field(
+        description="One per channel the unit reaches, in the registry's order (web, chatbot, "
+        "operator, ivr, email, sms, messenger, then plug-ins)."
+    )
     findings: list[CheckFindingOut] = Field(description="Every finding once; errors first.")
     errors: int = Field(ge=0, description="Blocking findings: the release would be refused.")
     warnings: int = Field(ge=0)
