@@ -88,7 +88,8 @@ def test_an_empty_file_is_the_default_theme(tmp_path: Path) -> None:
 
 def test_the_sample_theme_loads_and_promotes_units_of_the_sample_content() -> None:
     theme = load_theme(Settings.from_env({"KB_THEME": str(SAMPLE_THEME)}))
-    assert theme.name == "Aurora Mobile Help"
+    assert (theme.name, theme.logo) == ("Aurora Mobile Help", "/static/favicon.svg")
+    assert (REPO / "api" / "static" / "favicon.svg").is_file()  # served under /static/
     ids = {
         line.removeprefix("id:").strip()
         for path in (REPO / "content").rglob("*.md")
