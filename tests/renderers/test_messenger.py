@@ -15,6 +15,7 @@ from renderers.checks import check_snapshot
 from renderers.messenger import MessengerRenderer
 from renderers.text import WORD_JOINER
 from tests.renderers.conftest import SNIPPETS, TODAY, render, snapshot_with, stored
+from tests.renderers.test_hostile_input import EVIL_SNIPPETS, HOSTILE
 
 MESSENGER = MessengerRenderer()
 SITE = "https://help.example"
@@ -194,6 +195,16 @@ def test_hostile_markdown_in_the_body_is_formatting_once_and_plain_text_otherwis
     text, entities = parse_markdown_v2(telegram(render(MESSENGER, body))["text"])
     assert text == r"Dial *100# [not a link](x) _no_ and 5 * 3 ~ ` > \ done."
     assert entities == []
+
+
+@pytest.mark.parametrize("case", sorted(HOSTILE))
+def test_hostile_input_is_valid_markdown_v2_and_no_markup_in_either_message(case: str) -> None:
+    for placement in (HOSTILE[case], f"::: only messenger\n**{HOSTILE[case]}**\n:::"):
+        rendering = render(MESSENGER, f"Intro.\n\n{placement}", snippets=EVIL_SNIPPETS)
+        text, _ = parse_markdown_v2(telegram(rendering)["text"])
+        for shown in (text, whatsapp_text(rendering)):
+            assert not re.search(r"<[A-Za-z/!?]", shown), shown
+            assert not re.search(r"(java|vb)script:|data:text", shown, re.IGNORECASE), shown
 
 
 def test_a_cut_inside_formatting_still_closes_every_entity() -> None:
