@@ -69,8 +69,12 @@ class HelpRoute(APIRoute):
                 return await handler(request)
             except NotFound:
                 return error_page(request, 404)
-            except RequestValidationError:  # a path segment no page has (too long, malformed)
-                return error_page(request, 404)
+            except RequestValidationError as exc:
+                # A path segment no page has (too long): not found. A bad query parameter
+                # (conversation, via) is the linking site's mistake: the API's 422 says which.
+                if all(error.get("loc", ("",))[0] == "path" for error in exc.errors()):
+                    return error_page(request, 404)
+                raise
             except HTTPException as exc:
                 if exc.status_code in (403, 404):
                     return error_page(request, exc.status_code)

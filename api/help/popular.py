@@ -3,9 +3,11 @@ over the last 30 days (kb.insights.popular), topped up in title order when few w
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Sequence
 
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
@@ -17,6 +19,7 @@ from kb.store.snapshot import Snapshot
 
 __all__ = ["POPULAR", "REFRESH_SECONDS", "popular_ids", "popular_now"]
 
+_LOG = logging.getLogger("kb.api")
 #: Answers the home page lists.
 POPULAR = 6
 #: How long a worker keeps a locale's counts before asking the database again.
@@ -49,7 +52,11 @@ async def popular_now(
     kept = cache.get(key)
     if isinstance(kept, bytes):  # the cache holds bytes: the ids, a line each
         return tuple(kept.decode("utf-8").split("\n")) if kept else ()
-    viewed = await run_in_threadpool(most_viewed, kb.db, locale, limit=POPULAR * 4)
+    try:
+        viewed = await run_in_threadpool(most_viewed, kb.db, locale, limit=POPULAR * 4)
+    except SQLAlchemyError as exc:  # events unreadable: the page goes on without their counts
+        _LOG.warning("help: popular answers without view counts (%s)", type(exc).__name__)
+        viewed = []
     found = popular_ids(snap, locale, promoted, viewed)
     cache.put(key, "\n".join(found).encode("utf-8"))
     return found

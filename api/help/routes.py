@@ -19,7 +19,7 @@ from api.deps import KBDep
 from api.events import Conversation, Trail, Via, record, stamp
 from api.help import urls
 from api.help.answer import FEEDBACK_SLOT, answer_html
-from api.help.content import category_of, public_unit
+from api.help.content import categories, category_of, public_unit
 from api.help.errors import HelpRoute, error_page, where_of
 from api.help.feedback import feedback_box
 from api.help.popular import popular_now
@@ -172,6 +172,8 @@ async def help_category(
     served, moved = _served(kb, snap, locale)
     if moved is not None:
         return _moved(urls.category_path(moved, category))
+    if category not in await _segments(request, snap, served):  # no junk kept in the cache
+        return error_page(request, 404)
     where = where_of(request)
     key = ("help-category", snap.number, served, category, where, today())
 
@@ -180,8 +182,6 @@ async def help_category(
         return b"" if html is None else html.encode("utf-8")
 
     page = await kept_or_made(request, key, make)
-    if not page:
-        return error_page(request, 404)
     assert snap.number is not None
     facts = Served("faq", _CHANNEL, served, snap.number)
     receipt = record(request, facts, Trail(None, conversation, via))
@@ -230,6 +230,16 @@ async def help_answer(
     box = feedback_box(doc.locale, doc.id, receipt, where.root)
     page = page.replace(FEEDBACK_SLOT.encode(), box.encode("utf-8"), 1)
     return _send(page, snap.number, _notice(locale, doc.locale, "fallback_answer"), receipt)
+
+
+async def _segments(request: Request, snap: Snapshot, locale: str) -> frozenset[str]:
+    """The category segments with public answers in `locale`, worked out once per release."""
+    key = ("help-segments", snap.number, locale)
+
+    def make() -> bytes:
+        return "\n".join(c.segment for c in categories(snap, locale)).encode("utf-8")
+
+    return frozenset((await kept_or_made(request, key, make)).decode("utf-8").split("\n"))
 
 
 def _answer_bytes(*args: object) -> bytes:

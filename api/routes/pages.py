@@ -10,6 +10,7 @@ from __future__ import annotations
 from html import escape
 from pathlib import Path as FilePath
 from typing import TYPE_CHECKING, Annotated
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, HTTPException, Path, Query
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
@@ -19,6 +20,7 @@ from starlette.responses import Response
 from starlette.types import Scope
 
 from api.deps import KBDep
+from api.events import Conversation, Via
 from api.help import urls as help_urls
 from api.help.content import category_of, public_unit
 from api.help.errors import error_page
@@ -120,9 +122,12 @@ def _public(kb: KnowledgeBase) -> None:
         raise HTTPException(403, "this knowledge base is not public (KB_ANONYMOUS_ACCESS=false)")
 
 
-def _moved(path: str) -> RedirectResponse:
-    """A permanent redirect to the help center (api.prefix puts the proxy's prefix in front)."""
-    return RedirectResponse(path, status_code=301, headers={"Cache-Control": "public, no-cache"})
+def _moved(path: str, conversation: str | None, via: str | None) -> RedirectResponse:
+    """A permanent redirect to the help center (api.prefix puts the proxy's prefix in front),
+    the caller's conversation and surface carried on for the page's event."""
+    trail = {k: v for k, v in (("conversation", conversation), ("via", via)) if v is not None}
+    location = f"{path}?{urlencode(trail)}" if trail else path
+    return RedirectResponse(location, 301, headers={"Cache-Control": "public, no-cache"})
 
 
 @router.get("/faq")
@@ -130,14 +135,16 @@ async def web_faq(
     kb: KBDep,
     locale: Annotated[str | None, Query(max_length=35)] = None,
     category: Annotated[str | None, Query(max_length=200)] = None,
+    conversation: Conversation = None,
+    via: Via = None,
 ) -> RedirectResponse:
     """The old plain FAQ page: moved to the help center's home (or the category's page), in
     the locale asked (an unknown one falls back there, visibly)."""
     _public(kb)
     asked = locale or kb.settings.default_locale
     if category:
-        return _moved(help_urls.category_path(asked, category))
-    return _moved(help_urls.home_path(asked))
+        return _moved(help_urls.category_path(asked, category), conversation, via)
+    return _moved(help_urls.home_path(asked), conversation, via)
 
 
 @router.get("/units/{unit_id}")
@@ -146,6 +153,8 @@ async def web_unit(
     kb: KBDep,
     request: Request,
     locale: Annotated[str | None, Query(max_length=35)] = None,
+    conversation: Conversation = None,
+    via: Via = None,
 ) -> Response:
     """The old answer page, where the web channel's and the chatbot's links to a unit lead
     (`/units/ID?locale=L`): moved to its help page; the help center's 404 for a unit customers
@@ -157,4 +166,4 @@ async def web_unit(
     if unit is None:
         return error_page(request, 404)
     asked = locale or kb.settings.default_locale
-    return _moved(help_urls.unit_path(asked, category_of(unit), unit_id))
+    return _moved(help_urls.unit_path(asked, category_of(unit), unit_id), conversation, via)

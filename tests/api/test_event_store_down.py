@@ -31,8 +31,9 @@ REQUESTS = (
     ("/api/v1/search", {"q": "stolen phone"}),
     ("/api/v1/units/lost-or-stolen-phone", {}),
     ("/api/v1/faq", {}),
-    ("/faq", {}),
-    ("/units/lost-or-stolen-phone", {}),
+    ("/faq", {}),  # the help center's home, through the redirect
+    ("/units/lost-or-stolen-phone", {}),  # its answer page, through the redirect
+    ("/help/en/search", {"q": "stolen phone"}),
 )
 #: Seconds the blocking sink waits for the test at most, so that no thread outlives it.
 BLOCK_LIMIT_S = 30.0

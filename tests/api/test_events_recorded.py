@@ -89,8 +89,11 @@ def cases() -> list[Case]:
         ]
     made += [
         Case("faq", "/api/v1/faq", "web", {"locale": "en"}),
-        Case("faq", "/faq", "web", {"locale": "en"}),
-        Case("unit", f"/units/{STOLEN}", "web", {"locale": "en"}),
+        Case("faq", "/faq", "web", {"locale": "en"}),  # redirected to the help center
+        Case("unit", f"/units/{STOLEN}", "web", {"locale": "en"}),  # to its answer page
+        Case("faq", "/help/en", "web"),
+        Case("faq", "/help/en/sim-and-device", "web"),
+        Case("unit", f"/help/en/sim-and-device/{STOLEN}", "web"),
     ]
     return made
 
@@ -251,6 +254,9 @@ def test_a_malformed_conversation_or_via_is_a_422_problem_on_every_route(
         "/api/v1/faq",
         "/faq",
         f"/units/{STOLEN}",
+        "/help/en",
+        "/help/en/search",
+        f"/help/en/sim-and-device/{STOLEN}",
     ):
         response = client.get(path, params={**question, name: value})
         assert response.status_code == 422, (path, response.text)

@@ -1,5 +1,6 @@
-"""The /faq page is made once per release, locale and category, and off the event loop: a page
-of every public unit, one of them huge, holds up no other request."""
+"""The help center's home page (where /faq now leads) is made once per release and locale, and
+off the event loop: its FAQPage data renders every public unit, and one of them, huge, holds up
+no other request."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ import uvicorn
 from fastapi.testclient import TestClient
 
 from api import create_app
-from api.routes import pages
+from api.help import views as pages
 from importers import read_folder
 from kb import KnowledgeBase
 from kb.settings import DEFAULT_CHANNELS
@@ -54,8 +55,13 @@ def test_the_faq_page_is_rendered_once_per_release_and_locale(
     pages_seen = [api.get("/faq", params={"locale": loc} if loc else {}) for loc in asked]
 
     assert {p.status_code for p in pages_seen} == {200}
+    assert {p.history[0].status_code for p in pages_seen} == {301}  # /faq moved to /help
     assert renders == [(1, "en"), (1, "ru")]  # unknown locales get the English page, kept
-    assert pages_seen[3].text == pages_seen[0].text and 'lang="ru"' in pages_seen[5].text
+    fallback = pages_seen[3].text  # the same page, with a notice that says so
+    assert 'class="kb-fallback"' in fallback and 'class="kb-fallback"' not in pages_seen[0].text
+    notice = next(line for line in fallback.splitlines() if 'class="kb-fallback"' in line)
+    assert fallback.replace(f"{notice}\n", "") == pages_seen[0].text
+    assert '<html lang="en"' in fallback and '<html lang="ru"' in pages_seen[5].text
 
 
 def test_a_new_release_gets_its_own_faq_page(
@@ -123,7 +129,7 @@ def test_healthz_answers_while_a_huge_faq_page_renders(
     page: list[httpx.Response] = []
 
     def load_page(url: str) -> None:
-        page.append(httpx.get(f"{url}/faq", timeout=GIVE_UP_S * 3))
+        page.append(httpx.get(f"{url}/faq", timeout=GIVE_UP_S * 3, follow_redirects=True))
         order.append("faq")
 
     with _serving(sample) as url:

@@ -38,6 +38,9 @@ PARAMETERS = {
     "schedule_id": 1,
     "endpoint_id": 1,
     "delivery_id": 1,
+    "locale": "en",
+    "category": "billing",
+    "rest": "en",  # the help center's catch-all 404: filled so that it reaches a page
 }
 #: Query strings that make a route do its real work rather than refuse the request; every
 #: request names the locale (the drafts' routes need it, the others ignore what they do not take).

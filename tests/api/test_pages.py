@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 import pytest
@@ -86,12 +87,17 @@ def test_a_unit_link_of_the_web_and_chatbot_channels_is_a_public_page(
     more_url = api.get("/api/v1/units/lost-or-stolen-phone", params={"channel": "chatbot"}).json()[
         "more_url"
     ]
-    page = api.get(more_url)
+    moved = api.get(more_url, follow_redirects=False)
+    assert moved.status_code == 301
+    assert moved.headers["location"] == "/help/en/sim-and-device/lost-or-stolen-phone"
+    page = api.get(moved.headers["location"])
     assert page.status_code == 200
     assert page.headers["content-type"].startswith("text/html")
     assert "<h1>My phone has been lost or stolen</h1>" in page.text
     web = api.get("/api/v1/units/lost-or-stolen-phone", params={"channel": "web"}).json()
-    assert web["content"] in page.text
+    # The same web answer, its links to other units leading to their help pages.
+    assert 'href="/help/en/' in page.text
+    assert re.sub(r'href="[^"]*"', "", web["content"]) in re.sub(r'href="[^"]*"', "", page.text)
     assert "kb-internal" not in page.text and "Bar the SIM first" not in page.text
     assert page.headers["X-KB-Version"] == "1"
 
@@ -103,6 +109,7 @@ def test_internal_units_and_unknown_ids_have_no_public_page(
     missing = api.get("/units/no-such-unit")
     assert internal.status_code == 404 and "Goodwill" not in internal.text
     assert missing.status_code == 404
+    assert internal.text == missing.text  # one page for both: nothing learnt
 
 
 def test_public_pages_close_with_anonymous_access(settings: Settings) -> None:
@@ -111,5 +118,17 @@ def test_public_pages_close_with_anonymous_access(settings: Settings) -> None:
         kb.import_content(read_folder(SAMPLE_CONTENT, channels=DEFAULT_CHANNELS), author="t")
         kb.publish(author="t")
         with TestClient(create_app(kb)) as client:
-            assert client.get("/faq").status_code == 403
-            assert client.get("/units/check-balance").status_code == 403
+            for path in (
+                "/faq",
+                "/units/check-balance",
+                "/help",
+                "/help/en",
+                "/help/en/billing",
+                "/help/en/billing/check-balance",
+                "/help/en/search?q=balance",
+            ):
+                response = client.get(path, follow_redirects=False)
+                assert response.status_code == 403, path
+                assert (
+                    "Dial *100#" not in response.text and "Bills and charges" not in response.text
+                )

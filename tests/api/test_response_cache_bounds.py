@@ -67,7 +67,9 @@ def _send(api: TestClient, numbers: range, etags: dict[str, set[str]]) -> None:
     for n in numbers:
         path, params = _junk(n)
         response = api.get(path, params=params)
-        assert response.status_code == 200, (path, params, response.text[:200])
+        # /faq moved to the help center, where a category that does not exist is not found.
+        status = 404 if path == "/faq" and "category" in params else 200
+        assert response.status_code == status, (path, params, response.text[:200])
         if "locale" in params:
             etags.setdefault(path, set()).add(response.headers.get("ETag", ""))
 
@@ -76,12 +78,13 @@ def test_ten_thousand_junk_requests_leave_the_cache_within_its_bytes_and_memory_
     client: TestClient,
 ) -> None:
     etags: dict[str, set[str]] = {}
-    _send(client, range(2_000), etags)  # fills the cache to its bound: the baseline
+    # Fills the cache to its bound: the baseline (the help center keeps no junk category).
+    _send(client, range(3_000), etags)
     cache: ResponseCache = client.app.state.responses  # type: ignore[attr-defined]
     assert cache.bytes > CACHE_MB * MB * 3 // 4
     before = _rss()
 
-    _send(client, range(2_000, 2_000 + JUNK_REQUESTS), etags)
+    _send(client, range(3_000, 3_000 + JUNK_REQUESTS), etags)
 
     grown = _rss() - before
     assert cache.bytes <= CACHE_MB * MB

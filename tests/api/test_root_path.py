@@ -26,10 +26,14 @@ PUBLIC = f"https://help.example.com{PREFIX}"
 SITE = "https://shop.example.com"
 #: The pages people open, at their public address (what a browser resolves their links from).
 PAGES = [
-    "/faq?locale=en&category=billing",
-    "/faq?locale=ru&category=billing",
-    "/units/check-balance?locale=en",
-    "/units/roaming-europe?locale=en",
+    "/help/en",
+    "/help/en/billing",
+    "/help/ru/billing",
+    "/help/en/billing/check-balance",
+    "/help/en/roaming/roaming-europe",
+    "/help/ru/search?q=роуминг",
+    "/help/de/billing/check-balance",
+    "/help/en/no-such-page",
     "/panel",
     "/editor",
     "/docs",
@@ -71,7 +75,7 @@ def _through_proxy(served: Served, public: str) -> httpx.Response:
 def test_every_link_of_a_page_under_a_prefix_is_served(served: Served, page: str) -> None:
     address = f"{PUBLIC}{page}"
     response = _through_proxy(served, address)
-    assert response.status_code == 200
+    assert response.status_code == (404 if "no-such" in page else 200)
     links = [
         urljoin(address, link.replace("&amp;", "&"))
         for link in _LINK.findall(response.text)
@@ -84,12 +88,36 @@ def test_every_link_of_a_page_under_a_prefix_is_served(served: Served, page: str
         assert _through_proxy(served, link).status_code == 200, f"{page} links {link}"
 
 
-def test_unit_pages_link_other_units_and_the_faq_under_the_prefix(served: Served) -> None:
-    address = f"{PUBLIC}/units/check-balance?locale=en"
+def test_answer_pages_link_other_answers_and_the_home_under_the_prefix(served: Served) -> None:
+    address = f"{PUBLIC}/help/en/billing/check-balance"
     links = {urljoin(address, link) for link in _LINK.findall(_through_proxy(served, address).text)}
 
-    assert f"{PUBLIC}/units/check-data-usage?locale=en" in links
-    assert f"{PUBLIC}/faq?locale=en" in links
+    assert f"{PUBLIC}/help/en/internet/check-data-usage" in links
+    assert f"{PUBLIC}/help/en" in links
+    assert f"{PUBLIC}/help/en/billing" in links
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("/faq?locale=en&category=billing", "/help/en/billing"),
+        ("/faq?locale=ru", "/help/ru"),
+        ("/units/check-balance?locale=en", "/help/en/billing/check-balance"),
+        ("/units/roaming-europe?locale=ru", "/help/ru/roaming/roaming-europe"),
+        ("/help", "/help/en"),
+    ],
+)
+def test_the_old_pages_and_the_help_root_redirect_under_the_prefix(
+    served: Served, old: str, new: str
+) -> None:
+    response = _through_proxy(served, f"{PUBLIC}{old}")
+
+    assert response.status_code in (301, 302)
+    assert response.headers["location"] == f"{PREFIX}{new}"
+    assert (
+        _through_proxy(served, urljoin(PUBLIC + "/", response.headers["location"])).status_code
+        == 200
+    )
 
 
 def test_docs_load_the_document_under_the_prefix(served: Served) -> None:

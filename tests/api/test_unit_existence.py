@@ -44,6 +44,8 @@ def _requests(unit_id: str) -> dict[str, tuple[str, dict[str, str]]]:
     asks: dict[str, tuple[str, dict[str, str]]] = {
         f"page {locale}": (f"/units/{unit_id}", {"locale": locale}) for locale in ("en", "de")
     }
+    for locale in ("en", "de"):  # the help center's answer page, under any category
+        asks[f"help {locale}"] = (f"/help/{locale}/general/{unit_id}", {})
     for channel in ("web", "chatbot"):
         for locale in (None, "en", "ru", "de"):
             params = {"channel": channel} | ({"locale": locale} if locale else {})
@@ -72,7 +74,9 @@ def test_customers_get_one_identical_404_for_internal_excluded_and_unknown_units
 
     for name, (status, response_headers, body) in answers["never-was"].items():
         assert status == 404 and "etag" not in response_headers, name
-        assert response_headers["content-type"].startswith("application/problem+json")
+        # The API says it in a problem document, the pages (old and help) in the site's page.
+        media = "application/problem+json" if name.startswith("api") else "text/html"
+        assert response_headers["content-type"].startswith(media), name
         for unit_id in HIDDEN:
             if unit_id == "ru-only" and " ru" in name:
                 continue  # served: it is public in Russian

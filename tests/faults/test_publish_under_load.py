@@ -37,7 +37,8 @@ FINAL_RESPONSES = 30
 #: The most requests one client sends once the last release is out: the loop ends even if a
 #: server never switches (before that, the publishes end it: each `kb` command has a limit).
 REQUEST_BUDGET = 3_000
-PAGE_RELEASE = re.compile(r'class="kb-release">[^<]*?(\d+)</p>')
+#: The release a help page was made from, for support staff (customers never see it as text).
+PAGE_RELEASE = re.compile(r'<meta name="kb-release" content="(\d+)">')
 
 
 def request_paths(ids: list[str]) -> list[str]:
@@ -48,8 +49,8 @@ def request_paths(ids: list[str]) -> list[str]:
         f"/api/v1/answer?q=how+do+I+handle+{ids[3]}&channel=chatbot",
         f"/api/v1/units/{ids[5]}?channel=web",
         f"/api/v1/units/{ids[6]}?channel=ivr",
-        "/faq",
-        f"/units/{ids[7]}",
+        "/help/en",
+        f"/help/en/general/{ids[7]}",
     ]
 
 
