@@ -8,6 +8,9 @@ import { render as web } from "./channels/web.js";
 import { render as chatbot } from "./channels/chatbot.js";
 import { render as operator } from "./channels/operator.js";
 import { render as ivr } from "./channels/ivr.js";
+import { render as email } from "./channels/email.js";
+import { render as sms } from "./channels/sms.js";
+import { render as messenger } from "./channels/messenger.js";
 
 /** Preview the current source; an answer older than one already shown is ignored. */
 export async function runPreview() {
@@ -72,7 +75,15 @@ export function showParseErrors(errors) {
 }
 
 function channelName(channel) {
-  const key = { web: "chWeb", chatbot: "chChatbot", operator: "chOperator", ivr: "chIvr" }[channel];
+  const key = {
+    web: "chWeb",
+    chatbot: "chChatbot",
+    operator: "chOperator",
+    ivr: "chIvr",
+    email: "chEmail",
+    sms: "chSms",
+    messenger: "chMessenger",
+  }[channel];
   return key ? t(key) : channel || t("allChannels");
 }
 
@@ -102,7 +113,7 @@ function renderFindings(findings) {
 
 /** Each channel's preview, one module per channel like the server's renderers; each draws its
  * rendering with `render(root, rendering, preview)`. */
-const RENDER = Object.freeze({ web, chatbot, operator, ivr });
+const RENDER = Object.freeze({ web, chatbot, operator, ivr, email, sms, messenger });
 
 function renderPreviews(data) {
   const byChannel = Object.fromEntries((data.renderings || []).map((r) => [r.channel, r]));

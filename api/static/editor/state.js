@@ -2,7 +2,7 @@
 
 export const KEY_STORE = "kb-editor-key";
 export const ROLE_STORE = "kb-editor-role";
-export const CHANNELS = ["web", "chatbot", "operator", "ivr"];
+export const CHANNELS = ["web", "chatbot", "operator", "ivr", "email", "sms", "messenger"];
 
 export const state = {
   key: sessionStorage.getItem(KEY_STORE) || "",
