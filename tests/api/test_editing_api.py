@@ -15,6 +15,7 @@ from kb import KnowledgeBase
 from kb.content.snippets import SnippetDocument, SnippetType
 from kb.errors import UnitNotFound
 from kb.settings import DEFAULT_CHANNELS
+from renderers import registry
 from renderers.checks import check_snapshot
 from tests.conftest import SAMPLE_CONTENT
 
@@ -73,7 +74,10 @@ def test_preview_renders_every_channel_of_a_unit_enabled_everywhere(
 ) -> None:
     body = preview(api, editor, unit())
 
-    assert [r["channel"] for r in body["renderings"]] == ["web", "chatbot", "operator", "ivr"]
+    assert [r["channel"] for r in body["renderings"]] == list(registry.names())
+    assert {"web", "chatbot", "operator", "ivr", "email", "sms", "messenger"} <= set(
+        registry.names()
+    )
     assert (body["unit_id"], body["locale"], body["title"]) == (
         "check-balance",
         "en",
@@ -115,7 +119,7 @@ def test_ivr_preview_has_the_spoken_text_and_its_duration(
 ) -> None:
     body = preview(api, editor, unit())
 
-    ivr = body["renderings"][-1]
+    ivr = next(r for r in body["renderings"] if r["channel"] == "ivr")
     assert ivr["media_type"] == "application/ssml+xml" and ivr["body"].startswith("<speak")
     assert ivr["text"].startswith("Dial") and "{{" not in ivr["text"]
     assert 0 < ivr["duration_seconds"] < ivr["max_seconds"] == 30.0
@@ -173,7 +177,7 @@ def test_an_ivr_answer_too_long_to_listen_to_is_a_finding(
 
     too_long = [f for f in body["findings"] if f["code"] == "ivr-too-long"]
     assert too_long and too_long[0]["channel"] == "ivr" and too_long[0]["blocking"]
-    ivr = body["renderings"][-1]
+    ivr = next(r for r in body["renderings"] if r["channel"] == "ivr")
     assert ivr["duration_seconds"] > ivr["max_seconds"]
 
 
