@@ -114,7 +114,14 @@ def test_email_sms_and_messenger_previews_show_check_balance_and_follow_the_body
         ["how to top up", "your data", "Read on the website ↗"]
     )
     expect(whatsapp.locator(".wa-buttons .msg-button")).to_have_text(["how to top up", "your data"])
-    for panel in ("#pv-web", "#pv-chatbot", "#pv-ivr", "#pv-email", "#pv-messenger"):
+    for panel in (
+        "#pv-web",
+        "#pv-chatbot",
+        "#pv-operator",
+        "#pv-ivr",
+        "#pv-email",
+        "#pv-messenger",
+    ):
         expect(page.locator(panel)).not_to_contain_text("Kiwi code")
     expect(shown.locator("body")).not_to_contain_text("Kiwi code")
     screenshot(page, "editor-new-channels-edited")
