@@ -151,3 +151,30 @@ def test_widget_under_a_prefix_calls_the_api_where_its_script_is(
     expect(widget.locator(".all .t")).to_contain_text([BALANCE])
     assert calls and all(url.startswith(f"{prefixed.url}/api/v1/") for url in calls)
     assert failed == []
+
+
+def test_help_center_under_a_prefix_from_the_old_faq_address(page: Any, prefixed: Site) -> None:
+    failed = _failures(page)
+    page.goto(f"{prefixed.url}/faq?locale=en")  # the old page: a 301 to the help center
+
+    assert page.url == f"{prefixed.url}/help/en"
+    page.get_by_role("link", name=BALANCE).first.click()
+    expect(page).to_have_url(f"{prefixed.url}/help/en/billing/check-balance")
+    expect(page.locator("article.kb-answer")).to_contain_text("Dial")
+    expect(page.locator(".kb-feedback")).to_be_visible()  # feedback.js, under the prefix
+    assert failed == []
+
+
+def test_help_search_as_you_type_under_a_prefix_opens_the_answer(page: Any, prefixed: Site) -> None:
+    failed = _failures(page)
+    calls: list[str] = []
+    page.on("request", lambda r: calls.append(r.url) if "/api/" in r.url else None)
+    page.goto(f"{prefixed.url}/units/roaming-europe?locale=en")  # old address, moved
+
+    page.get_by_role("combobox").press_sequentially("balanse", delay=30)  # with a typo
+    option = page.locator("ul.kb-suggestions [role='option']", has_text=BALANCE)
+    expect(option).to_be_visible()
+    option.locator("a").click()
+    expect(page).to_have_url(f"{prefixed.url}/help/en/billing/check-balance")
+    assert calls and all(url.startswith(f"{prefixed.url}/api/v1/") for url in calls)
+    assert failed == []
