@@ -14,7 +14,7 @@ from api.help.layout import Crumb, Where, describe, frame, site_view, switcher
 from api.help.render import render
 from api.help.structured import article, breadcrumb_list, script_json
 from api.help.views import unit_link
-from api.help.words import words
+from api.help.words import long_date, words
 from kb.search.base import SearchResults
 from kb.settings import Settings
 from kb.store.snapshot import Snapshot, StoredUnit
@@ -139,5 +139,5 @@ def answer_html(
         body=rendering.body,
         related=related,
         updated_iso=updated.date().isoformat(),
-        updated_text=updated.date().isoformat(),
+        updated_text=long_date(updated.date(), locale),
     )

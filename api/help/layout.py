@@ -20,6 +20,7 @@ __all__ = [
     "LocaleLink",
     "Page",
     "Where",
+    "clip",
     "describe",
     "frame",
     "site_view",
@@ -152,10 +153,15 @@ def describe(html: str, fallback: str = "") -> str:
     DESCRIPTION_CHARS; `fallback` when there is none."""
     found = _PARAGRAPH.search(html)
     text = " ".join(unescape(_TAG.sub(" ", found.group(1))).split()) if found else ""
-    text = text or " ".join(fallback.split())
+    return clip(text or fallback)
+
+
+def clip(text: str) -> str:
+    """`text` on one line, cut at a word (with "…") to fit DESCRIPTION_CHARS."""
+    text = " ".join(text.split())
     if len(text) <= DESCRIPTION_CHARS:
         return text
-    cut = text[: DESCRIPTION_CHARS - 1].rsplit(" ", 1)[0].rstrip(" ,;:.-")
+    cut = text[: DESCRIPTION_CHARS - 1].rsplit(" ", 1)[0].rstrip(" ,;:.-·")
     return f"{cut}…"
 
 

@@ -4,12 +4,14 @@ the routes (api.help.routes) cache and send them."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
-from urllib.parse import urlencode
+from html import escape
+from urllib.parse import unquote, urlencode
 
 from api.help import urls
 from api.help.content import categories, category_named, category_of, public_unit
-from api.help.layout import Crumb, Link, Where, frame, site_view, switcher
+from api.help.layout import Crumb, Link, Where, clip, frame, site_view, switcher
 from api.help.render import render
 from api.help.structured import breadcrumb_list, script_json
 from api.help.words import words
@@ -28,9 +30,25 @@ def unit_link(where: Where, unit: StoredUnit) -> Link:
     return Link(where.href(path), without_bidi_controls(doc.title))
 
 
-def _faq_json_ld(snap: Snapshot, locale: str, category: str | None) -> str:
-    """The FAQPage of the listed answers (renderers.faq), escaped for a <script>."""
-    return script_json(faq_page(snap, locale, category=category).json_ld)
+#: How the web channel links another unit (renderers.base): rewritten to its help page.
+_UNIT_HREF = re.compile(r'href="/units/([^"?#&]+)\?locale=([^"?#&]+)"')
+
+
+def _faq_json_ld(snap: Snapshot, where: Where, locale: str, category: str | None) -> str:
+    """The FAQPage of the listed answers (renderers.faq), their links to other answers made
+    absolute help URLs (what a crawler follows), escaped for a <script>."""
+
+    def help_href(match: re.Match[str]) -> str:
+        unit_id, in_locale = unquote(match[1]), unquote(match[2])
+        target = snap.units.get((unit_id, in_locale))
+        segment = category_of(target) if target is not None else None
+        return f'href="{escape(where.absolute(urls.unit_path(in_locale, segment, unit_id)))}"'
+
+    data = faq_page(snap, locale, category=category).json_ld
+    for question in data.get("mainEntity", []):  # type: ignore[union-attr]
+        answer = question["acceptedAnswer"]
+        answer["text"] = _UNIT_HREF.sub(help_href, answer["text"])
+    return script_json(data)
 
 
 def home_html(snap: Snapshot, where: Where, locale: str, popular: Sequence[str]) -> str:
@@ -55,7 +73,7 @@ def home_html(snap: Snapshot, where: Where, locale: str, popular: Sequence[str])
     paths = [(loc, urls.home_path(loc)) for loc in snap.locales if categories(snap, loc)]
     alternates, locales = switcher(where, locale, paths)
     home = where.absolute(urls.home_path(locale))
-    description = " · ".join(c.title for c in found)[:155]
+    description = clip(" · ".join(c.title for c in found))
     page = frame(
         where,
         locale,
@@ -67,7 +85,7 @@ def home_html(snap: Snapshot, where: Where, locale: str, popular: Sequence[str])
         alternates=alternates,
         locales=locales,
         json_ld=(
-            _faq_json_ld(snap, locale, None),
+            _faq_json_ld(snap, where, locale, None),
             script_json(breadcrumb_list([(w["home"], home)])),
         ),
         show_search_in_header=False,
@@ -106,12 +124,12 @@ def category_html(snap: Snapshot, where: Where, locale: str, segment: str) -> st
         snap.number,
         title=f"{found.title} | {site}",
         heading=found.title,
-        description=(found.description or w["answers_in"].format(found.title))[:155],
+        description=clip(found.description or w["answers_in"].format(found.title)),
         canonical=where.absolute(here),
         alternates=alternates,
         locales=locales,
         breadcrumbs=(Crumb(w["home"], where.href(home)), Crumb(found.title, None)),
-        json_ld=(_faq_json_ld(snap, locale, category), script_json(breadcrumb_list(trail))),
+        json_ld=(_faq_json_ld(snap, where, locale, category), script_json(breadcrumb_list(trail))),
     )
     return render(
         "category.html",

@@ -4,9 +4,10 @@ languages as their speakers write them, for the locale switcher and the fallback
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date
 from types import MappingProxyType
 
-__all__ = ["UI_LANGUAGES", "language_name", "ui_language", "words"]
+__all__ = ["UI_LANGUAGES", "language_name", "long_date", "ui_language", "words"]
 
 _EN: dict[str, str] = {
     "site": "Help center",
@@ -145,3 +146,44 @@ def words(locale: str) -> Mapping[str, str]:
 def language_name(locale: str) -> str:
     """`locale`'s language as its speakers name it (`Deutsch`), else the locale itself."""
     return _NAMES.get(_primary(locale), locale)
+
+
+#: Month names as a date in running text needs them (Russian: in the genitive).
+_MONTHS = {
+    "en": [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ],
+    "ru": [
+        "января",
+        "февраля",
+        "марта",
+        "апреля",
+        "мая",
+        "июня",
+        "июля",
+        "августа",
+        "сентября",
+        "октября",
+        "ноября",
+        "декабря",
+    ],
+}
+_DATE = {"en": "{day} {month} {year}", "ru": "{day} {month} {year} г."}
+
+
+def long_date(day: date, locale: str) -> str:
+    """`day` as a reader of the UI language writes it: `7 December 2026`, `7 декабря 2026 г.`."""
+    ui = ui_language(locale)
+    month = _MONTHS[ui][day.month - 1]
+    return _DATE[ui].format(day=day.day, month=month, year=day.year)

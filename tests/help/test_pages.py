@@ -143,6 +143,7 @@ def test_the_answer_page_has_breadcrumbs_help_links_related_answers_and_translat
     assert "/help/en/billing/check-balance" not in related
     updated = one(page, "time.kb-updated")
     assert re.fullmatch(r"\d{4}-\d\d-\d\d", updated["datetime"])
+    assert re.fullmatch(r"\d{1,2} [A-Z][a-z]+ \d{4}", updated.get_text())  # 7 December 2026
     locales = one(page, "nav.kb-locales")
     assert [(a["hreflang"], a["href"]) for a in locales.select("a")] == [
         ("en", "/help/en/billing/check-balance"),
