@@ -375,6 +375,8 @@ def test_widget_tells_the_site_owner_to_add_its_origin_when_cors_refuses_the_hos
     assert len(told) == 1, warnings
     assert f"does not allow this website ({host.url})" in told[0]
     assert f"Add {host.url} to KB_CORS_ORIGINS on the knowledge base server" in told[0]
+    link.click()  # the help center's page of the same category, on the knowledge base's site
+    expect(page.locator("main .kb-answer-list a")).to_have_text(_public_web_titles("en", "billing"))
 
 
 def test_widget_degrades_to_the_help_center_link_on_an_error_status(
