@@ -25,6 +25,7 @@ from api.help import urls as help_urls
 from api.help.content import category_of, public_unit
 from api.help.errors import error_page
 from kb import KnowledgeBase
+from kb.errors import NotFound
 
 if TYPE_CHECKING:
     import os
@@ -160,7 +161,10 @@ async def web_unit(
     (`/units/ID?locale=L`): moved to its help page; the help center's 404 for a unit customers
     may not read (the same for one that does not exist)."""
     _public(kb)
-    snap = kb.services().snapshot
+    try:
+        snap = kb.services().snapshot
+    except NotFound:  # nothing published yet: no unit has a page
+        return error_page(request, 404)
     served = kb.served_locale(snap, locale, unit_id)
     unit = public_unit(snap, unit_id, served)
     if unit is None:

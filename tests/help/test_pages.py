@@ -402,3 +402,17 @@ def test_a_long_first_paragraph_is_cut_at_a_word_for_the_description(
     description = one(page, 'meta[name="description"]')["content"]
     assert description.endswith("…") and len(description) <= 156
     assert description[:-1] in words and "Second" not in description
+
+
+def test_before_anything_is_published_every_help_address_is_the_404_page(
+    kb: KnowledgeBase,
+) -> None:
+    with TestClient(create_app(kb), follow_redirects=False) as client:
+        responses = {
+            path: client.get(path)
+            for path in ("/help", "/help/en", "/help/en/billing/x", "/units/check-balance")
+        }
+    for path, response in responses.items():
+        assert response.status_code == 404, path
+        assert response.headers["content-type"].startswith("text/html"), path
+        assert one(soup(response.text), "h1").get_text(strip=True) == "We could not find that page"
