@@ -185,6 +185,8 @@ def switcher(
 def site_view(where: Where, locale: str) -> dict[str, object]:
     """The site's name, logo and theme CSS as base.html shows them."""
     logo = where.site.logo
-    logo_url = where.href(logo) if logo and logo.startswith("/") else logo
+    local = bool(logo and logo.startswith("/"))
+    logo_url = where.href(logo) if logo and local else logo
+    image = where.absolute(logo) if logo and local else logo  # Open Graph wants it absolute
     css = where.site.css.replace("<", "")  # a theme's CSS can never close its <style>
-    return {"name": where.site_name(locale), "logo_url": logo_url, "css": css}
+    return {"name": where.site_name(locale), "logo_url": logo_url, "image": image, "css": css}

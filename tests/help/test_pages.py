@@ -416,3 +416,23 @@ def test_before_anything_is_published_every_help_address_is_the_404_page(
         assert response.status_code == 404, path
         assert response.headers["content-type"].startswith("text/html"), path
         assert one(soup(response.text), "h1").get_text(strip=True) == "We could not find that page"
+
+
+def test_a_themed_site_shows_its_name_and_logo(settings: Settings, tmp_path: Path) -> None:
+    theme = tmp_path / "theme.yaml"
+    theme.write_text("name: Aurora Help\nlogo: /static/favicon.svg\n", encoding="utf-8")
+    themed = replace(settings, theme_path=theme, public_url="https://help.example.com")
+    with KnowledgeBase.open(themed) as kb:
+        kb.import_content(read_folder(SAMPLE_CONTENT, channels=DEFAULT_CHANNELS), author="t")
+        kb.publish(author="t")
+        with TestClient(create_app(kb)) as client:
+            page = soup(client.get("/help/en/billing/check-balance").text)
+
+    header = one(page, "header.kb-site")
+    assert one(header, "a.kb-site-name").get_text(strip=True) == "Aurora Help"
+    assert one(header, "img.kb-logo")["src"] == "/static/favicon.svg"
+    assert one(page, "title").get_text().endswith("| Aurora Help")
+    og = {m["property"]: m["content"] for m in page.select('meta[property^="og:"]')}
+    assert og["og:site_name"] == "Aurora Help"
+    assert og["og:image"] == "https://help.example.com/static/favicon.svg"
+    assert "--kb-accent:" in one(page, "head style").get_text()
