@@ -449,3 +449,17 @@ def test_an_unknown_locale_falls_back_visibly_to_the_default_one(
             expect(page.locator("p.kb-fallback[role=status]")).to_contain_text("Deutsch")
 
         _each(browser, site, visit)
+
+
+def test_a_themed_help_center_shows_the_sites_name_and_passes_the_same_checks(
+    browser: Any, start_site: Callable[..., Site], axe_source: str
+) -> None:
+    site = start_site(KB_THEME=str(SAMPLE_CONTENT / "theme.yaml"))
+    name = yaml.safe_load((SAMPLE_CONTENT / "theme.yaml").read_text("utf-8"))["name"]
+
+    def visit(tab: Tab, browse: Browse, locale: str) -> None:
+        for path in (locale, f"{locale}/{ANSWER}"):
+            _check_page(tab, browse.axe_tab, f"{site.url}/help/{path}", axe_source, lang=locale)
+            expect(tab.page.locator("header.kb-site a.kb-site-name")).to_have_text(name)
+
+    _each(browser, site, visit)
