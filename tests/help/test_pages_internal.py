@@ -23,13 +23,15 @@ from tests.conftest import SAMPLE_CONTENT
 
 #: Beside the sample's own internal units and notes: ours, with words nothing else has.
 EXTRA = {
-    "en/zebra.md": "---\nid: zebra-playbook\nlocale: en\ntitle: Zebra escalation playbook for agents\n"
+    "en/zebra.md": "---\nid: zebra-playbook\nlocale: en\n"
+    "title: Zebra escalation playbook for agents\n"
     "category: billing\naudience: internal\nquestions: [zebra escalation]\n---\n"
     "Zebramark: refund up to fifty pounds without asking.\n",
     "en/otter.md": "---\nid: otter-guide\nlocale: en\ntitle: Otter guide for customers\n"
     "category: billing\nquestions: [otter guide]\n---\nOtters are public.\n\n"
     "::: internal\nOttermark: tell nobody about the otter discount.\n:::\n",
-    "ru/zebra.md": "---\nid: zebra-playbook\nlocale: ru\ntitle: Зебра, регламент эскалации для операторов\n"
+    "ru/zebra.md": "---\nid: zebra-playbook\nlocale: ru\n"
+    "title: Зебра, регламент эскалации для операторов\n"
     "category: billing\naudience: internal\nquestions: [зебра]\n---\nЗебрамарк секрет.\n",
 }
 _INTERNAL_BLOCK = re.compile(r"^:{3,} *internal *\n(.*?)^:{3,} *$", re.M | re.S)
@@ -99,7 +101,8 @@ def test_no_help_page_shows_internal_units_or_notes(
 ) -> None:
     kb, client = site
     secrets = _secrets(kb)
-    assert {"zebra escalation playbook for agents", "ottermark tell nobody about the otter"} <= secrets
+    ours = {"zebra escalation playbook for agents", "ottermark tell nobody about the otter"}
+    assert ours <= secrets
     assert len(secrets) > 10  # the sample's own notes are counted too
     seen = 0
     for path in sorted(set(_every_page(kb))):
