@@ -4,7 +4,7 @@ the last updated date, its translations, and Article and BreadcrumbList structur
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import UTC
 
@@ -28,6 +28,8 @@ __all__ = ["FEEDBACK_SLOT", "RELATED", "answer_html", "help_rendering"]
 FEEDBACK_SLOT = "<!--kb-feedback-->"
 #: Related answers shown at most.
 RELATED = 5
+#: Example questions searched, after the title, while fewer than RELATED are found.
+RELATED_QUERIES = 4
 _WEB = WebRenderer()
 
 #: Searches `text` in a locale among the web's public units (the release's own search).
@@ -62,15 +64,24 @@ def help_rendering(
 def _related(
     snap: Snapshot, unit: StoredUnit, linked: tuple[str, ...], search: Searcher
 ) -> list[StoredUnit]:
-    """Up to RELATED public answers: the unit's own links, then the units nearest its title."""
+    """Up to RELATED public answers: the unit's own links, then the units found for its title
+    and then for its example questions in turn (a whole title alone often finds only itself)."""
     doc = unit.document
     picked: list[StoredUnit] = []
-    found = search(doc.title, doc.locale)
-    for unit_id in (*linked, *(hit.unit_id for hit in found.hits)):
-        other = public_unit(snap, unit_id, doc.locale)
-        if other is not None and unit_id != doc.id and other not in picked:
-            picked.append(other)
-        if len(picked) == RELATED:
+
+    def take(unit_ids: Iterable[str]) -> bool:
+        for unit_id in unit_ids:
+            other = public_unit(snap, unit_id, doc.locale)
+            if other is not None and unit_id != doc.id and other not in picked:
+                picked.append(other)
+            if len(picked) == RELATED:
+                return True
+        return False
+
+    if take(linked):
+        return picked
+    for text in (doc.title, *doc.questions[:RELATED_QUERIES]):
+        if take(hit.unit_id for hit in search(text, doc.locale).hits):
             break
     return picked
 
