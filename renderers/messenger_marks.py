@@ -16,10 +16,8 @@ from dataclasses import dataclass, field
 
 from markdown_it.token import Token
 
-from kb.content.markdown import SNIPPET_SCHEME, UNIT_SCHEME
-from renderers.base import Rule, Severity
-from renderers.html import safe_url
-from renderers.text import WORD_JOINER, TextState, inert, text_rules
+from renderers.base import Rule
+from renderers.text import WORD_JOINER, TextState, inert, link_target, text_rules
 
 __all__ = ["MarkedState", "Run", "marked_rules", "runs"]
 
@@ -127,31 +125,10 @@ def _heading(base: Rule, *, opening: bool) -> Rule:
 
 def _link_open(state: MarkedState, tokens: Sequence[Token], index: int) -> None:
     href = str(tokens[index].attrs.get("href", ""))
-    context = state.context
     link = _OpenLink(start=len(state.frames[-1].parts))
-    if href.startswith(UNIT_SCHEME):
-        target = href.removeprefix(UNIT_SCHEME)
-        problem = context.unit_link_problem(target, for_staff=False)
-        if problem is None:
-            link.unit_id = target
-            link.url = context.public_unit_url(target)
-        else:
-            state.problem("broken-unit-link", problem)
-    elif href.startswith(SNIPPET_SCHEME):
-        name = href.removeprefix(SNIPPET_SCHEME)
-        snippet = context.snippets.get(name)
-        if snippet is None:
-            state.problem("unresolved-snippet", f"snippet '{name}' is not defined")
-        else:
-            link.url = safe_url(snippet.value)
-    else:
-        link.url = safe_url(href)
-        if link.url is None:
-            state.problem(
-                "unsafe-link",
-                f"link to '{href[:60]}' removed: not http(s), mailto or tel",
-                Severity.WARNING,
-            )
+    link.unit_id, link.url = link_target(state, href)
+    if link.unit_id is not None:
+        link.url = state.context.public_unit_url(link.unit_id)
     state.marked_links.append(link)
 
 

@@ -33,7 +33,7 @@ from renderers.base import (
 from renderers.html import safe_url
 from renderers.values import format_date, format_money
 
-__all__ = ["WORD_JOINER", "TextState", "inert", "text_rules"]
+__all__ = ["WORD_JOINER", "TextState", "inert", "link_target", "text_rules"]
 
 #: Separator a thematic break becomes.
 HR = "———"
@@ -254,32 +254,39 @@ def _cell_close(state: TextState, _tokens: Sequence[Token], _index: int) -> None
     state.frames[-1].parts.append(cell)
 
 
-def _link_open(state: TextState, tokens: Sequence[Token], index: int) -> None:
-    href = str(tokens[index].attrs.get("href", ""))
-    link = _OpenLink(start=len(state.frames[-1].parts))
+def link_target(state: TextState, href: str) -> tuple[str | None, str | None]:
+    """What a customer's plain-text link leads to: the unit it names, if one they may follow,
+    and the safe URL (a URL snippet's too); a finding for what cannot be followed. The one
+    reading of a link shared by the text channels (the messenger's marks too)."""
     context = state.context
     if href.startswith(UNIT_SCHEME):
         target = href.removeprefix(UNIT_SCHEME)
         problem = context.unit_link_problem(target, for_staff=False)  # plain text is for customers
         if problem is None:
-            link.unit_id = target
-        else:
-            state.problem("broken-unit-link", problem)
-    elif href.startswith(SNIPPET_SCHEME):
+            return target, None
+        state.problem("broken-unit-link", problem)
+        return None, None
+    if href.startswith(SNIPPET_SCHEME):
         name = href.removeprefix(SNIPPET_SCHEME)
         snippet = context.snippets.get(name)
         if snippet is None:
             state.problem("unresolved-snippet", f"snippet '{name}' is not defined")
-        else:
-            link.url = safe_url(snippet.value)
-    else:
-        link.url = safe_url(href)
-        if link.url is None:
-            state.problem(
-                "unsafe-link",
-                f"link to '{href[:60]}' removed: not http(s), mailto or tel",
-                Severity.WARNING,
-            )
+            return None, None
+        return None, safe_url(snippet.value)
+    url = safe_url(href)
+    if url is None:
+        state.problem(
+            "unsafe-link",
+            f"link to '{href[:60]}' removed: not http(s), mailto or tel",
+            Severity.WARNING,
+        )
+    return None, url
+
+
+def _link_open(state: TextState, tokens: Sequence[Token], index: int) -> None:
+    href = str(tokens[index].attrs.get("href", ""))
+    link = _OpenLink(start=len(state.frames[-1].parts))
+    link.unit_id, link.url = link_target(state, href)
     state.open_links.append(link)
 
 

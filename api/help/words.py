@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from datetime import date
 from types import MappingProxyType
 
+from renderers.values import format_date
+
 __all__ = ["UI_LANGUAGES", "language_name", "long_date", "ui_language", "words"]
 
 _EN: dict[str, str] = {
@@ -148,42 +150,11 @@ def language_name(locale: str) -> str:
     return _NAMES.get(_primary(locale), locale)
 
 
-#: Month names as a date in running text needs them (Russian: in the genitive).
-_MONTHS = {
-    "en": [
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ],
-    "ru": [
-        "января",
-        "февраля",
-        "марта",
-        "апреля",
-        "мая",
-        "июня",
-        "июля",
-        "августа",
-        "сентября",
-        "октября",
-        "ноября",
-        "декабря",
-    ],
-}
-_DATE = {"en": "{day} {month} {year}", "ru": "{day} {month} {year} г."}
+#: What follows the year in a date in running text, by UI language (Russian: "г.").
+_YEAR_MARK = {"ru": " г."}
 
 
 def long_date(day: date, locale: str) -> str:
     """`day` as a reader of the UI language writes it: `7 December 2026`, `7 декабря 2026 г.`."""
     ui = ui_language(locale)
-    month = _MONTHS[ui][day.month - 1]
-    return _DATE[ui].format(day=day.day, month=month, year=day.year)
+    return format_date(day.isoformat(), ui) + _YEAR_MARK.get(ui, "")
