@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from markdown_it.token import Token
 
 from renderers.base import Rule
-from renderers.text import WORD_JOINER, TextState, inert, link_target, text_rules
+from renderers.text import WORD_JOINER, TextState, inert, link_target, says_target, text_rules
 
 __all__ = ["MarkedState", "Run", "marked_rules", "runs"]
 
@@ -37,8 +37,6 @@ _CLOSES = {closing: name for name, (_, closing) in _MARK_CHARS.items()}
 LINK, LABEL, LINK_END = "\ue00c", "\ue00d", "\ue00e"
 #: Every character reserved for marks (and for the messengers' own placeholders).
 _RESERVED = re.compile("[\ue000-\ue01f]")
-_SCHEME_PREFIX = re.compile(r"^https?://")
-_PHONE = re.compile(r"[+\d][\d\s().*#-]*")
 
 
 def unmarked(text: str) -> str:
@@ -159,7 +157,7 @@ def _link_close(state: MarkedState, _tokens: Sequence[Token], _index: int) -> No
         parts.insert(link.start, f"{LINK}{len(state.targets)}{LABEL}")
         state.targets.append(url)
         state.link_end()
-        if label and not _says(label, url):
+        if label and not says_target(label, url):
             state.mark("alt", opening=True)
             state.write(f" ({url})")
             state.mark("alt", opening=False)
@@ -167,21 +165,8 @@ def _link_close(state: MarkedState, _tokens: Sequence[Token], _index: int) -> No
     target = rest if scheme.lower() in ("mailto", "tel") else url
     if not label:
         state.write(target)
-    elif not _says(label, target):
+    elif not says_target(label, target):
         state.write(f" ({target})")
-
-
-def _says(label: str, target: str) -> bool:
-    """Whether a link's label already reads as its target (scheme, "www." and "/" aside)."""
-
-    def bare(text: str) -> str:
-        text = _SCHEME_PREFIX.sub("", text.strip().lower()).removeprefix("www.")
-        return text.rstrip("/")
-
-    if bare(label) == bare(target):
-        return True
-    digits = re.sub(r"\D", "", target)
-    return bool(_PHONE.fullmatch(target)) and digits == re.sub(r"\D", "", label)
 
 
 def marked_rules() -> Mapping[str, Rule]:

@@ -33,7 +33,7 @@ from renderers.base import (
 from renderers.html import safe_url
 from renderers.values import format_date, format_money
 
-__all__ = ["WORD_JOINER", "TextState", "inert", "link_target", "text_rules"]
+__all__ = ["WORD_JOINER", "TextState", "inert", "link_target", "says_target", "text_rules"]
 
 #: Separator a thematic break becomes.
 HR = "———"
@@ -317,11 +317,11 @@ def _write_target(state: TextState, label: str, url: str | None) -> None:
     target = rest if scheme.lower() in ("mailto", "tel") else url
     if not label:
         state.write(target)
-    elif not _says(label, target):
+    elif not says_target(label, target):
         state.write(f" ({target})")
 
 
-def _says(label: str, target: str) -> bool:
+def says_target(label: str, target: str) -> bool:
     """Whether a link's label already reads as its target (scheme, "www." and "/" aside)."""
 
     def bare(text: str) -> str:
