@@ -4,6 +4,7 @@
  * target (CSS selector of a container; default: right after the script), lang (interface: ru|en;
  * default: <html lang> or the browser's), jsonld ("true": schema.org FAQPage in the page's head),
  * theme (light|dark|auto: auto follows the visitor's prefers-color-scheme; default light).
+ * The release it shows is on its element as data-kb-release, for support staff, never as text.
  * It renders in a shadow root (the page's CSS and ours never mix), calls the API anonymously
  * (public web content only), inserts text with textContent and the server's safe HTML only
  * through an allowlist, and falls back to a plain link to the help center if the API is
@@ -37,7 +38,6 @@
       found: { one: "# result", other: "# results" },
       none: "No results",
       failed: "Search is not available right now.",
-      release: "Release #",
       link: "Frequently asked questions",
       helpful: "Was this helpful?",
       yes: "Yes",
@@ -58,7 +58,6 @@
       found: { one: "# результат", few: "# результата", many: "# результатов", other: "# результата" },
       none: "Ничего не найдено",
       failed: "Поиск сейчас недоступен.",
-      release: "Выпуск #",
       link: "Частые вопросы",
       helpful: "Этот ответ помог?",
       yes: "Да",
@@ -158,7 +157,6 @@
     t: "title",
     s: "snippet",
     a: "answer",
-    rel: "release",
     fb: "feedback",
     fv: "button",
     fc: "comment",
@@ -190,7 +188,7 @@
 .q{display:block;width:100%;margin:0;padding:8px 10px;border:1px solid var(--ct);border-radius:calc(var(--rd)*.75);
  background:var(--bg);color:inherit;font:inherit}
 .q:focus{border-color:var(--ac)}
-.st,.rel,.note{margin:8px 0;color:var(--m);font-size:var(--sm)}
+.st,.note{margin:8px 0;color:var(--m);font-size:var(--sm)}
 .all,.hits{list-style:none;margin:0;padding:0}
 .it{border-top:1px solid var(--ln)}
 h3{margin:0;font:inherit}
@@ -243,8 +241,7 @@ blockquote{margin:0 0 0 8px;padding-left:12px;border-left:3px solid var(--bd)}
   const hits = el("ul", "hits");
   hits.hidden = true;
   const all = el("ul", "all");
-  const rel = el("p", "rel");
-  box.append(label, input, status, hits, all, rel);
+  box.append(label, input, status, hits, all);
   try {
     // A constructed sheet is not an inline <style>: pages with a strict CSP (style-src) allow it.
     const sheet = new CSSStyleSheet();
@@ -422,7 +419,7 @@ blockquote{margin:0 0 0 8px;padding-left:12px;border-left:3px solid var(--bd)}
       all.replaceChildren();
       r.items.forEach((it) => row(all, it, null, receipt));
       all.lang = hits.lang = served;
-      rel.textContent = T.release.replace("#", version);
+      host.dataset.kbRelease = version; // for support staff; never shown to visitors (issue 19)
       if (!input.value.trim()) say(count(T.all, items.size));
       if (D.kbJsonld === "true") {
         // Search engines do not read shadow DOM: the structured data goes into the page's head.
