@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 from playwright.sync_api import Error as PlaywrightError
-from playwright.sync_api import Route, expect
+from playwright.sync_api import Locator, Route, expect
 
 from api.routes.pages import STATIC_DIR
 from kb.content.document import parse_unit
@@ -77,6 +77,20 @@ def _shadow_text(page: Any) -> str:
     return str(page.evaluate(f"document.querySelector('{WIDGET}').shadowRoot.innerHTML"))
 
 
+def expect_release_for_staff_only(widget: Locator, number: int) -> None:
+    """The widget serves release `number`: staff read it on its element, visitors never see it."""
+    expect(widget).to_have_attribute("data-kb-release", str(number))
+    shown = str(
+        widget.evaluate(
+            "w => [...w.shadowRoot.children].filter((e) => e.localName !== 'style')"
+            ".map((e) => e.innerText).join('\\n')"
+        )
+    )
+    assert shown.strip(), "the widget shows something"
+    assert not re.search(r"(?i)release|выпуск", shown), shown
+    assert not re.search(rf"(?m)^\W*#?{number}\W*$", shown), f"a bare {number} is shown: {shown}"
+
+
 def test_widget_from_another_origin_lists_searches_opens_a_hit_and_passes_axe(
     page: Any, site: Site, host: Host, axe_source: str
 ) -> None:
@@ -87,7 +101,7 @@ def test_widget_from_another_origin_lists_searches_opens_a_hit_and_passes_axe(
     widget = page.locator(WIDGET)
     expect(widget.locator(".all .t")).to_have_text(expected)
     expect(widget.locator("[role=status]")).to_have_text(f"{len(expected)} questions")
-    expect(widget.locator(".rel")).to_have_text("Release 1")
+    expect_release_for_staff_only(widget, 1)
     expect(widget.locator(".all .a").first).to_be_hidden()
     screenshot(page, "widget-list")
 
@@ -129,7 +143,7 @@ def test_widget_ignores_a_search_answer_that_arrives_after_a_newer_one(
     page.route("**/api/v1/search?*", hold_first_search)
     page.goto(_embed(host, site.url, 'data-kb-locale="en"'))
     widget = page.locator(WIDGET)
-    expect(widget.locator(".rel")).to_have_text("Release 1")
+    expect_release_for_staff_only(widget, 1)
     box = widget.get_by_label("Search the questions")
     box.fill("roaming")
     page.wait_for_timeout(400)  # past the debounce: the roaming search is on its way
@@ -246,6 +260,21 @@ def _wait_for_release(site: Site, number: int) -> None:
         time.sleep(0.2)
 
 
+def test_widget_moves_to_a_newer_release_on_search_and_marks_it_on_its_element_only(
+    page: Any, site: Site, host: Host
+) -> None:
+    page.goto(_embed(host, site.url, 'data-kb-locale="en" data-kb-category="billing"'))
+    widget = page.locator(WIDGET)
+    expect_release_for_staff_only(widget, 1)
+    with site.open() as kb:
+        kb.save_unit(kb.parse_unit(HOSTILE_UNIT), author="tester")
+        kb.publish(author="tester", message="a new billing answer")
+    _wait_for_release(site, 2)
+    widget.get_by_label("Search the questions").fill("refund trick")  # answered from release 2
+    expect_release_for_staff_only(widget, 2)
+    expect(widget.locator(".all .t", has_text="Refund trick")).to_have_count(1)
+
+
 def test_widget_shows_markup_in_titles_and_answers_as_text(
     page: Any, site: Site, host: Host
 ) -> None:
@@ -256,7 +285,7 @@ def test_widget_shows_markup_in_titles_and_answers_as_text(
     attrs = 'data-kb-locale="en" data-kb-category="billing" data-kb-jsonld="true"'
     page.goto(_embed(host, site.url, attrs))
     widget = page.locator(WIDGET)
-    expect(widget.locator(".rel")).to_have_text("Release 2")
+    expect_release_for_staff_only(widget, 2)
     title = widget.locator(".all .t", has_text="Refund trick")
     expect(title).to_have_text(HOSTILE_TITLE)
     title.click()
@@ -393,11 +422,11 @@ def test_widget_emits_faq_jsonld_into_the_page_head_only_when_asked(
 ) -> None:
     attrs = 'data-kb-locale="en" data-kb-category="billing"'
     page.goto(_embed(host, site.url, attrs))
-    expect(page.locator(f"{WIDGET} .rel")).to_have_text("Release 1")
+    expect_release_for_staff_only(page.locator(WIDGET), 1)
     assert page.locator("script[type='application/ld+json']").count() == 0
 
     page.goto(_embed(host, site.url, f'{attrs} data-kb-jsonld="true"', name="ld.html"))
-    expect(page.locator(f"{WIDGET} .rel")).to_have_text("Release 1")
+    expect_release_for_staff_only(page.locator(WIDGET), 1)
     ld = page.locator("head script[type='application/ld+json']")
     expect(ld).to_have_count(1)
     data = json.loads(ld.text_content())
@@ -436,7 +465,7 @@ def test_widget_in_russian_fills_a_target_container_and_passes_axe(
     widget = page.locator(f"#faq > {WIDGET}")
     expected = _public_web_titles("ru", "billing")
     expect(widget.locator(".all .t")).to_have_text(expected)
-    expect(widget.locator(".rel")).to_have_text("Выпуск 1")
+    expect_release_for_staff_only(widget, 1)
     status = widget.locator("[role=status]")
     expect(status).to_have_text(_russian_count(len(expected), "вопрос", "вопроса", "вопросов"))
     widget.get_by_label("Поиск по вопросам").press_sequentially("баланс", delay=40)
