@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
@@ -167,10 +168,31 @@ def plan_json(plan: PublishPlan) -> dict[str, Any]:
     }
 
 
-def print_findings(findings: Sequence[GateFinding], *, err: bool = False) -> None:
-    """Each finding on a line: errors on standard error, the rest there too when `err`."""
+#: Warnings of one code that `kb publish` lists one by one; more are counted in one line.
+LISTED_WARNINGS = 5
+
+
+def print_findings(
+    findings: Sequence[GateFinding], *, err: bool = False, fold: bool = False
+) -> None:
+    """Each finding on a line: errors on standard error, the rest there too when `err`. With
+    `fold`, a code with more than LISTED_WARNINGS warnings shows that many and a line counting
+    the rest by locale (every error is listed; `kb check` lists every warning)."""
+    shown: Counter[str] = Counter()
+    rest: dict[str, Counter[str]] = {}
     for finding in findings:
+        if fold and not finding.blocking:
+            shown[finding.code] += 1
+            if shown[finding.code] > LISTED_WARNINGS:
+                rest.setdefault(finding.code, Counter())[finding.locale or "-"] += 1
+                continue
         typer.echo(f"  {finding}", err=err or finding.blocking)
+    for code, locales in rest.items():
+        where = ", ".join(f"{locale}: {n}" for locale, n in sorted(locales.items()))
+        typer.echo(
+            f"  warning: and {locales.total()} more [{code}] ({where}); kb check lists them all",
+            err=err,
+        )
 
 
 def speak(rendering: Rendering, locale: str, path: Path) -> None:

@@ -128,7 +128,7 @@ def _print_published(plan: PublishPlan, dry_run: bool) -> None:
     for keys, why in ((plan.not_yet, "publish_after not reached"), (plan.expired, "expired")):
         if keys:
             typer.echo(f"Left out ({why}): " + ", ".join(f"{u} ({loc})" for u, loc in keys))
-    print_findings(plan.findings)
+    print_findings(plan.findings, fold=True)
 
 
 def rollback_(
