@@ -90,7 +90,11 @@ def test_a_stale_unit_is_warned_about_once_per_publish(run: Run, imported: None)
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     for unit_id in STALE_UNITS:
-        warnings = [line for line in lines if "warning" in line and f" {unit_id} " in line]
+        warnings = [
+            line
+            for line in lines
+            if "warning" in line and "stale" in line and f" {unit_id} " in line
+        ]
         assert len(warnings) == 2, warnings  # one per locale, en and ru
 
 

@@ -75,8 +75,9 @@ def test_render_refuses_a_unit_the_channel_does_not_show(published: dict[str, st
     assert "fraud desk" not in internal.output
     not_enabled = runner.invoke(app, ["render", "puk-code", "-c", "ivr"], env=published)
     assert not_enabled.exit_code == 1
-    assert "is not enabled for channel 'ivr' (its channels: web, chatbot, operator)" in (
-        not_enabled.stderr
+    assert (
+        "is not enabled for channel 'ivr' (its channels: web, chatbot, operator, email, messenger)"
+        in (not_enabled.stderr)
     )
 
 
