@@ -88,6 +88,17 @@ def _send(page: bytes, release: int | None, notice: str, receipt: str | None) ->
     return stamp(HTMLResponse(html, headers=_headers(release)), receipt)
 
 
+def _send_list(
+    request: Request, page: bytes, snap: Snapshot, locales: tuple[str, str], trail: Trail
+) -> HTMLResponse:
+    """A list page (home, category), with the event it records: a list served in the locale
+    served (`locales`: asked, served; the fallback notice when they differ)."""
+    asked, served = locales
+    assert snap.number is not None
+    receipt = record(request, Served("faq", _CHANNEL, served, snap.number), trail)
+    return _send(page, snap.number, _notice(asked, served, "fallback"), receipt)
+
+
 def _moved(path: str) -> RedirectResponse:
     """A permanent redirect to a help page (the root path is put in front by api.prefix)."""
     return RedirectResponse(path, status_code=301, headers={"Cache-Control": PUBLIC_CACHE_CONTROL})
@@ -120,10 +131,7 @@ async def help_home(
     page = await kept_or_made(
         request, key, lambda: home_html(snap, where, served, popular).encode("utf-8")
     )
-    assert snap.number is not None
-    facts = Served("faq", _CHANNEL, served, snap.number)
-    receipt = record(request, facts, Trail(None, conversation, via))
-    return _send(page, snap.number, _notice(locale, served, "fallback"), receipt)
+    return _send_list(request, page, snap, (locale, served), Trail(None, conversation, via))
 
 
 @router.get("/{locale}/search")
@@ -182,10 +190,7 @@ async def help_category(
         return b"" if html is None else html.encode("utf-8")
 
     page = await kept_or_made(request, key, make)
-    assert snap.number is not None
-    facts = Served("faq", _CHANNEL, served, snap.number)
-    receipt = record(request, facts, Trail(None, conversation, via))
-    return _send(page, snap.number, _notice(locale, served, "fallback"), receipt)
+    return _send_list(request, page, snap, (locale, served), Trail(None, conversation, via))
 
 
 @router.get("/{locale}/{category}/{unit_id}")
