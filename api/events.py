@@ -45,6 +45,8 @@ __all__ = [
 ]
 
 RECEIPT_HEADER = "X-KB-Receipt"
+#: The header as the response's raw list holds it (starlette's own lower-case bytes).
+_RECEIPT_RAW = RECEIPT_HEADER.lower().encode("latin-1")
 #: The ASGI scope key under which api/request_log.py notes `time.perf_counter()` at arrival.
 STARTED = "kb.started"
 CONVERSATION_CHARS = 200
@@ -107,9 +109,11 @@ def record(request: Request, served: Served, trail: Trail, *, cached: bool = Fal
 
 
 def stamp(response: Response, receipt: str | None) -> Response:
-    """`response` carrying `receipt` (when there is one) in X-KB-Receipt."""
+    """`response` carrying `receipt` (when there is one) in X-KB-Receipt: appended to its raw
+    headers, as no response carries one before, without the search for one to replace that
+    setting it through `response.headers` makes."""
     if receipt is not None:
-        response.headers[RECEIPT_HEADER] = receipt
+        response.raw_headers.append((_RECEIPT_RAW, receipt.encode("latin-1")))
     return response
 
 

@@ -1,8 +1,15 @@
 """Events recorded without making a request wait: a bounded queue, written in batches by a thread.
 
-`record` costs the request a receipt id and a queue slot. The writer thread takes what waits,
-up to a batch, and hands it to its sink: under `kb serve`, the writer process that redacts and
-inserts it (kb/events/writer.py), otherwise `store_events` on this thread. When the queue is
+`record` costs the request a receipt id and a queue slot (the event's plain values, a `Wire`;
+the writer makes it a table row). The writer thread takes all that waits, every LINGER seconds,
+and hands it a batch at a time to its sink: under `kb serve`, the writer process that redacts
+and inserts it (kb/events/writer.py), otherwise `store_events` on this thread.
+
+What events still cost a busy worker is mostly this thread's wanting the interpreter lock: on
+CPython 3.11 a thread waiting for it is woken at each of the event loop's syscalls, which each
+restart its 5 ms wait before it may ask for the lock, so it waits (and wakes) until the loop
+idles (benchmarks/results/api_load_events.md). Hence one look every LINGER seconds, one swap of
+the list and one pickled batch, each needing the lock as few times as they can. When the queue is
 full (the database is slow or down) new events are dropped and counted, never waited for. A
 batch the database refuses is dropped and counted too: events serve insights, and losing a few
 beats failing customers.
@@ -14,12 +21,11 @@ import logging
 import secrets
 import threading
 import time
-from collections import deque
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from functools import partial
 
-from kb.events.served import Served
+from kb.events.served import Served, Wire, served_fields
 from kb.events.store import purge_events
 from kb.events.writer import RemoteSink, store_events
 from kb.settings import Settings
@@ -28,8 +34,8 @@ from kb.store.db import Database
 __all__ = ["BATCH", "EventRecorder", "new_receipt"]
 
 _LOG = logging.getLogger("kb.events")
-#: Events one insert writes at most.
-BATCH = 500
+#: Events one hand-over to the sink holds at most (one look takes all that waits).
+BATCH = 2_000
 #: Seconds the writer waits for more events before it writes what it has.
 LINGER = 0.2
 #: Seconds `flush` waits between looks at whether the writer is done.
@@ -37,15 +43,17 @@ FLUSH_POLL = 0.05
 #: Seconds between purges of events older than the retention period.
 PURGE_EVERY = 3600.0
 
-Sink = Callable[[Sequence[dict[str, object]]], None]
+Sink = Callable[[Sequence[Wire]], None]
 Purge = Callable[[datetime], int]
 
 
-def new_receipt() -> str:
-    """A receipt id, 32 hex digits: the millisecond it was made (12 digits), then 80 random bits,
-    not guessable from another. Time first, so that the database appends receipts to the end of
-    its unique index instead of all over it (a third of an insert's cost, when random)."""
-    return f"{time.time_ns() // 1_000_000:012x}{secrets.token_hex(10)}"
+def new_receipt(at_ns: int | None = None) -> str:
+    """A receipt id, 32 hex digits: the millisecond it was made (12 digits; `at_ns`, nanoseconds
+    since the epoch, or now), then 80 random bits, not guessable from another. Time first, so
+    that the database appends receipts to the end of its unique index instead of all over it
+    (a third of an insert's cost, when random)."""
+    ns = time.time_ns() if at_ns is None else at_ns
+    return f"{ns // 1_000_000:012x}{secrets.token_hex(10)}"
 
 
 class EventRecorder:
@@ -61,9 +69,11 @@ class EventRecorder:
         self._purge = purge
         self._batch = batch
         self._size = settings.events_queue_size
-        #: Events waiting for the writer: a deque, whose append takes no lock (queue.Queue's
-        #: did, and the writer's taking contended with every request's putting).
-        self._pending: deque[dict[str, object]] = deque()
+        #: Events waiting for the writer, which takes them all at once by swapping the list
+        #: under `_queue` (taking them one by one kept it holding the interpreter lock, which
+        #: it and the event loop then passed back and forth at each of the loop's syscalls).
+        self._pending: list[Wire] = []
+        self._queue = threading.Lock()
         #: Whether the writer holds events taken from `_pending` and not yet written.
         self._busy = False
         #: Events dropped because the queue was full or the database refused their batch.
@@ -99,32 +109,27 @@ class EventRecorder:
         """Queue the event of one response and return its receipt (None when events are off)."""
         if not self.enabled:
             return None
-        receipt = new_receipt()
-        row: dict[str, object] = {
-            "receipt": receipt,
-            "at": datetime.now(UTC),
-            "kind": served.kind,
-            "channel": served.channel,
-            "locale": served.locale,
-            "release": served.release,
-            "unit_id": served.unit_id,
-            "revision": served.revision,
-            "status": served.status,
-            "confidence": served.confidence,
-            "hits": served.hits,
-            "units": list(served.units) if served.units is not None else None,
+        now = time.time_ns()
+        receipt = new_receipt(now)
+        event: Wire = (
+            receipt,
+            now,
+            served_fields(served),
             # Redacted by the sink, off the request path: the request pays for none of it.
-            "question": question if self._store_text else None,
-            "conversation": conversation,
-            "via": via,
-            "latency_ms": round(latency_ms, 3),
-            "cached": cached,
-        }
-        if len(self._pending) >= self._size:
+            question if self._store_text else None,
+            conversation,
+            via,
+            latency_ms,
+            cached,
+        )
+        with self._queue:
+            queued = len(self._pending) < self._size
+            if queued:
+                self._pending.append(event)
+        if not queued:
             with self._lock:
                 self.dropped += 1
             return receipt  # the response is still real; only its record is lost
-        self._pending.append(row)
         if self._thread is None:
             self._start()
         return receipt
@@ -164,23 +169,17 @@ class EventRecorder:
             # request (a cached answer cost half as much again:
             # benchmarks/results/api_load_events.md).
             self._stopping.wait(LINGER)
-            # What waits, then at once each full batch that gathered meanwhile; a part batch
-            # waits for the next look. Writing each few events that arrived during a write
-            # kept the writer awake, taking the GIL from requests a hundred times a second.
-            while self._pending:
-                self._busy = True
-                self._write(self._waiting(self._batch))
+            # All that waits, taken at once; each batch of it handed to the sink in turn.
+            if self._pending:
+                with self._queue:
+                    self._busy = True
+                    taken, self._pending = self._pending, []
+                for start in range(0, len(taken), self._batch):
+                    self._write(taken[start : start + self._batch])
                 self._busy = False
-                if len(self._pending) < self._batch:
-                    break
             self._written.set()
 
-    def _waiting(self, most: int) -> list[dict[str, object]]:
-        """Up to `most` of the events waiting, oldest first."""
-        pending = self._pending
-        return [pending.popleft() for _ in range(min(most, len(pending)))]
-
-    def _write(self, rows: list[dict[str, object]]) -> None:
+    def _write(self, rows: list[Wire]) -> None:
         try:
             self._sink(rows)
         except Exception:  # the database is down or refused: count, log, go on

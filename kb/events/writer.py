@@ -31,17 +31,25 @@ from collections.abc import Callable, Sequence
 from multiprocessing.connection import Client, Connection, Listener
 
 from kb.events.redaction import redact
-from kb.events.store import write_events
+from kb.events.served import Recorded, Wire
+from kb.events.store import Values, recorded_values, write_values
 from kb.settings import Settings
 from kb.store.db import Database
 
-__all__ = ["RETRY_SECONDS", "RemoteSink", "WriterRefused", "serve_writer", "store_events"]
+__all__ = [
+    "RETRY_SECONDS",
+    "RemoteSink",
+    "WriterRefused",
+    "serve_writer",
+    "store_events",
+]
 
 _LOG = logging.getLogger("kb.events")
 #: Seconds a worker writes its own events after losing the writer process before it tries again.
 RETRY_SECONDS = 5.0
 
-Rows = Sequence[dict[str, object]]
+Events = Sequence[Wire]
+_PROTOCOL = pickle.HIGHEST_PROTOCOL
 
 
 class WriterRefused(RuntimeError):
@@ -49,32 +57,35 @@ class WriterRefused(RuntimeError):
     as they would be had the worker written them)."""
 
 
-def store_events(db: Database, rows: Rows) -> None:
-    """Redact the customers' words in `rows`, then insert them: what a batch needs to be kept."""
-    for row in rows:
-        question = row.get("question")
-        if question is not None:
-            row["question"] = redact(str(question), str(row["locale"]))
-    write_events(db, rows)
+def store_events(db: Database, events: Events) -> None:
+    """Insert `events`, the customers' words redacted: what a batch needs to be kept."""
+    write_values(db, [_row(Recorded.of(event)) for event in events])
+
+
+def _row(event: Recorded) -> Values:
+    """`event`'s row, its question redacted."""
+    question = event.question
+    redacted = redact(question, event.served.locale) if question is not None else None
+    return recorded_values(event, redacted)
 
 
 class RemoteSink:
     """A recorder's sink that hands batches to the writer process at `path`, or to `fallback`
     (the worker's own `store_events`) while that process cannot be reached."""
 
-    def __init__(self, path: str, fallback: Callable[[Rows], None]) -> None:
+    def __init__(self, path: str, fallback: Callable[[Events], None]) -> None:
         self.path = path
         self._fallback = fallback
         self._connection: Connection | None = None
         #: When, by time.monotonic(), to try the writer process again after losing it.
         self._retry_at = 0.0
 
-    def __call__(self, rows: Rows) -> None:
+    def __call__(self, rows: Events) -> None:
         """Write `rows` through the writer process, or here when it is gone."""
         connection = self._connect()
         if connection is not None:
             try:
-                connection.send_bytes(pickle.dumps(list(rows), pickle.HIGHEST_PROTOCOL))
+                connection.send_bytes(pickle.dumps(list(rows), _PROTOCOL))
                 refused: str | None = connection.recv()
             except (OSError, EOFError):
                 self._lost("it went away")

@@ -18,7 +18,9 @@ from api import create_app
 from importers import read_folder
 from kb import KnowledgeBase
 from kb.events.recorder import EventRecorder
-from kb.events.store import purge_events, write_events
+from kb.events.served import Wire
+from kb.events.store import purge_events
+from kb.events.writer import store_events
 from kb.settings import DEFAULT_CHANNELS, Settings
 from kb.store.models import DeliveryEvent
 from tests.conftest import SAMPLE_CONTENT
@@ -107,11 +109,11 @@ def test_with_the_queue_full_every_request_succeeds_and_the_drops_are_counted(
     kb = small_queue
     writing, answer = threading.Event(), threading.Event()
 
-    def stuck_database(rows: Sequence[dict[str, object]]) -> None:
+    def stuck_database(rows: Sequence[Wire]) -> None:
         """The real insert, after the database has kept the writer waiting until told."""
         writing.set()
         answer.wait(BLOCK_LIMIT_S)
-        write_events(kb.db, rows)
+        store_events(kb.db, rows)
 
     kb.events = EventRecorder(
         kb.settings, stuck_database, lambda before: purge_events(kb.db, before)

@@ -16,7 +16,7 @@ from cli.event_writer import serving_events
 from kb import KnowledgeBase, Settings
 from kb.errors import ConfigError
 from kb.events.recorder import EventRecorder
-from kb.events.served import Served
+from kb.events.served import Served, Wire
 from kb.events.store import purge_events
 from kb.events.writer import RemoteSink, store_events
 from kb.store.db import Database
@@ -32,7 +32,7 @@ class Counted:
         self.rows = 0
         self._db = db
 
-    def __call__(self, rows: Sequence[dict[str, object]]) -> None:
+    def __call__(self, rows: Sequence[Wire]) -> None:
         self.rows += len(rows)
         store_events(self._db, rows)
 
