@@ -1,18 +1,18 @@
 """Events recorded without making a request wait: a bounded queue, written in batches by a thread.
 
 `record` costs the request a receipt id and a queue slot (the event's plain values, a `Wire`;
-the writer makes it a table row). The writer thread takes all that waits, every LINGER seconds,
-and hands it a batch at a time to its sink: under `kb serve`, the writer process that redacts
-and inserts it (kb/events/writer.py), otherwise `store_events` on this thread.
+the writer makes it a table row). The writer thread takes all that waits every LINGER seconds
+(sooner when a batch has gathered or `flush` asks) and hands it a batch at a time to its sink:
+under `kb serve`, the writer process that redacts and inserts it (kb/events/writer.py),
+otherwise `store_events` on this thread. When the queue is full (the database is slow or down)
+new events are dropped and counted, never waited for. A batch the database refuses is dropped
+and counted too: events serve insights, and losing a few beats failing customers.
 
 What events still cost a busy worker is mostly this thread's wanting the interpreter lock: on
 CPython 3.11 a thread waiting for it is woken at each of the event loop's syscalls, which each
 restart its 5 ms wait before it may ask for the lock, so it waits (and wakes) until the loop
 idles (benchmarks/results/api_load_events.md). Hence one look every LINGER seconds, one swap of
-the list and one pickled batch, each needing the lock as few times as they can. When the queue is
-full (the database is slow or down) new events are dropped and counted, never waited for. A
-batch the database refuses is dropped and counted too: events serve insights, and losing a few
-beats failing customers.
+the list and one pickled batch, each needing the lock as few times as they can.
 """
 
 from __future__ import annotations
@@ -36,8 +36,9 @@ __all__ = ["BATCH", "EventRecorder", "new_receipt"]
 _LOG = logging.getLogger("kb.events")
 #: Events one hand-over to the sink holds at most (one look takes all that waits).
 BATCH = 2_000
-#: Seconds the writer waits for more events before it writes what it has.
-LINGER = 0.2
+#: Seconds the writer waits for more events before it writes what it has, unless a batch
+#: gathers sooner or `flush` asks (each look costs a busy worker its lock hand-overs: see above).
+LINGER = 1.0
 #: Seconds `flush` waits between looks at whether the writer is done.
 FLUSH_POLL = 0.05
 #: Seconds between purges of events older than the retention period.
@@ -83,6 +84,8 @@ class EventRecorder:
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self._stopping = threading.Event()
+        #: Set to end the writer's wait before LINGER: a full batch, `flush` or `close`.
+        self._wake = threading.Event()
         #: Set by the writer after each batch: what `flush` waits on.
         self._written = threading.Event()
         self._purged_at = 0.0
@@ -123,9 +126,12 @@ class EventRecorder:
             cached,
         )
         with self._queue:
-            queued = len(self._pending) < self._size
+            waiting = len(self._pending)
+            queued = waiting < self._size
             if queued:
                 self._pending.append(event)
+        if waiting + 1 == self._batch:  # a batch has gathered: no need to wait for LINGER
+            self._wake.set()
         if not queued:
             with self._lock:
                 self.dropped += 1
@@ -137,6 +143,7 @@ class EventRecorder:
     def flush(self, timeout: float = 5.0) -> bool:
         """Wait until every event queued so far is written or dropped; False on timeout."""
         deadline = time.monotonic() + timeout
+        self._wake.set()  # the writer looks now, not at the end of its LINGER
         while self._pending or self._busy:
             if self._thread is None or time.monotonic() >= deadline:
                 return False
@@ -150,6 +157,7 @@ class EventRecorder:
             return
         self.flush(timeout)
         self._stopping.set()
+        self._wake.set()
         self._thread.join(timeout)
         self._thread = None
         if isinstance(self._sink, RemoteSink):
@@ -168,7 +176,8 @@ class EventRecorder:
             # Events gather while the writer sleeps: waking for each one took the GIL from a
             # request (a cached answer cost half as much again:
             # benchmarks/results/api_load_events.md).
-            self._stopping.wait(LINGER)
+            self._wake.wait(LINGER)
+            self._wake.clear()
             # All that waits, taken at once; each batch of it handed to the sink in turn.
             if self._pending:
                 with self._queue:
