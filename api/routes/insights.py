@@ -94,6 +94,7 @@ def insights(
     rate day by day per channel, top units with their votes, searches with no hits and flagged
     units, counted in the database over the period's events and feedback."""
     span = _period(since, channel)
+    kb.events.flush()  # what this process served until now is counted too
     return insights_report(kb, span, channel=channel, locale=locale).to_json()
 
 
@@ -108,6 +109,7 @@ def gaps(
     """The period's unanswered and clarified questions and empty searches, grouped per locale
     into clusters of one need, each with the nearest published unit and its score."""
     span = _period(since, channel)
+    kb.events.flush()  # what this process served until now is counted too
     return content_gaps(kb, span, channel=channel, locale=locale).to_json()
 
 

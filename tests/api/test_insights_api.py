@@ -75,6 +75,20 @@ def _traffic(client: TestClient) -> dict[str, int]:
     return statuses
 
 
+def test_insights_and_gaps_count_what_this_process_served_just_before(
+    client: TestClient, key: Key
+) -> None:
+    # No flush here: the writer looks once a second, the report must not wait for it.
+    for question in GAPS["pets"]:
+        assert _ask(client, question)["status"] == "no_answer"
+    body = client.get("/api/v1/insights", headers=key("editor")).json()
+    assert body["totals"]["questions"] == len(GAPS["pets"])
+    _ask(client, "can I trade in my old phone")
+    clusters = client.get("/api/v1/insights/gaps", headers=key("editor")).json()["clusters"]
+    asked = sorted(q for cluster in clusters for q in cluster["examples"])
+    assert "can I trade in my old phone" in asked
+
+
 def test_insights_count_what_the_delivery_routes_recorded(
     client: TestClient, sample: KnowledgeBase, key: Key
 ) -> None:
