@@ -7,6 +7,8 @@ buffers: numpy arrays, and so scipy matrices) are stored after the pickle, each 
 boundary, and loading maps the file: the arrays are read-only views of it, their pages read
 when used and shared by every process that maps the file. Files of plain pickles still load.
 The file is written once and replaced, never changed in place (a mapped file must not be).
+Arrays a training process set aside in a file (kb/answers/spill.py) are copied from that file,
+not read through their mapping, so saving a matcher does not bring them back into memory.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ import pickle
 import struct
 from pathlib import Path
 from typing import Any
+
+from kb.answers.spill import copy_from, spilled_source
 
 __all__ = ["dump", "load"]
 
@@ -35,7 +39,11 @@ def dump(value: Any, path: Path) -> None:
         handle.write(payload)
         for raw in raws:
             handle.write(b"\0" * (-handle.tell() % _ALIGN))
-            handle.write(raw)
+            spilled = spilled_source(raw)
+            if spilled is None:
+                handle.write(raw)
+            else:
+                copy_from(*spilled, raw.nbytes, handle)
     tmp.replace(path)
 
 
