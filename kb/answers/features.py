@@ -17,6 +17,8 @@ from collections.abc import Sequence
 import numpy as np
 import scipy.sparse as sp
 
+from kb.answers.spill import HeldArray, Spill, take_runs
+
 __all__ = ["MAX_QUESTION_CHARS", "Vectorizer", "normalize_text"]
 
 MAX_QUESTION_CHARS = 500
@@ -41,6 +43,23 @@ def normalize_text(text: str, limit: int = MAX_QUESTION_CHARS) -> str:
         cut = text.rfind(" ", 0, limit)
         text = text[: cut if cut > limit // 2 else limit]
     return text
+
+
+def ranges(starts: np.ndarray, stops: np.ndarray) -> np.ndarray:
+    """Concatenation of the integer ranges starts[i]:stops[i], without a Python loop."""
+    sizes = stops - starts
+    offsets = np.cumsum(sizes) - sizes
+    return np.repeat(starts - offsets, sizes) + np.arange(int(sizes.sum()))
+
+
+def take_rows(matrix: sp.csr_matrix, rows: np.ndarray) -> sp.csr_matrix:
+    """`matrix[rows]`, reading only those rows' values (scipy's own row indexing reads every
+    page of the matrix's arrays; spilled arrays are read from their file: spill.take_runs)."""
+    starts, stops = matrix.indptr[rows], matrix.indptr[np.asarray(rows) + 1]
+    indptr = np.zeros(len(rows) + 1, dtype=matrix.indptr.dtype)
+    np.cumsum(stops - starts, out=indptr[1:])
+    data, indices = (take_runs(a, starts, stops) for a in (matrix.data, matrix.indices))
+    return sp.csr_matrix((data, indices, indptr), shape=(len(rows), matrix.shape[1]))
 
 
 def l2_rows(matrix: sp.csr_matrix, *, copy: bool = True) -> sp.csr_matrix:
@@ -137,8 +156,9 @@ class Vectorizer:
         state.pop("_word_grams", None)  # derived; rebuilt as questions come
         return state
 
-    def fit_transform(self, texts: Sequence[str]) -> sp.csr_matrix:
-        """Learn vocabularies and idf from normalised `texts`; return their vectors."""
+    def fit_transform(self, texts: Sequence[str], spill: Spill | None = None) -> sp.csr_matrix:
+        """Learn vocabularies and idf from normalised `texts`; return their vectors (with
+        `spill`, written into it a block of texts at a time: never whole in memory)."""
         word_counts = self._count_words(texts)
         word_grams = self._word_grams()
         self.word_idf = _idf(_document_frequency(word_counts), word_counts.shape[0])
@@ -150,7 +170,7 @@ class Vectorizer:
             lengths[lo:hi] += np.diff(grams.indptr)
             del grams
         self.gram_idf = _idf(gram_df, word_counts.shape[0])
-        return self._joined(word_counts, word_grams, lengths)
+        return self._joined(word_counts, word_grams, lengths, spill)
 
     def _count_words(self, texts: Sequence[str]) -> sp.csr_matrix:
         """Word and bigram counts of each text, learning the words and bigrams."""
@@ -194,7 +214,11 @@ class Vectorizer:
         )
 
     def _joined(
-        self, word_counts: sp.csr_matrix, word_grams: sp.csr_matrix, lengths: np.ndarray
+        self,
+        word_counts: sp.csr_matrix,
+        word_grams: sp.csr_matrix,
+        lengths: np.ndarray,
+        spill: Spill | None,
     ) -> sp.csr_matrix:
         """The texts' vectors (word part, then character part, each row L2-normalised),
         written a block of rows at a time into arrays allocated once at their final size: the
@@ -206,8 +230,8 @@ class Vectorizer:
         index = np.int64 if max(n_columns - 1, total) > np.iinfo(np.int32).max else np.int32
         indptr = np.zeros(n_rows + 1, dtype=index)
         np.cumsum(lengths, out=indptr[1:])
-        data = np.empty(total, dtype=np.float32)
-        indices = np.empty(total, dtype=index)
+        new = HeldArray if spill is None else spill.array
+        data, indices = new(total, np.float32), new(total, index)
         for lo, hi in _row_blocks(word_counts):
             own = word_counts[lo:hi]  # a copy: weighted in place below
             grams = (own[:, : len(self.words)] @ word_grams).tocsr()
@@ -216,10 +240,13 @@ class Vectorizer:
                 _tfidf(grams, self.gram_idf, self.scales[1]),
             ]
             block = l2_rows(sp.hstack(parts, format="csr"), copy=False)
-            data[indptr[lo] : indptr[hi]] = block.data
-            indices[indptr[lo] : indptr[hi]] = block.indices
+            data.write(int(indptr[lo]), block.data)
+            indices.write(int(indptr[lo]), block.indices)
             del own, grams, parts, block
-        built = sp.csr_matrix((data, indices, indptr), shape=(n_rows, n_columns))
+        if spill is not None:
+            indptr = spill.keep(indptr)
+        shape = (n_rows, n_columns)
+        built = sp.csr_matrix((data.done(), indices.done(), indptr), shape=shape)
         return sp.csr_matrix(built, copy=False)  # as l2_rows made it: the same pickle
 
     def vector(self, text: str) -> tuple[np.ndarray, np.ndarray]:

@@ -55,13 +55,19 @@ from rapidfuzz import fuzz
 from kb.answers import mapped_pickle
 from kb.answers.config import Example, MatcherConfig
 from kb.answers.decision import OFFER_SHARE, Candidate, MatchResult, Status, Thresholds, decide
-from kb.answers.encoding.base import Encoder
+from kb.answers.encoding.base import Encoder, unload
 from kb.answers.encoding.cache import EmbeddingCache
 from kb.answers.encoding.registry import get_encoder
-from kb.answers.features import MAX_QUESTION_CHARS, Vectorizer, l2_rows, normalize_text
+from kb.answers.features import (
+    MAX_QUESTION_CHARS,
+    Vectorizer,
+    normalize_text,
+    ranges,
+)
 from kb.answers.memory import give_back_memory
 from kb.answers.semantic import SemanticExamples
-from kb.answers.training import linear_model
+from kb.answers.spill import Spill
+from kb.answers.training import linear_model, unit_centroids
 from kb.errors import ConfigError
 
 __all__ = [
@@ -101,13 +107,6 @@ _RISK_GAP = 1.0
 def _sigmoid(x: np.ndarray) -> np.ndarray:
     """Logistic function, safe for large magnitudes."""
     return 0.5 * (1.0 + np.tanh(0.5 * x))
-
-
-def _ranges(starts: np.ndarray, stops: np.ndarray) -> np.ndarray:
-    """Concatenation of the integer ranges starts[i]:stops[i], without a Python loop."""
-    sizes = stops - starts
-    offsets = np.cumsum(sizes) - sizes
-    return np.repeat(starts - offsets, sizes) + np.arange(int(sizes.sum()))
 
 
 def _expand(signals: np.ndarray) -> np.ndarray:
@@ -154,9 +153,12 @@ class IntentMatcher:
         config: MatcherConfig | None = None,
         encoder: Encoder | None = None,
         cache: EmbeddingCache | None = None,
+        spill: Spill | None = None,
     ) -> IntentMatcher:
         """Learn every unit's examples (repeated and empty texts are dropped); with `encoder`,
-        their meaning too (vectors from `cache` where it has them)."""
+        their meaning too (vectors from `cache` where it has them). With `spill` (a release's
+        training process), each large array is set aside there as soon as it is final, and
+        the encoder's model is let go once the examples are encoded."""
         matcher = cls(locale, config or MatcherConfig())
         cfg = matcher.config
         pairs = sorted({(ex.unit_id, text) for ex in examples if (text := normalize_text(ex.text))})
@@ -169,48 +171,47 @@ class IntentMatcher:
         matcher._texts = [text for _, text in pairs]
         matcher._starts = np.searchsorted(labels, np.arange(len(classes) + 1)).astype(np.int64)
         del pairs
-        if encoder is not None:  # first: new vectors are held until written, the rest not yet
+        if encoder is not None:  # first: new vectors are held until written, and then read
             cache = EmbeddingCache.transient(encoder) if cache is None else cache
-            keys = cache.ensure(matcher._texts)  # then read a block at a time
-            give_back_memory()  # encoding's work, freed into the C heap, before the TF-IDF
-        matcher._vectorizer = Vectorizer(cfg.word_weight, cfg.char_ngrams)
-        matcher._examples = matcher._vectorizer.fit_transform(matcher._texts)
-        matcher._fit(matcher._examples, labels)
-        give_back_memory()  # the pairs' work, before the example vectors are read
-        if encoder is not None and cache is not None:
-            matcher._semantic = SemanticExamples.gathered(
+            keys = cache.ensure(matcher._texts)  # a block at a time, into int8
+            if spill is not None:  # a training process: minutes of work with no model to come
+                unload(encoder)
+            semantic = SemanticExamples.gathered(
                 encoder, lambda lo, hi: cache.read(keys[lo:hi]), matcher._starts, cache.width
             )
+            matcher._semantic = semantic if spill is None else semantic.kept(spill)
             matcher.__dict__["_question_encoder"] = encoder  # a loaded copy asks the registry
+            del keys, semantic
+            give_back_memory()  # encoding's work, freed into the C heap, before the TF-IDF
+        matcher._vectorizer = Vectorizer(cfg.word_weight, cfg.char_ngrams)
+        matcher._examples = matcher._vectorizer.fit_transform(matcher._texts, spill)
+        matcher._fit(labels, spill)
+        give_back_memory()  # the pairs' work (and with `spill`, the arrays set aside)
         return matcher
 
-    def _fit(self, vectors: sp.csr_matrix, labels: np.ndarray) -> None:
-        """Centroids and the linear model, both on each unit's own vocabulary."""
-        n_classes = len(self._classes)
-        membership = sp.csr_matrix(
-            (np.ones(len(labels), dtype=np.float32), (labels, np.arange(len(labels)))),
-            shape=(n_classes, len(labels)),
-        )
-        sums = (membership @ vectors).tocsr()
-        sums.sum_duplicates()
-        sums.sort_indices()
-        centroids = l2_rows(sums, copy=False).astype(np.float32)  # no copy of the sums kept
-        del sums
-        if n_classes == 1:  # nothing to contrast: centroid similarity, scaled to about -1..1
+    def _fit(self, labels: np.ndarray, spill: Spill | None) -> None:
+        """Centroids and the linear model, both on each unit's own vocabulary; with `spill`
+        (where the example vectors already are), the postings are set aside as they are made."""
+        vectors = self._examples
+        centroids = unit_centroids(vectors, self._starts)
+        if len(self._classes) == 1:  # nothing to contrast: centroid similarity, about -1..1
             typical = float((vectors @ centroids.T).toarray().mean()) or 1.0
             weights, bias = centroids.data * (2.0 / typical), np.array([-1.0])
         else:
             weights, bias = linear_model(vectors, labels, centroids, self.config)
+        del vectors
+        keep = (lambda array: array) if spill is None else spill.keep
         # Transposed to feature -> unit postings: the order a stable sort by feature gives
         # (units ascending within a feature), in no copies of float64 positions.
         perm = np.argsort(centroids.indices, kind="stable")
         per_feature = np.bincount(centroids.indices, minlength=centroids.shape[1])
-        self._post_indptr = np.concatenate([[0], np.cumsum(per_feature)]).astype(np.int64)
-        owner = np.repeat(np.arange(n_classes, dtype=np.int32), np.diff(centroids.indptr))
-        self._post_units = owner[perm]
+        self._post_indptr = keep(np.concatenate([[0], np.cumsum(per_feature)]).astype(np.int64))
+        owner = np.repeat(np.arange(len(self._classes), dtype=np.int32), np.diff(centroids.indptr))
+        self._post_units = keep(owner[perm])
         del owner
-        self._weights = np.asarray(weights, dtype=np.float32)[perm]
-        self._centroid = centroids.data[perm]
+        self._weights = keep(np.asarray(weights, dtype=np.float32)[perm])
+        del weights
+        self._centroid = keep(centroids.data[perm])
         self._bias = np.asarray(bias, dtype=np.float32)
 
     # ---------------------------------------------------------------- what a change touches
@@ -364,7 +365,7 @@ class IntentMatcher:
         columns = [linear[units], lead[units], cosine, fuzzy, centroid[units]]
         if semantic is not None and near is not None:
             starts, stops = self._starts[units], self._starts[units + 1]
-            rows = _ranges(starts, stops)
+            rows = ranges(starts, stops)
             columns.append(semantic.nearest(meaning, rows, stops - starts))
             columns.append(near[units].astype(np.float64))
         signals = np.column_stack([*columns, size[units]])
@@ -419,7 +420,7 @@ class IntentMatcher:
         indptr = scorers[0].indptr
         starts, stops = indptr[idx], indptr[idx + 1]
         if 2 * int((stops - starts).sum()) <= _GATHER_POSTINGS:  # a weight and a centroid each
-            rows = _ranges(starts, stops)
+            rows = ranges(starts, stops)
             units, each = self._post_units[rows], np.repeat(val.astype(np.float32), stops - starts)
             n_classes = len(self._classes)
             return np.concatenate(
@@ -448,7 +449,7 @@ class IntentMatcher:
         dense = np.zeros(self._examples.shape[1], dtype=np.float32)
         dense[idx] = val
         starts, stops = self._starts[units], self._starts[units + 1]
-        rows = _ranges(starts, stops)
+        rows = ranges(starts, stops)
         if self._examples.nnz <= _WHOLE_PRODUCT_NNZ:  # cheaper than picking the rows out
             sims = (self._examples @ dense)[rows]
         else:

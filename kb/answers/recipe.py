@@ -14,6 +14,7 @@ from kb.answers.config import Example, MatcherConfig
 from kb.answers.encoding.cache import EmbeddingCache, stderr_progress
 from kb.answers.encoding.registry import NO_ENCODER, get_encoder
 from kb.answers.matcher import IntentMatcher
+from kb.answers.spill import Spill
 
 __all__ = ["LEXICAL", "MatcherRecipe"]
 
@@ -25,6 +26,9 @@ class MatcherRecipe:
     encoder: str = NO_ENCODER
     cache_dir: Path | None = None
     progress: bool = False  # say on standard error how a long encoding goes (the CLI)
+    #: Where a release's training process sets aside each array once final (kb/answers/spill.py;
+    #: on the disk the matchers are saved to); None: every array stays in memory.
+    spill_dir: Path | None = None
 
     def cache(self) -> EmbeddingCache | None:
         """The vector cache of this recipe's encoder, or None without an encoder."""
@@ -44,8 +48,9 @@ class MatcherRecipe:
         """A matcher of `examples`; pass `cache` to share one across several trainings."""
         cache = self.cache() if cache is None else cache  # (an empty cache is falsy)
         encoder = cache.encoder if cache is not None else None
+        spill = None if self.spill_dir is None else Spill(self.spill_dir)
         return IntentMatcher.train(
-            examples, locale=locale, config=config, encoder=encoder, cache=cache
+            examples, locale=locale, config=config, encoder=encoder, cache=cache, spill=spill
         )
 
 

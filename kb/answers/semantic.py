@@ -11,12 +11,13 @@ at 512 dimensions: 52 MB at 100,000 examples, against 205 MB as float32; cosines
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from kb.answers.encoding.base import Encoder
 from kb.answers.encoding.vectors import normalized
+from kb.answers.spill import Spill
 
 __all__ = ["SemanticExamples"]
 
@@ -68,6 +69,15 @@ class SemanticExamples:
             sums[unit:last] = np.add.reduceat(wide, starts[unit:last] - lo, axis=0)
             unit = last
         return cls(encoder.name, encoder.version, quantised, scales, normalized(sums))
+
+    def kept(self, spill: Spill) -> SemanticExamples:
+        """The same vectors, set aside in `spill` (read from its file when used)."""
+        return replace(
+            self,
+            examples=spill.keep(self.examples),
+            scales=spill.keep(self.scales),
+            centroids=spill.keep(self.centroids),
+        )
 
     def fits(self, encoder: Encoder | None) -> bool:
         """Whether `encoder` makes vectors comparable with these (same name and version)."""

@@ -8,6 +8,7 @@ one, and they can always be rebuilt from the database.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
@@ -324,7 +325,8 @@ def _build(
             # first, travel there.
             with training_pool() as pool:
                 texts = _SharedParse(pool, bodies, CHILD_PARSE_SHARE)
-                trained = pool.submit(_train_all, examples, staging, recipe)
+                apart = dataclasses.replace(recipe, spill_dir=staging)  # arrays on disk once final
+                trained = pool.submit(_train_all, examples, staging, apart)
                 with timed(INDEX_BUILD):
                     engine.build(indexed_units(snapshot, texts), staging / "search")
                     _save_meaning(snapshot, recipe, staging)

@@ -15,8 +15,9 @@ import numpy as np
 import scipy.sparse as sp
 
 from kb.answers.config import MatcherConfig
+from kb.answers.features import l2_rows, take_rows
 
-__all__ = ["linear_model", "pruned", "unit_slices"]
+__all__ = ["linear_model", "pruned", "unit_centroids", "unit_slices"]
 
 #: Example values gathered per slice of pairs while building the design matrix (each pair's
 #: rows are made whole in one slice; the slice's work takes about 50 bytes a value: 4 M
@@ -28,12 +29,17 @@ _SLICE_NNZ = 1_000_000
 _ONE_SGD_VALUES = 48_000_000
 #: Centroid values sorted at once when cutting each to its strongest features.
 _PRUNE_VALUES = 1 << 20
+#: Example vectors' values summed into centroids at once (a block of whole units).
+_CENTROID_VALUES = 4_000_000
 #: Beyond that, the pairs' values of each slice of units trained apart (about 130 MB each).
 _SLICE_VALUES = 16_000_000
 
 
 def linear_model(
-    vectors: sp.csr_matrix, labels: np.ndarray, centroids: sp.csr_matrix, cfg: MatcherConfig
+    vectors: sp.csr_matrix,
+    labels: np.ndarray,
+    centroids: sp.csr_matrix,
+    cfg: MatcherConfig,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Weights aligned with `centroids.data` and one bias per unit, from one binary SGD, or
     from one per slice of units when the pairs are too many to hold at once."""
@@ -54,6 +60,36 @@ def linear_model(
         weights[a:b] = coef[: b - a]
         bias[first:last] = coef[b - a :] + intercept
     return weights, bias
+
+
+def unit_centroids(vectors: sp.csr_matrix, starts: np.ndarray) -> sp.csr_matrix:
+    """Each unit's centroid (unit k owns example rows starts[k]:starts[k + 1]): the
+    L2-normalised sum of its examples' vectors, a block of units at a time. Each row is its
+    own examples' sum, so blocks make the same rows; vectors set aside in a file are read from
+    it a block at a time (features.take_rows), never all at once."""
+    blocks = []
+    unit, n_classes = 0, len(starts) - 1
+    while unit < n_classes:
+        lo = int(starts[unit])
+        end = int(np.searchsorted(vectors.indptr, vectors.indptr[lo] + _CENTROID_VALUES))
+        last = int(np.searchsorted(starts, min(end, int(starts[-1])), "right")) - 1
+        last = min(max(last, unit + 1), n_classes)
+        hi = int(starts[last])
+        counts = np.diff(starts[unit : last + 1])
+        membership = sp.csr_matrix(
+            (
+                np.ones(hi - lo, dtype=np.float32),
+                (np.repeat(np.arange(last - unit), counts), np.arange(hi - lo)),
+            ),
+            shape=(last - unit, hi - lo),
+        )
+        sums = (membership @ take_rows(vectors, np.arange(lo, hi))).tocsr()
+        sums.sum_duplicates()
+        sums.sort_indices()
+        blocks.append(l2_rows(sums, copy=False).astype(np.float32))  # no copy of the sums kept
+        del sums
+        unit = last
+    return sp.vstack(blocks, format="csr") if len(blocks) > 1 else blocks[0]
 
 
 def unit_slices(values: np.ndarray, bounds: np.ndarray) -> list[tuple[int, int]]:
@@ -199,7 +235,7 @@ def _pair_design(
         stop = int(np.searchsorted(bounds, bounds[unit] + per_slice, "right")) - 1
         stop = min(max(stop, unit + 1), last - first)
         lo, hi = bounds[unit], bounds[stop]
-        gathered = vectors[rows[lo:hi]]
+        gathered = take_rows(vectors, rows[lo:hi])  # (a set-aside matrix: from its file)
         cols = np.empty(gathered.nnz, dtype=np.int64)
         for k in range(unit, stop):
             a, b = support.indptr[first + k], support.indptr[first + k + 1]

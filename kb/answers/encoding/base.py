@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Protocol
 if TYPE_CHECKING:  # the interface loads no numerical library: the facade imports the registry
     import numpy as np
 
-__all__ = ["Encoder"]
+__all__ = ["Encoder", "unload"]
 
 
 class Encoder(Protocol):
@@ -36,3 +36,12 @@ class Encoder(Protocol):
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """One L2-normalised float32 row per text (an empty text gets a zero row)."""
         ...
+
+
+def unload(encoder: Encoder) -> None:
+    """Let `encoder`'s model go until it next encodes, if it can (an `unload()` method: the
+    protocol does not require one). A release's training process encodes first and then
+    trains for minutes without the model (about 140 MB for the default one, issue 22)."""
+    release = getattr(encoder, "unload", None)
+    if callable(release):
+        release()

