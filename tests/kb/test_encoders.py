@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from kb.answers.encoding import cache as cache_module
 from kb.answers.encoding import registry
-from kb.answers.encoding.base import Encoder
+from kb.answers.encoding.base import Encoder, unload
 from kb.answers.encoding.cache import EmbeddingCache
 from kb.answers.encoding.registry import (
     DEFAULT_ENCODER,
@@ -18,6 +20,8 @@ from kb.answers.encoding.registry import (
     encoder_names,
     get_encoder,
 )
+from kb.answers.encoding.use_multilingual import UseMultilingual
+from kb.answers.memory import give_back_memory
 from kb.errors import ConfigError
 
 
@@ -76,6 +80,26 @@ def test_the_default_encoder_gives_unit_vectors_and_zero_for_blank_text(
     assert np.allclose(again[0], vectors[0], atol=1e-6)  # deterministic
 
 
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc/self/status")
+def test_the_default_encoder_lets_its_model_go_and_loads_it_again_to_encode() -> None:
+    encoder = UseMultilingual()  # its own model: the module's fixture stays loaded
+    texts = ["how much money is left", "сколько денег осталось"]
+    before = encoder.encode(texts)
+    loaded = _anonymous_memory()
+    unload(encoder)
+    give_back_memory()
+    assert _anonymous_memory() < loaded - 60 * (1 << 20)  # the weights: about 140 MB
+    assert np.array_equal(encoder.encode(texts), before)
+
+
+def _anonymous_memory() -> int:
+    """This process's anonymous resident memory, in bytes."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("RssAnon:"):
+            return int(line.split()[1]) * 1024
+    raise AssertionError("no RssAnon in /proc/self/status")
+
+
 def test_the_default_encoder_puts_a_paraphrase_nearer_than_an_unrelated_question(
     encoder: Encoder,
 ) -> None:
@@ -117,6 +141,34 @@ def test_the_cache_encodes_each_text_once_across_processes(
     assert reopened.encoded == 0
     reopened.vectors([*texts, "roaming in spain"])
     assert reopened.encoded == 1  # only the new text
+
+
+class _FailingAfter:
+    """The default model, failing once it has encoded `budget` texts (a killed publish)."""
+
+    def __init__(self, inner: Encoder, budget: int) -> None:
+        self.inner, self.budget = inner, budget
+        self.name, self.version, self.dimensions = inner.name, inner.version, inner.dimensions
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        self.budget -= len(texts)
+        if self.budget < 0:
+            raise KeyboardInterrupt
+        return self.inner.encode(texts)
+
+
+def test_a_first_encoding_writes_as_it_goes_so_an_interrupted_one_keeps_its_work(
+    tmp_path: Path, encoder: Encoder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(cache_module, "_WRITE_ROWS", 512)
+    texts = [f"question number {i} about my bill" for i in range(1_500)]
+    with pytest.raises(KeyboardInterrupt):
+        EmbeddingCache(tmp_path, _FailingAfter(encoder, 1_200)).ensure(texts)
+    again = EmbeddingCache(tmp_path, encoder)
+    assert len(again) == 1_024  # two parts of 512 were written before the third failed
+    vectors = again.vectors(texts)
+    assert again.encoded == 1_500 - 1_024
+    assert np.array_equal(vectors, EmbeddingCache(None, encoder).vectors(texts))
 
 
 def test_two_writers_of_one_cache_file_keep_each_others_vectors(

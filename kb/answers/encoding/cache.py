@@ -36,6 +36,10 @@ _KEY_BYTES = KEY_BYTES
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 #: Texts encoded per call: bounds the encoder's working memory on a first publish.
 _BATCH = 256
+#: New vectors written to the file at a time (64 MB at 512 dimensions; a multiple of _BATCH,
+#: so the batches, and so the vectors, are those of one run): an interrupted first publish
+#: keeps what it encoded, and memory holds one part.
+_WRITE_ROWS = 65_536
 
 
 def stderr_progress(done: int, total: int) -> None:
@@ -146,18 +150,23 @@ class EmbeddingCache:
         by_key: dict[bytes, str],
         progress: Callable[[int, int], None] | None,
     ) -> None:
-        base = len(self._vectors)
-        grown = np.empty((base + len(missing), self.encoder.dimensions), dtype=np.float16)
-        grown[:base] = self._vectors
-        for start in range(0, len(missing), _BATCH):
-            batch = [by_key[k] for k in missing[start : start + _BATCH]]
-            grown[base + start : base + start + len(batch)] = self.encoder.encode(batch)
-            if progress is not None and len(missing) > _BATCH:
-                progress(min(start + _BATCH, len(missing)), len(missing))
-        self._vectors = grown
-        self._held.update((k, base + i) for i, k in enumerate(missing))
-        self.encoded += len(missing)
-        self._write()
+        """Encode the texts of `missing`, written to the file `_WRITE_ROWS` at a time (all
+        held, without a file): a first publish of 40,000 units held 437 MB of new vectors."""
+        chunk = len(missing) if self.path is None else _WRITE_ROWS
+        for first in range(0, len(missing), chunk):
+            keys = missing[first : first + chunk]
+            base = len(self._vectors)
+            grown = np.empty((base + len(keys), self.encoder.dimensions), dtype=np.float16)
+            grown[:base] = self._vectors
+            for start in range(0, len(keys), _BATCH):
+                batch = [by_key[k] for k in keys[start : start + _BATCH]]
+                grown[base + start : base + start + len(batch)] = self.encoder.encode(batch)
+                if progress is not None and len(missing) > _BATCH:
+                    progress(min(first + start + _BATCH, len(missing)), len(missing))
+            self._vectors = grown
+            self._held.update((k, base + i) for i, k in enumerate(keys))
+            self.encoded += len(keys)
+            self._write()
 
     def _read(self) -> None:
         """Take in the keys of the file: those another process wrote since this cache last
@@ -194,14 +203,16 @@ class EmbeddingCache:
             if base is None and self._stored:  # the file is gone or damaged: begin anew
                 self._stored, self._keys = {}, np.zeros((0, _KEY_BYTES), dtype=np.uint8)
             adding = [k for k in self._held if k not in self._stored]
-            if not adding:
+            if not adding:  # another process wrote them all meanwhile
+                self._held = {}
+                self._vectors = np.zeros((0, self.encoder.dimensions), dtype=np.float16)
                 return
             rows = np.array([self._held[k] for k in adding], dtype=np.int64)
             new_keys = np.frombuffer(b"".join(adding), dtype=np.uint8).reshape(-1, _KEY_BYTES)
             keys = np.concatenate([self._keys, new_keys])
             tmp = self.path.with_name(f".{self.path.name}.{uuid.uuid4().hex[:8]}.npz")
             try:
-                write_appended(tmp, base, keys, self._vectors[rows], self.encoder.dimensions)
+                write_appended(tmp, base, keys, self._vectors, rows, self.encoder.dimensions)
                 tmp.replace(self.path)
             finally:
                 tmp.unlink(missing_ok=True)
