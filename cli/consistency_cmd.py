@@ -101,14 +101,13 @@ def publish_warning(kb: KnowledgeBase) -> str | None:
     """The line `kb publish` prints when the drafts are not consistent (never blocking), or
     None when they are; a knowledge base over PUBLISH_CHECK_MAX_UNITS units is not checked."""
     from kb.consistency import check_consistency
+    from kb.store.revisions import draft_unit_count
 
-    snap = kb.drafts()
-    if len(snap.units) > PUBLISH_CHECK_MAX_UNITS:
-        return (
-            f"consistency: not checked at publish ({len(snap.units)} units); "
-            "run kb consistency --drafts"
-        )
-    report = check_consistency(snap)
+    with kb.db.read() as session:
+        count = draft_unit_count(session)
+    if count > PUBLISH_CHECK_MAX_UNITS:
+        return f"consistency: not checked at publish ({count} units); run kb consistency --drafts"
+    report = check_consistency(kb.drafts())
     if not (report.contradictions or report.duplicates):
         return None
     found = report.summary().rsplit(", ", 1)[0]  # contradictions and duplicates

@@ -135,6 +135,16 @@ def head_snippets(session: Session) -> dict[tuple[str, str], SnippetRevision]:
     return {(r.name, r.locale): r for r in rows}
 
 
+def draft_unit_count(session: Session) -> int:
+    """How many units (per locale) the drafts hold, counted by the database: reading them all
+    to count them held a second snapshot beside the release's (320 MB at 40,000 units)."""
+    newest = select(func.max(UnitRevision.id)).group_by(UnitRevision.unit_id, UnitRevision.locale)
+    counted = select(func.count()).where(
+        UnitRevision.id.in_(newest), UnitRevision.archived.is_(False)
+    )
+    return int(session.scalar(counted) or 0)
+
+
 def draft_snapshot(session: Session) -> Snapshot:
     """What the next release would contain: the newest revision of everything not archived."""
     units = {k: to_stored(r) for k, r in head_units(session).items() if not r.archived}

@@ -36,3 +36,19 @@ def test_a_base_over_the_limit_is_not_checked_at_publish_and_is_told_how(
         "consistency: not checked at publish (13 units); run kb consistency --drafts"
         in result.stderr
     )
+
+
+def test_the_units_counted_for_the_limit_are_the_drafts_archived_ones_left_out(
+    run: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert run("import", str(SAMPLE_CONTENT)).exit_code == 0
+    monkeypatch.setattr(cli.consistency_cmd, "PUBLISH_CHECK_MAX_UNITS", 5)
+    counted = run("publish", "--dry-run").stderr
+    assert run("archive", "check-balance", "--locale", "en").exit_code == 0
+    again = run("publish", "--dry-run").stderr
+
+    total = len(list((SAMPLE_CONTENT / "en").rglob("*.md"))) + len(
+        list((SAMPLE_CONTENT / "ru").rglob("*.md"))
+    )
+    assert f"not checked at publish ({total} units)" in counted, counted
+    assert f"not checked at publish ({total - 1} units)" in again, again
