@@ -182,6 +182,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=42, help="the corpus's seed (api_load's)")
     parser.add_argument("--codes", default="baseline,working", help="baseline and/or working")
     parser.add_argument("--encoder", default="", help="KB_ENCODER (unset: the default)")
+    parser.add_argument("--baseline", default=BASELINE, help="the commit measured as baseline")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.units.split(",")]
@@ -190,7 +191,7 @@ def main(argv: list[str] | None = None) -> int:
     with ExitStack() as stack:
         trees = {"working": REPO}
         if "baseline" in codes:
-            trees["baseline"] = stack.enter_context(checkout(BASELINE))
+            trees["baseline"] = stack.enter_context(checkout(args.baseline))
         scratch = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="kb-pubmem-")))
         for units in sizes:
             content = write_content(units, args.seed, scratch / f"content-{units}")
@@ -200,7 +201,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         payload: dict[str, Any] = {
             "benchmark": "publish_memory",
-            "baseline": BASELINE,
+            "baseline": args.baseline,
             "seed": args.seed,
             "encoder": args.encoder or "default (unset)",
             "machine": machine_facts(),

@@ -107,8 +107,8 @@ def child() -> None:
 
     make_gate = release_cmds.publish_gate
 
-    def marked_gate() -> Callable[[Any], list[Any]]:
-        gate = make_gate()
+    def marked_gate(*args: Any, **kwargs: Any) -> Callable[[Any], list[Any]]:
+        gate = make_gate(*args, **kwargs)
 
         def checked(snapshot: Any) -> list[Any]:
             marks(">", "rendering check")

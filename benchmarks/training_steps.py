@@ -62,11 +62,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--encoder", default="none", help="sentence encoder (none: words)")
     parser.add_argument("--cache", type=Path, help="the encoder's vector cache folder")
     parser.add_argument("--out", type=Path, help="save the matcher here")
+    parser.add_argument(
+        "--spill",
+        type=Path,
+        help="set finished arrays aside in a file in this folder, as a release's build does",
+    )
     args = parser.parse_args(argv)
     from kb.answers import matcher as matcher_module
     from kb.answers.config import Example
     from kb.answers.encoding.cache import EmbeddingCache
     from kb.answers.encoding.registry import get_encoder
+    from kb.answers.spill import Spill
 
     units, _topics = english_units(args.units, random.Random(args.seed))
     examples = [
@@ -81,11 +87,17 @@ def main(argv: list[str] | None = None) -> int:
     cache = None if encoder is None else EmbeddingCache(args.cache, encoder)
     mark("encoder and cache's keys")
     _wrapped(matcher_module, "linear_model", "centroids", "pairs' design and SGD")
-    _wrapped(matcher_module.IntentMatcher, "_fit", "encoding (if new) and TF-IDF", "postings")
-    trained = matcher_module.IntentMatcher.train(
-        examples, locale="en", encoder=encoder, cache=cache
+    _wrapped(
+        matcher_module.IntentMatcher,
+        "_fit",
+        "encoding (if new), example vectors, TF-IDF",
+        "postings (and --spill: set aside)",
     )
-    mark("example vectors (with an encoder)")
+    spill = None if args.spill is None else Spill(args.spill)
+    trained = matcher_module.IntentMatcher.train(
+        examples, locale="en", encoder=encoder, cache=cache, spill=spill
+    )
+    mark("trained")
     if args.out is not None:
         trained.save(args.out)
         mark("saved")
