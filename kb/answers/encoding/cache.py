@@ -28,6 +28,7 @@ import numpy as np
 
 from kb.answers.encoding.base import Encoder
 from kb.answers.encoding.cache_file import KEY_BYTES, mapped_vectors, read_keys, write_appended
+from kb.answers.encoding.key_rows import KeyRows
 from kb.progress import listening, step
 
 __all__ = ["EmbeddingCache", "stderr_progress", "text_key"]
@@ -74,7 +75,7 @@ class EmbeddingCache:
         stem = _UNSAFE.sub("_", f"{encoder.name}-{encoder.version}")
         self.path = None if folder is None else folder / f"embeddings-{stem}.npz"
         self._lock = threading.Lock()
-        self._stored: dict[bytes, int] = {}  # key -> row of the file
+        self._stored = KeyRows()  # key -> row of the file
         self._keys = np.zeros((0, _KEY_BYTES), dtype=np.uint8)  # the file's, in row order
         self._held: dict[bytes, int] = {}  # key -> row of `_vectors`: not in the file yet
         self._vectors = np.zeros((0, encoder.dimensions), dtype=np.float16)
@@ -115,12 +116,16 @@ class EmbeddingCache:
         keys, in order. Reading the vectors later a part at a time bounds the memory taken."""
         keys = [text_key(t) for t in texts]
         with self._lock:
+            unique = list(dict.fromkeys(keys))
             missing = [
-                k for k in dict.fromkeys(keys) if k not in self._stored and k not in self._held
+                k
+                for k, row in zip(unique, self._stored.find(unique), strict=True)
+                if row < 0 and k not in self._held
             ]
             if missing:  # another process (a publish's training child) may have encoded them
                 self._read()
-                missing = [k for k in missing if k not in self._stored]
+                rows = self._stored.find(missing)
+                missing = [k for k, row in zip(missing, rows, strict=True) if row < 0]
             if missing:
                 self._add(missing, dict(zip(keys, texts, strict=True)), progress or self.progress)
         return keys
@@ -128,13 +133,14 @@ class EmbeddingCache:
     def _gather(self, keys: list[bytes]) -> np.ndarray:
         """The vectors of `keys` (each held or in the file)."""
         out = np.empty((len(keys), self.encoder.dimensions), dtype=np.float16)
-        stored = [(i, row) for i, k in enumerate(keys) if (row := self._stored.get(k)) is not None]
-        held = [(i, self._held[k]) for i, k in enumerate(keys) if k not in self._stored]
+        found = self._stored.find(keys)
+        held = [(i, self._held[keys[i]]) for i in np.flatnonzero(found < 0).tolist()]
         if held:
             at, rows = np.array(held, dtype=np.int64).T
             out[at] = self._vectors[rows]
-        if stored:
-            at, rows = np.array(stored, dtype=np.int64).T
+        if (found >= 0).any():
+            at = np.flatnonzero(found >= 0)
+            rows = found[at]
             assert self.path is not None
             order = np.argsort(rows, kind="stable")  # the file in order: each page read once
             mapped = mapped_vectors(self.path)
@@ -174,12 +180,12 @@ class EmbeddingCache:
         keys = None if self.path is None or not self.path.exists() else self._file_keys()
         if keys is None or len(keys) <= len(self._keys):
             return
-        self._stored.update(
-            (bytes(k), len(self._keys) + i) for i, k in enumerate(keys[len(self._keys) :])
-        )
+        self._stored.extend(keys[len(self._keys) :], first_row=len(self._keys))
         self._keys = keys
-        for key in [k for k in self._held if k in self._stored]:
-            del self._held[key]  # kept in memory until written; the file has it now
+        held = list(self._held)
+        for key, row in zip(held, self._stored.find(held), strict=True):
+            if row >= 0:
+                del self._held[key]  # kept in memory until written; the file has it now
 
     def _file_keys(self) -> np.ndarray | None:
         """The file's keys, or None when it is missing, damaged, another model's, or not an
@@ -201,8 +207,10 @@ class EmbeddingCache:
             found = self._file_keys() if self.path.exists() else None
             base = self.path if found is not None and len(found) else None
             if base is None and self._stored:  # the file is gone or damaged: begin anew
-                self._stored, self._keys = {}, np.zeros((0, _KEY_BYTES), dtype=np.uint8)
-            adding = [k for k in self._held if k not in self._stored]
+                self._stored, self._keys = KeyRows(), np.zeros((0, _KEY_BYTES), dtype=np.uint8)
+            held = list(self._held)
+            found = self._stored.find(held)
+            adding = [k for k, row in zip(held, found, strict=True) if row < 0]
             if not adding:  # another process wrote them all meanwhile
                 self._held = {}
                 self._vectors = np.zeros((0, self.encoder.dimensions), dtype=np.float16)
@@ -216,7 +224,7 @@ class EmbeddingCache:
                 tmp.replace(self.path)
             finally:
                 tmp.unlink(missing_ok=True)
-            self._stored.update((k, len(self._keys) + i) for i, k in enumerate(adding))
+            self._stored.extend(new_keys, first_row=len(self._keys))
             self._keys = keys
             self._held = {}
             self._vectors = np.zeros((0, self.encoder.dimensions), dtype=np.float16)
