@@ -57,13 +57,33 @@ class UnitVectors:
         texts: Callable[[str], BodyText] = body_text,
     ) -> UnitVectors:
         """Vectors of every unit of `snapshot` (only texts `cache` lacks are encoded)."""
-        ids: dict[str, tuple[str, ...]] = {}
-        vectors: dict[str, np.ndarray] = {}
+        return cls.encoded(cls.texts_of(snapshot, texts), cache)
+
+    @staticmethod
+    def texts_of(
+        snapshot: Snapshot, texts: Callable[[str], BodyText] = body_text
+    ) -> dict[str, tuple[tuple[str, ...], list[str]]]:
+        """Per locale, the units' ids and the texts their vectors are made of (what `encoded`
+        takes: taken first, the parsed bodies can be let go before the model loads)."""
+        wanted = {}
         for locale in snapshot.locales:
             units = list(snapshot.iter_units(locale))
-            ids[locale] = tuple(u.document.id for u in units)
-            found = cache.vectors([_unit_text(u, texts) for u in units])
-            vectors[locale] = found.astype(np.float32)
+            wanted[locale] = (
+                tuple(u.document.id for u in units),
+                [_unit_text(u, texts) for u in units],
+            )
+        return wanted
+
+    @classmethod
+    def encoded(
+        cls, wanted: dict[str, tuple[tuple[str, ...], list[str]]], cache: EmbeddingCache
+    ) -> UnitVectors:
+        """The vectors of what `texts_of` gave (only texts `cache` lacks are encoded)."""
+        ids = {locale: unit_ids for locale, (unit_ids, _) in wanted.items()}
+        vectors = {
+            locale: cache.vectors(unit_texts).astype(np.float32)
+            for locale, (_, unit_texts) in wanted.items()
+        }
         return cls(ids, vectors)
 
     def save(self, folder: Path) -> None:

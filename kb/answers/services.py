@@ -273,10 +273,16 @@ def _train_all(examples: dict[str, list[Example]], folder: Path, recipe: Matcher
 
 
 def _save_meaning(snapshot: Snapshot, recipe: MatcherRecipe, folder: Path) -> None:
-    """The units' sentence vectors for hybrid search, if the recipe has an encoder."""
+    """The units' sentence vectors for hybrid search, if the recipe has an encoder. Their
+    texts are taken from the parsed bodies first, and the bodies (the index, built by now,
+    needed them) are let go before the model loads: at 40,000 units both together brought
+    the publishing process near 1 GB (issue 22)."""
     cache = recipe.cache()
     if cache is not None:
-        UnitVectors.build(snapshot, cache).save(folder)
+        wanted = UnitVectors.texts_of(snapshot)
+        forget_texts()
+        give_back_memory()
+        UnitVectors.encoded(wanted, cache).save(folder)
 
 
 def _parse_all(bodies: list[str]) -> list[BodyText]:

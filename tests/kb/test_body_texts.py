@@ -2,20 +2,27 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pytest
 from sqlalchemy import text
 
 from kb import KnowledgeBase
+from kb.answers import recipe as recipe_module
+from kb.answers import services
+from kb.answers.encoding.cache import EmbeddingCache
+from kb.answers.hybrid import UnitVectors
+from kb.answers.recipe import MatcherRecipe
 from kb.content import markdown
 from kb.content.markdown import forget_parses, has_body_text, parse_body
 from kb.settings import Settings
 from kb.store.revisions import stored_body_texts
 from renderers.checks import publish_gate
 from tests.conftest import make_unit
+from tests.kb.test_publish_memory import HashEncoder
 
 BODIES = {
     "top-up": "Dial *111# to top up.\n\n::: internal\nRefund by hand if the code fails.\n:::",
@@ -111,3 +118,32 @@ def test_a_publish_keeps_neither_tokens_nor_words_of_its_bodies_once_built(
     assert not any(has_body_text(body) for body in BODIES.values())
     results, _ = kb.search("roaming", locale="en")  # what a search shows is parsed again
     assert [h.unit_id for h in results.hits] == ["roaming"]
+
+
+class _Probing(HashEncoder):
+    """The stand-in model, noting how many of the bodies' words are held when it encodes."""
+
+    def __init__(self) -> None:
+        self.held: list[int] = []
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        self.held.append(sum(has_body_text(body) for body in BODIES.values()))
+        return super().encode(texts)
+
+
+def test_units_are_encoded_for_search_once_their_bodies_words_are_let_go(
+    kb: KnowledgeBase, cold: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Issue 22: at 40,000 units the index's words and the encoder's model were held together.
+    save_units(kb)
+    snapshot = kb.drafts()
+    for body in BODIES.values():
+        markdown.body_text(body)  # as the index build leaves them
+    probing = _Probing()
+    monkeypatch.setattr(recipe_module, "get_encoder", lambda name: probing)
+    services._save_meaning(snapshot, MatcherRecipe("probe", tmp_path), tmp_path)
+    assert probing.held and set(probing.held) == {0}
+    saved = UnitVectors.load(tmp_path)
+    assert saved is not None and sorted(saved.ids["en"]) == sorted(BODIES)
+    expected = UnitVectors.build(snapshot, EmbeddingCache(None, HashEncoder()))
+    assert np.array_equal(saved.vectors["en"], expected.vectors["en"].astype(np.float16))
