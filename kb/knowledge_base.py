@@ -349,7 +349,7 @@ class KnowledgeBase:
             )
             if plan.release is None:
                 return plan
-            live = self._served.committed(plan.release)  # build its index and matchers: ready
+            live = self._served.committed(plan.release, warm=False)  # built, checked
         found = routing_regressions(live.snapshot, base, after=live.matchers)
         return replace(plan, findings=(*plan.findings, *found))
 

@@ -84,8 +84,11 @@ class ServedRelease:
         self._builder_held = False  # this process holds the build lock (under self._lock)
         self._follower: ReleaseFollower | None = None
 
-    def get(self, *, rebuild: bool = False, wait: bool = False) -> ReleaseServices:
-        """The current release's services, loading (or with `rebuild`, rebuilding) them."""
+    def get(
+        self, *, rebuild: bool = False, wait: bool = False, warm: bool = True
+    ) -> ReleaseServices:
+        """The current release's services, loading (or with `rebuild`, rebuilding) them;
+        `warm`: with the encoder's model loaded before they are returned (see `committed`)."""
         current = self._services
         if self._follower is not None and current is not None and not (rebuild or wait):
             return current  # the follower thread keeps it current: no database round trip
@@ -102,7 +105,7 @@ class ServedRelease:
         try:
             current = self._services
             if current is None or current.release != release.number or rebuild:
-                old, current = current, self._load(release.number, rebuild=rebuild)
+                old, current = current, self._load(release.number, rebuild=rebuild, warm=warm)
                 self._services = current  # one reference swap: a request sees one release
                 observers.served(current.release, release.created_at)
                 if old is not None:
@@ -112,10 +115,13 @@ class ServedRelease:
         finally:
             self._lock.release()
 
-    def committed(self, release: int) -> ReleaseServices:
-        """Load the release just committed; if that fails, say it is committed all the same."""
+    def committed(self, release: int, *, warm: bool = True) -> ReleaseServices:
+        """Load the release just committed; if that fails, say it is committed all the same.
+        A publish passes `warm=False`: it only checks the release, so the encoder's model
+        loads if the check needs it, not for a warm-up (issue 22: 93 MB and its pages touched
+        at 40,000 units); a process that serves keeps the model its last release loaded."""
         try:
-            return self.get(wait=True)
+            return self.get(wait=True, warm=warm)
         except Exception as exc:
             full = storage_fault(exc) is not None
             raise ReleaseNotServed(release, failure_reason(exc), storage=full) from exc
@@ -141,18 +147,18 @@ class ServedRelease:
         another release was written first, held until the block ends."""
         return BuildClaim(self)
 
-    def _load(self, number: int, *, rebuild: bool) -> ReleaseServices:
+    def _load(self, number: int, *, rebuild: bool, warm: bool = True) -> ReleaseServices:
         snapshot = self._snapshot(number)
         if not rebuild:
             try:  # built already (by the publisher, another worker, an earlier run): open it
-                return self._open_or_build(snapshot, rebuild=False, may_build=False)
+                return self._open_or_build(snapshot, rebuild=False, may_build=False, warm=warm)
             except _BuildNeeded:
                 pass
         with self.building():  # another process building it: wait, then open theirs
-            return self._open_or_build(snapshot, rebuild=rebuild, may_build=True)
+            return self._open_or_build(snapshot, rebuild=rebuild, may_build=True, warm=warm)
 
     def _open_or_build(
-        self, snapshot: Snapshot, *, rebuild: bool, may_build: bool
+        self, snapshot: Snapshot, *, rebuild: bool, may_build: bool, warm: bool = True
     ) -> ReleaseServices:
         """Open the release's folder, building it first if `may_build` (under the build lock),
         else raising `_BuildNeeded` before anything is built; a build goes in the journal."""
@@ -180,7 +186,7 @@ class ServedRelease:
             assert snapshot.number is not None
             folder = release_folder(snapshot.number, engine.name, recipe.encoder)
             record_build(self._index_dir, folder, time.monotonic() - started[0])
-        for matcher in services.matchers.values():
+        for matcher in services.matchers.values() if warm else ():
             # The sentence encoder's model loads on its first sentence (seconds): here, before
             # the release is served, rather than in the first customer's request.
             matcher.rank(_WARM_UP)

@@ -9,11 +9,15 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 import scipy.sparse as sp
 from sklearn.preprocessing import normalize
 
+from kb.answers.current import _WARM_UP
 from kb.answers.features import l2_rows
+from kb.answers.matcher import Candidate, IntentMatcher
 from kb.knowledge_base import KnowledgeBase
+from kb.settings import Settings
 from tests.conftest import make_unit
 
 _SERVE_AND_ANSWER = """
@@ -76,3 +80,27 @@ def test_a_loaded_release_has_its_encoder_model_loaded_before_the_first_question
     kb: KnowledgeBase, env: dict[str, str]
 ) -> None:
     assert serve_and_answer(kb, env)["model_before_asking"] is True
+
+
+def test_a_publish_asks_no_warm_up_question_and_a_process_that_serves_does(
+    kb: KnowledgeBase, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Issue 22: the publishing process only checks its release; loading the model (and
+    # reading the matchers' pages) for a warm-up took it over 1 GB at 40,000 units.
+    asked: list[str] = []
+    rank = IntentMatcher.rank
+
+    def noted(matcher: IntentMatcher, question: str, limit: int = 5) -> list[Candidate]:
+        asked.append(question)
+        return rank(matcher, question, limit)
+
+    monkeypatch.setattr(IntentMatcher, "rank", noted)
+    kb.save_unit(make_unit("check-balance"), author="tester")
+    kb.publish(author="tester", message="one unit")
+    assert _WARM_UP not in asked
+    with KnowledgeBase.open(settings) as serving:
+        serving.follow_releases(interval=60)
+        try:
+            assert asked.count(_WARM_UP) == 1  # loaded once, warmed before it serves
+        finally:
+            serving.stop_following()
