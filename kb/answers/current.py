@@ -212,7 +212,12 @@ class ServedRelease:
         from kb.answers.encoding.registry import DEFAULT_ENCODER
         from kb.answers.recipe import MatcherRecipe
 
-        return MatcherRecipe(self._encoder or DEFAULT_ENCODER, self._index_dir, self._progress)
+        return MatcherRecipe(
+            self._encoder or DEFAULT_ENCODER,
+            self._index_dir,
+            self._progress,
+            keep_model=self._follower is not None,  # a process that follows releases serves
+        )
 
     def follow(self, interval: float | None, *, listener: Listener | None = None) -> None:
         """Switch to each new release from a background thread: when `listener` hears of one,

@@ -29,6 +29,9 @@ class MatcherRecipe:
     #: Where a release's training process sets aside each array once final (kb/answers/spill.py;
     #: on the disk the matchers are saved to); None: every array stays in memory.
     spill_dir: Path | None = None
+    #: Whether the process keeps the encoder's model once a build has used it: a serving
+    #: process does (its customers' questions need it); a publish lets it go (issue 22).
+    keep_model: bool = True
 
     def cache(self) -> EmbeddingCache | None:
         """The vector cache of this recipe's encoder, or None without an encoder."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import pickle
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
@@ -24,7 +25,7 @@ from kb.answers.build_folders import (
     retire,
     staging_folder,
 )
-from kb.answers.encoding.base import Encoder
+from kb.answers.encoding.base import Encoder, unload
 from kb.answers.encoding.registry import get_encoder
 from kb.answers.hybrid import UnitVectors, hybrid_search
 from kb.answers.matcher import Candidate, Example, IntentMatcher, Status, Thresholds
@@ -73,6 +74,8 @@ __all__ = [
     "training_examples",
 ]
 
+#: The file in a build's staging folder that carries the example questions to its child.
+_SENT_EXAMPLES = ".examples.pickle"
 #: Runners-up below this confidence are noise, not alternatives worth offering.
 _MIN_ALTERNATIVE = 0.05
 
@@ -272,6 +275,26 @@ def _train_all(examples: dict[str, list[Example]], folder: Path, recipe: Matcher
     return time.monotonic() - started
 
 
+def _send_examples(snapshot: Snapshot, staging: Path) -> Path:
+    """Every locale's example questions, written for the training process to read: passed
+    to it as an argument, they stayed in this process until training ended (the pool keeps a
+    task's arguments; about 60 MB at 40,000 units, issue 22)."""
+    sent = staging / _SENT_EXAMPLES
+    with sent.open("wb") as out:
+        examples = {locale: training_examples(snapshot, locale) for locale in snapshot.locales}
+        pickle.dump(examples, out, protocol=pickle.HIGHEST_PROTOCOL)
+    return sent
+
+
+def _train_sent(sent: Path, folder: Path, recipe: MatcherRecipe) -> float:
+    """`_train_all` of the examples `_send_examples` wrote (in the training process), the file
+    gone once read: it must not stay in the release folder."""
+    with sent.open("rb") as handle:
+        examples = pickle.load(handle)  # our own file, written just before by the build
+    sent.unlink()
+    return _train_all(examples, folder, recipe)
+
+
 def _save_meaning(snapshot: Snapshot, recipe: MatcherRecipe, folder: Path) -> None:
     """The units' sentence vectors for hybrid search, if the recipe has an encoder. Their
     texts are taken from the parsed bodies first, and the bodies (the index, built by now,
@@ -322,7 +345,6 @@ def _build(
     directory.parent.mkdir(parents=True, exist_ok=True)
     with staging_folder(directory) as staging:
         (staging / "search").mkdir()
-        examples = {locale: training_examples(snapshot, locale) for locale in snapshot.locales}
         bodies = [unit.document.body for unit in snapshot.iter_units()]
         if len(bodies) >= PARALLEL_BUILD_UNITS:
             # Parsing and indexing, and training, each hold the GIL much of the time (threads
@@ -332,15 +354,21 @@ def _build(
             with training_pool() as pool:
                 texts = _SharedParse(pool, bodies, CHILD_PARSE_SHARE)
                 apart = dataclasses.replace(recipe, spill_dir=staging)  # arrays on disk once final
-                trained = pool.submit(_train_all, examples, staging, apart)
+                sent = _send_examples(snapshot, staging)
+                trained = pool.submit(_train_sent, sent, staging, apart)
                 with timed(INDEX_BUILD):
                     engine.build(indexed_units(snapshot, texts), staging / "search")
                     _save_meaning(snapshot, recipe, staging)
+                encoder = None if recipe.keep_model else get_encoder(recipe.encoder)
+                if encoder is not None:  # a publish: the child trains, its check may reload it
+                    unload(encoder)
+                    give_back_memory()
                 took(MATCHER_BUILD, trained.result())
         else:
             with timed(INDEX_BUILD):
                 engine.build(indexed_units(snapshot), staging / "search")
                 _save_meaning(snapshot, recipe, staging)
+            examples = {locale: training_examples(snapshot, locale) for locale in snapshot.locales}
             took(MATCHER_BUILD, _train_all(examples, staging, recipe))
         (staging / READY).write_text(str(snapshot.number))
         if replace and directory.exists():

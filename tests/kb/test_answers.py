@@ -272,6 +272,9 @@ def test_an_index_built_in_a_child_process_serves_what_one_built_here_does(
     kb.import_content(read_folder(SAMPLE_CONTENT, channels=DEFAULT_CHANNELS), author="t")
     kb.publish(author="t")
     in_child = [(kb.search(q, staff=True)[0], kb.ask(q)) for q in questions]
+    folder = kb.settings.data_dir / "index" / release_name(kb, 1)
+    # The examples travel to the child in a file it reads and removes; nothing else is left.
+    assert sorted(p.name for p in folder.iterdir() if p.name.startswith(".")) == []
     bodies = [unit.document.body for unit in kb.snapshot().iter_units()]
     indexed = [body_text(body) for body in bodies]  # half of them parsed in the child
     parsed = [parse_body.__wrapped__(body) for body in bodies]

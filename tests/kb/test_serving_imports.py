@@ -13,7 +13,9 @@ import pytest
 import scipy.sparse as sp
 from sklearn.preprocessing import normalize
 
+from kb.answers import services
 from kb.answers.current import _WARM_UP
+from kb.answers.encoding.registry import get_encoder
 from kb.answers.features import l2_rows
 from kb.answers.matcher import Candidate, IntentMatcher
 from kb.knowledge_base import KnowledgeBase
@@ -104,3 +106,27 @@ def test_a_publish_asks_no_warm_up_question_and_a_process_that_serves_does(
             assert asked.count(_WARM_UP) == 1  # loaded once, warmed before it serves
         finally:
             serving.stop_following()
+
+
+def test_only_a_process_that_serves_keeps_the_encoders_model_after_a_build(
+    kb: KnowledgeBase,
+) -> None:
+    kb.save_unit(make_unit("check-balance"), author="tester")
+    kb.publish(author="tester", message="one unit")
+    assert kb.matcher_recipe().keep_model is False  # kb publish, kb import: let it go
+    kb.follow_releases(interval=60)
+    try:
+        assert kb.matcher_recipe().keep_model is True  # kb serve: customers need it
+    finally:
+        kb.stop_following()
+
+
+def test_a_publish_lets_the_model_go_once_its_units_are_encoded_and_asks_again_later(
+    kb: KnowledgeBase, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(services, "PARALLEL_BUILD_UNITS", 1)  # trained apart, as at scale
+    kb.save_unit(make_unit("check-balance"), author="tester")
+    kb.publish(author="tester", message="one unit")
+    model = get_encoder("use-multilingual")
+    assert model is not None and model._model._backend is None  # type: ignore[attr-defined]
+    assert kb.ask("question about check-balance", locale="en").unit_id == "check-balance"
