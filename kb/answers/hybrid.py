@@ -79,11 +79,18 @@ class UnitVectors:
 
     @classmethod
     def encoded(
-        cls, wanted: dict[str, tuple[tuple[str, ...], list[str]]], cache: EmbeddingCache
+        cls,
+        wanted: dict[str, tuple[tuple[str, ...], list[str]]],
+        cache: EmbeddingCache,
+        then: Callable[[], None] | None = None,
     ) -> UnitVectors:
-        """The vectors of what `texts_of` gave (only texts `cache` lacks are encoded)."""
+        """The vectors of what `texts_of` gave (only texts `cache` lacks are encoded); `then`
+        runs once every text is encoded, before the vectors are read (to let the model go)."""
         ids = {locale: unit_ids for locale, (unit_ids, _) in wanted.items()}
-        vectors = {locale: cache.vectors(texts) for locale, (_, texts) in wanted.items()}
+        keys = {locale: cache.ensure(texts) for locale, (_, texts) in wanted.items()}
+        if then is not None:
+            then()
+        vectors = {locale: cache.read(found) for locale, found in keys.items()}
         return cls(ids, vectors)  # float16, as cached: widened as they are saved
 
     def save(self, folder: Path) -> None:

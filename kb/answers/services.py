@@ -275,6 +275,16 @@ def _train_all(examples: dict[str, list[Example]], folder: Path, recipe: Matcher
     return time.monotonic() - started
 
 
+def _let_go_of(encoder: Encoder) -> Callable[[], None]:
+    """A step that lets `encoder`'s model go and gives its memory back."""
+
+    def step() -> None:
+        unload(encoder)
+        give_back_memory()
+
+    return step
+
+
 def _send_examples(snapshot: Snapshot, staging: Path) -> Path:
     """Every locale's example questions, written for the training process to read: passed
     to it as an argument, they stayed in this process until training ended (the pool keeps a
@@ -295,17 +305,21 @@ def _train_sent(sent: Path, folder: Path, recipe: MatcherRecipe) -> float:
     return _train_all(examples, folder, recipe)
 
 
-def _save_meaning(snapshot: Snapshot, recipe: MatcherRecipe, folder: Path) -> None:
+def _save_meaning(
+    snapshot: Snapshot, recipe: MatcherRecipe, folder: Path, *, let_go: bool = False
+) -> None:
     """The units' sentence vectors for hybrid search, if the recipe has an encoder. Their
     texts are taken from the parsed bodies first, and the bodies (the index, built by now,
     needed them) are let go before the model loads: at 40,000 units both together brought
-    the publishing process near 1 GB (issue 22)."""
+    the publishing process near 1 GB (issue 22). With `let_go`, the model goes as soon as the
+    texts are encoded (nothing in this process needs it again: the matchers train apart)."""
     cache = recipe.cache()
     if cache is not None:
         wanted = UnitVectors.texts_of(snapshot)
         forget_texts()
         give_back_memory()
-        UnitVectors.encoded(wanted, cache).save(folder)
+        then = _let_go_of(cache.encoder) if let_go else None
+        UnitVectors.encoded(wanted, cache, then).save(folder)
 
 
 def _parse_all(bodies: list[str]) -> list[BodyText]:
@@ -358,11 +372,8 @@ def _build(
                 trained = pool.submit(_train_sent, sent, staging, apart)
                 with timed(INDEX_BUILD):
                     engine.build(indexed_units(snapshot, texts), staging / "search")
-                    _save_meaning(snapshot, recipe, staging)
-                encoder = None if recipe.keep_model else get_encoder(recipe.encoder)
-                if encoder is not None:  # a publish: the child trains, its check may reload it
-                    unload(encoder)
-                    give_back_memory()
+                    # A publish: the child trains, and its check loads the model if it asks.
+                    _save_meaning(snapshot, recipe, staging, let_go=not recipe.keep_model)
                 took(MATCHER_BUILD, trained.result())
         else:
             with timed(INDEX_BUILD):

@@ -27,7 +27,7 @@ except ImportError:  # not POSIX
 import numpy as np
 
 from kb.answers.encoding.base import Encoder
-from kb.answers.encoding.cache_file import KEY_BYTES, mapped_vectors, read_keys, write_appended
+from kb.answers.encoding.cache_file import KEY_BYTES, read_keys, read_rows, write_appended
 from kb.answers.encoding.key_rows import KeyRows
 from kb.progress import listening, step
 
@@ -143,11 +143,7 @@ class EmbeddingCache:
             rows = found[at]
             assert self.path is not None
             order = np.argsort(rows, kind="stable")  # the file in order: each page read once
-            mapped = mapped_vectors(self.path)
-            try:
-                out[at[order]] = mapped[rows[order]]
-            finally:
-                del mapped  # unmapped: the pages read are not kept
+            out[at[order]] = read_rows(self.path, rows[order])
         return out
 
     def _add(

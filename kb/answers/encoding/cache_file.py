@@ -10,12 +10,13 @@ reads, then the new rows: the rows of a version stay the first rows of every lat
 
 from __future__ import annotations
 
+import os
 import zipfile
 from pathlib import Path
 
 import numpy as np
 
-__all__ = ["KEY_BYTES", "mapped_vectors", "read_keys", "write_appended"]
+__all__ = ["KEY_BYTES", "mapped_vectors", "read_keys", "read_rows", "write_appended"]
 
 KEY_BYTES = 16
 _COPY_BYTES = 1 << 22
@@ -79,6 +80,31 @@ def mapped_vectors(path: Path) -> np.ndarray:
     if not shape or 0 in shape:
         return np.zeros(shape, dtype=dtype)
     return np.memmap(path, dtype=dtype, mode="r", offset=offset, shape=shape)
+
+
+def read_rows(path: Path, rows: np.ndarray) -> np.ndarray:
+    """The file's vectors of `rows` (ascending), read with os.preadv straight into the result,
+    runs of adjacent rows at once: read through a mapping, the pages stay resident until it is
+    unmapped (and a fault maps the whole large folio around it), as much again as the rows."""
+    offset, shape, dtype = _array_start(path, "vectors.npy")
+    width = shape[1] * dtype.itemsize
+    out = np.empty((len(rows), shape[1]), dtype=dtype)
+    if not len(rows):
+        return out
+    breaks = np.flatnonzero(np.diff(rows) != 1) + 1
+    firsts = np.concatenate([[0], breaks])
+    lasts = np.concatenate([breaks, [len(rows)]])
+    view = memoryview(out).cast("B")
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        for a, b in zip(firsts.tolist(), lasts.tolist(), strict=True):
+            want = (b - a) * width
+            got = os.preadv(fd, [view[a * width : b * width]], offset + int(rows[a]) * width)
+            if got != want:
+                raise ValueError(f"{path}: the vectors end before row {int(rows[b - 1])}")
+    finally:
+        os.close(fd)
+    return out
 
 
 def write_appended(
