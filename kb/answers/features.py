@@ -45,13 +45,6 @@ def normalize_text(text: str, limit: int = MAX_QUESTION_CHARS) -> str:
     return text
 
 
-def ranges(starts: np.ndarray, stops: np.ndarray) -> np.ndarray:
-    """Concatenation of the integer ranges starts[i]:stops[i], without a Python loop."""
-    sizes = stops - starts
-    offsets = np.cumsum(sizes) - sizes
-    return np.repeat(starts - offsets, sizes) + np.arange(int(sizes.sum()))
-
-
 def take_rows(matrix: sp.csr_matrix, rows: np.ndarray) -> sp.csr_matrix:
     """`matrix[rows]`, reading only those rows' values (scipy's own row indexing reads every
     page of the matrix's arrays; spilled arrays are read from their file: spill.take_runs)."""

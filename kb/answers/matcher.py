@@ -62,11 +62,10 @@ from kb.answers.features import (
     MAX_QUESTION_CHARS,
     Vectorizer,
     normalize_text,
-    ranges,
 )
 from kb.answers.memory import give_back_memory
 from kb.answers.semantic import SemanticExamples
-from kb.answers.spill import Spill
+from kb.answers.spill import Spill, ranges
 from kb.answers.training import linear_model, unit_centroids
 from kb.errors import ConfigError
 

@@ -22,7 +22,16 @@ from typing import IO, BinaryIO
 
 import numpy as np
 
-__all__ = ["HeldArray", "Spill", "SpilledArray", "copy_from", "spilled_source", "take_runs"]
+__all__ = [
+    "HeldArray",
+    "Spill",
+    "SpilledArray",
+    "copy_from",
+    "ranges",
+    "read_runs",
+    "spilled_source",
+    "take_runs",
+]
 
 #: Bytes copied per call between files where the kernel cannot copy them itself.
 _COPY_BYTES = 1 << 22
@@ -156,29 +165,44 @@ def spilled_source(buffer: memoryview) -> tuple[IO[bytes], int] | None:
     return None
 
 
-def take_runs(array: np.ndarray, starts: np.ndarray, stops: np.ndarray) -> np.ndarray:
-    """The items array[starts[i]:stops[i]] for every i, one after the other. A spilled
-    array's are read from its file (os.preadv straight into the result): read through the
-    mapping, each page fault maps the whole large folio around it (2 MB on Linux 6), so a few
-    thousand scattered rows brought every page of the example vectors back into memory."""
+def ranges(starts: np.ndarray, stops: np.ndarray) -> np.ndarray:
+    """Concatenation of the integer ranges starts[i]:stops[i], without a Python loop."""
+    sizes = stops - starts
+    offsets = np.cumsum(sizes) - sizes
+    return np.repeat(starts - offsets, sizes) + np.arange(int(sizes.sum()))
+
+
+def read_runs(
+    fd: int, offset: int, item: int, starts: np.ndarray, stops: np.ndarray, out: np.ndarray
+) -> None:
+    """Read the items starts[i]:stops[i] of the array at byte `offset` of the file `fd` (items
+    of `item` bytes), one after the other, into `out` with os.preadv, adjacent runs as one."""
     starts, stops = np.asarray(starts, dtype=np.int64), np.asarray(stops, dtype=np.int64)
-    source = spilled_source(memoryview(array).cast("B")) if array.nbytes else None
-    if source is None or not array.flags.c_contiguous or not len(starts):
-        sizes = stops - starts
-        offsets = np.cumsum(sizes) - sizes
-        return array[np.repeat(starts - offsets, sizes) + np.arange(int(sizes.sum()))]
-    joined = np.flatnonzero(starts[1:] != stops[:-1]) + 1  # adjacent runs read as one
+    if not len(starts):
+        return
+    joined = np.flatnonzero(starts[1:] != stops[:-1]) + 1
     firsts = np.concatenate([[0], joined]).astype(np.int64)
     lasts = np.concatenate([joined - 1, [len(starts) - 1]]).astype(np.int64)
-    out = np.empty(int((stops - starts).sum()), dtype=array.dtype)
-    view, item = memoryview(out).cast("B"), array.itemsize
-    handle, offset = source
-    at = 0
+    view, at = memoryview(out).cast("B"), 0
     for a, b in zip(starts[firsts].tolist(), stops[lasts].tolist(), strict=True):
         size = (b - a) * item
-        if os.preadv(handle.fileno(), [view[at : at + size]], offset + a * item) != size:
-            raise OSError("a spilled array's file ended early")
+        if os.preadv(fd, [view[at : at + size]], offset + a * item) != size:
+            raise OSError(f"the file ends before item {b} of the array at byte {offset}")
         at += size
+
+
+def take_runs(array: np.ndarray, starts: np.ndarray, stops: np.ndarray) -> np.ndarray:
+    """The items array[starts[i]:stops[i]] for every i, one after the other. A spilled
+    array's are read from its file (`read_runs`): read through the mapping, each page fault
+    maps the whole large folio around it (2 MB on Linux 6), so a few thousand scattered rows
+    brought every page of the example vectors back into memory."""
+    starts, stops = np.asarray(starts, dtype=np.int64), np.asarray(stops, dtype=np.int64)
+    source = spilled_source(memoryview(array).cast("B")) if array.nbytes else None
+    if source is None or not array.flags.c_contiguous:
+        return array[ranges(starts, stops)]
+    out = np.empty(int((stops - starts).sum()), dtype=array.dtype)
+    handle, offset = source
+    read_runs(handle.fileno(), offset, array.itemsize, starts, stops, out)
     return out
 
 

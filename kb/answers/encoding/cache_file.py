@@ -16,6 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
+from kb.answers.spill import read_runs
+
 __all__ = ["KEY_BYTES", "mapped_vectors", "read_keys", "read_rows", "write_appended"]
 
 KEY_BYTES = 16
@@ -87,21 +89,10 @@ def read_rows(path: Path, rows: np.ndarray) -> np.ndarray:
     runs of adjacent rows at once: read through a mapping, the pages stay resident until it is
     unmapped (and a fault maps the whole large folio around it), as much again as the rows."""
     offset, shape, dtype = _array_start(path, "vectors.npy")
-    width = shape[1] * dtype.itemsize
     out = np.empty((len(rows), shape[1]), dtype=dtype)
-    if not len(rows):
-        return out
-    breaks = np.flatnonzero(np.diff(rows) != 1) + 1
-    firsts = np.concatenate([[0], breaks])
-    lasts = np.concatenate([breaks, [len(rows)]])
-    view = memoryview(out).cast("B")
     fd = os.open(path, os.O_RDONLY)
     try:
-        for a, b in zip(firsts.tolist(), lasts.tolist(), strict=True):
-            want = (b - a) * width
-            got = os.preadv(fd, [view[a * width : b * width]], offset + int(rows[a]) * width)
-            if got != want:
-                raise ValueError(f"{path}: the vectors end before row {int(rows[b - 1])}")
+        read_runs(fd, offset, shape[1] * dtype.itemsize, rows, np.asarray(rows) + 1, out)
     finally:
         os.close(fd)
     return out
